@@ -1,0 +1,68 @@
+namespace ContactCenter.Contracts;
+
+/// <summary>An agent's presence as routing sees it. Every state has an exit by event or timeout.</summary>
+public enum AgentState
+{
+    /// <summary>Not signed in to routing.</summary>
+    LoggedOut,
+    /// <summary>Ready for the next call.</summary>
+    Available,
+    /// <summary>Chosen for a call; the agent's phone is ringing.</summary>
+    Reserved,
+    /// <summary>Talking to a caller.</summary>
+    OnCall,
+    /// <summary>After-call work, ended by CompleteWrapUp or the queue's wrap-up time.</summary>
+    WrapUp,
+    /// <summary>Signed in but not taking calls; the reason says why (break, missed, training...).</summary>
+    NotReady,
+}
+
+/// <summary>How a call ended for the customer's history.</summary>
+public enum CallOutcome
+{
+    /// <summary>An agent answered.</summary>
+    Answered,
+    /// <summary>The caller hung up before an agent answered.</summary>
+    Abandoned,
+    /// <summary>The caller was served by the IVR alone.</summary>
+    SelfService,
+    /// <summary>The caller asked to be called back.</summary>
+    Callback,
+    /// <summary>The queue overflowed the call elsewhere (voicemail, another destination).</summary>
+    Overflowed,
+    /// <summary>The gateway refused the call (closed, queue full, not allowed).</summary>
+    Rejected,
+}
+
+/// <summary>Which side ended a call.</summary>
+public enum CallParty
+{
+    /// <summary>The customer (leg A).</summary>
+    Caller,
+    /// <summary>The agent (leg B).</summary>
+    Agent,
+    /// <summary>The system: timeout, media loss, shutdown, rejection.</summary>
+    System,
+}
+
+/// <summary>A customer's value tier from the CRM; it raises routing priority.</summary>
+public enum CustomerTier
+{
+    /// <summary>Default tier.</summary>
+    Standard,
+    /// <summary>Valued customer.</summary>
+    Silver,
+    /// <summary>High-value customer.</summary>
+    Gold,
+    /// <summary>Highest-value customer.</summary>
+    Platinum,
+}
+
+/// <summary>A person's role in the directory.</summary>
+public enum PersonRole
+{
+    /// <summary>Takes calls.</summary>
+    Agent,
+    /// <summary>Watches queues and manages agents.</summary>
+    Supervisor,
+}
