@@ -1,4 +1,8 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health/live", () => "ok");
-app.Run();
+using ContactCenter.Host.Composition;
+
+// `ContactCenter.Host` runs the modules named by the Services setting;
+// `ContactCenter.Host migrate` creates or upgrades the database and exits (production).
+return await ContactCenterApp.RunAsync(args);
+
+/// <summary>The host's entry point (public for test hosts).</summary>
+public partial class Program;

@@ -1,0 +1,151 @@
+using ContactCenter.Host.Configuration;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Host.Composition;
+
+/// <summary>Builds and runs one host process with the modules its <c>Services</c> setting names.</summary>
+internal static class ContactCenterApp
+{
+    /// <summary>Exit code for a configuration or start-up error (one line on stderr says which key).</summary>
+    public const int ConfigurationExitCode = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && string.Equals(args[0], "healthcheck", StringComparison.OrdinalIgnoreCase))
+        {
+            var probeConfiguration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+            return await HealthProbe.RunAsync(probeConfiguration);
+        }
+
+        var migrateOnly = args.Length > 0 && string.Equals(args[0], "migrate", StringComparison.OrdinalIgnoreCase);
+        var hostArgs = migrateOnly ? args[1..] : args;
+        WebApplication app;
+        HostSettings settings;
+        try
+        {
+            (app, settings) = Build(hostArgs);
+        }
+        catch (ConfigurationError error)
+        {
+            return Fail($"Configuration error: {error.Message}");
+        }
+        catch (OptionsValidationException error)
+        {
+            return Fail($"Configuration error: {OneLine(error)}");
+        }
+
+        await using (app)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContactCenter.Host");
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            var migrateOnStart = app.Configuration.GetValue("Database:MigrateOnStart", settings.Provider == DatabaseProvider.Sqlite);
+            if (migrateOnly || migrateOnStart)
+            {
+                try
+                {
+                    await ModuleWiring.MigrateAsync(app.Services, settings.Services, lifetime.ApplicationStopping);
+                }
+                catch (OptionsValidationException error)
+                {
+                    return Fail($"Configuration error: {OneLine(error)}");
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    logger.LogDebug(error, "Database migration failed");
+                    return Fail($"Configuration error: ConnectionStrings:ContactCenter: the {settings.Provider} database could not be opened or migrated: {OneLine(error)}");
+                }
+
+                if (migrateOnly)
+                {
+                    logger.LogInformation("Database migrated ({Provider})", settings.Provider);
+                    return 0;
+                }
+            }
+
+            try
+            {
+                await app.StartAsync(lifetime.ApplicationStopping);
+            }
+            catch (OptionsValidationException error)
+            {
+                return Fail($"Configuration error: {OneLine(error)}");
+            }
+            catch (ConfigurationError error)
+            {
+                return Fail($"Configuration error: {error.Message}");
+            }
+            catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
+            {
+                return Fail($"Start-up failed: {OneLine(error)}");
+            }
+
+            logger.LogInformation(
+                "ContactCenter running: modules {Modules}, bus {Transport}, database {Provider}, web {Urls}",
+                string.Join(",", settings.Services.Order()), settings.Transport, settings.Provider, string.Join(" ", app.Urls));
+            await app.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    internal static (WebApplication App, HostSettings Settings) Build(string[] args)
+    {
+        // Settings files sit beside the executable; relative paths in settings (the SQLite file,
+        // telephony-config) are relative to the working directory, as SQLite itself resolves them.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // The desktop's browser files are the Desktop project's static web assets; serve them
+        // from the build output too (not only in Development or after publish).
+        builder.WebHost.UseStaticWebAssets();
+        var settings = HostSettings.Read(builder.Configuration);
+        var signingKey = SigningKey.Resolve(builder.Configuration, settings, Directory.GetCurrentDirectory());
+        builder.Configuration.AddInMemoryCollection([new(SigningKey.Key, signingKey)]);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddHealthChecks();
+        services.AddContactCenterAuth(signingKey);
+        services.AddContactCenterTelemetry();
+        ModuleWiring.AddModules(services, builder.Configuration, settings.Services);
+        services.AddContactCenterBus(settings);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // Liveness: the process answers. Readiness: the bus and the database (checks tagged "ready").
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        ModuleWiring.MapModules(app, settings.Services);
+        return (app, settings);
+    }
+
+    private static int Fail(string line)
+    {
+        Console.Error.WriteLine(line);
+        return ConfigurationExitCode;
+    }
+
+    private static string OneLine(Exception error)
+    {
+        var message = error is OptionsValidationException options && options.Failures.Any()
+            ? string.Join("; ", options.Failures)
+            : error.GetBaseException().Message;
+        return message.ReplaceLineEndings(" ");
+    }
+}

@@ -1,0 +1,107 @@
+using System.Reflection;
+using System.Text.Json;
+using ContactCenter.Contracts;
+
+namespace ContactCenter.Contracts.Tests;
+
+/// <summary>
+/// DESIGN.md: every bus message carries the CallId (or AgentId) it is about and the time it
+/// happened, and survives the bus's JSON serialization unchanged.
+/// </summary>
+public sealed class MessageConventionTests
+{
+    private static readonly Type[] Messages = typeof(CallReceived).Assembly.GetExportedTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && t.GetProperty("OccurredAt") is not null)
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .ToArray();
+
+    public static TheoryData<string> MessageNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var type in Messages)
+        {
+            data.Add(type.Name);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void The_call_flow_messages_of_the_design_exist()
+    {
+        string[] expected =
+        [
+            "CallReceived", "CallerIdentified", "CallQueued", "AgentReserved", "ConnectCallToAgent",
+            "CallConnected", "CallEnded", "AgentStateChanged", "SetAgentState", "CompleteWrapUp",
+            "QueueStatistics", "ScreenPopReady",
+        ];
+        var names = Messages.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.All(expected, name => Assert.Contains(name, names));
+    }
+
+    [Theory]
+    [MemberData(nameof(MessageNames))]
+    public void Message_is_a_sealed_record_with_its_subject_and_time(string name)
+    {
+        var type = Messages.Single(t => t.Name == name);
+        Assert.True(type.IsSealed, $"{name} should be sealed");
+        Assert.NotNull(type.GetMethod("<Clone>$"));
+        Assert.Equal(typeof(DateTimeOffset), type.GetProperty("OccurredAt")!.PropertyType);
+
+        // The directory-wide request/response (all agent profiles at routing's start) is about no one subject.
+        var subjects = new[] { "CallId", "AgentId", "Queue", "GatewayId", "Login" };
+        if (name is not ("GetAgentProfiles" or "AgentProfiles"))
+        {
+            Assert.Contains(type.GetProperties(BindingFlags.Public | BindingFlags.Instance), p => subjects.Contains(p.Name));
+        }
+
+        Assert.All(type.GetProperties(), p => Assert.True(p.SetMethod is null || p.SetMethod.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(System.Runtime.CompilerServices.IsExternalInit)), $"{name}.{p.Name} must be init-only"));
+    }
+
+    [Fact]
+    public void Messages_round_trip_through_the_bus_json_serializer()
+    {
+        var when = new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero);
+        var queued = new CallQueued
+        {
+            CallId = Guid.NewGuid(),
+            Queue = "support",
+            Caller = "+442079460018",
+            GatewayId = "gw-1",
+            IvrPath = "main>2>support",
+            Skills = [new SkillLevel { Skill = "lang-en", Level = 2 }],
+            Priority = 3,
+            Tier = CustomerTier.Gold,
+            QueuedAt = when,
+            OccurredAt = when,
+        };
+        var stats = new QueueStatistics
+        {
+            Queue = "support",
+            Waiting = 2,
+            LongestWait = TimeSpan.FromSeconds(42),
+            Offered = 10,
+            Answered = 7,
+            Abandoned = 1,
+            ServiceLevel = 0.8,
+            AverageSpeedOfAnswer = TimeSpan.FromSeconds(12),
+            AverageHandleTime = TimeSpan.FromMinutes(4),
+            AbandonmentRate = 0.1,
+            Occupancy = 0.75,
+            EstimatedWait = TimeSpan.FromSeconds(30),
+            AgentsByState = new Dictionary<AgentState, int> { [AgentState.Available] = 1, [AgentState.OnCall] = 2 },
+            OccurredAt = when,
+        };
+
+        var queuedBack = JsonSerializer.Deserialize<CallQueued>(JsonSerializer.Serialize(queued, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;
+        var statsBack = JsonSerializer.Deserialize<QueueStatistics>(JsonSerializer.Serialize(stats, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;
+
+        Assert.Equal(queued.CallId, queuedBack.CallId);
+        Assert.Equal("main>2>support", queuedBack.IvrPath);
+        Assert.Equal(2, Assert.Single(queuedBack.Skills).Level);
+        Assert.Equal(CustomerTier.Gold, queuedBack.Tier);
+        Assert.Equal(when, queuedBack.QueuedAt);
+        Assert.Equal(2, statsBack.AgentsByState[AgentState.OnCall]);
+        Assert.Equal(TimeSpan.FromSeconds(42), statsBack.LongestWait);
+    }
+}
