@@ -1,0 +1,70 @@
+using System.Net;
+using ContactCenter.Telephony.Ivr;
+
+namespace ContactCenter.Telephony.Configuration;
+
+/// <summary>The whole of telephony-config, loaded and validated: trunks, DID routes, IVR flows, queue names, prompts.</summary>
+internal sealed class TelephonyConfig
+{
+    public required string RootPath { get; init; }
+    public required IReadOnlyList<Trunk> Trunks { get; init; }
+    public required IReadOnlyDictionary<string, DidRoute> Dids { get; init; }
+    public required IReadOnlyDictionary<string, IvrFlow> Flows { get; init; }
+    public required IReadOnlySet<string> Queues { get; init; }
+    public required PromptCatalog Prompts { get; init; }
+
+    /// <summary>
+    /// Trunk ACL for an inbound INVITE: allowed when some trunk lists the source address (or a CIDR
+    /// containing it) and carries the dialled DID. The refusal reason is meant for the log line (the caller gets 403).
+    /// </summary>
+    public TrunkDecision AuthorizeInbound(IPAddress source, string did)
+    {
+        if (source.IsIPv4MappedToIPv6)
+        {
+            source = source.MapToIPv4();
+        }
+
+        Trunk? addressMatch = null;
+        foreach (var trunk in Trunks)
+        {
+            if (!trunk.Allows(source))
+            {
+                continue;
+            }
+
+            addressMatch ??= trunk;
+            if (trunk.Dids.Contains(did))
+            {
+                return new TrunkDecision(true, trunk, Dids[did], null);
+            }
+        }
+
+        return addressMatch is null
+            ? new TrunkDecision(false, null, null, $"source address {source} is not allowed by any trunk")
+            : new TrunkDecision(false, addressMatch, null, $"DID '{did}' is not carried by trunk '{addressMatch.Name}' (or any trunk allowing {source})");
+    }
+}
+
+/// <summary>A trunk: who may send calls, and which DIDs they may dial.</summary>
+internal sealed record Trunk(string Name, IReadOnlyList<IPNetwork> Allowed, IReadOnlySet<string> Dids)
+{
+    /// <summary>True when the address is inside one of the allowed networks.</summary>
+    public bool Allows(IPAddress address)
+    {
+        foreach (var network in Allowed)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Where a DID goes: a flow (for a DID with <c>queue:</c>, a one-node flow straight into the queue).</summary>
+internal sealed record DidRoute(string Did, IvrFlow Flow, string? DirectQueue);
+
+/// <summary>The trunk ACL's answer for one INVITE.</summary>
+internal sealed record TrunkDecision(bool Allowed, Trunk? Trunk, DidRoute? Route, string? Reason);

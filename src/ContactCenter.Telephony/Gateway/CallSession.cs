@@ -1,0 +1,751 @@
+using System.Net;
+using System.Threading.Channels;
+using ContactCenter.Contracts;
+using ContactCenter.Media.Dtmf;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Sip.Message;
+using ContactCenter.Sip.Sdp;
+using ContactCenter.Sip.Transactions;
+using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Ivr;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
+using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
+
+namespace ContactCenter.Telephony.Gateway;
+
+/// <summary>
+/// One customer call as a back-to-back user agent: leg A from the trunk (answered by us, IVR and
+/// queue on its media), then leg B to the agent's registered phone, bridged on answer. Every
+/// event — SIP, media, timers, bus replies — is posted to the call's own mailbox and handled one
+/// at a time, so the state below needs no locks and no thread is held per call.
+/// </summary>
+internal sealed class CallSession
+{
+    private readonly GatewayContext gateway;
+    private readonly IncomingCall incoming;
+    private readonly IvrSession ivr;
+    private readonly ILogger logger;
+    private readonly Channel<Func<Task>> mailbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<long, ITimer> timers = [];
+    private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private IMediaSession? callerMedia;
+    private SipDialog? callerDialog;
+    private AgentLeg? agentLeg;
+    private IMediaBridge? bridge;
+    private CallState state = CallState.Ivr;
+    private string? queue;
+    private string? connectedAgent;
+    private string? recordingPath;
+
+    public CallSession(GatewayContext gateway, IncomingCall incoming, IvrSession ivr, string caller, string did, ILogger logger)
+    {
+        this.gateway = gateway;
+        this.incoming = incoming;
+        this.ivr = ivr;
+        this.logger = logger;
+        Caller = caller;
+        Did = did;
+        CallId = Guid.NewGuid();
+    }
+
+    private enum CallState
+    {
+        Ivr,
+        Queued,
+        Ringing,
+        Connected,
+        Ended,
+    }
+
+    public Guid CallId { get; }
+    public string Caller { get; }
+    public string Did { get; }
+    public string? Queue => queue;
+    public DateTimeOffset? QueuedAt { get; private set; }
+    public Task Finished => finished.Task;
+
+    /// <summary>Answers leg A, starts the IVR and runs the call's mailbox until the call ends.</summary>
+    public async Task RunAsync()
+    {
+        try
+        {
+            if (!await AnswerCallerAsync())
+            {
+                return;
+            }
+
+            var loop = RunMailboxAsync();
+            Post(StartIvrAsync);
+            await loop;
+        }
+        catch (Exception error)
+        {
+            logger.LogError(error, "Call {CallId} failed", CallId);
+            await EndAsync(CallParty.System, "gateway error: " + error.GetBaseException().Message, CallOutcome.Rejected);
+        }
+        finally
+        {
+            await CleanUpAsync();
+            finished.TrySetResult();
+        }
+    }
+
+    /// <summary>Routing asks to ring an agent for this call.</summary>
+    public void ConnectAgent(ConnectCallToAgent command) => Post(() => ConnectAgentAsync(command));
+
+    /// <summary>Routing takes the call out of its queue (max wait, queue full, no agents, callback).</summary>
+    public void Divert(DivertQueuedCall command) => Post(() => DivertAsync(command));
+
+    /// <summary>New queue figures: position and estimated wait for the IVR's announcements.</summary>
+    public void QueueUpdate(int position, TimeSpan estimatedWait) =>
+        Post(() => Handle(new QueuePositionChanged(position, estimatedWait)));
+
+    /// <summary>The gateway is stopping: release both legs.</summary>
+    public void Shutdown() => Post(() => EndAsync(CallParty.System, "gateway shutting down", OutcomeNow()));
+
+    private void Post(Func<Task> work)
+    {
+        if (!mailbox.Writer.TryWrite(work))
+        {
+            logger.LogDebug("Call {CallId} already finished; event dropped", CallId);
+        }
+    }
+
+    private void Post(Action work) => Post(() =>
+    {
+        work();
+        return Task.CompletedTask;
+    });
+
+    private async Task RunMailboxAsync()
+    {
+        await foreach (var work in mailbox.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await work();
+            }
+            catch (Exception error)
+            {
+                logger.LogError(error, "Call {CallId}: handling an event failed", CallId);
+                await EndAsync(CallParty.System, "gateway error: " + error.GetBaseException().Message, OutcomeNow());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ leg A
+
+    private async Task<bool> AnswerCallerAsync()
+    {
+        if (incoming.Offer is not { } offer)
+        {
+            incoming.Reject(488, incoming.OfferError is null ? "SDP offer required" : "Bad SDP: " + incoming.OfferError);
+            return false;
+        }
+
+        IMediaSession media;
+        try
+        {
+            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + "-a");
+        }
+        catch (InvalidOperationException error)
+        {
+            logger.LogWarning("No media port for a new call: {Error}", error.Message);
+            incoming.Reject(503, "Out of media ports", [new("Retry-After", "10")]);
+            return false;
+        }
+
+        var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        if (!answer.IsSuccess)
+        {
+            await media.DisposeAsync();
+            incoming.Reject(488, answer.Error ?? "No common codec");
+            return false;
+        }
+
+        media.Configure(ToRemoteMedia(answer.Audio!));
+        callerMedia = media;
+        media.DtmfReceived += (_, e) => Post(() => Handle(new DigitPressed(e.Digit)));
+        media.MediaTimeout += (_, e) => Post(() => EndAsync(CallParty.System, e.Reason, OutcomeNow()));
+
+        var dialog = incoming.Accept(answer.Answer!);
+        if (dialog is null)
+        {
+            // CANCEL won the race with our 200.
+            return false;
+        }
+
+        callerDialog = dialog;
+        dialog.InfoReceived += (_, request) => OnInfo(media, request);
+        dialog.OfferHandler = (_, reOffer) => AnswerReInvite(media, reOffer);
+        _ = WatchDialogAsync(dialog, CallParty.Caller);
+
+        await gateway.Bus.Publish(new CallReceived
+        {
+            CallId = CallId,
+            Caller = Caller,
+            Did = Did,
+            GatewayId = gateway.Options.GatewayId,
+            OccurredAt = gateway.Time.GetUtcNow(),
+        });
+        gateway.Metrics.CallReceived();
+        logger.LogInformation("Call {CallId} from {Caller} to DID {Did} answered (SIP Call-ID {SipCallId})", CallId, Caller, Did, incoming.CallId);
+        return true;
+    }
+
+    private Task StartIvrAsync() => Handle(new CallStarted(Caller, Did));
+
+    private async Task WatchDialogAsync(SipDialog dialog, CallParty party)
+    {
+        var reason = await dialog.Ended;
+        if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
+        {
+            Post(() => OnLegEndedAsync(dialog, party, reason));
+        }
+    }
+
+    private async Task OnLegEndedAsync(SipDialog dialog, CallParty party, SipDialogEndReason reason)
+    {
+        if (state == CallState.Ended)
+        {
+            return;
+        }
+
+        var why = reason == SipDialogEndReason.AckTimeout ? "no ACK for our answer" : "BYE";
+        if (party == CallParty.Caller && dialog == callerDialog)
+        {
+            callerDialog = null;
+            await EndAsync(CallParty.Caller, $"caller hung up ({why})", OutcomeNow());
+        }
+        else if (party == CallParty.Agent && agentLeg?.Dialog == dialog)
+        {
+            agentLeg.Dialog = null;
+            await EndAsync(CallParty.Agent, $"agent hung up ({why})", CallOutcome.Answered);
+        }
+    }
+
+    private static void OnInfo(IMediaSession media, SipRequest request)
+    {
+        if (request.ContentType is { } type && DtmfRelayParser.TryParse(type, request.BodyText, out var digit, out var duration, out _))
+        {
+            media.ReceiveSipInfoDtmf(digit, duration);
+        }
+    }
+
+    private ValueTask<SessionDescription?> AnswerReInvite(IMediaSession media, SessionDescription? offer)
+    {
+        if (offer is null)
+        {
+            return ValueTask.FromResult<SessionDescription?>(null);
+        }
+
+        var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        if (!answer.IsSuccess)
+        {
+            return ValueTask.FromResult<SessionDescription?>(null);
+        }
+
+        // Hold and resume (sendonly / inactive / sendrecv) change only the direction of this leg;
+        // the bridge respects it, so the other side hears silence while held.
+        media.Configure(ToRemoteMedia(answer.Audio!));
+        logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Audio!.Direction);
+        return ValueTask.FromResult<SessionDescription?>(answer.Answer);
+    }
+
+    // ------------------------------------------------------------------ IVR
+
+    private async Task Handle(IvrEvent ivrEvent)
+    {
+        if (state == CallState.Ended)
+        {
+            return;
+        }
+
+        foreach (var action in ivr.Handle(ivrEvent))
+        {
+            await ExecuteAsync(action);
+            if (state == CallState.Ended)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(IvrAction action)
+    {
+        var now = gateway.Time.GetUtcNow();
+        switch (action)
+        {
+            case PlayPrompts play:
+                _ = PlayAsync(play);
+                break;
+            case StopPlayback:
+                callerMedia?.StopPlayback();
+                break;
+            case StartDigitCollection or StopDigitCollection:
+                // Digits always reach the IVR (RFC 4733, SIP INFO or in-band); it collects them itself.
+                break;
+            case StartTimer start:
+                CancelTimer(start.TimerId);
+                var id = start.TimerId;
+                timers[id] = gateway.Time.CreateTimer(_ => Post(() => OnTimer(id)), null, start.Delay, Timeout.InfiniteTimeSpan);
+                break;
+            case CancelTimer cancel:
+                CancelTimer(cancel.TimerId);
+                break;
+            case LookUpCaller lookup:
+                _ = LookUpCallerAsync(lookup, now);
+                break;
+            case LookUpCaseStatus lookup:
+                _ = LookUpCaseStatusAsync(lookup, now);
+                break;
+            case QueueCall queued:
+                queue = queued.Queue;
+                QueuedAt = queued.QueuedAt;
+                state = CallState.Queued;
+                await gateway.Bus.Publish(queued.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now));
+                logger.LogInformation("Call {CallId} queued in {Queue} after IVR path {Path}", CallId, queued.Queue, queued.IvrPath);
+                break;
+            case HangUp hangUp:
+                await EndAsync(CallParty.System, hangUp.Reason, hangUp.Outcome);
+                break;
+            case TransferCall transfer:
+                await EndAsync(CallParty.System, $"transfer to {transfer.Target} is not available on this gateway", CallOutcome.Overflowed);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown IVR action {action.GetType().Name}");
+        }
+    }
+
+    private Task OnTimer(long id)
+    {
+        if (!timers.Remove(id, out var timer))
+        {
+            return Task.CompletedTask;
+        }
+
+        timer.Dispose();
+        return Handle(new TimerFired(id));
+    }
+
+    private void CancelTimer(long id)
+    {
+        if (timers.Remove(id, out var timer))
+        {
+            timer.Dispose();
+        }
+    }
+
+    private async Task PlayAsync(PlayPrompts play)
+    {
+        if (callerMedia is not { } media)
+        {
+            return;
+        }
+
+        try
+        {
+            var paths = new string[play.Prompts.Count];
+            for (var i = 0; i < paths.Length; i++)
+            {
+                paths[i] = play.Prompts[i].Path;
+            }
+
+            var result = await media.PlayAsync(paths, new PlaybackOptions { Loop = play.Loop, BargeIn = play.BargeIn });
+            if (result.Outcome == PlaybackOutcome.Completed)
+            {
+                Post(() => Handle(new PromptFinished(play.PlayId)));
+            }
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException or Media.Audio.MediaFormatException)
+        {
+            logger.LogWarning("Call {CallId}: prompt playback failed: {Error}", CallId, error.Message);
+            Post(() => Handle(new PromptFinished(play.PlayId)));
+        }
+    }
+
+    private async Task LookUpCallerAsync(LookUpCaller lookup, DateTimeOffset now)
+    {
+        CallerInfo? info = null;
+        try
+        {
+            var response = await gateway.IdentifyCaller.GetResponse<CallerIdentified>(lookup.ToRequest(CallId, now), default, RequestTimeout.After(ms: (int)gateway.Options.LookupTimeout.TotalMilliseconds));
+            info = CallerInfo.From(response.Message);
+        }
+        catch (RequestTimeoutException)
+        {
+            logger.LogWarning("Call {CallId}: caller lookup timed out", CallId);
+        }
+        catch (RequestFaultException fault)
+        {
+            logger.LogWarning("Call {CallId}: caller lookup failed: {Error}", CallId, fault.Message);
+        }
+
+        Post(() => Handle(new CallerLookupCompleted(lookup.RequestId, info)));
+    }
+
+    private async Task LookUpCaseStatusAsync(LookUpCaseStatus lookup, DateTimeOffset now)
+    {
+        CaseStatusInfo? info = null;
+        try
+        {
+            var response = await gateway.CaseStatus.GetResponse<CaseStatusResult>(lookup.ToRequest(CallId, now), default, RequestTimeout.After(ms: (int)gateway.Options.LookupTimeout.TotalMilliseconds));
+            info = CaseStatusInfo.From(response.Message);
+        }
+        catch (RequestTimeoutException)
+        {
+            logger.LogWarning("Call {CallId}: case status lookup timed out", CallId);
+        }
+        catch (RequestFaultException fault)
+        {
+            logger.LogWarning("Call {CallId}: case status lookup failed: {Error}", CallId, fault.Message);
+        }
+
+        Post(() => Handle(new CaseStatusLookupCompleted(lookup.RequestId, info)));
+    }
+
+    // ------------------------------------------------------------------ leg B
+
+    private async Task ConnectAgentAsync(ConnectCallToAgent command)
+    {
+        if (state == CallState.Ended)
+        {
+            // Routing will see our CallEnded; nothing to ring.
+            return;
+        }
+
+        if (state is CallState.Ringing or CallState.Connected)
+        {
+            if (agentLeg?.AgentId != command.AgentId)
+            {
+                logger.LogWarning("Call {CallId}: asked to ring {Agent} while {State} with {Current}", CallId, command.AgentId, state, agentLeg?.AgentId);
+                await PublishNoAnswerAsync(command.AgentId, $"call is already {state.ToString().ToLowerInvariant()} with another agent");
+            }
+
+            return; // a redelivered command changes nothing twice
+        }
+
+        var bindings = gateway.Sip.Registrar.GetBindingsForUser(command.AgentId);
+        if (bindings.Count == 0)
+        {
+            await PublishNoAnswerAsync(command.AgentId, "agent phone not registered");
+            return;
+        }
+
+        var binding = bindings[0];
+        IMediaSession media;
+        try
+        {
+            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + "-b");
+        }
+        catch (InvalidOperationException error)
+        {
+            await PublishNoAnswerAsync(command.AgentId, "no media port: " + error.Message);
+            return;
+        }
+
+        var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        var host = gateway.Sip.Host;
+        var from = SipNameAddress.Create(SipUri.Create(SipUser(Caller), host), displayName: null);
+        var call = gateway.Sip.Call(new SipCallOptions
+        {
+            Target = binding.Contact,
+            Destination = binding.Source is { } source ? new SipDestination(source.Protocol, source.RemoteEndPoint) : null,
+            From = from,
+            To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
+            Offer = offer,
+            Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
+        });
+
+        var leg = new AgentLeg(command.AgentId, media, call, command.Record);
+        agentLeg = leg;
+        state = CallState.Ringing;
+        leg.RingTimer = gateway.Time.CreateTimer(_ => Post(() => OnRingTimeout(leg)), null, command.RingTimeout, Timeout.InfiniteTimeSpan);
+        _ = AwaitAgentAsync(leg);
+        logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} for up to {Timeout}", CallId, command.AgentId, binding.Contact, command.RingTimeout);
+    }
+
+    private void OnRingTimeout(AgentLeg leg)
+    {
+        if (agentLeg != leg || state != CallState.Ringing)
+        {
+            return;
+        }
+
+        leg.TimedOut = true;
+        leg.Call.Cancel();
+    }
+
+    private async Task AwaitAgentAsync(AgentLeg leg)
+    {
+        var result = await leg.Call.Completion;
+        Post(() => OnAgentResultAsync(leg, result));
+    }
+
+    private async Task OnAgentResultAsync(AgentLeg leg, SipCallResult result)
+    {
+        leg.RingTimer?.Dispose();
+        if (agentLeg != leg)
+        {
+            if (result.Dialog is { } stray)
+            {
+                await SafeByeAsync(stray);
+            }
+
+            await leg.Media.DisposeAsync();
+            return;
+        }
+
+        if (!result.IsAnswered || result.Dialog is not { } dialog)
+        {
+            agentLeg = null;
+            await leg.Media.DisposeAsync();
+            if (state == CallState.Ended)
+            {
+                return;
+            }
+
+            state = CallState.Queued;
+            var reason = leg.TimedOut ? "ring timeout" : $"{result.StatusCode} {result.Response?.ReasonPhrase ?? SipResponse.DefaultReason(result.StatusCode)}";
+            await PublishNoAnswerAsync(leg.AgentId, reason);
+            return;
+        }
+
+        if (state == CallState.Ended)
+        {
+            await SafeByeAsync(dialog);
+            await leg.Media.DisposeAsync();
+            agentLeg = null;
+            return;
+        }
+
+        var negotiated = result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
+        if (negotiated is null)
+        {
+            logger.LogWarning("Call {CallId}: {Agent}'s phone answered without a usable SDP answer", CallId, leg.AgentId);
+            await SafeByeAsync(dialog);
+            await leg.Media.DisposeAsync();
+            agentLeg = null;
+            state = CallState.Queued;
+            await PublishNoAnswerAsync(leg.AgentId, "phone answered without usable SDP");
+            return;
+        }
+
+        leg.Media.Configure(ToRemoteMedia(negotiated));
+        leg.Dialog = dialog;
+        dialog.InfoReceived += (_, request) => OnInfo(leg.Media, request);
+        dialog.OfferHandler = (_, reOffer) => AnswerReInvite(leg.Media, reOffer);
+        _ = WatchDialogAsync(dialog, CallParty.Agent);
+
+        state = CallState.Connected;
+        connectedAgent = leg.AgentId;
+        await Handle(new AgentConnected());
+        callerMedia!.StopPlayback();
+        bridge = gateway.Media.Bridge(callerMedia, leg.Media);
+        if (leg.Record)
+        {
+            recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}.wav");
+            try
+            {
+                Directory.CreateDirectory(gateway.RecordingsFolder);
+                bridge.StartRecording(recordingPath);
+            }
+            catch (IOException error)
+            {
+                logger.LogError("Call {CallId}: recording could not start: {Error}", CallId, error.Message);
+                recordingPath = null;
+            }
+        }
+
+        await gateway.Bus.Publish(new CallConnected
+        {
+            CallId = CallId,
+            AgentId = leg.AgentId,
+            Queue = queue ?? "",
+            OccurredAt = gateway.Time.GetUtcNow(),
+        });
+        gateway.Metrics.CallConnected();
+        logger.LogInformation("Call {CallId}: {Agent} answered; legs bridged", CallId, leg.AgentId);
+    }
+
+    private async Task DivertAsync(DivertQueuedCall command)
+    {
+        if (state is not CallState.Queued)
+        {
+            return;
+        }
+
+        if (string.Equals(command.Action, "callback", StringComparison.OrdinalIgnoreCase))
+        {
+            await Handle(new CallbackOfferRequested());
+            return;
+        }
+
+        var outcome = command.Action is "queue-full" or "no-agents" ? CallOutcome.Rejected : CallOutcome.Overflowed;
+        await EndAsync(CallParty.System, $"{command.Action}: {command.Reason}", outcome);
+    }
+
+    private Task PublishNoAnswerAsync(string agentId, string reason) =>
+        gateway.Bus.Publish(new AgentNoAnswer
+        {
+            CallId = CallId,
+            AgentId = agentId,
+            Reason = reason,
+            OccurredAt = gateway.Time.GetUtcNow(),
+        });
+
+    // ------------------------------------------------------------------ ending
+
+    private CallOutcome OutcomeNow() => state switch
+    {
+        CallState.Connected => CallOutcome.Answered,
+        CallState.Queued or CallState.Ringing => CallOutcome.Abandoned,
+        CallState.Ivr => CallOutcome.SelfService,
+        CallState.Ended => CallOutcome.Answered,
+    };
+
+    private async Task EndAsync(CallParty endedBy, string reason, CallOutcome outcome)
+    {
+        if (state == CallState.Ended)
+        {
+            return;
+        }
+
+        var wasRinging = state == CallState.Ringing;
+        state = CallState.Ended;
+        mailbox.Writer.TryComplete();
+        foreach (var timer in timers.Values)
+        {
+            timer.Dispose();
+        }
+
+        timers.Clear();
+        if (endedBy == CallParty.Caller)
+        {
+            ivr.Handle(new CallerHungUp());
+        }
+
+        if (agentLeg is { } leg)
+        {
+            leg.RingTimer?.Dispose();
+            if (wasRinging)
+            {
+                leg.Call.Cancel(); // CANCEL to the agent's phone; its result arrives after we finish
+            }
+            else if (leg.Dialog is { } agentDialog)
+            {
+                await SafeByeAsync(agentDialog);
+            }
+        }
+
+        if (callerDialog is { } caller)
+        {
+            await SafeByeAsync(caller);
+        }
+
+        if (bridge is { IsRecording: true })
+        {
+            await bridge.StopRecordingAsync();
+        }
+
+        await gateway.Bus.Publish(new CallEnded
+        {
+            CallId = CallId,
+            AgentId = connectedAgent,
+            Queue = queue,
+            IvrPath = ivr.IvrPath,
+            Outcome = outcome,
+            EndedBy = endedBy,
+            Reason = reason,
+            RecordingPath = recordingPath,
+            OccurredAt = gateway.Time.GetUtcNow(),
+        });
+        gateway.Metrics.CallEnded(outcome);
+        logger.LogInformation("Call {CallId} ended by {Party}: {Reason} ({Outcome})", CallId, endedBy, reason, outcome);
+    }
+
+    private async Task SafeByeAsync(SipDialog dialog)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await dialog.SendByeAsync(timeout.Token);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            logger.LogDebug("Call {CallId}: BYE not confirmed: {Error}", CallId, error.Message);
+        }
+    }
+
+    private async Task CleanUpAsync()
+    {
+        mailbox.Writer.TryComplete();
+        foreach (var timer in timers.Values)
+        {
+            timer.Dispose();
+        }
+
+        timers.Clear();
+        if (bridge is not null)
+        {
+            await bridge.DisposeAsync();
+        }
+
+        if (agentLeg is { } leg)
+        {
+            leg.RingTimer?.Dispose();
+            await leg.Media.DisposeAsync();
+        }
+
+        if (callerMedia is not null)
+        {
+            await callerMedia.DisposeAsync();
+        }
+    }
+
+    private static string SipUser(string caller)
+    {
+        var chars = new List<char>(caller.Length);
+        foreach (var c in caller)
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '_')
+            {
+                chars.Add(c);
+            }
+        }
+
+        return chars.Count == 0 ? "anonymous" : new string([.. chars]);
+    }
+
+    private static RemoteMedia ToRemoteMedia(NegotiatedAudio audio) => new()
+    {
+        RtpEndPoint = audio.RemoteRtp,
+        Codec = audio.Codec switch
+        {
+            AudioCodec.Pcmu => Media.Codecs.AudioCodec.Pcmu,
+            AudioCodec.Pcma => Media.Codecs.AudioCodec.Pcma,
+        },
+        TelephoneEventPayloadType = audio.TelephoneEventPayloadType,
+        Direction = audio.Direction switch
+        {
+            SdpDirection.SendRecv => MediaDirection.SendRecv,
+            SdpDirection.SendOnly => MediaDirection.SendOnly,
+            SdpDirection.RecvOnly => MediaDirection.RecvOnly,
+            SdpDirection.Inactive => MediaDirection.Inactive,
+        },
+    };
+
+    private sealed class AgentLeg(string agentId, IMediaSession media, OutgoingCall call, bool record)
+    {
+        public string AgentId { get; } = agentId;
+        public IMediaSession Media { get; } = media;
+        public OutgoingCall Call { get; } = call;
+        public bool Record { get; } = record;
+        public ITimer? RingTimer { get; set; }
+        public bool TimedOut { get; set; }
+        public SipDialog? Dialog { get; set; }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Net;
+using ContactCenter.Contracts;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Sip.UserAgent;
+using MassTransit;
+
+namespace ContactCenter.Telephony.Gateway;
+
+/// <summary>What every call session of this gateway shares.</summary>
+internal sealed record GatewayContext(
+    SipEndpoint Sip,
+    IMediaEngine Media,
+    IPAddress MediaAddress,
+    IBus Bus,
+    IRequestClient<IdentifyCaller> IdentifyCaller,
+    IRequestClient<GetCaseStatus> CaseStatus,
+    GatewayOptions Options,
+    string RecordingsFolder,
+    TimeProvider Time,
+    TelephonyMetrics Metrics);

@@ -1,0 +1,56 @@
+namespace ContactCenter.Telephony.Gateway;
+
+/// <summary>Settings of this gateway instance (section <c>Telephony</c>, beside ConfigPath).</summary>
+internal sealed class GatewayOptions
+{
+    /// <summary>
+    /// This instance's id (<c>Telephony:GatewayId</c>). Commands for its calls go to the bus endpoint
+    /// <c>telephony-{GatewayId}</c>, so several gateways can run side by side. Default: the host name.
+    /// </summary>
+    public string GatewayId { get; set; } = DefaultGatewayId();
+
+    /// <summary>How often the gateway reports its live calls to routing (<c>Telephony:HeartbeatInterval</c>).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where bridged calls are recorded when their queue asks for it (<c>Telephony:RecordingsPath</c>).</summary>
+    public string RecordingsPath { get; set; } = "data/recordings";
+
+    /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
+    public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long SIP credentials fetched from the directory are kept (<c>Telephony:CredentialCacheTime</c>).</summary>
+    public TimeSpan CredentialCacheTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The bus endpoint this instance consumes its commands and events on.</summary>
+    public string EndpointName => "telephony-" + GatewayId;
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(GatewayId) || GatewayId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            yield return $"Telephony:GatewayId must be letters, digits, '-', '_' or '.' (was '{GatewayId}')";
+        }
+
+        if (HeartbeatInterval < TimeSpan.FromMilliseconds(100) || HeartbeatInterval > TimeSpan.FromMinutes(5))
+        {
+            yield return $"Telephony:HeartbeatInterval must be between 00:00:00.1 and 00:05:00 (was {HeartbeatInterval})";
+        }
+
+        if (LookupTimeout <= TimeSpan.Zero)
+        {
+            yield return "Telephony:LookupTimeout must be positive";
+        }
+
+        if (string.IsNullOrWhiteSpace(RecordingsPath))
+        {
+            yield return "Telephony:RecordingsPath is empty";
+        }
+    }
+
+    private static string DefaultGatewayId()
+    {
+        var name = Environment.MachineName.ToLowerInvariant();
+        var clean = new string(name.Where(c => char.IsAsciiLetterOrDigit(c) || c == '-').ToArray());
+        return clean.Length == 0 ? "gateway" : clean;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using ContactCenter.Contracts;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Sip;
+using ContactCenter.Sip.Auth;
+using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Ivr;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Telephony.Gateway;
+
+/// <summary>
+/// The telephony gateway of this process: the SIP endpoint on Sip:ListenAddress/Sip:Port (UDP and
+/// TCP), the registrar for agent phones, trunk checks for inbound calls, one <see cref="CallSession"/>
+/// per call, and the heartbeat that tells routing which calls are live.
+/// </summary>
+internal sealed class SipGateway(
+    IOptions<SipEndpointOptions> sipOptions,
+    IOptions<MediaOptions> mediaOptions,
+    IOptions<GatewayOptions> gatewayOptions,
+    TelephonyConfig config,
+    IvrEngine ivr,
+    IBus bus,
+    ISipCredentialStore credentials,
+    IMeterFactory meters,
+    TimeProvider time,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger logger = loggerFactory.CreateLogger<SipGateway>();
+    private readonly ConcurrentDictionary<Guid, CallSession> calls = new();
+    private SipEndpoint? sip;
+    private MediaEngine? media;
+    private GatewayContext? context;
+    private ITimer? heartbeat;
+    private TelephonyMetrics? metrics;
+
+    /// <summary>The SIP endpoint, once started (tests read its ports and registrar).</summary>
+    public SipEndpoint? Sip => sip;
+
+    /// <summary>Calls held now.</summary>
+    public int LiveCallCount => calls.Count;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = gatewayOptions.Value;
+        sip = new SipEndpoint(sipOptions.Value, loggerFactory, time, credentials);
+        media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
+        sip.IncomingCallHandler = OnIncomingCallAsync;
+        sip.Start();
+
+        var mediaAddress = IPAddress.TryParse(sip.Host.Trim('[', ']'), out var parsed) ? parsed : IPAddress.Loopback;
+        if (IPAddress.TryParse(mediaOptions.Value.BindAddress, out var bind) && !bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any))
+        {
+            mediaAddress = bind;
+        }
+
+        var endpoint = sip;
+        var engine = media;
+        metrics = new TelephonyMetrics(meters, () => calls.Count, () => 0, () => endpoint.TransactionCount, () => engine.SessionCount);
+        context = new GatewayContext(
+            sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
+            Path.GetFullPath(options.RecordingsPath), time, metrics);
+        heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
+        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}",
+            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        heartbeat?.Dispose();
+        heartbeat = null;
+        foreach (var call in calls.Values)
+        {
+            call.Shutdown();
+        }
+
+        try
+        {
+            await Task.WhenAll(calls.Values.Select(c => c.Finished)).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("{Count} calls did not end cleanly before shutdown", calls.Count);
+        }
+
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        heartbeat?.Dispose();
+        if (sip is not null)
+        {
+            await sip.DisposeAsync();
+            sip = null;
+        }
+
+        if (media is not null)
+        {
+            await media.DisposeAsync();
+            media = null;
+        }
+
+        metrics?.Dispose();
+        metrics = null;
+    }
+
+    /// <summary>The session of a call this gateway holds, or null.</summary>
+    public CallSession? Find(Guid callId) => calls.GetValueOrDefault(callId);
+
+    /// <summary>Queue figures for the announcements of every call waiting in that queue here.</summary>
+    public void OnQueueStatistics(QueueStatistics statistics)
+    {
+        var waiting = calls.Values
+            .Where(c => c.Queue == statistics.Queue && c.QueuedAt is not null)
+            .OrderBy(c => c.QueuedAt)
+            .ToList();
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            waiting[i].QueueUpdate(i + 1, statistics.EstimatedWait);
+        }
+    }
+
+    private async Task OnIncomingCallAsync(IncomingCall incoming)
+    {
+        if (context is not { } gateway)
+        {
+            incoming.Reject(503, "Starting");
+            return;
+        }
+
+        var did = incoming.RequestUri.User ?? incoming.To.Uri.User ?? "";
+        var source = incoming.Source.RemoteEndPoint.Address;
+        var decision = config.AuthorizeInbound(source, did);
+        if (!decision.Allowed || decision.Route is not { } route)
+        {
+            logger.LogWarning("Refused INVITE from {Source} to DID {Did}: {Reason}", incoming.Source.RemoteEndPoint, did, decision.Reason);
+            var code = decision.Trunk is null ? 403 : 404;
+            incoming.Reject(code, code == 403 ? "Forbidden" : "Not Found");
+            gateway.Metrics.CallRejected(code);
+            return;
+        }
+
+        var session = ivr.CreateSession(did);
+        if (session is null)
+        {
+            incoming.Reject(404, "No flow for this number");
+            gateway.Metrics.CallRejected(404);
+            return;
+        }
+
+        incoming.SendProvisional(180);
+        var caller = incoming.From.Uri.User is { Length: > 0 } user ? SipUriUser(user) : "anonymous";
+        var call = new CallSession(gateway, incoming, session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
+        calls[call.CallId] = call;
+        _ = RunCallAsync(call);
+        await Task.CompletedTask;
+    }
+
+    private async Task RunCallAsync(CallSession call)
+    {
+        try
+        {
+            await call.RunAsync();
+        }
+        finally
+        {
+            calls.TryRemove(call.CallId, out _);
+        }
+    }
+
+    private async Task PublishHeartbeatAsync()
+    {
+        if (context is not { } gateway)
+        {
+            return;
+        }
+
+        try
+        {
+            await bus.Publish(new CallHeartbeat
+            {
+                GatewayId = gateway.Options.GatewayId,
+                LiveCalls = [.. calls.Keys],
+                Interval = gateway.Options.HeartbeatInterval,
+                OccurredAt = time.GetUtcNow(),
+            });
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            logger.LogWarning("Heartbeat not published: {Error}", error.Message);
+        }
+    }
+
+    private static string SipUriUser(string user) => ContactCenter.Sip.Message.SipUri.Unescape(user);
+}

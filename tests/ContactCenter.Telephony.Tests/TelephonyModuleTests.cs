@@ -1,0 +1,88 @@
+using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Tests.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Telephony.Tests;
+
+public sealed class TelephonyModuleTests
+{
+    [Fact]
+    public async Task Host_starts_with_the_demo_config_and_serves_the_ivr_engine()
+    {
+        using var host = BuildHost(TestPaths.ConfigFolder);
+
+        await host.StartAsync();
+
+        var config = host.Services.GetRequiredService<TelephonyConfig>();
+        Assert.Equal("main", config.Dids["1000"].Flow.Name);
+        var session = host.Services.GetRequiredService<IvrEngine>().CreateSession("1000");
+        Assert.NotNull(session);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Default_config_path_is_found_above_the_content_root()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Path.Combine(Path.GetDirectoryName(TestPaths.ConfigFolder)!, "src"),
+            DisableDefaults = true,
+        });
+        builder.Services.AddTelephony(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        Assert.Equal(Path.GetFullPath(TestPaths.ConfigFolder), host.Services.GetRequiredService<TelephonyConfig>().RootPath);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Host_refuses_to_start_with_a_broken_config_and_names_file_line_and_field()
+    {
+        using var folder = new ConfigFolder().Write("ivr/test.yaml", """
+            name: test
+            start: menu
+            nodes:
+              menu:
+                type: menu
+                prompts: [menu/main]
+                options: { "1": sales }
+                timeout: forever
+                default: sales
+              sales:
+                type: queue
+                queue: sales
+            """);
+        using var host = BuildHost(folder.Root);
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.Contains("Telephony:ConfigPath", failure, StringComparison.Ordinal);
+        Assert.Contains("ivr/test.yaml:8:", failure, StringComparison.Ordinal);
+        Assert.Contains("nodes.menu.timeout", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Host_refuses_to_start_when_the_config_folder_is_missing()
+    {
+        using var host = BuildHost(Path.Combine(Path.GetTempPath(), "no-such-telephony-config-" + Guid.NewGuid().ToString("N")));
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("does not exist", Assert.Single(ex.Failures), StringComparison.Ordinal);
+    }
+
+    private static IHost BuildHost(string configPath)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Telephony:ConfigPath"] = configPath });
+        builder.Services.AddTelephony(builder.Configuration);
+        return builder.Build();
+    }
+}
