@@ -1,0 +1,544 @@
+// The agent desktop: presence, the screen pop while the phone rings, the live call, wrap-up and customer search.
+import type { HubConnection } from "@microsoft/signalr";
+import {
+  api,
+  byTestId,
+  connectHub,
+  formatDuration,
+  formatTime,
+  h,
+  requireSession,
+  secondsSince,
+  stateLabel,
+  wireSignOut,
+} from "./common";
+import type { AgentStateView, CallState, CustomerCard, CustomerListItem, ScreenPop } from "./types";
+
+const session = requireSession("agent", "supervisor");
+
+let connection: HubConnection | null = null;
+let agentState: AgentStateView | null = null;
+let call: CallState | null = null;
+let pop: ScreenPop | null = null;
+let createdCustomer: CustomerCard | null = null;
+let pendingState: string | null = null;
+
+const stateEl = byTestId("agent-state");
+const statusEl = byTestId("status-message");
+const callPanel = byTestId("call-panel");
+const wrapUpForm = byTestId<HTMLFormElement>("wrap-up-form");
+const disposition = byTestId<HTMLSelectElement>("disposition");
+const notes = byTestId<HTMLTextAreaElement>("notes");
+const caseLink = byTestId<HTMLSelectElement>("case-link");
+const newCase = byTestId("new-case");
+const newCaseSubject = byTestId<HTMLInputElement>("new-case-subject");
+const customer360 = byTestId("customer-360");
+const NEW_CASE = "new";
+const completeButton = byTestId<HTMLButtonElement>("complete-wrap-up");
+const reasonSelect = byTestId<HTMLSelectElement>("not-ready-reason");
+const availableButton = byTestId<HTMLButtonElement>("go-available");
+const notReadyButton = byTestId<HTMLButtonElement>("go-not-ready");
+const searchInput = byTestId<HTMLInputElement>("customer-search");
+const searchResults = byTestId("search-results");
+
+function say(message: string, kind: "info" | "error" = "info"): void {
+  statusEl.textContent = message;
+  statusEl.className = `status ${kind}`;
+}
+
+function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/^.*HubException: /, "");
+}
+
+// ---- presence ----
+
+async function setState(state: "available" | "notReady"): Promise<void> {
+  if (!connection) {
+    return;
+  }
+  const reason = state === "notReady" ? reasonSelect.value : null;
+  pendingState = state;
+  renderState();
+  try {
+    await connection.invoke("SetState", state, reason);
+    say(state === "available" ? "Asked to go Available." : `Asked to go Not ready (${reason}).`);
+  } catch (e) {
+    pendingState = null;
+    renderState();
+    say(`Could not change state: ${errorText(e)}`, "error");
+  }
+}
+
+function renderState(): void {
+  const state = agentState?.state ?? "loggedOut";
+  stateEl.textContent = stateLabel(state) + (state === "notReady" && agentState?.reason ? ` · ${agentState.reason}` : "");
+  stateEl.className = `pill state-${state}`;
+  stateEl.dataset.state = state;
+  stateEl.title = agentState ? `Since ${formatTime(agentState.since)}` : "No presence from routing yet";
+  availableButton.setAttribute("aria-pressed", String(state === "available"));
+  notReadyButton.setAttribute("aria-pressed", String(state === "notReady"));
+  const pending = byTestId("state-pending");
+  pending.textContent = pendingState && pendingState !== state ? `requested: ${stateLabel(pendingState)}…` : "";
+}
+
+// ---- the call and the pop ----
+
+function customerCard(): HTMLElement {
+  const customer = pop?.customer ?? createdCustomer;
+  if (customer) {
+    return h(
+      "section",
+      { class: "card customer", testid: "customer-card", "aria-label": "Customer" },
+      h(
+        "div",
+        { class: "customer-head" },
+        h("h2", { testid: "customer-name" }, customer.name),
+        h("span", { class: `badge tier-${customer.tier.toLowerCase()}`, testid: "customer-tier" }, customer.tier),
+        customer.doNotCall && h("span", { class: "badge danger", testid: "do-not-call" }, "Do not call"),
+        customer.language && h("span", { class: "badge" }, customer.language),
+      ),
+      customer.notes && h("p", { class: "customer-notes", testid: "customer-notes" }, customer.notes),
+      pop && pop.totalInteractions > 0 && h("p", { class: "muted" }, `${pop.totalInteractions} contacts on record`),
+    );
+  }
+
+  const nameInput = h("input", {
+    type: "text",
+    testid: "new-customer-name",
+    placeholder: "Customer name",
+    "aria-label": "New customer's name",
+    maxlength: 200,
+    required: true,
+  });
+  const button = h("button", { type: "submit", class: "primary", testid: "create-customer" }, "Create customer");
+  const form = h(
+    "form",
+    { class: "inline-form", testid: "create-customer-form" },
+    nameInput,
+    button,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = nameInput.value.trim();
+    if (!name) {
+      nameInput.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      const number = pop?.caller ?? call?.caller;
+      const created = await api<CustomerCard & Record<string, unknown>>("POST", "/api/customers", {
+        name,
+        phones: number ? [number] : [],
+      });
+      createdCustomer = {
+        id: String(created.id),
+        name: String(created.name ?? name),
+        tier: String(created.tier ?? "standard"),
+        doNotCall: Boolean(created.doNotCall),
+      };
+      say(`Customer ${createdCustomer.name} created.`);
+      renderCall();
+    } catch (e) {
+      say(`Could not create the customer: ${errorText(e)}`, "error");
+      button.disabled = false;
+    }
+  });
+  return h(
+    "section",
+    { class: "card customer unknown", testid: "unknown-caller", "aria-label": "Unknown caller" },
+    h("h2", {}, "New caller"),
+    h("p", { class: "muted" }, `No customer has the number ${pop?.caller ?? call?.caller ?? "—"}.`),
+    form,
+  );
+}
+
+function casesTable(): HTMLElement {
+  const cases = pop?.openCases ?? [];
+  if (cases.length === 0) {
+    return h("section", { class: "card", testid: "open-cases" }, h("h3", {}, "Open cases"), h("p", { class: "muted" }, "None."));
+  }
+  const rows = cases.map((c) =>
+    h(
+      "tr",
+      { testid: "case-row", "data-case-id": c.id, class: c.slaBreached ? "breached" : undefined },
+      h("td", { class: "mono" }, c.number),
+      h("td", {}, c.subject),
+      h("td", {}, h("span", { class: "badge" }, c.status)),
+      h("td", {}, h("span", { class: `badge priority-${c.priority}` }, c.priority)),
+      h("td", { testid: "case-age" }, c.age),
+      h(
+        "td",
+        { testid: "case-sla" },
+        c.slaDueAt ? (c.slaBreached ? h("span", { class: "badge danger" }, "SLA breached") : `due ${formatTime(c.slaDueAt)}`) : "—",
+      ),
+    ),
+  );
+  return h(
+    "section",
+    { class: "card", testid: "open-cases" },
+    h("h3", {}, `Open cases (${cases.length})`),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, ...["Case", "Subject", "Status", "Priority", "Age", "SLA"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...rows),
+    ),
+  );
+}
+
+function interactionsList(): HTMLElement {
+  const items = pop?.recentInteractions ?? [];
+  return h(
+    "section",
+    { class: "card", testid: "recent-interactions" },
+    h("h3", {}, "Recent contacts"),
+    items.length === 0
+      ? h("p", { class: "muted" }, "None.")
+      : h(
+          "ul",
+          { class: "history" },
+          ...items.map((i) =>
+            h(
+              "li",
+              {},
+              h("span", { class: "when" }, formatTime(i.startedAt)),
+              " ",
+              h("span", {}, [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · ")),
+              i.notes && h("div", { class: "muted" }, i.notes),
+            ),
+          ),
+        ),
+  );
+}
+
+const baseTitle = document.title;
+
+function renderCall(): void {
+  callPanel.replaceChildren();
+  document.title = call?.phase === "ringing" ? `☎ Ringing: ${pop?.customer?.name ?? call.caller ?? "call"} · ${baseTitle}` : baseTitle;
+  if (!call) {
+    callPanel.append(h("div", { class: "idle", testid: "no-call" }, "No call. Calls pop here the moment your phone rings."));
+    wrapUpForm.hidden = true;
+    return;
+  }
+  const phaseText: Record<string, string> = { ringing: "Ringing", connected: "Connected", wrapUp: "Wrap-up", ended: "Ended" };
+  callPanel.append(
+    h(
+      "section",
+      { class: `card call phase-${call.phase}`, testid: "call-card", "data-call-id": call.callId },
+      h(
+        "div",
+        { class: "call-head" },
+        h("span", { class: `pill phase-${call.phase}`, testid: "call-phase", "data-phase": call.phase }, phaseText[call.phase] ?? call.phase),
+        h("span", { class: "caller mono", testid: "caller" }, pop?.caller ?? call.caller ?? "unknown number"),
+        h("span", { class: "timer mono", testid: "call-timer", "aria-label": "Call timer" }, ""),
+      ),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Queue"),
+        h("dd", { testid: "queue" }, pop?.queue ?? call.queue ?? "—"),
+        h("dt", {}, "IVR path"),
+        h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
+        h("dt", {}, "Waited"),
+        h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+      ),
+    ),
+    customerCard(),
+    casesTable(),
+    interactionsList(),
+  );
+
+  const showWrapUp = call.phase === "connected" || call.phase === "wrapUp";
+  if (showWrapUp && wrapUpForm.hidden) {
+    wrapUpForm.reset();
+  }
+  wrapUpForm.hidden = !showWrapUp;
+  completeButton.disabled = call.phase !== "wrapUp";
+  completeButton.title = call.phase === "wrapUp" ? "Alt+Enter" : "Available once the call has ended";
+  const selected = caseLink.value;
+  const customer = pop?.customer ?? createdCustomer;
+  caseLink.replaceChildren(
+    h("option", { value: "" }, "No case"),
+    ...(pop?.openCases ?? []).map((c) => h("option", { value: c.id }, `${c.number} — ${c.subject}`)),
+    ...(customer ? [h("option", { value: NEW_CASE }, "New case…")] : []),
+  );
+  caseLink.value = [...caseLink.options].some((o) => o.value === selected) ? selected : "";
+  newCase.hidden = caseLink.value !== NEW_CASE;
+  tick();
+}
+
+function tick(): void {
+  const timer = document.querySelector<HTMLElement>('[data-testid="call-timer"]');
+  if (!timer || !call) {
+    return;
+  }
+  if (call.phase === "ringing") {
+    timer.textContent = `ringing ${formatDuration(secondsSince(call.ringingAt ?? pop?.occurredAt))}`;
+  } else if (call.phase === "connected") {
+    timer.textContent = `talking ${formatDuration(secondsSince(call.connectedAt))}`;
+  } else if (call.phase === "wrapUp") {
+    const talk = call.connectedAt && call.endedAt ? (Date.parse(call.endedAt) - Date.parse(call.connectedAt)) / 1000 : 0;
+    timer.textContent = `talked ${formatDuration(talk)} · wrap-up ${formatDuration(secondsSince(call.endedAt))}`;
+  }
+}
+
+function onPop(p: ScreenPop): void {
+  if (!call || call.callId !== p.callId) {
+    call = {
+      callId: p.callId,
+      agentId: p.agentId,
+      phase: "ringing",
+      caller: p.caller,
+      queue: p.queue,
+      ivrPath: p.ivrPath,
+      waitedSeconds: p.waitedSeconds,
+      ringingAt: p.occurredAt,
+    };
+  }
+  if (!pop || pop.callId !== p.callId) {
+    createdCustomer = null;
+  }
+  pop = p;
+  say(`Incoming call from ${p.customer?.name ?? p.caller} (${p.queue}).`);
+  renderCall();
+}
+
+function onCallState(c: CallState): void {
+  if (c.phase === "ended") {
+    if (call?.callId === c.callId) {
+      const why = c.wrapUpCompletedAt ? "Wrap-up completed." : `Call ended${c.endReason ? `: ${c.endReason}` : ""}.`;
+      call = null;
+      pop = null;
+      createdCustomer = null;
+      say(why);
+      renderCall();
+    }
+    return;
+  }
+  if (pop && pop.callId !== c.callId) {
+    pop = null;
+    createdCustomer = null;
+  }
+  if (call?.phase !== c.phase) {
+    if (c.phase === "connected") {
+      say(`Connected to ${pop?.customer?.name ?? c.caller ?? "the caller"}.`);
+    } else if (c.phase === "wrapUp") {
+      say(`Call ended${c.endedBy ? ` by the ${c.endedBy}` : ""}: choose a disposition and complete wrap-up (Alt+W).`);
+    }
+  }
+  call = c;
+  renderCall();
+}
+
+wrapUpForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!connection || !call || call.phase !== "wrapUp") {
+    return;
+  }
+  if (!disposition.value) {
+    say("Choose a disposition.", "error");
+    disposition.focus();
+    return;
+  }
+  const customer = pop?.customer ?? createdCustomer;
+  if (caseLink.value === NEW_CASE && (!newCaseSubject.value.trim() || !customer)) {
+    say("Give the new case a subject.", "error");
+    newCaseSubject.focus();
+    return;
+  }
+  completeButton.disabled = true;
+  try {
+    const text = notes.value.trim() || null;
+    let caseId = caseLink.value;
+    if (caseId === NEW_CASE && customer) {
+      const created = await api<{ case: { id: string; number: string } }>("POST", "/api/cases", {
+        customerId: customer.id,
+        subject: newCaseSubject.value.trim(),
+        description: text,
+        ownerAgentId: session?.login,
+      });
+      caseId = created.case.id;
+      say(`Case ${created.case.number} opened.`);
+    }
+    if (caseId) {
+      await connection.invoke("CompleteWrapUpWithCase", call.callId, disposition.value, text, caseId);
+    } else {
+      await connection.invoke("CompleteWrapUp", call.callId, disposition.value, text);
+    }
+    // The server confirms with CallStateChanged(ended); clear here too in case it no longer knew the call.
+    onCallState({ ...call, phase: "ended", wrapUpCompletedAt: new Date().toISOString() });
+  } catch (e) {
+    say(`Could not complete wrap-up: ${errorText(e)}`, "error");
+    completeButton.disabled = false;
+  }
+});
+
+caseLink.addEventListener("change", () => {
+  newCase.hidden = caseLink.value !== NEW_CASE;
+  if (!newCase.hidden) {
+    newCaseSubject.focus();
+  }
+});
+
+// ---- customer search ----
+
+interface Customer360 {
+  customer: CustomerCard & { phones?: string[]; email?: string | null };
+  openCases: { id: string; number: string; subject: string; status: string; priority: string; slaBreached?: boolean }[];
+  recentInteractions: { callId: string; startedAt: string; queue?: string | null; agentId?: string | null; outcome?: string | null; disposition?: string | null }[];
+  totals?: { interactions?: number };
+}
+
+async function showCustomer(id: string): Promise<void> {
+  try {
+    const c = await api<Customer360>("GET", `/api/customers/${encodeURIComponent(id)}`);
+    customer360.replaceChildren(
+      h(
+        "div",
+        { class: "customer-head" },
+        h("h2", { testid: "customer-360-name" }, c.customer.name),
+        h("span", { class: `badge tier-${String(c.customer.tier).toLowerCase()}` }, c.customer.tier),
+        c.customer.doNotCall && h("span", { class: "badge danger" }, "Do not call"),
+      ),
+      h("p", { class: "muted mono" }, (c.customer.phones ?? []).join(", ")),
+      h("h3", {}, `Open cases (${c.openCases.length})`),
+      h(
+        "ul",
+        { class: "history" },
+        ...c.openCases.map((k) => h("li", { testid: "customer-360-case" }, h("span", { class: "mono" }, k.number), " ", k.subject, " ",
+          h("span", { class: `badge priority-${k.priority}` }, k.priority), k.slaBreached && h("span", { class: "badge danger" }, "SLA breached"))),
+      ),
+      h("h3", {}, "Recent contacts"),
+      h(
+        "ul",
+        { class: "history" },
+        ...c.recentInteractions.map((i) => h("li", {}, h("span", { class: "when" }, formatTime(i.startedAt)), " ",
+          [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "))),
+      ),
+    );
+    customer360.hidden = false;
+  } catch (e) {
+    say(`Could not open the customer: ${errorText(e)}`, "error");
+  }
+}
+
+let searchTimer: number | undefined;
+let searchSeq = 0;
+
+async function search(): Promise<void> {
+  const q = searchInput.value.trim();
+  const seq = ++searchSeq;
+  if (q.length < 2) {
+    searchResults.replaceChildren();
+    return;
+  }
+  try {
+    const data = await api<CustomerListItem[] | { items?: CustomerListItem[] }>(
+      "GET",
+      `/api/customers?q=${encodeURIComponent(q)}&pageSize=10`,
+    );
+    if (seq !== searchSeq) {
+      return;
+    }
+    const items = Array.isArray(data) ? data : (data?.items ?? []);
+    searchResults.replaceChildren(
+      ...(items.length === 0
+        ? [h("li", { class: "muted" }, "No customer found.")]
+        : items.map((c) =>
+            h(
+              "li",
+              { testid: "search-result", "data-customer-id": c.id },
+              searchResultButton(c),
+              c.tier && h("span", { class: `badge tier-${c.tier.toLowerCase()}` }, c.tier),
+              c.doNotCall && h("span", { class: "badge danger" }, "Do not call"),
+              h("span", { class: "muted mono" }, phoneText(c)),
+            ),
+          )),
+    );
+  } catch (e) {
+    if (seq === searchSeq) {
+      searchResults.replaceChildren(h("li", { class: "error" }, `Search failed: ${errorText(e)}`));
+    }
+  }
+}
+
+function searchResultButton(c: CustomerListItem): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "link strong", title: "Open the customer" }, c.name);
+  button.addEventListener("click", () => void showCustomer(c.id));
+  return button;
+}
+
+function phoneText(c: CustomerListItem): string {
+  const phones = c.phones ?? c.phoneNumbers ?? c.phone;
+  if (Array.isArray(phones)) {
+    return phones.map((p) => (typeof p === "string" ? p : String((p as { number?: string; e164?: string }).e164 ?? (p as { number?: string }).number ?? ""))).join(", ");
+  }
+  return typeof phones === "string" ? phones : "";
+}
+
+searchInput.addEventListener("input", () => {
+  window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => void search(), 250);
+});
+byTestId<HTMLFormElement>("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  window.clearTimeout(searchTimer);
+  void search();
+});
+
+// ---- keyboard ----
+
+document.addEventListener("keydown", (event) => {
+  if (!event.altKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  const key = event.key.toLowerCase();
+  if (key === "a") {
+    event.preventDefault();
+    void setState("available");
+  } else if (key === "n") {
+    event.preventDefault();
+    void setState("notReady");
+  } else if (key === "s") {
+    event.preventDefault();
+    searchInput.focus();
+  } else if (key === "w" && !wrapUpForm.hidden) {
+    event.preventDefault();
+    disposition.focus();
+  } else if (key === "enter" && !wrapUpForm.hidden && !completeButton.disabled) {
+    event.preventDefault();
+    wrapUpForm.requestSubmit();
+  }
+});
+
+// ---- start ----
+
+if (session) {
+  byTestId("agent-name").textContent = `${session.name} (${session.login})`;
+  wireSignOut(byTestId("sign-out"));
+  availableButton.addEventListener("click", () => void setState("available"));
+  notReadyButton.addEventListener("click", () => void setState("notReady"));
+  renderState();
+  renderCall();
+  connection = connectHub(
+    "/hubs/agent",
+    (c) => {
+      c.on("ScreenPop", onPop);
+      c.on("CallStateChanged", onCallState);
+      c.on("AgentStateChanged", (s: AgentStateView) => {
+        agentState = s;
+        pendingState = null;
+        if (call?.phase === "wrapUp" && ["available", "notReady", "loggedOut"].includes(s.state)) {
+          onCallState({ ...call, phase: "ended", endReason: s.reason ?? "wrap-up ended" });
+        }
+        renderState();
+      });
+    },
+    byTestId("connection"),
+  );
+  document.body.dataset.ready = "true";
+  window.setInterval(tick, 500);
+}

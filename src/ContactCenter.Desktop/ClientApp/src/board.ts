@@ -1,0 +1,168 @@
+// The supervisor's live queue board: per-queue figures and the agents grid, pushed over /hubs/board.
+import type { HubConnection } from "@microsoft/signalr";
+import {
+  byTestId,
+  connectHub,
+  formatDuration,
+  formatPercent,
+  h,
+  requireSession,
+  secondsSince,
+  stateLabel,
+  wireSignOut,
+} from "./common";
+import type { AgentState, AgentStateView, QueueStatistics } from "./types";
+
+const session = requireSession("supervisor");
+
+let connection: HubConnection | null = null;
+const queues = new Map<string, { stat: QueueStatistics; receivedAt: number }>();
+const agents = new Map<string, AgentStateView>();
+
+const queueBody = byTestId("queue-rows");
+const agentBody = byTestId("agent-rows");
+const lastUpdate = byTestId("last-update");
+const statusEl = byTestId("status-message");
+const reasonSelect = byTestId<HTMLSelectElement>("board-reason");
+
+const STATE_ORDER: AgentState[] = ["onCall", "reserved", "wrapUp", "available", "notReady", "loggedOut"];
+const SERVICE_LEVEL_TARGET = 0.8;
+
+function say(message: string, kind: "info" | "error" = "info"): void {
+  statusEl.textContent = message;
+  statusEl.className = `status ${kind}`;
+}
+
+function touch(): void {
+  lastUpdate.textContent = `updated ${new Date().toLocaleTimeString()}`;
+}
+
+function longestWait(entry: { stat: QueueStatistics; receivedAt: number }): number {
+  // The oldest caller keeps waiting between updates: count on locally.
+  return entry.stat.waiting > 0 ? entry.stat.longestWaitSeconds + (Date.now() - entry.receivedAt) / 1000 : 0;
+}
+
+function renderQueues(): void {
+  const names = [...queues.keys()].sort((a, b) => (a === "*" ? 1 : b === "*" ? -1 : a.localeCompare(b)));
+  if (names.length === 0) {
+    queueBody.replaceChildren(h("tr", {}, h("td", { colspan: 11, class: "muted" }, "No queue figures yet.")));
+    return;
+  }
+  queueBody.replaceChildren(
+    ...names.map((name) => {
+      const entry = queues.get(name)!;
+      const s = entry.stat;
+      const by = s.agentsByState;
+      return h(
+        "tr",
+        { testid: `queue-row-${name === "*" ? "all" : name}`, class: name === "*" ? "total" : undefined },
+        h("th", { scope: "row" }, name === "*" ? "All queues" : name),
+        h("td", { testid: "waiting", class: s.waiting > 0 ? "num hot" : "num" }, s.waiting),
+        h("td", { testid: "longest-wait", class: "num mono" }, formatDuration(longestWait(entry))),
+        h("td", { testid: "service-level", class: s.serviceLevel < SERVICE_LEVEL_TARGET && s.offered > 0 ? "num warn" : "num" }, formatPercent(s.serviceLevel)),
+        h("td", { testid: "asa", class: "num mono" }, formatDuration(s.averageSpeedOfAnswerSeconds)),
+        h("td", { testid: "abandonment", class: "num" }, formatPercent(s.abandonmentRate)),
+        h("td", { testid: "offered", class: "num" }, `${s.answered}/${s.offered}`),
+        h("td", { testid: "agents-available", class: "num" }, by.available ?? 0),
+        h("td", { testid: "agents-busy", class: "num" }, (by.onCall ?? 0) + (by.reserved ?? 0)),
+        h("td", { testid: "agents-wrap-up", class: "num" }, by.wrapUp ?? 0),
+        h("td", { testid: "agents-not-ready", class: "num" }, by.notReady ?? 0),
+      );
+    }),
+  );
+}
+
+function actionButton(agentId: string, state: "available" | "notReady" | "loggedOut", label: string): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "small", testid: `set-${state}`, title: `${label}: ${agentId}` }, label);
+  button.addEventListener("click", async () => {
+    if (!connection) {
+      return;
+    }
+    button.disabled = true;
+    const reason = state === "notReady" ? reasonSelect.value : null;
+    try {
+      await connection.invoke("SetAgentState", agentId, state, reason);
+      say(`Asked routing to set ${agentId} ${stateLabel(state)}${reason ? ` (${reason})` : ""}.`);
+    } catch (e) {
+      say(`Could not set ${agentId}: ${e instanceof Error ? e.message : String(e)}`, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function renderAgents(): void {
+  const rows = [...agents.values()].sort(
+    (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.agentId.localeCompare(b.agentId),
+  );
+  if (rows.length === 0) {
+    agentBody.replaceChildren(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No agents yet.")));
+    return;
+  }
+  agentBody.replaceChildren(
+    ...rows.map((a) =>
+      h(
+        "tr",
+        { testid: `agent-row-${a.agentId}` },
+        h(
+          "th",
+          { scope: "row" },
+          h("span", { class: a.desktopConnected ? "dot on" : "dot", title: a.desktopConnected ? "Desktop online" : "Desktop offline" }),
+          a.displayName ? `${a.displayName} ` : "",
+          h("span", { class: "muted" }, a.agentId),
+        ),
+        h("td", {}, h("span", { class: `pill state-${a.state}`, testid: "agent-state", "data-state": a.state }, stateLabel(a.state))),
+        h("td", { testid: "agent-reason" }, a.reason ?? ""),
+        h("td", { testid: "time-in-state", class: "num mono", "data-since": a.since }, formatDuration(secondsSince(a.since))),
+        h("td", { class: "mono muted" }, a.callId ? a.callId.slice(0, 8) : ""),
+        h(
+          "td",
+          { class: "actions" },
+          actionButton(a.agentId, "available", "Available"),
+          actionButton(a.agentId, "notReady", "Not ready"),
+          actionButton(a.agentId, "loggedOut", "Log out"),
+        ),
+      ),
+    ),
+  );
+}
+
+function tick(): void {
+  for (const cell of document.querySelectorAll<HTMLElement>('[data-testid="time-in-state"]')) {
+    cell.textContent = formatDuration(secondsSince(cell.dataset.since));
+  }
+  for (const [name, entry] of queues) {
+    const cell = document.querySelector<HTMLElement>(`[data-testid="queue-row-${name === "*" ? "all" : name}"] [data-testid="longest-wait"]`);
+    if (cell) {
+      cell.textContent = formatDuration(longestWait(entry));
+    }
+  }
+}
+
+if (session) {
+  byTestId("supervisor-name").textContent = `${session.name} (${session.login})`;
+  wireSignOut(byTestId("sign-out"));
+  renderQueues();
+  renderAgents();
+  connection = connectHub(
+    "/hubs/board",
+    (c) => {
+      c.on("QueueStatistics", (s: QueueStatistics) => {
+        queues.set(s.queue, { stat: s, receivedAt: Date.now() });
+        renderQueues();
+        touch();
+      });
+      c.on("AgentStates", (list: AgentStateView[]) => {
+        for (const a of list) {
+          agents.set(a.agentId, a);
+        }
+        renderAgents();
+        touch();
+      });
+    },
+    byTestId("connection"),
+  );
+  document.body.dataset.ready = "true";
+  window.setInterval(tick, 1000);
+}

@@ -1,0 +1,73 @@
+// Sign-in page: POST /api/auth/token {login, password} → {token}; then the agent desktop or the board.
+import { ApiError, byTestId, clearToken, currentSession, saveToken, decodeClaims } from "./common";
+
+const form = byTestId<HTMLFormElement>("sign-in-form");
+const login = byTestId<HTMLInputElement>("login");
+const password = byTestId<HTMLInputElement>("password");
+const submit = byTestId<HTMLButtonElement>("sign-in");
+const error = byTestId("sign-in-error");
+
+const params = new URLSearchParams(location.search);
+const next = params.get("next");
+
+function destination(roles: string[]): string {
+  if (next === "/board" && roles.includes("supervisor")) {
+    return "/board";
+  }
+  if (next === "/agent") {
+    return "/agent";
+  }
+  return roles.includes("supervisor") ? "/board" : "/agent";
+}
+
+if (params.has("denied")) {
+  error.textContent = "That page needs a supervisor sign-in.";
+  clearToken();
+} else {
+  const session = currentSession();
+  if (session) {
+    location.replace(destination(session.roles));
+  }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  error.textContent = "";
+  if (!login.value.trim() || !password.value) {
+    error.textContent = "Enter your login and password.";
+    (login.value.trim() ? password : login).focus();
+    return;
+  }
+  submit.disabled = true;
+  submit.textContent = "Signing in…";
+  try {
+    const response = await fetch("/api/auth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ login: login.value.trim(), password: password.value }),
+    });
+    if (!response.ok) {
+      throw new ApiError(
+        response.status === 401 || response.status === 400 ? "Wrong login or password." : `Sign-in failed (${response.status}).`,
+        response.status,
+      );
+    }
+    const body = (await response.json()) as { token?: string };
+    const claims = body.token ? decodeClaims(body.token) : null;
+    if (!body.token || !claims) {
+      throw new Error("The server returned no token.");
+    }
+    saveToken(body.token);
+    const role = claims.role;
+    location.assign(destination(Array.isArray(role) ? role.map(String) : [String(role ?? "")]));
+  } catch (e) {
+    error.textContent = e instanceof Error ? e.message : "Sign-in failed.";
+    password.select();
+  } finally {
+    submit.disabled = false;
+    submit.textContent = "Sign in";
+  }
+});
+
+login.focus();
+document.body.dataset.ready = "true";

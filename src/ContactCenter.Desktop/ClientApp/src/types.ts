@@ -1,0 +1,107 @@
+// Shapes of the hub messages (camelCase JSON from ContactCenter.Desktop.Hubs).
+
+export type AgentState = "loggedOut" | "available" | "reserved" | "onCall" | "wrapUp" | "notReady";
+export type CallPhase = "ringing" | "connected" | "wrapUp" | "ended";
+
+export interface CustomerCard {
+  id: string;
+  name: string;
+  tier: string;
+  language?: string | null;
+  doNotCall: boolean;
+  notes?: string | null;
+}
+
+export interface InteractionSummary {
+  callId: string;
+  startedAt: string;
+  queue?: string | null;
+  agentId?: string | null;
+  outcome?: string | null;
+  disposition?: string | null;
+  notes?: string | null;
+}
+
+export interface OpenCase {
+  id: string;
+  number: string;
+  subject: string;
+  status: string;
+  priority: string;
+  ownerAgentId?: string | null;
+  openedAt: string;
+  ageSeconds: number;
+  age: string;
+  slaDueAt?: string | null;
+  slaBreached: boolean;
+}
+
+export interface ScreenPop {
+  callId: string;
+  agentId: string;
+  caller: string;
+  queue: string;
+  ivrPath: string;
+  waitedSeconds: number;
+  customer: CustomerCard | null;
+  recentInteractions: InteractionSummary[];
+  totalInteractions: number;
+  openCases: OpenCase[];
+  occurredAt: string;
+}
+
+export interface CallState {
+  callId: string;
+  agentId: string;
+  phase: CallPhase;
+  caller?: string | null;
+  queue?: string | null;
+  ivrPath?: string | null;
+  waitedSeconds?: number | null;
+  ringingAt?: string | null;
+  connectedAt?: string | null;
+  endedAt?: string | null;
+  wrapUpCompletedAt?: string | null;
+  outcome?: string | null;
+  endedBy?: string | null;
+  endReason?: string | null;
+}
+
+export interface AgentStateView {
+  agentId: string;
+  displayName?: string | null;
+  state: AgentState;
+  previous: AgentState;
+  reason?: string | null;
+  callId?: string | null;
+  since: string;
+  desktopConnected: boolean;
+}
+
+export interface QueueStatistics {
+  queue: string;
+  waiting: number;
+  longestWaitSeconds: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  serviceLevel: number;
+  averageSpeedOfAnswerSeconds: number;
+  averageHandleTimeSeconds: number;
+  abandonmentRate: number;
+  occupancy: number;
+  estimatedWaitSeconds: number;
+  agentsByState: Partial<Record<AgentState, number>>;
+  occurredAt: string;
+}
+
+/** A customer from GET /api/customers (fields beyond id/name are optional). */
+export interface CustomerListItem {
+  id: string;
+  name: string;
+  tier?: string;
+  doNotCall?: boolean;
+  phones?: unknown;
+  phoneNumbers?: unknown;
+  phone?: string;
+}

@@ -1,0 +1,110 @@
+using ContactCenter.Contracts;
+using ContactCenter.Desktop.Hubs;
+using ContactCenter.Desktop.State;
+using MassTransit;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ContactCenter.Desktop.Consumers;
+
+/// <summary>
+/// Turns call, presence and queue events into pushes to the agents' desktops and the boards.
+/// Idempotent: <see cref="DesktopState"/> says whether an event changed anything, and a
+/// redelivered or stale event pushes nothing.
+/// </summary>
+internal sealed class DesktopPushConsumer(
+    DesktopState desktop,
+    IHubContext<AgentHub, IAgentClient> agents,
+    IHubContext<BoardHub, IBoardClient> boards,
+    DesktopMetrics metrics,
+    TimeProvider time) :
+    IConsumer<ScreenPopReady>,
+    IConsumer<AgentReserved>,
+    IConsumer<CallConnected>,
+    IConsumer<CallEnded>,
+    IConsumer<AgentStateChanged>,
+    IConsumer<QueueStatistics>
+{
+    public async Task Consume(ConsumeContext<ScreenPopReady> context)
+    {
+        var m = context.Message;
+        var (pop, call) = desktop.OnScreenPop(m);
+        var agent = agents.Clients.Group(HubGroups.Agent(m.AgentId));
+        if (call is not null)
+        {
+            await agent.CallStateChanged(call);
+        }
+
+        if (pop is not null)
+        {
+            await agent.ScreenPop(pop);
+            metrics.ScreenPopPushed(time.GetUtcNow() - m.OccurredAt);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<AgentReserved> context)
+    {
+        if (desktop.OnReserved(context.Message) is { } call)
+        {
+            await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<CallConnected> context)
+    {
+        if (desktop.OnConnected(context.Message) is { } call)
+        {
+            await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<CallEnded> context)
+    {
+        if (desktop.OnEnded(context.Message) is { } call)
+        {
+            await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<AgentStateChanged> context)
+    {
+        var (state, call) = desktop.OnAgentState(context.Message);
+        if (state is null)
+        {
+            return;
+        }
+
+        var agent = agents.Clients.Group(HubGroups.Agent(state.AgentId));
+        await agent.AgentStateChanged(state);
+        if (call is not null)
+        {
+            await agent.CallStateChanged(call);
+        }
+
+        await boards.Clients.All.AgentStates([state]);
+    }
+
+    public async Task Consume(ConsumeContext<QueueStatistics> context)
+    {
+        if (desktop.OnQueueStatistics(context.Message) is { } view)
+        {
+            await boards.Clients.All.QueueStatistics(view);
+        }
+    }
+}
+
+/// <summary>Retry and concurrency for the desktop's endpoint.</summary>
+internal sealed class DesktopPushConsumerDefinition : ConsumerDefinition<DesktopPushConsumer>
+{
+    public DesktopPushConsumerDefinition()
+    {
+        ConcurrentMessageLimit = 16;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DesktopPushConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 1000));
+    }
+}

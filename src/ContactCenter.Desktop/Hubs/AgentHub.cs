@@ -1,0 +1,117 @@
+using ContactCenter.Contracts;
+using ContactCenter.Desktop.State;
+using MassTransit;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Desktop.Hubs;
+
+/// <summary>
+/// <c>/hubs/agent</c>: one agent's desktop. Each connection joins its agent's group (from the
+/// <c>sub</c> claim) and gets the agent's state, current call and pop again on connect.
+/// </summary>
+internal sealed class AgentHub(
+    DesktopState desktop,
+    IPublishEndpoint publish,
+    TimeProvider time,
+    IHubContext<BoardHub, IBoardClient> board,
+    ILogger<AgentHub> logger) : Hub<IAgentClient>
+{
+    internal const int MaxReasonLength = 100;
+    internal const int MaxDispositionLength = 64;
+    internal const int MaxNotesLength = 4000;
+
+    public override async Task OnConnectedAsync()
+    {
+        var agentId = RequireAgentId();
+        await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Agent(agentId));
+        var (agentState, call, pop, boardRow) = desktop.Connect(agentId, AgentIdentity.DisplayName(Context.User));
+        if (agentState is not null)
+        {
+            await Clients.Caller.AgentStateChanged(agentState);
+        }
+
+        if (call is not null)
+        {
+            await Clients.Caller.CallStateChanged(call);
+        }
+
+        if (pop is not null)
+        {
+            await Clients.Caller.ScreenPop(pop);
+        }
+
+        await board.Clients.All.AgentStates([boardRow]);
+        logger.LogInformation("Desktop connected for {AgentId} (resent: state {HasState}, call {HasCall}, pop {HasPop})",
+            agentId, agentState is not null, call is not null, pop is not null);
+        await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (AgentIdentity.AgentId(Context.User) is { } agentId && desktop.Disconnect(agentId) is { } row)
+        {
+            await board.Clients.All.AgentStates([row]);
+        }
+
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>The agent asks for Available, NotReady (with a reason) or LoggedOut; routing decides and answers with AgentStateChanged.</summary>
+    public async Task SetState(AgentState state, string? reason)
+    {
+        var agentId = RequireAgentId();
+        var command = StateCommands.Create(agentId, state, reason, agentId, time);
+        await publish.Publish(command, Context.ConnectionAborted);
+        logger.LogInformation("{AgentId} asked for {State} ({Reason})", agentId, command.State, command.Reason);
+    }
+
+    /// <summary>The agent finished after-call work.</summary>
+    public Task CompleteWrapUp(Guid callId, string disposition, string? notes) =>
+        CompleteWrapUpWithCase(callId, disposition, notes, null);
+
+    /// <summary>The agent finished after-call work and linked the call to a service case.</summary>
+    public async Task CompleteWrapUpWithCase(Guid callId, string disposition, string? notes, Guid? caseId)
+    {
+        var agentId = RequireAgentId();
+        if (callId == Guid.Empty)
+        {
+            throw new HubException("callId is required.");
+        }
+
+        disposition = disposition?.Trim() ?? "";
+        if (disposition.Length == 0 || disposition.Length > MaxDispositionLength)
+        {
+            throw new HubException($"disposition is required and at most {MaxDispositionLength} characters.");
+        }
+
+        notes = string.IsNullOrWhiteSpace(notes) ? null : notes.Trim();
+        if (notes is { Length: > MaxNotesLength })
+        {
+            throw new HubException($"notes are at most {MaxNotesLength} characters.");
+        }
+
+        if (desktop.IsAnotherAgentsCall(agentId, callId))
+        {
+            throw new HubException("That call belongs to another agent.");
+        }
+
+        await publish.Publish(new ContactCenter.Contracts.CompleteWrapUp
+        {
+            CallId = callId,
+            AgentId = agentId,
+            Disposition = disposition,
+            Notes = notes,
+            CaseId = caseId == Guid.Empty ? null : caseId,
+            OccurredAt = time.GetUtcNow(),
+        }, Context.ConnectionAborted);
+
+        if (desktop.OnWrapUpCompleted(agentId, callId) is { } ended)
+        {
+            await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(ended);
+        }
+    }
+
+    private string RequireAgentId() =>
+        AgentIdentity.AgentId(Context.User) ?? throw new HubException("The token has no 'sub' claim.");
+}

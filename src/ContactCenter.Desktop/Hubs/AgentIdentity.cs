@@ -1,0 +1,23 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ContactCenter.Desktop.Hubs;
+
+/// <summary>Reads the agent's login from the token's <c>sub</c> claim.</summary>
+internal static class AgentIdentity
+{
+    /// <summary>The login, or null when the principal has no <c>sub</c>.</summary>
+    /// <remarks>Falls back to <see cref="ClaimTypes.NameIdentifier"/> for hosts that keep the JWT handler's inbound claim mapping on.</remarks>
+    public static string? AgentId(ClaimsPrincipal? user) =>
+        user?.FindFirst("sub")?.Value ?? user?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+
+    /// <summary>The display name (<c>name</c> claim), when present.</summary>
+    public static string? DisplayName(ClaimsPrincipal? user) =>
+        user?.FindFirst("name")?.Value ?? user?.FindFirst(ClaimTypes.Name)?.Value;
+}
+
+/// <summary>SignalR user id = the <c>sub</c> claim, so <c>Clients.User(login)</c> addresses an agent.</summary>
+internal sealed class SubUserIdProvider : IUserIdProvider
+{
+    public string? GetUserId(HubConnectionContext connection) => AgentIdentity.AgentId(connection.User);
+}

@@ -1,0 +1,24 @@
+namespace ContactCenter.Desktop.Hubs;
+
+/// <summary>What the server calls on an agent's desktop (<c>/hubs/agent</c>).</summary>
+public interface IAgentClient
+{
+    /// <summary>The caller's customer-360 for a call ringing at this agent.</summary>
+    Task ScreenPop(ScreenPop pop);
+
+    /// <summary>The agent's current call moved on (ringing, connected, wrap-up, ended).</summary>
+    Task CallStateChanged(CallStateView call);
+
+    /// <summary>The agent's presence changed.</summary>
+    Task AgentStateChanged(AgentStateView state);
+}
+
+/// <summary>What the server calls on a supervisor's board (<c>/hubs/board</c>).</summary>
+public interface IBoardClient
+{
+    /// <summary>Live figures of one queue.</summary>
+    Task QueueStatistics(QueueStatisticsView statistics);
+
+    /// <summary>Agents whose state changed (on connect: every known agent).</summary>
+    Task AgentStates(IReadOnlyList<AgentStateView> agents);
+}

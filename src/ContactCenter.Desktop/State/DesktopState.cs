@@ -1,0 +1,432 @@
+using System.Globalization;
+using ContactCenter.Contracts;
+using ContactCenter.Desktop.Hubs;
+
+namespace ContactCenter.Desktop.State;
+
+/// <summary>
+/// What this Desktop instance knows right now, kept in memory so that a desktop reconnecting
+/// mid-call gets its call and pop again and a board connecting gets the latest figures.
+/// Every <c>On*</c> method is idempotent and tolerant of events arriving out of order: it
+/// returns what to push, or null when the event changed nothing (a redelivery, a late event
+/// for a finished call, an older figure).
+/// </summary>
+internal sealed class DesktopState(TimeProvider time)
+{
+    private const int FinishedCallsKept = 10_000;
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, AgentEntry> agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, string> liveCalls = [];
+    private readonly HashSet<Guid> finished = [];
+    private readonly Queue<Guid> finishedOrder = new();
+    private readonly Dictionary<string, QueueStatistics> queues = new(StringComparer.Ordinal);
+
+    public CallStateView? OnReserved(AgentReserved m)
+    {
+        lock (gate)
+        {
+            var call = CurrentOrNewCall(m.AgentId, m.CallId, m.OccurredAt, out var created);
+            if (call is null)
+            {
+                return null;
+            }
+
+            var changed = created;
+            changed |= Fill(ref call.Caller, m.Caller);
+            changed |= Fill(ref call.Queue, m.Queue);
+            changed |= Fill(ref call.IvrPath, m.IvrPath);
+            if (call.WaitedSeconds is null)
+            {
+                call.WaitedSeconds = m.Waited.TotalSeconds;
+                changed = true;
+            }
+
+            if (call.RingingAt is null)
+            {
+                call.RingingAt = m.OccurredAt;
+                changed = true;
+            }
+
+            return changed ? call.View() : null;
+        }
+    }
+
+    public (ScreenPop? Pop, CallStateView? Call) OnScreenPop(ScreenPopReady m)
+    {
+        lock (gate)
+        {
+            var call = CurrentOrNewCall(m.AgentId, m.CallId, m.OccurredAt, out var created);
+            if (call is null)
+            {
+                return (null, null);
+            }
+
+            var entry = agents[m.AgentId];
+            if (entry.Pop is not null && entry.Pop.CallId == m.CallId)
+            {
+                return (null, null);
+            }
+
+            entry.Pop = m;
+            Fill(ref call.Caller, m.Caller);
+            Fill(ref call.Queue, m.Queue);
+            Fill(ref call.IvrPath, m.IvrPath);
+            call.WaitedSeconds ??= m.Waited.TotalSeconds;
+            call.RingingAt ??= m.OccurredAt;
+            return (BuildPop(m), created ? call.View() : null);
+        }
+    }
+
+    public CallStateView? OnConnected(CallConnected m)
+    {
+        lock (gate)
+        {
+            var call = CurrentOrNewCall(m.AgentId, m.CallId, m.OccurredAt, out _);
+            if (call is null || call.Phase >= CallPhase.Connected)
+            {
+                return null;
+            }
+
+            Fill(ref call.Queue, m.Queue);
+            call.Phase = CallPhase.Connected;
+            call.ConnectedAt = m.OccurredAt;
+            return call.View();
+        }
+    }
+
+    public CallStateView? OnEnded(CallEnded m)
+    {
+        lock (gate)
+        {
+            var agentId = m.AgentId;
+            if (agentId is null && !liveCalls.TryGetValue(m.CallId, out agentId))
+            {
+                return null;
+            }
+
+            var call = CurrentOrNewCall(agentId, m.CallId, m.OccurredAt, out _);
+            if (call is null || call.Phase >= CallPhase.WrapUp)
+            {
+                return null;
+            }
+
+            call.EndedAt = m.OccurredAt;
+            call.Outcome = m.Outcome;
+            call.EndedBy = m.EndedBy;
+            call.EndReason = m.Reason;
+            if (call.ConnectedAt is not null || m.Outcome == CallOutcome.Answered)
+            {
+                call.Phase = CallPhase.WrapUp;
+                return call.View();
+            }
+
+            return Finish(agentId, call);
+        }
+    }
+
+    /// <summary>The agent finished after-call work for <paramref name="callId"/>.</summary>
+    public CallStateView? OnWrapUpCompleted(string agentId, Guid callId)
+    {
+        lock (gate)
+        {
+            if (!agents.TryGetValue(agentId, out var entry) || entry.Call is not { } call || call.CallId != callId)
+            {
+                return null;
+            }
+
+            call.WrapUpCompletedAt = time.GetUtcNow();
+            call.EndedAt ??= call.WrapUpCompletedAt;
+            return Finish(agentId, call);
+        }
+    }
+
+    /// <summary>True when the call is known to be another agent's.</summary>
+    public bool IsAnotherAgentsCall(string agentId, Guid callId)
+    {
+        lock (gate)
+        {
+            return liveCalls.TryGetValue(callId, out var owner) && !string.Equals(owner, agentId, StringComparison.Ordinal);
+        }
+    }
+
+    public (AgentStateView? State, CallStateView? Call) OnAgentState(AgentStateChanged m)
+    {
+        lock (gate)
+        {
+            var entry = Entry(m.AgentId);
+            if (entry.State is { } current && current.OccurredAt >= m.OccurredAt)
+            {
+                return (null, null);
+            }
+
+            entry.State = m;
+            CallStateView? callView = null;
+            if (entry.Call is { } call
+                && (m.CallId is null || m.CallId == call.CallId)
+                && m.State is AgentState.Available or AgentState.NotReady or AgentState.LoggedOut
+                && m.OccurredAt >= call.StartedAt)
+            {
+                if (call.Phase == CallPhase.WrapUp || (call.Phase == CallPhase.Ringing && m.Previous == AgentState.Reserved))
+                {
+                    call.EndReason ??= m.Reason ?? (call.Phase == CallPhase.Ringing ? "not answered" : "wrap-up ended");
+                    call.EndedAt ??= m.OccurredAt;
+                    callView = Finish(m.AgentId, call);
+                }
+            }
+
+            return (entry.View(), callView);
+        }
+    }
+
+    public QueueStatisticsView? OnQueueStatistics(QueueStatistics m)
+    {
+        lock (gate)
+        {
+            if (queues.TryGetValue(m.Queue, out var current) && current.OccurredAt >= m.OccurredAt)
+            {
+                return null;
+            }
+
+            queues[m.Queue] = m;
+            return QueueView(m);
+        }
+    }
+
+    /// <summary>An agent's desktop connected: what to resend it, and its row for the board.</summary>
+    public (AgentStateView? State, CallStateView? Call, ScreenPop? Pop, AgentStateView Board) Connect(string agentId, string? displayName)
+    {
+        lock (gate)
+        {
+            var entry = Entry(agentId);
+            entry.Connections++;
+            if (displayName is not null)
+            {
+                entry.DisplayName = displayName;
+            }
+
+            entry.ConnectedSince ??= time.GetUtcNow();
+            var pop = entry.Pop is { } p && entry.Call is not null ? BuildPop(p) : null;
+            var board = entry.View();
+            return (entry.State is null ? null : board, entry.Call?.View(), pop, board);
+        }
+    }
+
+    /// <summary>An agent's desktop disconnected; the board row, when the last one went.</summary>
+    public AgentStateView? Disconnect(string agentId)
+    {
+        lock (gate)
+        {
+            if (!agents.TryGetValue(agentId, out var entry) || entry.Connections == 0)
+            {
+                return null;
+            }
+
+            entry.Connections--;
+            if (entry.Connections > 0)
+            {
+                return null;
+            }
+
+            entry.ConnectedSince = null;
+            return entry.View();
+        }
+    }
+
+    public (IReadOnlyList<QueueStatisticsView> Queues, IReadOnlyList<AgentStateView> Agents) BoardSnapshot()
+    {
+        lock (gate)
+        {
+            var queueViews = new List<QueueStatisticsView>(queues.Count);
+            foreach (var q in queues.Values)
+            {
+                queueViews.Add(QueueView(q));
+            }
+
+            var agentViews = new List<AgentStateView>(agents.Count);
+            foreach (var a in agents.Values)
+            {
+                if (a.State is not null || a.Connections > 0)
+                {
+                    agentViews.Add(a.View());
+                }
+            }
+
+            queueViews.Sort((x, y) => string.CompareOrdinal(x.Queue, y.Queue));
+            agentViews.Sort((x, y) => string.CompareOrdinal(x.AgentId, y.AgentId));
+            return (queueViews, agentViews);
+        }
+    }
+
+    private AgentEntry Entry(string agentId)
+    {
+        if (!agents.TryGetValue(agentId, out var entry))
+        {
+            entry = new AgentEntry(agentId);
+            agents[agentId] = entry;
+        }
+
+        return entry;
+    }
+
+    /// <summary>The agent's record of this call, created when new; null when the event is stale.</summary>
+    private CallRecord? CurrentOrNewCall(string agentId, Guid callId, DateTimeOffset at, out bool created)
+    {
+        created = false;
+        if (finished.Contains(callId))
+        {
+            return null;
+        }
+
+        var entry = Entry(agentId);
+        if (entry.Call is { } current)
+        {
+            if (current.CallId == callId)
+            {
+                return current;
+            }
+
+            if (current.StartedAt > at)
+            {
+                return null;
+            }
+
+            Remember(current.CallId);
+            entry.Pop = null;
+        }
+
+        created = true;
+        entry.Call = new CallRecord(callId, agentId, at);
+        liveCalls[callId] = agentId;
+        return entry.Call;
+    }
+
+    private CallStateView Finish(string agentId, CallRecord call)
+    {
+        call.Phase = CallPhase.Ended;
+        var entry = agents[agentId];
+        entry.Call = null;
+        entry.Pop = null;
+        Remember(call.CallId);
+        return call.View();
+    }
+
+    private void Remember(Guid callId)
+    {
+        liveCalls.Remove(callId);
+        if (finished.Add(callId))
+        {
+            finishedOrder.Enqueue(callId);
+            if (finishedOrder.Count > FinishedCallsKept)
+            {
+                finished.Remove(finishedOrder.Dequeue());
+            }
+        }
+    }
+
+    private ScreenPop BuildPop(ScreenPopReady m)
+    {
+        var now = time.GetUtcNow();
+        var cases = new List<OpenCaseView>(m.OpenCases.Count);
+        foreach (var c in m.OpenCases)
+        {
+            var age = now - c.OpenedAt;
+            cases.Add(new OpenCaseView(
+                c.Id, c.Number, c.Subject, c.Status, c.Priority, c.OwnerAgentId, c.OpenedAt,
+                Math.Max(0, age.TotalSeconds), FormatAge(age), c.SlaDueAt, c.SlaDueAt is { } due && due < now));
+        }
+
+        return new ScreenPop(
+            m.CallId, m.AgentId, m.Caller, m.Queue, m.IvrPath, m.Waited.TotalSeconds, m.Customer,
+            m.RecentInteractions, m.TotalInteractions, cases, m.OccurredAt);
+    }
+
+    internal static string FormatAge(TimeSpan age)
+    {
+        if (age < TimeSpan.FromMinutes(1))
+        {
+            return "<1m";
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        return age.TotalDays >= 1
+            ? string.Create(c, $"{(int)age.TotalDays}d {age.Hours}h")
+            : age.TotalHours >= 1
+                ? string.Create(c, $"{(int)age.TotalHours}h {age.Minutes}m")
+                : string.Create(c, $"{age.Minutes}m");
+    }
+
+    private static QueueStatisticsView QueueView(QueueStatistics q)
+    {
+        var byState = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (state, count) in q.AgentsByState)
+        {
+            byState[StateName(state)] = count;
+        }
+
+        return new QueueStatisticsView(
+            q.Queue, q.Waiting, q.LongestWait.TotalSeconds, q.Offered, q.Answered, q.Abandoned, q.ServiceLevel,
+            q.AverageSpeedOfAnswer.TotalSeconds, q.AverageHandleTime.TotalSeconds, q.AbandonmentRate, q.Occupancy,
+            q.EstimatedWait.TotalSeconds, byState, q.OccurredAt);
+    }
+
+    /// <summary>camelCase state name, as the JSON protocol writes the enum.</summary>
+    internal static string StateName(AgentState state) => state switch
+    {
+        AgentState.LoggedOut => "loggedOut",
+        AgentState.Available => "available",
+        AgentState.Reserved => "reserved",
+        AgentState.OnCall => "onCall",
+        AgentState.WrapUp => "wrapUp",
+        AgentState.NotReady => "notReady",
+    };
+
+    private static bool Fill(ref string? field, string? value)
+    {
+        if (field is null && !string.IsNullOrEmpty(value))
+        {
+            field = value;
+            return true;
+        }
+
+        return false;
+    }
+
+    private sealed class AgentEntry(string agentId)
+    {
+        public string? DisplayName { get; set; }
+        public int Connections { get; set; }
+        public DateTimeOffset? ConnectedSince { get; set; }
+        public AgentStateChanged? State { get; set; }
+        public CallRecord? Call { get; set; }
+        public ScreenPopReady? Pop { get; set; }
+
+        public AgentStateView View() => State is { } s
+            ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0)
+            : new AgentStateView(agentId, DisplayName, AgentState.LoggedOut, AgentState.LoggedOut, "no presence from routing yet", null,
+                ConnectedSince ?? DateTimeOffset.MinValue, Connections > 0);
+    }
+
+    private sealed class CallRecord(Guid callId, string agentId, DateTimeOffset startedAt)
+    {
+        public Guid CallId { get; } = callId;
+        public DateTimeOffset StartedAt { get; } = startedAt;
+        public CallPhase Phase { get; set; } = CallPhase.Ringing;
+        // Fields so that Fill can take them by ref.
+        public string? Caller;
+        public string? Queue;
+        public string? IvrPath;
+        public double? WaitedSeconds { get; set; }
+        public DateTimeOffset? RingingAt { get; set; }
+        public DateTimeOffset? ConnectedAt { get; set; }
+        public DateTimeOffset? EndedAt { get; set; }
+        public DateTimeOffset? WrapUpCompletedAt { get; set; }
+        public CallOutcome? Outcome { get; set; }
+        public CallParty? EndedBy { get; set; }
+        public string? EndReason { get; set; }
+
+        public CallStateView View() => new(
+            CallId, agentId, Phase, Caller, Queue, IvrPath, WaitedSeconds, RingingAt, ConnectedAt, EndedAt,
+            WrapUpCompletedAt, Outcome, EndedBy, EndReason);
+    }
+}

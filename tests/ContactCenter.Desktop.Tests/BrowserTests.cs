@@ -1,0 +1,281 @@
+using System.Text.RegularExpressions;
+using ContactCenter.Contracts;
+using ContactCenter.Desktop.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ContactCenter.Desktop.Tests;
+
+/// <summary>
+/// The real UI in Debian's Chromium (never a downloaded browser), driven by Playwright against
+/// the Kestrel test host; bus events stand in for the gateway, routing and the CRM.
+/// Screenshots go to TestResults/screenshots under the test output folder.
+/// </summary>
+public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private readonly List<IBrowserContext> contexts = [];
+    private readonly Dictionary<IPage, List<string>> logs = [];
+
+    private DesktopTestHost host => fixture.Host;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var context in contexts)
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Alice_signs_in_goes_available_sees_the_pop_and_completes_wrap_up()
+    {
+        var page = await NewPage();
+        await SignIn(page, "alice");
+        await Expect(page).ToHaveURLAsync(new Uri(host.BaseAddress, "/agent").ToString());
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        await Expect(page.GetByTestId("agent-name")).ToContainTextAsync("Alice Agent");
+
+        await page.GetByTestId("go-available").ClickAsync();
+        var request = await host.Recorder.WaitFor<SetAgentState>(c => c.AgentId == "alice" && c.State == AgentState.Available);
+        Assert.Equal("alice", request.RequestedBy);
+        await host.Publish(Calls.State("alice", AgentState.Available, AgentState.LoggedOut));
+        await Expect(page.GetByTestId("agent-state")).ToHaveTextAsync("Available");
+
+        // The phone rings: routing reserves alice and the CRM's pop arrives.
+        var callId = Guid.NewGuid();
+        await host.Publish(Calls.State("alice", AgentState.Reserved, AgentState.Available, callId: callId));
+        await host.Publish(Calls.Reserved(callId, "alice"));
+        await host.Publish(Calls.AdaPop(callId, "alice"));
+        await Expect(page.GetByTestId("customer-name")).ToHaveTextAsync("Ada Lovelace");
+        await Expect(page.GetByTestId("customer-tier")).ToHaveTextAsync("gold");
+        await Expect(page.GetByTestId("do-not-call")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Ringing");
+        await Expect(page.GetByTestId("ivr-path")).ToHaveTextAsync("main>2>support");
+        await Expect(page.GetByTestId("waited")).ToHaveTextAsync("0:42");
+        var caseRow = page.GetByTestId("case-row");
+        await Expect(caseRow).ToContainTextAsync("CS-000123");
+        await Expect(caseRow).ToContainTextAsync("Analytical engine will not start");
+        await Expect(caseRow.GetByTestId("case-age")).ToHaveTextAsync("2d 5h");
+        await Expect(caseRow.GetByTestId("case-sla")).ToHaveTextAsync("SLA breached");
+        await Expect(page.GetByTestId("recent-interactions")).ToContainTextAsync("Refund issued.");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-screen-pop.png"), FullPage = true });
+
+        await host.Publish(Calls.Connected(callId, "alice"));
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Connected");
+        await Expect(page.GetByTestId("call-timer")).ToContainTextAsync("talking 0:0");
+        await Expect(page.GetByTestId("complete-wrap-up")).ToBeDisabledAsync();
+
+        await host.Publish(Calls.Ended(callId, "alice"));
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Wrap-up");
+        await Expect(page.GetByTestId("complete-wrap-up")).ToBeEnabledAsync();
+        await page.GetByTestId("disposition").SelectOptionAsync("resolved");
+        await page.GetByTestId("notes").FillAsync("Walked Ada through the engine reset.");
+        await page.GetByTestId("case-link").SelectOptionAsync(new SelectOptionValue { Label = "CS-000123 — Analytical engine will not start" });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-wrap-up.png"), FullPage = true });
+        await page.Keyboard.PressAsync("Alt+Enter");
+
+        var wrapUp = await host.Recorder.WaitFor<CompleteWrapUp>(c => c.CallId == callId);
+        Assert.Equal("alice", wrapUp.AgentId);
+        Assert.Equal("resolved", wrapUp.Disposition);
+        Assert.Equal("Walked Ada through the engine reset.", wrapUp.Notes);
+        Assert.Equal(Guid.Parse("c0000000-0000-0000-0000-000000000123"), wrapUp.CaseId);
+        await Expect(page.GetByTestId("no-call")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("status-message")).ToHaveTextAsync("Wrap-up completed.");
+    }
+
+    [Fact]
+    public async Task Reloading_the_desktop_mid_call_shows_the_call_again()
+    {
+        var page = await NewPage();
+        await SignIn(page, "bob");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        var callId = Guid.NewGuid();
+        await host.Publish(Calls.AdaPop(callId, "bob"));
+        await host.Publish(Calls.Connected(callId, "bob"));
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Connected");
+
+        await page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Connected");
+        await Expect(page.GetByTestId("customer-name")).ToHaveTextAsync("Ada Lovelace");
+    }
+
+    [Fact]
+    public async Task Unknown_caller_is_created_a_case_opened_at_wrap_up_and_customers_searched()
+    {
+        var page = await NewPage();
+        await SignIn(page, "alice");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        var callId = Guid.NewGuid();
+        await host.Publish(Calls.UnknownCallerPop(callId, "alice"));
+        await Expect(page.GetByTestId("unknown-caller")).ToContainTextAsync("+15550100999");
+
+        await page.GetByTestId("new-customer-name").FillAsync("Grace Hopper");
+        await page.GetByTestId("new-customer-name").PressAsync("Enter");
+        await Expect(page.GetByTestId("customer-name")).ToHaveTextAsync("Grace Hopper");
+        var crm = host.Services.GetRequiredService<FixtureCrm>();
+        var grace = crm.Customers.Single(c => c.Name == "Grace Hopper");
+        Assert.Equal(["+15550100999"], grace.Phones);
+
+        await page.Keyboard.PressAsync("Alt+S");
+        await page.Keyboard.TypeAsync("babb");
+        await Expect(page.GetByTestId("search-result")).ToContainTextAsync("Charles Babbage");
+        await page.GetByTestId("search-result").GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(page.GetByTestId("customer-360-name")).ToHaveTextAsync("Charles Babbage");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-new-caller.png"), FullPage = true });
+
+        await host.Publish(Calls.Connected(callId, "alice"));
+        await host.Publish(Calls.Ended(callId, "alice"));
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Wrap-up");
+        await page.GetByTestId("disposition").SelectOptionAsync("follow-up");
+        await page.GetByTestId("case-link").SelectOptionAsync("new");
+        await page.GetByTestId("new-case-subject").FillAsync("Compiler question");
+        await page.GetByTestId("complete-wrap-up").ClickAsync();
+
+        var wrapUp = await host.Recorder.WaitFor<CompleteWrapUp>(c => c.CallId == callId);
+        var opened = crm.Cases.Single(k => k.CustomerId == grace.Id);
+        Assert.Equal("Compiler question", opened.Subject);
+        Assert.Equal("alice", opened.OwnerAgentId);
+        Assert.Equal(opened.Id, wrapUp.CaseId);
+        Assert.Equal("follow-up", wrapUp.Disposition);
+        await Expect(page.GetByTestId("no-call")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Supervisor_board_updates_live_and_sets_an_agents_state()
+    {
+        var page = await NewPage();
+        await SignIn(page, "sam");
+        await Expect(page).ToHaveURLAsync(new Uri(host.BaseAddress, "/board").ToString());
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        await page.EvaluateAsync("window.__sameDocument = true");
+
+        await host.Publish(Calls.Stats("support", waiting: 3, serviceLevel: 0.8));
+        var support = page.GetByTestId("queue-row-support");
+        await Expect(support.GetByTestId("waiting")).ToHaveTextAsync("3");
+        await Expect(support.GetByTestId("service-level")).ToHaveTextAsync("80%");
+        await Expect(support.GetByTestId("asa")).ToHaveTextAsync("0:23");
+        await Expect(support.GetByTestId("abandonment")).ToHaveTextAsync("5%");
+        await Expect(support.GetByTestId("agents-busy")).ToHaveTextAsync("3");
+
+        await host.Publish(Calls.State("alice", AgentState.OnCall, AgentState.Reserved, callId: Guid.NewGuid()));
+        var alice = page.GetByTestId("agent-row-alice");
+        await Expect(alice.GetByTestId("agent-state")).ToHaveTextAsync("On call");
+
+        await host.Publish(Calls.Stats("support", waiting: 5, serviceLevel: 0.625));
+        await Expect(support.GetByTestId("waiting")).ToHaveTextAsync("5");
+        await Expect(support.GetByTestId("service-level")).ToHaveTextAsync("62.5%");
+        Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "the board must update without reloading");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "supervisor-board.png"), FullPage = true });
+
+        await alice.GetByTestId("set-notReady").ClickAsync();
+        var command = await host.Recorder.WaitFor<SetAgentState>(c => c.AgentId == "alice" && c.RequestedBy == "sam");
+        Assert.Equal(AgentState.NotReady, command.State);
+        Assert.Equal("sam", command.RequestedBy);
+        Assert.Equal("supervisor", command.Reason);
+    }
+
+    [Fact]
+    public async Task An_agent_is_turned_away_from_the_board_and_a_wrong_password_is_refused()
+    {
+        var page = await NewPage();
+        await page.GotoAsync(new Uri(host.BaseAddress, "/").ToString());
+        await page.GetByTestId("login").FillAsync("alice");
+        await page.GetByTestId("password").FillAsync("wrong");
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Expect(page.GetByTestId("sign-in-error")).ToHaveTextAsync("Wrong login or password.");
+
+        await SignIn(page, "alice");
+        await Expect(page).ToHaveURLAsync(new Uri(host.BaseAddress, "/agent").ToString());
+        await page.GotoAsync(new Uri(host.BaseAddress, "/board").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.GetByTestId("sign-in-error")).ToHaveTextAsync("That page needs a supervisor sign-in.");
+    }
+
+    private async Task<IPage> NewPage()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            Locale = "en-GB",
+            TimezoneId = "UTC",
+        });
+        contexts.Add(context);
+        var page = await context.NewPageAsync();
+        var log = new List<string>();
+        logs[page] = log;
+        page.Console += (_, m) => log.Add($"console {m.Type}: {m.Text}");
+        page.PageError += (_, error) => log.Add($"page error: {error}");
+        page.FrameNavigated += (_, frame) => log.Add($"navigated: {frame.Url}");
+        page.RequestFailed += (_, request) => log.Add($"request failed: {request.Url} {request.Failure}");
+        page.SetDefaultTimeout(15_000);
+        page.SetDefaultNavigationTimeout(20_000);
+        return page;
+    }
+
+    private List<string> Log(IPage page) => logs.TryGetValue(page, out var log) ? log : [];
+
+    private async Task SignIn(IPage page, string login)
+    {
+        await page.GotoAsync(new Uri(host.BaseAddress, "/").ToString());
+        await Expect(page.Locator("body[data-ready=true]")).ToBeAttachedAsync();
+        await page.GetByTestId("login").FillAsync(login);
+        await page.GetByTestId("password").FillAsync(DesktopTestHost.Password);
+        await page.GetByTestId("sign-in").ClickAsync();
+        try
+        {
+            // Polls the URL and the DOM rather than waiting on navigation lifecycle events, which
+            // Playwright sometimes misses with Debian's Chromium after a script-initiated navigation.
+            await Expect(page).ToHaveURLAsync(new Regex("/(agent|board)$"), new PageAssertionsToHaveURLOptions { Timeout = 20_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"sign-in-{login}-timeout.png") });
+            throw new TimeoutException($"Sign-in as {login} did not reach a page: at {page.Url}; browser log: {string.Join(" | ", Log(page))}", e);
+        }
+
+        await Expect(page.Locator("body[data-ready=true]")).ToBeAttachedAsync();
+    }
+}
+
+/// <summary>One test host and one headless Chromium for the browser tests; each test has its own browser context.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright playwright = null!;
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    public DesktopTestHost Host { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"The browser tests need Debian's Chromium at {ChromiumPath} (apt-get install chromium); it is missing.");
+        }
+
+        Directory.CreateDirectory(ScreenshotDirectory);
+        SetDefaultExpectTimeout(10_000);
+        Host = await DesktopTestHost.StartAsync();
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        playwright.Dispose();
+        await Host.DisposeAsync();
+    }
+}

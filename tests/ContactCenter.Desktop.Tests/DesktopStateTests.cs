@@ -1,0 +1,156 @@
+using ContactCenter.Contracts;
+using ContactCenter.Desktop.Hubs;
+using ContactCenter.Desktop.State;
+using ContactCenter.Desktop.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ContactCenter.Desktop.Tests;
+
+/// <summary>The in-memory store behind pushes and resync: idempotent, order-tolerant, bounded.</summary>
+public sealed class DesktopStateTests
+{
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    private readonly DesktopState state;
+
+    public DesktopStateTests() => state = new DesktopState(time);
+
+    [Fact]
+    public void Redelivered_call_events_change_nothing_the_second_time()
+    {
+        var id = Guid.NewGuid();
+        Assert.NotNull(state.OnReserved(Calls.Reserved(id, "alice")));
+        Assert.Null(state.OnReserved(Calls.Reserved(id, "alice")));
+        var pop = Calls.AdaPop(id, "alice");
+        Assert.NotNull(state.OnScreenPop(pop).Pop);
+        Assert.Null(state.OnScreenPop(pop).Pop);
+        var connected = Calls.Connected(id, "alice");
+        Assert.Equal(CallPhase.Connected, state.OnConnected(connected)?.Phase);
+        Assert.Null(state.OnConnected(connected));
+        var ended = Calls.Ended(id, "alice");
+        Assert.Equal(CallPhase.WrapUp, state.OnEnded(ended)?.Phase);
+        Assert.Null(state.OnEnded(ended));
+    }
+
+    [Fact]
+    public void Events_arriving_out_of_order_never_move_a_call_backwards()
+    {
+        var id = Guid.NewGuid();
+        Assert.Equal(CallPhase.Connected, state.OnConnected(Calls.Connected(id, "alice"))?.Phase);
+        var reserved = state.OnReserved(Calls.Reserved(id, "alice"));
+        Assert.Equal(CallPhase.Connected, reserved?.Phase);
+        Assert.Equal("+442071234567", reserved?.Caller);
+
+        var (pop, call) = state.OnScreenPop(Calls.AdaPop(id, "alice"));
+        Assert.NotNull(pop);
+        Assert.Null(call);
+        Assert.Equal(CallPhase.Connected, state.Connect("alice", "Alice").Call?.Phase);
+    }
+
+    [Fact]
+    public void Pop_before_reservation_creates_the_ringing_call()
+    {
+        var id = Guid.NewGuid();
+        var (pop, call) = state.OnScreenPop(Calls.AdaPop(id, "alice"));
+        Assert.NotNull(pop);
+        Assert.Equal(CallPhase.Ringing, call?.Phase);
+        Assert.Equal("main>2>support", call?.IvrPath);
+    }
+
+    [Fact]
+    public void A_finished_call_ignores_late_events_and_is_not_resent()
+    {
+        var id = Guid.NewGuid();
+        state.OnScreenPop(Calls.AdaPop(id, "alice"));
+        state.OnConnected(Calls.Connected(id, "alice"));
+        state.OnEnded(Calls.Ended(id, "alice"));
+        Assert.Equal(CallPhase.Ended, state.OnWrapUpCompleted("alice", id)?.Phase);
+
+        Assert.Null(state.OnConnected(Calls.Connected(id, "alice")));
+        Assert.Null(state.OnScreenPop(Calls.AdaPop(id, "alice")).Pop);
+        var resync = state.Connect("alice", null);
+        Assert.Null(resync.Call);
+        Assert.Null(resync.Pop);
+    }
+
+    [Fact]
+    public void Unanswered_call_ends_when_routing_takes_the_reservation_back()
+    {
+        var id = Guid.NewGuid();
+        state.OnReserved(Calls.Reserved(id, "alice"));
+        time.Advance(TimeSpan.FromSeconds(20));
+        var (agent, call) = state.OnAgentState(new AgentStateChanged
+        {
+            AgentId = "alice", State = AgentState.NotReady, Previous = AgentState.Reserved, Reason = "missed",
+            CallId = id, OccurredAt = Calls.Now.AddSeconds(1),
+        });
+        Assert.Equal(AgentState.NotReady, agent?.State);
+        Assert.Equal(CallPhase.Ended, call?.Phase);
+        Assert.Equal("missed", call?.EndReason);
+    }
+
+    [Fact]
+    public void Wrap_up_timeout_from_routing_ends_the_call()
+    {
+        var id = Guid.NewGuid();
+        state.OnConnected(Calls.Connected(id, "alice"));
+        state.OnEnded(Calls.Ended(id, "alice"));
+        var (_, call) = state.OnAgentState(Calls.State("alice", AgentState.Available, AgentState.WrapUp, "wrap-up timeout"));
+        Assert.Equal(CallPhase.Ended, call?.Phase);
+    }
+
+    [Fact]
+    public void Older_agent_states_and_queue_figures_are_ignored()
+    {
+        var newer = Calls.State("bob", AgentState.Available, AgentState.NotReady);
+        var older = newer with { State = AgentState.NotReady, OccurredAt = newer.OccurredAt.AddSeconds(-5) };
+        Assert.NotNull(state.OnAgentState(newer).State);
+        Assert.Null(state.OnAgentState(older).State);
+        Assert.Null(state.OnAgentState(newer).State);
+
+        var stats = Calls.Stats("support", 3);
+        Assert.NotNull(state.OnQueueStatistics(stats));
+        Assert.Null(state.OnQueueStatistics(stats));
+        Assert.Null(state.OnQueueStatistics(stats with { Waiting = 0, OccurredAt = stats.OccurredAt.AddSeconds(-1) }));
+        var (queues, agents) = state.BoardSnapshot();
+        Assert.Equal(3, Assert.Single(queues).Waiting);
+        Assert.Equal(AgentState.Available, Assert.Single(agents).State);
+    }
+
+    [Fact]
+    public void Board_rows_show_whether_the_agents_desktop_is_connected()
+    {
+        var row = state.Connect("carol", "Carol").Board;
+        Assert.True(row.DesktopConnected);
+        Assert.Equal("Carol", row.DisplayName);
+        state.Connect("carol", "Carol");
+        Assert.Null(state.Disconnect("carol"));
+        Assert.False(state.Disconnect("carol")?.DesktopConnected);
+        Assert.Null(state.Disconnect("nobody"));
+    }
+
+    [Fact]
+    public void Case_age_is_computed_when_the_pop_is_sent()
+    {
+        var id = Guid.NewGuid();
+        var pop = Calls.AdaPop(id, "alice") with
+        {
+            OpenCases = [Calls.AdaPop(id, "alice").OpenCases[0] with { OpenedAt = time.GetUtcNow().AddMinutes(-90), SlaDueAt = time.GetUtcNow().AddHours(1) }],
+        };
+        var sent = state.OnScreenPop(pop).Pop!;
+        Assert.Equal("1h 30m", sent.OpenCases[0].Age);
+        Assert.False(sent.OpenCases[0].SlaBreached);
+
+        time.Advance(TimeSpan.FromHours(2));
+        var resent = state.Connect("alice", null).Pop!;
+        Assert.Equal("3h 30m", resent.OpenCases[0].Age);
+        Assert.True(resent.OpenCases[0].SlaBreached);
+    }
+
+    [Theory]
+    [InlineData(30, "<1m")]
+    [InlineData(125, "2m")]
+    [InlineData(3 * 3600 + 5 * 60, "3h 5m")]
+    [InlineData(50 * 3600, "2d 2h")]
+    public void Age_reads_at_a_glance(int seconds, string expected) =>
+        Assert.Equal(expected, DesktopState.FormatAge(TimeSpan.FromSeconds(seconds)));
+}

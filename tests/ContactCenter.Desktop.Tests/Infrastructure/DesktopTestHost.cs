@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text;
+using ContactCenter.Desktop;
+using MassTransit;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ContactCenter.Desktop.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel host on 127.0.0.1 (free port) composed like the product host: the same JWT
+/// scheme and policies as the host, the Desktop module and MassTransit's in-memory bus. It also
+/// maps a TEST FIXTURE <c>POST /api/auth/token</c> (the product's is the CRM's) that signs tokens
+/// the same way for three demo people, and records the commands the desktop publishes.
+/// </summary>
+public sealed class DesktopTestHost : IAsyncDisposable
+{
+    public const string SigningKey = "desktop-tests-signing-key-0123456789-abcdef";
+    public const string Password = "secret-pass";
+
+    private static readonly Dictionary<string, (string Name, string Role)> People = new(StringComparer.Ordinal)
+    {
+        ["alice"] = ("Alice Agent", "agent"),
+        ["bob"] = ("Bob Agent", "agent"),
+        ["sam"] = ("Sam Supervisor", "supervisor"),
+    };
+
+    private readonly WebApplication app;
+
+    private DesktopTestHost(WebApplication app, Uri baseAddress)
+    {
+        this.app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public BusRecorder Recorder => app.Services.GetRequiredService<BusRecorder>();
+
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<DesktopTestHost> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var services = builder.Services;
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = "ContactCenter",
+                ValidAudience = "ContactCenter",
+                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)),
+                NameClaimType = "name",
+                RoleClaimType = "role",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ctx =>
+                {
+                    if (string.IsNullOrEmpty(ctx.Token))
+                    {
+                        var query = ctx.Request.Query["access_token"].ToString();
+                        if (query.Length > 0 && ctx.Request.Path.StartsWithSegments("/hubs"))
+                        {
+                            ctx.Token = query;
+                        }
+                        else if (ctx.Request.Cookies.TryGetValue("cc_token", out var cookie))
+                        {
+                            ctx.Token = cookie;
+                        }
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy("agent", p => p.RequireRole("agent", "supervisor"))
+            .AddPolicy("supervisor", p => p.RequireRole("supervisor"));
+
+        services.AddDesktop(builder.Configuration);
+        services.AddSingleton<BusRecorder>();
+        services.AddSingleton<FixtureCrm>();
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddDesktopConsumers();
+            bus.AddConsumer<RecordingConsumer>();
+            bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+        });
+
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapDesktop();
+
+        // Test fixture only: the product's token endpoint belongs to the CRM module.
+        app.MapPost("/api/auth/token", (LoginRequest request) =>
+            request.Login is { } login && People.TryGetValue(login, out var person) && request.Password == Password
+                ? Results.Ok(new { token = Token(login, person.Role, person.Name) })
+                : Results.Unauthorized());
+
+        // Test fixture only: a stand-in for the CRM's customer and case API (same routes and shapes), enough for the UI.
+        var crm = app.Services.GetRequiredService<FixtureCrm>();
+        app.MapGet("/api/customers", (string? q) =>
+        {
+            var items = crm.Customers.Where(c => q is not null && c.Name.Contains(q, StringComparison.OrdinalIgnoreCase)).ToList();
+            return Results.Ok(new { items, page = 1, pageSize = 20, total = items.Count });
+        }).RequireAuthorization("agent");
+        app.MapGet("/api/customers/{id:guid}", (Guid id) =>
+            crm.Customers.FirstOrDefault(c => c.Id == id) is { } customer
+                ? Results.Ok(new
+                {
+                    customer = new { customer.Id, customer.Name, customer.Tier, customer.Phones, doNotCall = false },
+                    openCases = crm.Cases.Where(k => k.CustomerId == id).Select(k => new { k.Id, k.Number, k.Subject, status = "open", priority = "normal", slaBreached = false }),
+                    recentInteractions = Array.Empty<object>(),
+                    totals = new { interactions = 0 },
+                })
+                : Results.NotFound()).RequireAuthorization("agent");
+        app.MapPost("/api/customers", (NewCustomer request) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Name))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["name is required, at most 200 characters."] });
+            }
+
+            var created = new FixtureCustomer(Guid.NewGuid(), request.Name.Trim(), "standard", request.Phones ?? []);
+            crm.Customers.Enqueue(created);
+            return Results.Created($"/api/customers/{created.Id}", created);
+        }).RequireAuthorization("agent");
+        app.MapPost("/api/cases", (NewCase request) =>
+        {
+            if (request.CustomerId is not { } customerId || string.IsNullOrWhiteSpace(request.Subject))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["subject"] = ["customerId and subject are required."] });
+            }
+
+            var created = new FixtureCase(Guid.NewGuid(), $"CS-{crm.Cases.Count + 900:D6}", customerId, request.Subject, request.OwnerAgentId);
+            crm.Cases.Enqueue(created);
+            return Results.Created($"/api/cases/{created.Id}", new { @case = created, notes = Array.Empty<object>() });
+        }).RequireAuthorization("agent");
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DesktopTestHost(app, new Uri(address));
+    }
+
+    /// <summary>A token signed like the CRM signs them (HMAC-SHA256, issuer/audience ContactCenter, sub/name/role).</summary>
+    public static string Token(string login, string role, string? name = null)
+    {
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "ContactCenter",
+            Audience = "ContactCenter",
+            Subject = new ClaimsIdentity([new Claim("sub", login), new Claim("name", name ?? login), new Claim("role", role)]),
+            NotBefore = now.AddSeconds(-5),
+            IssuedAt = now,
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public Task Publish<T>(T message)
+        where T : class => app.Services.GetRequiredService<IBus>().Publish(message);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    private sealed record LoginRequest(string? Login, string? Password);
+
+    private sealed record NewCustomer(string? Name, IReadOnlyList<string>? Phones);
+
+    private sealed record NewCase(Guid? CustomerId, string? Subject, string? OwnerAgentId);
+}
+
+/// <summary>What the test fixture's stand-in CRM API holds.</summary>
+public sealed class FixtureCrm
+{
+    public ConcurrentQueue<FixtureCustomer> Customers { get; } = new(
+    [
+        new FixtureCustomer(Guid.Parse("5a6f0e3c-2f1b-4c59-9a41-000000000001"), "Ada Lovelace", "gold", ["+442071234567"]),
+        new FixtureCustomer(Guid.Parse("5a6f0e3c-2f1b-4c59-9a41-000000000002"), "Charles Babbage", "silver", ["+442079876543"]),
+    ]);
+
+    public ConcurrentQueue<FixtureCase> Cases { get; } = new();
+}
+
+/// <summary>A customer as the fixture returns it.</summary>
+public sealed record FixtureCustomer(Guid Id, string Name, string Tier, IReadOnlyList<string> Phones);
+
+/// <summary>A case as the fixture returns it.</summary>
+public sealed record FixtureCase(Guid Id, string Number, Guid CustomerId, string Subject, string? OwnerAgentId);
+
+/// <summary>Commands the desktop published, as the bus delivered them.</summary>
+public sealed class BusRecorder
+{
+    private readonly ConcurrentQueue<object> messages = new();
+
+    public void Add(object message) => messages.Enqueue(message);
+
+    public IReadOnlyList<T> All<T>() => messages.OfType<T>().ToList();
+
+    /// <summary>Waits (bounded) for a recorded message that matches.</summary>
+    public async Task<T> WaitFor<T>(Func<T, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var found = messages.OfType<T>().FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            try
+            {
+                await Task.Delay(20, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No {typeof(T).Name} matching the expectation was published; got: " +
+                    string.Join(", ", messages.OfType<T>()));
+            }
+        }
+    }
+}
+
+/// <summary>Records what the desktop publishes (routing and the CRM consume these in the product).</summary>
+public sealed class RecordingConsumer(BusRecorder recorder) :
+    IConsumer<ContactCenter.Contracts.SetAgentState>,
+    IConsumer<ContactCenter.Contracts.CompleteWrapUp>
+{
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.SetAgentState> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.CompleteWrapUp> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+}
