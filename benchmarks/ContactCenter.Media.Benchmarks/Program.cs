@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using ContactCenter.Media.Benchmarks;
+
+if (args.Length > 0 && args[0] is "relay" or "ivr" or "pacing")
+{
+    return await LoadTests.RunAsync(args);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,0 +1,111 @@
+using System.Net;
+using ContactCenter.Media.Dtmf;
+
+namespace ContactCenter.Media.Sessions;
+
+/// <summary>
+/// The media of one call leg: what the SIP user agent needs (as sipsorcery's IMediaSession).
+/// Create one per leg with <see cref="IMediaEngine.CreateSession"/>, put <see cref="LocalPort"/>
+/// in the SDP, call <see cref="Configure"/> with the negotiated values (again on every re-INVITE),
+/// dispose it when the leg ends. Events are raised on I/O or timer threads: handlers must be quick
+/// and must not block; exceptions they throw are logged and swallowed.
+/// </summary>
+public interface IMediaSession : IAsyncDisposable
+{
+    /// <summary>The call-leg id given at creation (used in logs).</summary>
+    string Id { get; }
+
+    /// <summary>Local RTP address and port (RTCP is on port + 1).</summary>
+    IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Local RTP port, for the m= line.</summary>
+    int LocalPort { get; }
+
+    /// <summary>Our RTP synchronisation source.</summary>
+    uint Ssrc { get; }
+
+    /// <summary>The negotiated remote media, null until <see cref="Configure"/>.</summary>
+    RemoteMedia? Remote { get; }
+
+    /// <summary>Our current direction.</summary>
+    MediaDirection Direction { get; }
+
+    /// <summary>Applies an offer/answer result; throws <see cref="ArgumentException"/> for invalid values.</summary>
+    void Configure(RemoteMedia remote);
+
+    /// <summary>Changes only our direction (hold/resume), keeping the rest.</summary>
+    void SetDirection(MediaDirection direction);
+
+    /// <summary>
+    /// Plays the prompts one after another (8 kHz mono WAV: PCM16, µ-law or A-law), paced every 20 ms.
+    /// Any playback already running is stopped (Outcome Stopped). Completes when the sequence ends,
+    /// a digit barges in, or it is stopped; throws <see cref="Audio.MediaFormatException"/> (before
+    /// anything is sent) for an unusable file, <see cref="FileNotFoundException"/> for a missing one,
+    /// <see cref="InvalidOperationException"/> before <see cref="Configure"/>, and
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    Task<PlaybackResult> PlayAsync(IReadOnlyList<string> promptPaths, PlaybackOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the current playback, if any (its task completes with Outcome Stopped).</summary>
+    void StopPlayback();
+
+    /// <summary>True while a playback runs.</summary>
+    bool IsPlaying { get; }
+
+    /// <summary>
+    /// Sends one digit: RFC 4733 events when a telephone-event payload type was negotiated,
+    /// otherwise an in-band tone. Completes when the last packet is sent. Digits queue in order.
+    /// </summary>
+    Task SendDtmfAsync(char digit, TimeSpan duration = default, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reports a digit that arrived by SIP INFO (parse the body with <see cref="DtmfRelayParser"/>);
+    /// it goes through the same path as RTP digits (DtmfReceived, barge-in, bridge pass-through).
+    /// </summary>
+    void ReceiveSipInfoDtmf(char digit, TimeSpan duration);
+
+    /// <summary>Current counters.</summary>
+    MediaStatistics GetStatistics();
+
+    /// <summary>One report per key press (RFC 4733, SIP INFO or in-band).</summary>
+    event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
+
+    /// <summary>A playback ended (also reported by the PlayAsync task).</summary>
+    event EventHandler<PlaybackFinishedEventArgs>? PlaybackFinished;
+
+    /// <summary>No RTP from the peer for MediaOptions.MediaTimeout while we expect some (raised once per silence).</summary>
+    event EventHandler<MediaTimeoutEventArgs>? MediaTimeout;
+}
+
+/// <summary>Two legs relayed to each other.</summary>
+public interface IMediaBridge : IAsyncDisposable
+{
+    /// <summary>The customer's leg (left channel of recordings).</summary>
+    IMediaSession Caller { get; }
+
+    /// <summary>The agent's leg (right channel).</summary>
+    IMediaSession Agent { get; }
+
+    /// <summary>True while recording.</summary>
+    bool IsRecording { get; }
+
+    /// <summary>Starts recording to a stereo 8 kHz PCM16 WAV (caller left, agent right); throws the file system's IOException when it cannot be created.</summary>
+    void StartRecording(string path);
+
+    /// <summary>Stops recording and completes the WAV file.</summary>
+    Task StopRecordingAsync();
+}
+
+/// <summary>The media engine: sessions on the configured port range, and bridges between them.</summary>
+public interface IMediaEngine
+{
+    /// <summary>Opens RTP/RTCP sockets for one call leg; throws <see cref="InvalidOperationException"/> when the port range is exhausted.</summary>
+    IMediaSession CreateSession(string id);
+
+    /// <summary>
+    /// Relays the two legs both ways (transcoding PCMU⇄PCMA when they differ, DTMF passed through,
+    /// directions respected) until the bridge is disposed. Stops playback on both legs; a playback
+    /// started on a leg later (music on hold) takes the place of the relayed audio on that leg.
+    /// </summary>
+    IMediaBridge Bridge(IMediaSession caller, IMediaSession agent);
+}

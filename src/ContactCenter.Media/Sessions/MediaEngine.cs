@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Media.Sessions;
+
+/// <summary>
+/// The media engine of one gateway: RTP sessions on the configured port range, one shared
+/// 20 ms pacing clock, one housekeeping timer (media timeouts, RTCP, lost DTMF ends) and the
+/// bridges. Thread-safe; one instance serves every call.
+/// </summary>
+public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
+{
+    private static readonly TimeSpan HousekeepingPeriod = TimeSpan.FromMilliseconds(100);
+
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger<MediaEngine> logger;
+    private readonly PortAllocator ports;
+    private readonly ConcurrentDictionary<MediaSession, byte> sessions = new();
+    private readonly Lock bridgeGate = new();
+    private readonly ITimer housekeeping;
+    private int disposed;
+
+    /// <summary>Creates the engine; throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public MediaEngine(MediaOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+        : this(options, timeProvider, loggerFactory, runClock: true)
+    {
+    }
+
+    internal MediaEngine(MediaOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, bool runClock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        IReadOnlyList<string> errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        Options = options;
+        Time = timeProvider;
+        this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger<MediaEngine>();
+        ports = new PortAllocator(IPAddress.Parse(options.BindAddress), options.PortRangeStart, options.PortRangeEnd);
+        Clock = new MediaClock(timeProvider, loggerFactory.CreateLogger<MediaClock>());
+        if (runClock)
+        {
+            Clock.Start();
+        }
+
+        housekeeping = timeProvider.CreateTimer(_ => Housekeep(), null, HousekeepingPeriod, HousekeepingPeriod);
+    }
+
+    /// <summary>Sessions open now.</summary>
+    public int SessionCount => sessions.Count;
+
+    internal MediaOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal MediaClock Clock { get; }
+
+    internal PromptCache Prompts { get; } = new();
+
+    /// <inheritdoc />
+    public IMediaSession CreateSession(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        var (rtp, rtcp, port) = ports.Allocate();
+        var session = new MediaSession(this, id, rtp, rtcp, port, loggerFactory.CreateLogger<MediaSession>());
+        sessions.TryAdd(session, 0);
+        session.Start();
+        return session;
+    }
+
+    /// <inheritdoc />
+    public IMediaBridge Bridge(IMediaSession caller, IMediaSession agent)
+    {
+        if (caller is not MediaSession callerLeg || agent is not MediaSession agentLeg || !sessions.ContainsKey(callerLeg) || !sessions.ContainsKey(agentLeg))
+        {
+            throw new ArgumentException("Both legs must be open sessions of this engine.");
+        }
+
+        if (callerLeg == agentLeg)
+        {
+            throw new ArgumentException("A leg cannot be bridged to itself.");
+        }
+
+        MediaBridge bridge;
+        lock (bridgeGate)
+        {
+            if (callerLeg.Bridge is not null || agentLeg.Bridge is not null)
+            {
+                throw new InvalidOperationException($"Leg {(callerLeg.Bridge is not null ? callerLeg.Id : agentLeg.Id)} is already bridged.");
+            }
+
+            bridge = new MediaBridge(this, callerLeg, agentLeg, loggerFactory.CreateLogger<MediaBridge>());
+            callerLeg.Bridge = bridge;
+            agentLeg.Bridge = bridge;
+        }
+
+        callerLeg.StopPlayback();
+        agentLeg.StopPlayback();
+        return bridge;
+    }
+
+    internal void Unbridge(MediaBridge bridge)
+    {
+        lock (bridgeGate)
+        {
+            foreach (IMediaSession leg in new[] { bridge.Caller, bridge.Agent })
+            {
+                var session = (MediaSession)leg;
+                if (session.Bridge == bridge)
+                {
+                    session.Bridge = null;
+                }
+            }
+        }
+    }
+
+    internal void Remove(MediaSession session)
+    {
+        if (sessions.TryRemove(session, out _))
+        {
+            ports.Release(session.LocalPort);
+        }
+    }
+
+    /// <summary>One housekeeping pass over every session (the timer calls it every 100 ms).</summary>
+    internal void Housekeep()
+    {
+        foreach (MediaSession session in sessions.Keys)
+        {
+            try
+            {
+                session.Housekeep();
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Media housekeeping failed for session {Id}.", session.Id);
+            }
+        }
+    }
+
+    /// <summary>Closes every session and stops the clock.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await housekeeping.DisposeAsync().ConfigureAwait(false);
+        foreach (MediaSession session in sessions.Keys)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Clock.Dispose();
+    }
+}

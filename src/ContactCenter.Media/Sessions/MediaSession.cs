@@ -1,0 +1,1079 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using ContactCenter.Media.Codecs;
+using ContactCenter.Media.Dtmf;
+using ContactCenter.Media.Rtp;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Media.Sessions;
+
+/// <summary>
+/// One call leg: an RTP and an RTCP socket, each with one pending async receive (no thread of
+/// its own); sending paced by the engine's shared <see cref="MediaClock"/> (prompts, DTMF) or
+/// driven by the other leg's receive loop (bridge relay).
+/// </summary>
+internal sealed class MediaSession : IMediaSession, IClockClient
+{
+    internal const int SamplesPerFrame = 160;
+    private const int ReceiveBufferSize = 2048;
+    private static readonly TimeSpan RelatchAfter = TimeSpan.FromSeconds(2);
+
+    private readonly MediaEngine engine;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly Socket rtpSocket;
+    private readonly Socket rtcpSocket;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Lock sendLock = new();
+    private readonly Lock statsLock = new();
+    private readonly byte[] sendBuffer = new byte[ReceiveBufferSize + RtpHeader.FixedLength];
+    private readonly byte[] rtcpSendBuffer = new byte[1500];
+    private readonly short[] frame = new short[SamplesPerFrame];
+    private readonly short[] decodeBuffer = new short[ReceiveBufferSize];
+    private readonly ReceiveStatistics stats = new();
+    private readonly TelephoneEventReceiver eventReceiver;
+    private readonly Queue<DtmfJob> dtmfQueue = new();
+    private readonly string cname;
+
+    private RemoteMedia? remote;
+    private GoertzelDtmfDetector? inBandDetector;
+    private SocketAddress? rtpTarget;
+    private SocketAddress? rtcpTarget;
+    private bool latched;
+    private bool rtcpLatched;
+    private long lastFromLatchedAt;
+
+    private ushort nextSequence;
+    private uint lastTimestamp;
+    private long lastSendAt;
+    private bool anySent;
+    private long packetsSent;
+    private long octetsSent;
+    private SendSource lastSource;
+    private uint relayInboundSsrc;
+    private uint relayTimestampOffset;
+
+    private Playback? playback;
+    private DtmfJob? dtmfJob;
+    private bool onClock;
+
+    private long lastRtpAt;
+    private bool timeoutRaised;
+    private long nextRtcpAt;
+    private uint lastSenderReportMiddle;
+    private long lastSenderReportAt;
+    private RtcpReportBlock? remoteReport;
+    private long rtcpReceived;
+    private long rtcpSent;
+
+    private Task? rtpLoop;
+    private Task? rtcpLoop;
+    private int disposed;
+
+    public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger)
+    {
+        this.engine = engine;
+        this.logger = logger;
+        time = engine.Time;
+        Id = id;
+        this.rtpSocket = rtpSocket;
+        this.rtcpSocket = rtcpSocket;
+        LocalPort = port;
+        LocalEndPoint = (IPEndPoint)rtpSocket.LocalEndPoint!;
+        Ssrc = (uint)RandomNumberGenerator.GetInt32(int.MaxValue) ^ ((uint)RandomNumberGenerator.GetInt32(2) << 31);
+        nextSequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+        cname = $"cc-media-{Ssrc:x8}@{LocalEndPoint.Address}";
+        eventReceiver = new TelephoneEventReceiver(time, OnDigit);
+    }
+
+    private enum SendSource
+    {
+        None,
+        Generated,
+        Relay,
+    }
+
+    public string Id { get; }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public int LocalPort { get; }
+
+    public uint Ssrc { get; }
+
+    public RemoteMedia? Remote => Volatile.Read(ref remote);
+
+    public MediaDirection Direction => Remote?.Direction ?? MediaDirection.SendRecv;
+
+    public AudioCodec Codec => Remote?.Codec ?? AudioCodec.Pcmu;
+
+    public bool IsPlaying
+    {
+        get
+        {
+            lock (sendLock)
+            {
+                return playback is not null;
+            }
+        }
+    }
+
+    internal MediaBridge? Bridge { get; set; }
+
+    public event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
+
+    public event EventHandler<PlaybackFinishedEventArgs>? PlaybackFinished;
+
+    public event EventHandler<MediaTimeoutEventArgs>? MediaTimeout;
+
+    internal void Start()
+    {
+        rtpLoop = Task.Run(RtpLoopAsync);
+        rtcpLoop = Task.Run(RtcpLoopAsync);
+    }
+
+    public void Configure(RemoteMedia remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        IReadOnlyList<string> errors = remote.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Media session {Id}: {string.Join(" ", errors)}", nameof(remote));
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        lock (sendLock)
+        {
+            RemoteMedia? previous = this.remote;
+            bool addressChanged = previous is null || !previous.RtpEndPoint.Equals(remote.RtpEndPoint);
+            if (addressChanged)
+            {
+                rtpTarget = remote.RtpEndPoint.Serialize();
+                IPEndPoint rtcp = remote.RtcpEndPoint ?? new IPEndPoint(remote.RtpEndPoint.Address, remote.RtpEndPoint.Port + 1);
+                rtcpTarget = rtcp.Serialize();
+                latched = false;
+                rtcpLatched = false;
+            }
+
+            if (previous is null || !previous.Direction.CanReceive())
+            {
+                lastRtpAt = time.GetTimestamp();
+                timeoutRaised = false;
+            }
+
+            inBandDetector = remote.TelephoneEventPayloadType is null ? inBandDetector ?? new GoertzelDtmfDetector(OnDigit) : null;
+            if (nextRtcpAt == 0)
+            {
+                nextRtcpAt = time.GetTimestamp() + NextRtcpDelay();
+            }
+
+            Volatile.Write(ref this.remote, remote);
+        }
+    }
+
+    public void SetDirection(MediaDirection direction)
+    {
+        RemoteMedia current = Remote ?? throw new InvalidOperationException($"Media session {Id}: Configure must be called before SetDirection.");
+        Configure(current with { Direction = direction });
+    }
+
+    public Task<PlaybackResult> PlayAsync(IReadOnlyList<string> promptPaths, PlaybackOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promptPaths);
+        if (promptPaths.Count == 0)
+        {
+            throw new ArgumentException("At least one prompt is needed.", nameof(promptPaths));
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        if (Remote is null)
+        {
+            throw new InvalidOperationException($"Media session {Id}: Configure must be called before PlayAsync.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var prompts = new short[promptPaths.Count][];
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            prompts[i] = engine.Prompts.Get(promptPaths[i]);
+        }
+
+        options ??= new PlaybackOptions();
+        var next = new Playback(prompts, options.Loop, options.BargeIn);
+        Playback? previous;
+        lock (sendLock)
+        {
+            previous = playback;
+            playback = next;
+            EnsureOnClock();
+        }
+
+        if (previous is not null)
+        {
+            Finish(previous, new PlaybackResult(PlaybackOutcome.Stopped, null));
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            next.Registration = cancellationToken.Register(() => Cancel(next, cancellationToken));
+        }
+
+        return next.Completion.Task;
+    }
+
+    public void StopPlayback()
+    {
+        Playback? stopped;
+        lock (sendLock)
+        {
+            stopped = playback;
+            playback = null;
+        }
+
+        if (stopped is not null)
+        {
+            Finish(stopped, new PlaybackResult(PlaybackOutcome.Stopped, null));
+        }
+    }
+
+    public Task SendDtmfAsync(char digit, TimeSpan duration = default, CancellationToken cancellationToken = default)
+    {
+        int code = DtmfDigits.ToEventCode(digit);
+        if (code < 0)
+        {
+            throw new ArgumentException($"'{digit}' is not a DTMF digit (0-9, *, #, A-D).", nameof(digit));
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        RemoteMedia current = Remote ?? throw new InvalidOperationException($"Media session {Id}: Configure must be called before SendDtmfAsync.");
+        if (duration <= TimeSpan.Zero)
+        {
+            duration = TimeSpan.FromMilliseconds(100);
+        }
+
+        int samples = (int)Math.Clamp(duration.TotalSeconds * 8000, SamplesPerFrame, ushort.MaxValue);
+        var job = new DtmfJob(digit, (byte)code, samples, current.TelephoneEventPayloadType is null);
+        lock (sendLock)
+        {
+            dtmfQueue.Enqueue(job);
+            EnsureOnClock();
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            job.Registration = cancellationToken.Register(() => job.Completion.TrySetCanceled(cancellationToken));
+        }
+
+        return job.Completion.Task;
+    }
+
+    public void ReceiveSipInfoDtmf(char digit, TimeSpan duration)
+    {
+        if (!DtmfDigits.IsDigit(digit))
+        {
+            throw new ArgumentException($"'{digit}' is not a DTMF digit (0-9, *, #, A-D).", nameof(digit));
+        }
+
+        OnDigit(new DtmfReceivedEventArgs
+        {
+            Digit = char.ToUpperInvariant(digit),
+            Duration = duration,
+            Source = DtmfSource.SipInfo,
+        });
+    }
+
+    public MediaStatistics GetStatistics()
+    {
+        long received, lost;
+        uint jitter;
+        lock (statsLock)
+        {
+            received = stats.PacketsReceived;
+            lost = stats.CumulativeLost;
+            jitter = stats.Jitter;
+        }
+
+        lock (sendLock)
+        {
+            return new MediaStatistics
+            {
+                PacketsSent = packetsSent,
+                OctetsSent = octetsSent,
+                PacketsReceived = received,
+                PacketsLost = lost,
+                Jitter = TimeSpan.FromMilliseconds(jitter / 8.0),
+                RtcpReceived = rtcpReceived,
+                RtcpSent = rtcpSent,
+                RemoteReport = remoteReport,
+                RemoteRtpEndPoint = rtpTarget is null ? null : (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(rtpTarget),
+            };
+        }
+    }
+
+    /// <summary>The shared clock's 20 ms tick: the next DTMF packet, or the next prompt frame.</summary>
+    public void OnTick(long now)
+    {
+        Playback? finishedPlayback = null;
+        DtmfJob? finishedJob = null;
+        lock (sendLock)
+        {
+            if (dtmfJob is null && dtmfQueue.Count > 0)
+            {
+                dtmfJob = dtmfQueue.Dequeue();
+                if (playback is not null)
+                {
+                    playback.SegmentStarted = false;
+                }
+            }
+
+            if (dtmfJob is not null)
+            {
+                if (dtmfJob.Completion.Task.IsCompleted || StepDtmf(dtmfJob, now))
+                {
+                    finishedJob = dtmfJob;
+                    dtmfJob = null;
+                }
+            }
+            else if (playback is not null)
+            {
+                if (!playback.Fill(frame))
+                {
+                    finishedPlayback = playback;
+                    playback = null;
+                }
+                else
+                {
+                    SendPlaybackFrame(playback, now);
+                }
+            }
+
+            if (playback is null && dtmfJob is null && dtmfQueue.Count == 0 && onClock)
+            {
+                onClock = false;
+                engine.Clock.Unregister(this);
+            }
+        }
+
+        finishedJob?.Completion.TrySetResult();
+        finishedJob?.Registration.Dispose();
+        if (finishedPlayback is not null)
+        {
+            Finish(finishedPlayback, new PlaybackResult(PlaybackOutcome.Completed, null));
+        }
+    }
+
+    /// <summary>Periodic work from the engine's housekeeping timer: lost DTMF ends, media timeout, RTCP.</summary>
+    internal void Housekeep()
+    {
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            return;
+        }
+
+        lock (eventReceiver)
+        {
+            eventReceiver.Poll();
+        }
+
+        RemoteMedia? current = Remote;
+        if (current is null)
+        {
+            return;
+        }
+
+        TimeSpan limit = engine.Options.MediaTimeout;
+        MediaTimeoutEventArgs? timeout = null;
+        long now = time.GetTimestamp();
+        lock (sendLock)
+        {
+            if (limit > TimeSpan.Zero && current.Direction.CanReceive() && !timeoutRaised)
+            {
+                TimeSpan silence = time.GetElapsedTime(lastRtpAt, now);
+                if (silence >= limit)
+                {
+                    timeoutRaised = true;
+                    timeout = new MediaTimeoutEventArgs
+                    {
+                        Silence = silence,
+                        Reason = $"No RTP received for {silence.TotalSeconds:0} s from {current.RtpEndPoint} (media timeout {limit.TotalSeconds:0} s).",
+                    };
+                }
+            }
+        }
+
+        if (timeout is not null)
+        {
+            logger.LogInformation("Media session {Id}: {Reason}", Id, timeout.Reason);
+            Raise(MediaTimeout, timeout);
+        }
+
+        if (now >= Volatile.Read(ref nextRtcpAt))
+        {
+            Volatile.Write(ref nextRtcpAt, now + NextRtcpDelay());
+            SendRtcp(bye: false);
+        }
+    }
+
+    internal void SendRelayedAudio(in RtpHeader header, ReadOnlySpan<byte> payload, AudioCodec fromCodec)
+    {
+        lock (sendLock)
+        {
+            RemoteMedia? current = remote;
+            if (current is null || !current.Direction.CanSend() || rtpTarget is null || playback is not null || dtmfJob is not null || dtmfQueue.Count > 0)
+            {
+                return;
+            }
+
+            long now = time.GetTimestamp();
+            bool marker = MapRelayTimestamp(header, now) | header.Marker;
+            uint timestamp = header.Timestamp + relayTimestampOffset;
+            Span<byte> packet = sendBuffer;
+            new RtpHeader { Marker = marker, PayloadType = (byte)current.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
+            G711.Transcode(fromCodec, current.Codec, payload, packet.Slice(RtpHeader.FixedLength));
+            Transmit(packet[..(RtpHeader.FixedLength + payload.Length)], payload.Length, timestamp, now);
+        }
+    }
+
+    internal void SendRelayedEvent(in RtpHeader header, ReadOnlySpan<byte> payload)
+    {
+        lock (sendLock)
+        {
+            RemoteMedia? current = remote;
+            if (current?.TelephoneEventPayloadType is not { } eventType || !current.Direction.CanSend() || rtpTarget is null || dtmfJob is not null)
+            {
+                return;
+            }
+
+            long now = time.GetTimestamp();
+            bool marker = MapRelayTimestamp(header, now) | header.Marker;
+            uint timestamp = header.Timestamp + relayTimestampOffset;
+            Span<byte> packet = sendBuffer;
+            new RtpHeader { Marker = marker, PayloadType = (byte)eventType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
+            payload.CopyTo(packet.Slice(RtpHeader.FixedLength));
+            Transmit(packet[..(RtpHeader.FixedLength + payload.Length)], payload.Length, timestamp, now);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (Bridge is { } bridge)
+        {
+            await bridge.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Remote is not null)
+        {
+            SendRtcp(bye: true);
+        }
+
+        Playback? stopped;
+        DtmfJob[] pending;
+        lock (sendLock)
+        {
+            stopped = playback;
+            playback = null;
+            pending = [.. dtmfQueue];
+            dtmfQueue.Clear();
+            if (dtmfJob is not null)
+            {
+                pending = [.. pending, dtmfJob];
+                dtmfJob = null;
+            }
+
+            if (onClock)
+            {
+                onClock = false;
+                engine.Clock.Unregister(this);
+            }
+        }
+
+        foreach (DtmfJob job in pending)
+        {
+            job.Completion.TrySetCanceled();
+            job.Registration.Dispose();
+        }
+
+        if (stopped is not null)
+        {
+            Finish(stopped, new PlaybackResult(PlaybackOutcome.Stopped, null));
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        rtpSocket.Dispose();
+        rtcpSocket.Dispose();
+        try
+        {
+            await Task.WhenAll(rtpLoop ?? Task.CompletedTask, rtcpLoop ?? Task.CompletedTask).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Loops end by cancellation.
+        }
+
+        stop.Dispose();
+        engine.Remove(this);
+    }
+
+    private void EnsureOnClock()
+    {
+        if (!onClock)
+        {
+            onClock = true;
+            engine.Clock.Register(this);
+        }
+    }
+
+    private void SendPlaybackFrame(Playback current, long now)
+    {
+        RemoteMedia? target = remote;
+        bool marker = false;
+        if (!current.SegmentStarted)
+        {
+            current.SegmentStarted = true;
+            current.SegmentTimestamp = NewSourceTimestamp(now);
+            current.SegmentFrames = 0;
+            marker = true;
+        }
+
+        uint timestamp = current.SegmentTimestamp + (uint)(current.SegmentFrames * SamplesPerFrame);
+        current.SegmentFrames++;
+        lastSource = SendSource.Generated;
+        if (target is null || !target.Direction.CanSend() || rtpTarget is null)
+        {
+            lastTimestamp = timestamp;
+            lastSendAt = now;
+            return;
+        }
+
+        Span<byte> packet = sendBuffer;
+        new RtpHeader { Marker = marker, PayloadType = (byte)target.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
+        G711.Encode(target.Codec, frame, packet.Slice(RtpHeader.FixedLength, SamplesPerFrame));
+        Transmit(packet[..(RtpHeader.FixedLength + SamplesPerFrame)], SamplesPerFrame, timestamp, now);
+    }
+
+    /// <summary>Sends the job's next packet; true when the job is complete.</summary>
+    private bool StepDtmf(DtmfJob job, long now)
+    {
+        RemoteMedia? target = remote;
+        if (target is null || !target.Direction.CanSend() || rtpTarget is null)
+        {
+            return true;
+        }
+
+        lastSource = SendSource.Generated;
+        if (job.InBand || target.TelephoneEventPayloadType is null)
+        {
+            // Tone for the duration, then 40 ms of silence so repeated digits stay apart.
+            if (!job.Started)
+            {
+                job.Started = true;
+                job.EventTimestamp = NewSourceTimestamp(now);
+            }
+
+            int total = job.DurationSamples + (2 * SamplesPerFrame);
+            Span<short> tone = frame;
+            tone.Clear();
+            int toneSamples = Math.Clamp(job.DurationSamples - job.Elapsed, 0, SamplesPerFrame);
+            if (toneSamples > 0)
+            {
+                GoertzelDtmfDetector.GenerateTone(job.Digit, tone[..toneSamples], job.Elapsed);
+            }
+
+            uint ts = job.EventTimestamp + (uint)job.Elapsed;
+            Span<byte> audio = sendBuffer;
+            new RtpHeader { Marker = job.Elapsed == 0, PayloadType = (byte)target.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = ts, Ssrc = Ssrc }.WriteTo(audio);
+            G711.Encode(target.Codec, tone, audio.Slice(RtpHeader.FixedLength, SamplesPerFrame));
+            Transmit(audio[..(RtpHeader.FixedLength + SamplesPerFrame)], SamplesPerFrame, ts, now);
+            job.Elapsed += SamplesPerFrame;
+            return job.Elapsed >= total;
+        }
+
+        bool first = !job.Started;
+        if (first)
+        {
+            job.Started = true;
+            job.EventTimestamp = NewSourceTimestamp(now);
+        }
+
+        if (job.EndsSent == 0)
+        {
+            job.Elapsed = Math.Min(job.Elapsed + SamplesPerFrame, job.DurationSamples);
+        }
+
+        bool end = job.Elapsed >= job.DurationSamples;
+        Span<byte> packet = sendBuffer;
+        new RtpHeader { Marker = first, PayloadType = (byte)target.TelephoneEventPayloadType.Value, SequenceNumber = nextSequence, Timestamp = job.EventTimestamp, Ssrc = Ssrc }.WriteTo(packet);
+        new TelephoneEvent(job.Code, end, 10, (ushort)job.Elapsed).WriteTo(packet.Slice(RtpHeader.FixedLength));
+        Transmit(packet[..(RtpHeader.FixedLength + TelephoneEvent.Length)], TelephoneEvent.Length, job.EventTimestamp, now);
+        if (!end)
+        {
+            return false;
+        }
+
+        // RFC 4733 §2.5.1.4: the end packet is sent three times.
+        job.EndsSent++;
+        if (job.EndsSent < 3)
+        {
+            return false;
+        }
+
+        lastTimestamp = job.EventTimestamp + (uint)job.Elapsed;
+        return true;
+    }
+
+    /// <summary>First timestamp of a new stretch of generated media, continuing our timeline.</summary>
+    private uint NewSourceTimestamp(long now)
+    {
+        if (!anySent)
+        {
+            return lastTimestamp;
+        }
+
+        double elapsedSamples = time.GetElapsedTime(lastSendAt, now).TotalSeconds * 8000;
+        long frames = Math.Max(1, (long)Math.Round(elapsedSamples / SamplesPerFrame));
+        return lastTimestamp + (uint)(frames * SamplesPerFrame);
+    }
+
+    /// <summary>Sets the relay timestamp offset when the relayed source changes; true when it did (marker).</summary>
+    private bool MapRelayTimestamp(in RtpHeader header, long now)
+    {
+        if (lastSource == SendSource.Relay && header.Ssrc == relayInboundSsrc)
+        {
+            return false;
+        }
+
+        relayTimestampOffset = NewSourceTimestamp(now) - header.Timestamp;
+        relayInboundSsrc = header.Ssrc;
+        lastSource = SendSource.Relay;
+        return true;
+    }
+
+    private void Transmit(ReadOnlySpan<byte> packet, int payloadLength, uint timestamp, long now)
+    {
+        nextSequence++;
+        lastTimestamp = timestamp;
+        lastSendAt = now;
+        anySent = true;
+        try
+        {
+            rtpSocket.SendTo(packet, SocketFlags.None, rtpTarget!);
+            packetsSent++;
+            octetsSent += payloadLength;
+        }
+        catch (SocketException ex)
+        {
+            logger.LogDebug(ex, "Media session {Id}: RTP send failed.", Id);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Session closing.
+        }
+    }
+
+    private async Task RtpLoopAsync()
+    {
+        byte[] buffer = new byte[ReceiveBufferSize];
+        var from = new SocketAddress(rtpSocket.AddressFamily);
+        CancellationToken token = stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await rtpSocket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                logger.LogDebug(ex, "Media session {Id}: RTP receive error.", Id);
+                continue;
+            }
+
+            try
+            {
+                OnRtp(buffer.AsSpan(0, length), from);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Media session {Id}: failed to handle an RTP packet.", Id);
+            }
+        }
+    }
+
+    private void OnRtp(ReadOnlySpan<byte> packet, SocketAddress from)
+    {
+        RemoteMedia? current = Remote;
+        if (current is null || !RtpHeader.TryParse(packet, out RtpHeader header))
+        {
+            return;
+        }
+
+        bool isAudio = header.PayloadType == current.AudioPayloadType;
+        bool isEvent = header.PayloadType == current.TelephoneEventPayloadType;
+        long now = time.GetTimestamp();
+        lock (sendLock)
+        {
+            if (engine.Options.SymmetricRtp)
+            {
+                if (!latched || rtpTarget is null)
+                {
+                    Latch(from);
+                }
+                else if (!from.Equals(rtpTarget))
+                {
+                    if (time.GetElapsedTime(lastFromLatchedAt, now) < RelatchAfter)
+                    {
+                        return;
+                    }
+
+                    Latch(from);
+                }
+            }
+
+            lastFromLatchedAt = now;
+            lastRtpAt = now;
+            timeoutRaised = false;
+        }
+
+        if (!current.Direction.CanReceive() || (!isAudio && !isEvent))
+        {
+            return;
+        }
+
+        lock (statsLock)
+        {
+            long arrival = (long)(now * (8000.0 / time.TimestampFrequency));
+            stats.Update(header.Ssrc, header.SequenceNumber, header.Timestamp, arrival);
+        }
+
+        ReadOnlySpan<byte> payload = packet.Slice(header.HeaderLength, header.PayloadLength);
+        if (isEvent)
+        {
+            if (TelephoneEvent.TryParse(payload, out TelephoneEvent value))
+            {
+                lock (eventReceiver)
+                {
+                    eventReceiver.Process(header.Timestamp, value);
+                }
+
+                Bridge?.RelayEvent(this, header, payload);
+            }
+
+            return;
+        }
+
+        if (inBandDetector is { } detector)
+        {
+            Span<short> samples = decodeBuffer.AsSpan(0, payload.Length);
+            G711.Decode(current.Codec, payload, samples);
+            detector.Process(samples);
+        }
+
+        Bridge?.RelayAudio(this, header, payload);
+    }
+
+    private void Latch(SocketAddress from)
+    {
+        var copy = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+        if (latched && logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Media session {Id}: RTP source moved, re-latched.", Id);
+        }
+
+        rtpTarget = copy;
+        latched = true;
+    }
+
+    private async Task RtcpLoopAsync()
+    {
+        byte[] buffer = new byte[ReceiveBufferSize];
+        var from = new SocketAddress(rtcpSocket.AddressFamily);
+        CancellationToken token = stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await rtcpSocket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (Remote is null || !RtcpCompound.TryParse(buffer.AsSpan(0, length), out RtcpCompound? compound))
+            {
+                continue;
+            }
+
+            lock (sendLock)
+            {
+                rtcpReceived++;
+                if (engine.Options.SymmetricRtp && !rtcpLatched)
+                {
+                    var copy = new SocketAddress(from.Family, from.Size);
+                    from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+                    rtcpTarget = copy;
+                    rtcpLatched = true;
+                }
+
+                if (compound!.SenderInfo is { } info)
+                {
+                    lastSenderReportMiddle = (uint)(info.NtpTimestamp >> 16);
+                    lastSenderReportAt = time.GetTimestamp();
+                }
+
+                foreach (RtcpReportBlock block in compound.Reports)
+                {
+                    if (block.Ssrc == Ssrc)
+                    {
+                        remoteReport = block;
+                    }
+                }
+            }
+        }
+    }
+
+    private void SendRtcp(bool bye)
+    {
+        RtcpSenderInfo? senderInfo = null;
+        RtcpReportBlock? block = null;
+        SocketAddress? target;
+        lock (sendLock)
+        {
+            target = rtcpTarget;
+            if (target is null)
+            {
+                return;
+            }
+
+            if (packetsSent > 0)
+            {
+                long now = time.GetTimestamp();
+                uint rtpNow = lastTimestamp + (uint)(time.GetElapsedTime(lastSendAt, now).TotalSeconds * 8000);
+                senderInfo = new RtcpSenderInfo(NtpNow(), rtpNow, (uint)packetsSent, (uint)octetsSent);
+            }
+
+            lock (statsLock)
+            {
+                if (stats.PacketsReceived > 0)
+                {
+                    uint delay = lastSenderReportAt == 0 ? 0 : (uint)(time.GetElapsedTime(lastSenderReportAt).TotalSeconds * 65536);
+                    block = stats.BuildReport(lastSenderReportMiddle, delay);
+                }
+            }
+
+            rtcpSent++;
+        }
+
+        lock (rtcpSendBuffer)
+        {
+            ReadOnlySpan<RtcpReportBlock> blocks = block is { } b ? [b] : [];
+            int length = RtcpCompound.Write(rtcpSendBuffer, Ssrc, senderInfo, blocks, cname, bye);
+            try
+            {
+                rtcpSocket.SendTo(rtcpSendBuffer.AsSpan(0, length), SocketFlags.None, target);
+            }
+            catch (SocketException ex)
+            {
+                logger.LogDebug(ex, "Media session {Id}: RTCP send failed.", Id);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Session closing.
+            }
+        }
+    }
+
+    private ulong NtpNow()
+    {
+        TimeSpan sinceEpoch = time.GetUtcNow() - new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        ulong seconds = (ulong)(sinceEpoch.Ticks / TimeSpan.TicksPerSecond);
+        ulong fraction = (ulong)(sinceEpoch.Ticks % TimeSpan.TicksPerSecond) * (1UL << 32) / TimeSpan.TicksPerSecond;
+        return (seconds << 32) | fraction;
+    }
+
+    private long NextRtcpDelay()
+    {
+        double factor = 0.5 + (RandomNumberGenerator.GetInt32(1000) / 1000.0);
+        return (long)(engine.Options.RtcpInterval.TotalSeconds * factor * time.TimestampFrequency);
+    }
+
+    private void OnDigit(DtmfReceivedEventArgs digit)
+    {
+        Raise(DtmfReceived, digit);
+        Bridge?.OnDigit(this, digit);
+        Playback? interrupted = null;
+        lock (sendLock)
+        {
+            if (playback is { BargeIn: true })
+            {
+                interrupted = playback;
+                playback = null;
+            }
+        }
+
+        if (interrupted is not null)
+        {
+            Finish(interrupted, new PlaybackResult(PlaybackOutcome.Interrupted, digit.Digit));
+        }
+    }
+
+    private void Cancel(Playback target, CancellationToken token)
+    {
+        lock (sendLock)
+        {
+            if (playback != target)
+            {
+                return;
+            }
+
+            playback = null;
+        }
+
+        target.Registration.Dispose();
+        if (target.Completion.TrySetCanceled(token))
+        {
+            Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = new PlaybackResult(PlaybackOutcome.Stopped, null) });
+        }
+    }
+
+    private void Finish(Playback target, PlaybackResult result)
+    {
+        target.Registration.Dispose();
+        if (target.Completion.TrySetResult(result))
+        {
+            Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = result });
+        }
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, args);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Media session {Id}: an event handler threw.", Id);
+        }
+    }
+
+    /// <summary>A running prompt sequence.</summary>
+    private sealed class Playback(short[][] prompts, bool loop, bool bargeIn)
+    {
+        private readonly long totalSamples = prompts.Sum(p => (long)p.Length);
+        private int index;
+        private int position;
+
+        public bool BargeIn { get; } = bargeIn;
+
+        public TaskCompletionSource<PlaybackResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public bool SegmentStarted { get; set; }
+
+        public uint SegmentTimestamp { get; set; }
+
+        public long SegmentFrames { get; set; }
+
+        /// <summary>Fills the next 20 ms frame (silence-padded at the end); false when nothing is left.</summary>
+        public bool Fill(Span<short> frame)
+        {
+            if (loop && totalSamples == 0)
+            {
+                frame.Clear();
+                return true;
+            }
+
+            int filled = 0;
+            while (filled < frame.Length)
+            {
+                if (index >= prompts.Length)
+                {
+                    if (!loop)
+                    {
+                        break;
+                    }
+
+                    index = 0;
+                    position = 0;
+                }
+
+                short[] prompt = prompts[index];
+                int take = Math.Min(frame.Length - filled, prompt.Length - position);
+                prompt.AsSpan(position, take).CopyTo(frame[filled..]);
+                filled += take;
+                position += take;
+                if (position >= prompt.Length)
+                {
+                    index++;
+                    position = 0;
+                }
+            }
+
+            if (filled == 0)
+            {
+                return false;
+            }
+
+            frame[filled..].Clear();
+            return true;
+        }
+    }
+
+    /// <summary>One digit being sent.</summary>
+    private sealed class DtmfJob(char digit, byte code, int durationSamples, bool inBand)
+    {
+        public char Digit { get; } = digit;
+
+        public byte Code { get; } = code;
+
+        public int DurationSamples { get; } = durationSamples;
+
+        public bool InBand { get; } = inBand;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public bool Started { get; set; }
+
+        public uint EventTimestamp { get; set; }
+
+        public int Elapsed { get; set; }
+
+        public int EndsSent { get; set; }
+    }
+}
