@@ -98,10 +98,6 @@ internal static class ContactCenterApp
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
-
-        // The desktop's browser files are the Desktop project's static web assets; serve them
-        // from the build output too (not only in Development or after publish).
-        builder.WebHost.UseStaticWebAssets();
         var settings = HostSettings.Read(builder.Configuration);
         var signingKey = SigningKey.Resolve(builder.Configuration, settings, Directory.GetCurrentDirectory());
         builder.Configuration.AddInMemoryCollection([new(SigningKey.Key, signingKey)]);
@@ -118,8 +114,6 @@ internal static class ContactCenterApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace ContactCenter.Host.Tests;
+
+/// <summary>
+/// A message published by one module is consumed by another, through the host's bus wiring:
+/// alice's desktop (Desktop module) asks to go Available → SetAgentState on the bus → Routing
+/// changes her presence → AgentStateChanged on the bus → Desktop pushes it to her browser.
+/// Once over the in-memory transport, once over a real RabbitMQ broker.
+/// </summary>
+public sealed class CrossModuleBusTests
+{
+    [Fact]
+    public async Task Agent_state_round_trips_through_routing_over_the_in_memory_bus()
+    {
+        await using var host = HostProcess.Start();
+        await AssertAgentStateRoundTripAsync(host);
+    }
+
+    [Fact]
+    public async Task Agent_state_round_trips_through_routing_over_rabbitmq()
+    {
+        await using var host = HostProcess.Start(TestBroker.HostSettings());
+        await AssertAgentStateRoundTripAsync(host);
+        Assert.Contains("RabbitMq", host.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertAgentStateRoundTripAsync(HostProcess host)
+    {
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var tokenResponse = await client.PostAsJsonAsync(new Uri("/api/auth/token", UriKind.Relative), new { login = "alice", password = "demo" });
+        tokenResponse.EnsureSuccessStatusCode();
+        var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        Assert.False(string.IsNullOrEmpty(token));
+
+        var states = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(host.BaseAddress, "/hubs/agent"), options => options.AccessTokenProvider = () => Task.FromResult(token))
+            .Build();
+        hub.On<JsonElement>("AgentStateChanged", state => states.Writer.TryWrite(state));
+        await hub.StartAsync();
+
+        await hub.InvokeAsync("SetState", "Available", null);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var state = await states.Reader.ReadAsync(timeout.Token);
+            if (state.GetProperty("agentId").GetString() == "alice" && state.GetProperty("state").ToString() == "Available")
+            {
+                break;
+            }
+        }
+
+        await hub.StopAsync();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ContactCenter.Host.Tests.EndToEnd;
+
+/// <summary>
+/// The product as its users meet it, over real sockets: SIPp as the customer's phone and as the
+/// agents' phones (registered with digest auth), the host process with all modules, the agent
+/// desktop over SignalR, the CRM's REST API for the history.
+/// </summary>
+public sealed class CallPathTests
+{
+    private const string AdaPhone = "+442079460018";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
+
+    [Fact]
+    public async Task Caller_pressing_2_reaches_alice_who_gets_the_pop_and_the_call_lands_in_history()
+    {
+        await using var host = StartHost();
+        await RunAnsweredCallAsync(host);
+    }
+
+    [Fact]
+    public async Task The_same_call_path_runs_over_rabbitmq()
+    {
+        var settings = TestBroker.HostSettings();
+        foreach (var (key, value) in HostSettings())
+        {
+            settings[key] = value;
+        }
+
+        await using var host = HostProcess.Start(settings);
+        await RunAnsweredCallAsync(host);
+    }
+
+    [Fact]
+    public async Task Agent_hanging_up_releases_the_caller_and_is_recorded_as_ended_by_the_agent()
+    {
+        await using var host = StartHost();
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
+        await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+        await using var phone = await RegisterPhoneAsync(host, folder, "alice", "agent-answer.part", "agent-send-bye.part");
+        await alice.SetStateAsync("Available");
+
+        await using var caller = StartCaller(host, folder, digit: '2', ending: "caller-waits-bye.part", stayMs: 30_000);
+        var pop = await AgentDesktopClient.WaitForAsync(alice.ScreenPops, _ => true, Patience, "alice's screen pop");
+
+        await phone.AssertSucceededAsync(Patience);
+        await caller.AssertSucceededAsync(Patience);
+        var interaction = await WaitForInteractionAsync(alice, pop, i => i.GetProperty("endedAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("alice", interaction.GetProperty("agentId").GetString());
+        Assert.Equal("answered", interaction.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task Caller_hanging_up_while_the_agent_rings_cancels_the_agent_leg()
+    {
+        await using var host = StartHost();
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
+        await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+        await using var phone = await RegisterPhoneAsync(host, folder, "alice", "agent-cancelled.part", null);
+        await alice.SetStateAsync("Available");
+
+        // The caller gives up 2.5 s after pressing 2: alice's phone is still ringing (ring timeout is longer).
+        await using var caller = StartCaller(host, folder, digit: '2', ending: "caller-hangs-up.part", stayMs: 2_500);
+        var pop = await AgentDesktopClient.WaitForAsync(alice.ScreenPops, _ => true, Patience, "alice's screen pop");
+
+        await caller.AssertSucceededAsync(Patience);
+        await phone.AssertSucceededAsync(Patience); // the phone got CANCEL, answered 200 and 487, got the ACK
+        var interaction = await WaitForInteractionAsync(alice, pop, i => i.GetProperty("endedAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("abandoned", interaction.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task Unanswered_agent_phone_sends_the_call_to_bob()
+    {
+        await using var host = StartHost();
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
+        await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+        await using var bob = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "bob");
+        await using var alicePhone = await RegisterPhoneAsync(host, folder, "alice", "agent-cancelled.part", null);
+        await using var bobPhone = await RegisterPhoneAsync(host, folder, "bob", "agent-answer.part", "agent-wait-bye.part");
+        await alice.SetStateAsync("Available");
+        await bob.SetStateAsync("Available");
+
+        await using var caller = StartCaller(host, folder, digit: '2', ending: "caller-hangs-up.part", stayMs: 35_000);
+
+        // alice (support 5) is tried first, rings out, and the call goes back to the head of the queue for bob.
+        await AgentDesktopClient.WaitForAsync(alice.ScreenPops, _ => true, Patience, "alice's screen pop");
+        await alicePhone.AssertSucceededAsync(Patience);
+        await AgentDesktopClient.WaitForAsync(alice.AgentStates, s => s.GetProperty("state").ToString() == "NotReady", Patience, "alice NotReady (missed)");
+        var bobPop = await AgentDesktopClient.WaitForAsync(bob.ScreenPops, _ => true, Patience, "bob's screen pop");
+        Assert.Equal("Ada Lovelace", bobPop.GetProperty("customer").GetProperty("name").GetString());
+        await AgentDesktopClient.WaitForAsync(bob.CallStates, s => s.ToString().Contains("onnected", StringComparison.Ordinal), Patience, "bob connected");
+
+        await caller.AssertSucceededAsync(TimeSpan.FromSeconds(60));
+        await bobPhone.AssertSucceededAsync(Patience);
+        var interaction = await WaitForInteractionAsync(bob, bobPop, i => i.GetProperty("endedAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("bob", interaction.GetProperty("agentId").GetString());
+    }
+
+    private static async Task RunAnsweredCallAsync(HostProcess host)
+    {
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
+        await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+        await using var phone = await RegisterPhoneAsync(host, folder, "alice", "agent-answer.part", "agent-wait-bye.part");
+        await alice.SetStateAsync("Available");
+
+        await using var caller = StartCaller(host, folder, digit: '2', ending: "caller-hangs-up.part", stayMs: 6_000);
+
+        // The pop reaches alice's desktop while her phone rings: Ada Lovelace, her open case, the IVR path.
+        var pop = await AgentDesktopClient.WaitForAsync(alice.ScreenPops, _ => true, Patience, "alice's screen pop");
+        Assert.Equal("Ada Lovelace", pop.GetProperty("customer").GetProperty("name").GetString());
+        Assert.NotEqual(0, pop.GetProperty("openCases").GetArrayLength());
+        Assert.Equal("support", pop.GetProperty("queue").GetString());
+        Assert.Equal("main>2>support", pop.GetProperty("ivrPath").GetString());
+        await AgentDesktopClient.WaitForAsync(alice.CallStates, s => s.ToString().Contains("onnected", StringComparison.Ordinal), Patience, "alice connected");
+
+        await caller.AssertSucceededAsync(Patience);
+        await phone.AssertSucceededAsync(Patience);
+        await AgentDesktopClient.WaitForAsync(alice.AgentStates, s => s.GetProperty("state").ToString() == "WrapUp", Patience, "alice in wrap-up");
+
+        var callId = pop.GetProperty("callId").GetString()!;
+        await alice.CompleteWrapUpAsync(callId, "resolved", "Explained the invoice.");
+        var interaction = await WaitForInteractionAsync(alice, pop, i => i.GetProperty("disposition").ValueKind == JsonValueKind.String);
+        Assert.Equal("main>2>support", interaction.GetProperty("ivrPath").GetString());
+        Assert.Equal("support", interaction.GetProperty("queue").GetString());
+        Assert.Equal("alice", interaction.GetProperty("agentId").GetString());
+        Assert.Equal("answered", interaction.GetProperty("outcome").GetString());
+        Assert.True(interaction.GetProperty("waitSeconds").GetInt32() >= 0);
+        Assert.True(interaction.GetProperty("talkSeconds").GetInt32() >= 1, interaction.ToString());
+        Assert.Equal("resolved", interaction.GetProperty("disposition").GetString());
+        await AgentDesktopClient.WaitForAsync(alice.AgentStates, s => s.GetProperty("state").ToString() == "Available", Patience, "alice available again");
+    }
+
+    private static HostProcess StartHost(params (string Key, string Value)[] extra)
+    {
+        var settings = HostSettings();
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return HostProcess.Start(settings);
+    }
+
+    private static Dictionary<string, string> HostSettings() => new()
+    {
+        // SIPp 3.6 answers only the first digest challenge and knows only MD5.
+        ["Sip__DigestAlgorithms"] = "MD5,SHA-256",
+    };
+
+    private static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, string answer, string? after)
+    {
+        var phonePort = Sipp.FreeUdpPort();
+        var values = new Dictionary<string, string>
+        {
+            ["body"] = answer,
+            ["answer"] = Path.GetFileNameWithoutExtension(answer),
+            ["ring_ms"] = "300",
+            ["talk_ms"] = "2000",
+        };
+        var scenario = Sipp.Render(folder, "agent.xml", values);
+        if (after is not null)
+        {
+            File.WriteAllText(scenario, File.ReadAllText(scenario).Replace("</scenario>", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "EndToEnd", "Scenarios", after)) + "</scenario>", StringComparison.Ordinal));
+        }
+
+        var phone = Sipp.Start($"{login}'s phone", folder, ["-sf", scenario, "-i", "127.0.0.1", "-p", phonePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"]);
+        var register = Sipp.Render(folder, "register.xml", new Dictionary<string, string> { ["phone_port"] = phonePort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var registration = Sipp.Start($"{login} registers", folder,
+            ["-sf", register, $"127.0.0.1:{host.SipPort}", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-s", login, "-au", login, "-ap", "demo", "-m", "1"]);
+        await registration.AssertSucceededAsync(TimeSpan.FromSeconds(20));
+        return phone;
+    }
+
+    private static Sipp StartCaller(HostProcess host, string folder, char digit, string ending, int stayMs)
+    {
+        var scenario = Sipp.Render(folder, "caller.xml", new Dictionary<string, string>
+        {
+            ["ending"] = ending,
+            ["caller"] = AdaPhone,
+            ["digit"] = digit.ToString(),
+            ["dtmf_ms"] = "1500",
+            ["stay_ms"] = stayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        return Sipp.Start("caller", folder,
+            ["-sf", scenario, $"127.0.0.1:{host.SipPort}", "-s", "1000", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"]);
+    }
+
+    private static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, JsonElement pop, Func<JsonElement, bool> ready)
+    {
+        var customerId = pop.GetProperty("customer").GetProperty("id").GetString();
+        var callId = pop.GetProperty("callId").GetString();
+        JsonElement last = default;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            var page = await agent.Api.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{customerId}/interactions?page=1&pageSize=20", UriKind.Relative));
+            foreach (var item in page.GetProperty("items").EnumerateArray())
+            {
+                if (item.GetProperty("callId").GetString() == callId)
+                {
+                    last = item;
+                    if (ready(item))
+                    {
+                        return item;
+                    }
+                }
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"call {callId} did not reach the history in time; last seen: {last}");
+        return last;
+    }
+}
