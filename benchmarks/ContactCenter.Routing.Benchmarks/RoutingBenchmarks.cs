@@ -1,0 +1,92 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Engine;
+
+namespace ContactCenter.Routing.Benchmarks;
+
+/// <summary>
+/// Time per routing decision at 10,000 agents / 500 queues / 50 skills / 5,000 waiting calls, against the app_queue-style
+/// scan in the same run. Each operation is one decision plus the input that undoes it (so the world stays the same size):
+/// new call = CallQueued (decision) + caller hang-up; freed agent = Available (decision) + NotReady (call back to its place).
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(PercentileConfig))]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class RoutingBenchmarks
+{
+    private RoutingWorld _world = null!;
+    private RoutingEngine _engine = null!;
+    private ScanRouter _scan = null!;
+    private int _n;
+    private int _agent;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _world = new RoutingWorld();
+        _engine = _world.BuildEngine(new FixedClock(_world.Start));
+        _scan = new ScanRouter(_world);
+        _n = RoutingWorld.WaitingCalls;
+    }
+
+    [Benchmark(Baseline = true, Description = "scan: new call")]
+    [BenchmarkCategory("new call")]
+    public int ScanNewCall()
+    {
+        var agent = _scan.NewCall(250 + (_n++ % 250));
+        if (agent >= 0)
+        {
+            _scan.Release(agent);
+        }
+        return agent;
+    }
+
+    [Benchmark(Description = "engine: new call")]
+    [BenchmarkCategory("new call")]
+    public int EngineNewCall()
+    {
+        var n = _n++;
+        var queue = 250 + (n % 250);
+        _engine.Handle(_world.Call(n, queue, TimeSpan.Zero));
+        var made = _engine.Outputs.Count;
+        _engine.Handle(new EndCall(RoutingWorld.CallId(n), null, CallOutcome.Abandoned, CallParty.Caller, "bench"));
+        _engine.Outputs.Clear();
+        return made;
+    }
+
+    [Benchmark(Baseline = true, Description = "scan: freed agent")]
+    [BenchmarkCategory("freed agent")]
+    public int ScanFreedAgent()
+    {
+        var agent = 5000 + (_agent++ % 5000);
+        var call = _scan.FreedAgent(agent);
+        if (call is not null)
+        {
+            _scan.Requeue(call);
+        }
+        return agent;
+    }
+
+    [Benchmark(Description = "engine: freed agent")]
+    [BenchmarkCategory("freed agent")]
+    public int EngineFreedAgent()
+    {
+        var id = _world.Profiles[5000 + (_agent++ % 5000)].AgentId;
+        _engine.Handle(new ChangeAgentState(id, AgentState.Available, null, "bench"));
+        var made = _engine.Outputs.Count;
+        _engine.Handle(new ChangeAgentState(id, AgentState.NotReady, "busy", "bench"));
+        _engine.Outputs.Clear();
+        return made;
+    }
+
+    private sealed class PercentileConfig : ManualConfig
+    {
+        public PercentileConfig()
+        {
+            AddColumn(StatisticColumn.P50, StatisticColumn.P95, StatisticColumn.P100, StatisticColumn.OperationsPerSecond);
+        }
+    }
+}

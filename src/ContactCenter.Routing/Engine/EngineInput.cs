@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using ContactCenter.Contracts;
+
+namespace ContactCenter.Routing.Engine;
+
+/// <summary>An input to the routing engine. The journal records these (with the time each was applied) for replay.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$type")]
+[JsonDerivedType(typeof(QueueCall), "queue-call")]
+[JsonDerivedType(typeof(UpdateCaller), "identify-caller")]
+[JsonDerivedType(typeof(RingNoAnswer), "no-answer")]
+[JsonDerivedType(typeof(ConnectCall), "connect")]
+[JsonDerivedType(typeof(EndCall), "end")]
+[JsonDerivedType(typeof(GatewayHeartbeat), "heartbeat")]
+[JsonDerivedType(typeof(ChangeAgentState), "agent-state")]
+[JsonDerivedType(typeof(FinishWrapUp), "wrap-up-done")]
+[JsonDerivedType(typeof(UpsertAgent), "agent-profile")]
+[JsonDerivedType(typeof(Tick), "tick")]
+internal abstract record EngineInput;
+
+/// <summary>A call joins a queue (or is re-announced: idempotent; IsCallback turns a waiting call into a virtual one).</summary>
+internal sealed record QueueCall(
+    Guid CallId,
+    string Queue,
+    string Caller,
+    string GatewayId,
+    string IvrPath,
+    IReadOnlyList<SkillLevel> Skills,
+    int Priority,
+    CustomerTier Tier,
+    Guid? CustomerId,
+    string? PreferredAgentId,
+    bool IsCallback,
+    DateTimeOffset QueuedAt) : EngineInput;
+
+/// <summary>The CRM identified the caller: tier, language, preferred agent.</summary>
+internal sealed record UpdateCaller(Guid CallId, CustomerTier Tier, string? Language, string? PreferredAgentId) : EngineInput;
+
+/// <summary>The reserved agent's phone did not answer.</summary>
+internal sealed record RingNoAnswer(Guid CallId, string AgentId, string Reason) : EngineInput;
+
+/// <summary>The agent answered.</summary>
+internal sealed record ConnectCall(Guid CallId, string AgentId) : EngineInput;
+
+/// <summary>The call is over, whatever stage it reached.</summary>
+internal sealed record EndCall(Guid CallId, string? AgentId, CallOutcome Outcome, CallParty EndedBy, string Reason) : EngineInput;
+
+/// <summary>A gateway's report of the calls it holds.</summary>
+internal sealed record GatewayHeartbeat(string GatewayId, IReadOnlyList<Guid> LiveCalls, TimeSpan Interval) : EngineInput;
+
+/// <summary>An agent or supervisor asks for a presence change (Available, NotReady, LoggedOut).</summary>
+internal sealed record ChangeAgentState(string AgentId, AgentState State, string? Reason, string RequestedBy) : EngineInput;
+
+/// <summary>The agent completed after-call work.</summary>
+internal sealed record FinishWrapUp(Guid CallId, string AgentId) : EngineInput;
+
+/// <summary>An agent profile loaded or changed.</summary>
+internal sealed record UpsertAgent(AgentProfile Profile) : EngineInput;
+
+/// <summary>Time passed: fire due timeouts (ring, wrap-up, widening, preferred window, max wait, heartbeat loss).</summary>
+internal sealed record Tick : EngineInput;

@@ -1,0 +1,22 @@
+using ContactCenter.Contracts;
+
+namespace ContactCenter.Routing.Engine;
+
+/// <summary>An effect the engine asks its host to carry out (publish, send).</summary>
+internal abstract record EngineOutput;
+
+/// <summary>An agent was reserved for a call: ring the agent.</summary>
+internal sealed record ReservationMade(
+    RoutingDecision Decision,
+    string GatewayId,
+    string Caller,
+    string IvrPath,
+    TimeSpan RingTimeout,
+    bool Record,
+    bool IsCallback) : EngineOutput;
+
+/// <summary>An agent's presence changed.</summary>
+internal sealed record AgentStateChange(string AgentId, AgentState State, AgentState Previous, string? Reason, Guid? CallId, DateTimeOffset At) : EngineOutput;
+
+/// <summary>A queued call must leave the queue at the gateway (voicemail, callback offer, queue full, no agents).</summary>
+internal sealed record CallDiverted(Guid CallId, string Queue, string GatewayId, string Action, string Reason, DateTimeOffset At) : EngineOutput;

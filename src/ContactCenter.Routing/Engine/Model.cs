@@ -1,0 +1,146 @@
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Configuration;
+
+namespace ContactCenter.Routing.Engine;
+
+/// <summary>A skill requirement compiled to a skill index.</summary>
+internal readonly record struct Requirement(int Skill, int Level, bool Optional);
+
+internal enum CallPhase
+{
+    Waiting,
+    Reserved,
+    OnCall,
+    Ended,
+}
+
+/// <summary>A call routing knows about (waiting, reserved, or on a call).</summary>
+internal sealed class CallRecord
+{
+    public required Guid Id { get; init; }
+    public required long Seq { get; init; }
+    public required int Queue { get; set; }
+    public required string Caller { get; init; }
+    public required string GatewayId { get; init; }
+    public required string IvrPath { get; init; }
+    public required Requirement[] Requirements { get; set; }
+    public required int Priority { get; set; }
+    public required CustomerTier Tier { get; set; }
+    public required long QueuedAtTicks { get; init; }
+    public required long KnownSinceTicks { get; init; }
+    public long EffectiveKey { get; set; }
+    public bool IsCallback { get; set; }
+    public int PreferredAgent { get; set; } = -1;
+    public long PreferredUntilTicks { get; set; }
+    public int Ring { get; set; }
+    public int LowerBy { get; set; }
+    public bool DropOptional { get; set; }
+    public CallPhase Phase { get; set; }
+    public int Agent { get; set; } = -1;
+    public int LastMissedAgent { get; set; } = -1;
+    public long ConnectedAtTicks { get; set; }
+    public int Generation { get; set; }
+}
+
+/// <summary>An agent's routing state.</summary>
+internal sealed class AgentRecord
+{
+    public required int Index { get; init; }
+    public required string Id { get; init; }
+    public string DisplayName { get; set; } = "";
+    public bool Active { get; set; } = true;
+    public byte[] Levels { get; set; } = [];
+    public int[] Queues { get; set; } = [];
+    public AgentState State { get; set; } = AgentState.LoggedOut;
+    public string? Reason { get; set; }
+    public long StateSinceTicks { get; set; }
+    public CallRecord? Call { get; set; }
+    public long IdleSinceTicks { get; set; }
+    public long TalkTicksToday { get; set; }
+    public DateOnly TalkDay { get; set; }
+    public long LastOfferSeq { get; set; }
+    public int Generation { get; set; }
+    public AgentState? PendingState { get; set; }
+    public string? PendingReason { get; set; }
+    public long WrapUpStartTicks { get; set; }
+    public long TalkOfLastCallTicks { get; set; }
+    public int LastCallQueue { get; set; } = -1;
+    public List<CallRecord>? PreferredCalls { get; set; }
+
+    public int Level(int skill) => (uint)skill < (uint)Levels.Length ? Levels[skill] : 0;
+}
+
+/// <summary>Key of an agent in a queue's available set.</summary>
+internal readonly record struct AvailableKey(long Key, int Agent) : IComparable<AvailableKey>
+{
+    public int CompareTo(AvailableKey other)
+    {
+        var c = Key.CompareTo(other.Key);
+        return c != 0 ? c : Agent.CompareTo(other.Agent);
+    }
+}
+
+/// <summary>Key of a call in a queue's waiting set: effective enqueue time, then arrival order.</summary>
+internal readonly record struct WaitingKey(long EffectiveKey, long Seq) : IComparable<WaitingKey>
+{
+    public int CompareTo(WaitingKey other)
+    {
+        var c = EffectiveKey.CompareTo(other.EffectiveKey);
+        return c != 0 ? c : Seq.CompareTo(other.Seq);
+    }
+}
+
+/// <summary>A queue's live state: its available agents bucketed by proficiency in the primary skill, its waiting calls by effective wait.</summary>
+internal sealed class QueueState
+{
+    public QueueState(int index, QueueDefinition definition, Requirement[] requirements)
+    {
+        Index = index;
+        Definition = definition;
+        Requirements = requirements;
+        PrimarySkill = -1;
+        foreach (var r in requirements)
+        {
+            if (!r.Optional)
+            {
+                PrimarySkill = r.Skill;
+                break;
+            }
+        }
+        for (var i = 0; i < Available.Length; i++)
+        {
+            Available[i] = new OrderedList<AvailableKey>();
+        }
+    }
+
+    public int Index { get; }
+    public QueueDefinition Definition { get; }
+    public Requirement[] Requirements { get; }
+    public int PrimarySkill { get; }
+    /// <summary>Available agents by their level (0..5) in the primary skill; each bucket ordered by the tie-break key.</summary>
+    public OrderedList<AvailableKey>[] Available { get; } = new OrderedList<AvailableKey>[6];
+    public OrderedList<WaitingEntry> Waiting { get; } = new();
+    public List<int> Members { get; } = [];
+    /// <summary>Rule text per winning level, built once.</summary>
+    public string?[] RuleText { get; } = new string?[6];
+    public int LoggedIn { get; set; }
+}
+
+internal enum DeadlineKind
+{
+    RingTimeout,
+    WrapUpTimeout,
+    Widen,
+    PreferredWindowEnd,
+    MaxWait,
+    HeartbeatLoss,
+}
+
+internal readonly record struct Deadline(DeadlineKind Kind, CallRecord? Call, AgentRecord? Agent, string? Gateway, int Generation);
+
+internal sealed class GatewayState
+{
+    public long LastSeenTicks { get; set; }
+    public long IntervalTicks { get; set; }
+    public int Generation { get; set; }
+}

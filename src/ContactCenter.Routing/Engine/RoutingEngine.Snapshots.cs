@@ -1,0 +1,193 @@
+using ContactCenter.Contracts;
+
+namespace ContactCenter.Routing.Engine;
+
+/// <summary>An agent as the desktop and supervisors see it.</summary>
+public sealed record AgentSnapshot(string AgentId, string DisplayName, AgentState State, string? Reason, Guid? CallId, DateTimeOffset Since, IReadOnlyList<string> Queues);
+
+/// <summary>A waiting call in a queue snapshot.</summary>
+public sealed record WaitingCallSnapshot(Guid CallId, string Caller, TimeSpan Waited, TimeSpan EffectiveWait, int Priority, CustomerTier Tier, bool IsCallback, int Ring, string? PreferredAgentId);
+
+/// <summary>A queue with its waiting calls, in routing order.</summary>
+public sealed record QueueSnapshot(string Queue, IReadOnlyList<WaitingCallSnapshot> Waiting, int AgentsLoggedIn, int AgentsAvailable);
+
+internal sealed partial class RoutingEngine
+{
+    public IReadOnlyList<AgentSnapshot> AgentSnapshots()
+    {
+        var list = new List<AgentSnapshot>(_agents.Count);
+        foreach (var a in _agents)
+        {
+            var queues = new string[a.Queues.Length];
+            for (var i = 0; i < queues.Length; i++)
+            {
+                queues[i] = _queues[a.Queues[i]].Definition.Name;
+            }
+            list.Add(new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), queues));
+        }
+        return list;
+    }
+
+    public AgentSnapshot? Agent(string agentId) =>
+        _agentsById.TryGetValue(agentId, out var a)
+            ? new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), [.. Array.ConvertAll(a.Queues, q => _queues[q].Definition.Name)])
+            : null;
+
+    public IReadOnlyList<QueueSnapshot> QueueSnapshots()
+    {
+        var list = new List<QueueSnapshot>(_queues.Length);
+        foreach (var q in _queues)
+        {
+            var waiting = new List<WaitingCallSnapshot>(q.Waiting.Count);
+            foreach (var (_, c) in q.Waiting)
+            {
+                waiting.Add(new WaitingCallSnapshot(c.Id, c.Caller, TimeSpan.FromTicks(_nowTicks - c.QueuedAtTicks), TimeSpan.FromTicks(_nowTicks - c.EffectiveKey),
+                    c.Priority, c.Tier, c.IsCallback, c.Ring, InPreferredWindow(c) ? _agents[c.PreferredAgent].Id : null));
+            }
+            var available = 0;
+            foreach (var b in q.Available)
+            {
+                available += b.Count;
+            }
+            list.Add(new QueueSnapshot(q.Definition.Name, waiting, q.LoggedIn, available));
+        }
+        return list;
+    }
+
+    public int QueueCount => _queues.Length;
+
+    public string QueueName(int index) => index < _queues.Length ? _queues[index].Definition.Name : "*";
+
+    public int? QueueIndex(string name) => _queueIndex.TryGetValue(name, out var i) ? i : null;
+
+    /// <summary>Live figures for a queue (or, at index <see cref="QueueCount"/>, all queues) as the bus contract.</summary>
+    public QueueStatistics Statistics(int index)
+    {
+        var now = _clock.GetUtcNow();
+        var nowTicks = Math.Max(now.UtcTicks, _nowTicks);
+        var today = Stats.Today(index, now);
+        var rolling = Stats.Rolling(index, now);
+        var waiting = 0;
+        long oldest = long.MaxValue;
+        var byState = new Dictionary<AgentState, int>();
+        foreach (AgentState s in Enum.GetValues<AgentState>())
+        {
+            byState[s] = 0;
+        }
+        var overall = index >= _queues.Length;
+        for (var qi = 0; qi < _queues.Length; qi++)
+        {
+            if (!overall && qi != index)
+            {
+                continue;
+            }
+            var q = _queues[qi];
+            waiting += q.Waiting.Count;
+            foreach (var (_, c) in q.Waiting)
+            {
+                oldest = Math.Min(oldest, c.QueuedAtTicks);
+            }
+            if (!overall)
+            {
+                foreach (var m in q.Members)
+                {
+                    byState[_agents[m].State]++;
+                }
+            }
+        }
+        if (overall)
+        {
+            foreach (var a in _agents)
+            {
+                byState[a.State]++;
+            }
+        }
+        var staffed = byState[AgentState.Available] + byState[AgentState.Reserved] + byState[AgentState.OnCall] + byState[AgentState.WrapUp];
+        var aht = rolling.Handled > 0 ? rolling.AverageHandleTime : today.Handled > 0 ? today.AverageHandleTime : _config.DefaultHandleTime;
+        var ewt = staffed == 0 && byState[AgentState.Available] == 0
+            ? TimeSpan.FromTicks(aht.Ticks * (waiting + 1))
+            : byState[AgentState.Available] > waiting ? TimeSpan.Zero : TimeSpan.FromTicks(aht.Ticks * (waiting + 1) / Math.Max(1, staffed));
+        return new QueueStatistics
+        {
+            Queue = QueueName(index),
+            Waiting = waiting,
+            LongestWait = oldest == long.MaxValue ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, nowTicks - oldest)),
+            Offered = today.Offered,
+            Answered = today.Answered,
+            Abandoned = today.Abandoned,
+            ServiceLevel = today.ServiceLevel,
+            AverageSpeedOfAnswer = today.AverageSpeedOfAnswer,
+            AverageHandleTime = today.AverageHandleTime,
+            AbandonmentRate = today.AbandonmentRate,
+            Occupancy = rolling.Occupancy,
+            EstimatedWait = ewt,
+            AgentsByState = byState,
+            OccurredAt = now,
+        };
+    }
+
+    /// <summary>Checks the engine's invariants; returns the violations (empty when sound). Used by property tests.</summary>
+    public List<string> CheckInvariants()
+    {
+        var errors = new List<string>();
+        var holder = new Dictionary<Guid, string>();
+        foreach (var a in _agents)
+        {
+            if (a.State is AgentState.Reserved or AgentState.OnCall)
+            {
+                if (a.Call is null)
+                {
+                    errors.Add($"{a.Id} is {a.State} without a call");
+                    continue;
+                }
+                if (!holder.TryAdd(a.Call.Id, a.Id))
+                {
+                    errors.Add($"call {a.Call.Id} held by {holder[a.Call.Id]} and {a.Id}");
+                }
+                if (a.Call.Agent != a.Index)
+                {
+                    errors.Add($"call {a.Call.Id} points at another agent than {a.Id}");
+                }
+            }
+            if (a.State == AgentState.Reserved)
+            {
+                var limit = a.StateSinceTicks + _queues[a.Call!.Queue].Definition.RingTimeout.Ticks + _config.RingGrace.Ticks;
+                if (limit <= _nowTicks)
+                {
+                    errors.Add($"{a.Id} Reserved past its ring timeout");
+                }
+            }
+            if (a.State == AgentState.Available)
+            {
+                foreach (var qi in a.Queues)
+                {
+                    foreach (var (_, c) in _queues[qi].Waiting)
+                    {
+                        if ((!InPreferredWindow(c) || c.PreferredAgent == a.Index) && Qualifies(a, c, out _))
+                        {
+                            errors.Add($"{a.Id} is Available while call {c.Id} it qualifies for waits in {_queues[qi].Definition.Name}");
+                        }
+                    }
+                }
+                if (a.PreferredCalls is { } pc)
+                {
+                    foreach (var c in pc)
+                    {
+                        if (c.Phase == CallPhase.Waiting && InPreferredWindow(c) && Qualifies(a, c, out _))
+                        {
+                            errors.Add($"{a.Id} is Available while call {c.Id} that prefers it waits");
+                        }
+                    }
+                }
+            }
+        }
+        foreach (var c in _calls.Values)
+        {
+            if (c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
+            {
+                errors.Add($"call {c.Id} is {c.Phase} but no agent holds it");
+            }
+        }
+        return errors;
+    }
+}

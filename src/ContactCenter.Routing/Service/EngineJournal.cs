@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+using ContactCenter.Routing.Engine;
+
+namespace ContactCenter.Routing.Service;
+
+/// <summary>One journal line: when an input was applied and the input.</summary>
+internal sealed record JournalEntry(long Seq, DateTimeOffset At, EngineInput Input);
+
+/// <summary>
+/// Append-only journal of engine inputs (JSON lines, flushed to disk before the input is applied).
+/// Replaying it into a fresh engine with the recorded times reproduces the state and every decision.
+/// </summary>
+internal sealed class EngineJournal : IDisposable
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly FileStream _stream;
+    private long _seq;
+
+    public EngineJournal(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+        FilePath = path;
+        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Reads every complete entry; a torn last line (crash mid-write) is cut off.</summary>
+    public List<JournalEntry> ReadAll()
+    {
+        var entries = new List<JournalEntry>();
+        _stream.Position = 0;
+        using var reader = new StreamReader(_stream, Encoding.UTF8, false, 65536, leaveOpen: true);
+        long goodLength = 0;
+        long position = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            position += Encoding.UTF8.GetByteCount(line) + 1;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            JournalEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize<JournalEntry>(line, Json);
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+            if (entry is null)
+            {
+                break;
+            }
+            entries.Add(entry);
+            _seq = entry.Seq;
+            goodLength = position;
+        }
+        _stream.SetLength(Math.Min(goodLength, _stream.Length));
+        _stream.Position = _stream.Length;
+        return entries;
+    }
+
+    public void Append(DateTimeOffset at, EngineInput input)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new JournalEntry(++_seq, at, input), Json);
+        _stream.Write(bytes);
+        _stream.WriteByte((byte)'\n');
+        _stream.Flush(flushToDisk: true);
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    /// <summary>Replays entries into an engine driven by a replay clock; returns the decisions made, in order.</summary>
+    public static List<RoutingDecision> Replay(IEnumerable<JournalEntry> entries, RoutingEngine engine, ReplayClock clock)
+    {
+        var decisions = new List<RoutingDecision>();
+        foreach (var e in entries)
+        {
+            clock.Set(e.At);
+            engine.Handle(e.Input);
+            foreach (var o in engine.Outputs)
+            {
+                if (o is ReservationMade r)
+                {
+                    decisions.Add(r.Decision);
+                }
+            }
+            engine.Outputs.Clear();
+        }
+        return decisions;
+    }
+}
+
+/// <summary>A clock that returns a set time (replay) or, once released, the live time.</summary>
+internal sealed class ReplayClock(TimeProvider live) : TimeProvider
+{
+    private DateTimeOffset? _fixed;
+
+    public void Set(DateTimeOffset at) => _fixed = at;
+
+    public void Release() => _fixed = null;
+
+    public override DateTimeOffset GetUtcNow() => _fixed ?? live.GetUtcNow();
+
+    public override long GetTimestamp() => live.GetTimestamp();
+
+    public override TimeZoneInfo LocalTimeZone => live.LocalTimeZone;
+
+    public override long TimestampFrequency => live.TimestampFrequency;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        live.CreateTimer(callback, state, dueTime, period);
+}

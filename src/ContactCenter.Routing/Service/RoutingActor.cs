@@ -1,0 +1,281 @@
+using System.Threading.Channels;
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Configuration;
+using ContactCenter.Routing.Engine;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Routing.Service;
+
+/// <summary>
+/// The one thread of control around the engine: every input (bus messages, timers, queries) goes through a channel and is
+/// journaled, applied and its effects published in order. The engine itself is single-threaded and never sees concurrency.
+/// </summary>
+internal sealed class RoutingActor : IAsyncDisposable
+{
+    private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ReplayClock _clock;
+    private readonly TimeProvider _time;
+    private readonly RoutingOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<RoutingActor> _log;
+    private readonly RoutingEngine _engine;
+    private readonly List<int> _dirty = [];
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private EngineJournal? _journal;
+    private ITimer? _deadlineTimer;
+    private ITimer? _statsTimer;
+    private DateTimeOffset? _timerDue;
+    private Task? _loop;
+    private int _statsTicks;
+
+    public RoutingActor(RoutingConfiguration config, IOptions<RoutingOptions> options, TimeProvider time, IServiceProvider services, ILogger<RoutingActor> log)
+    {
+        _time = time;
+        _clock = new ReplayClock(time);
+        _options = options.Value;
+        _services = services;
+        _log = log;
+        _engine = new RoutingEngine(config, _clock);
+    }
+
+    /// <summary>Completes once the journal is replayed and the loop runs.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Replays the journal (state as it was, original waits kept), then starts processing.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_loop is not null)
+        {
+            return Task.CompletedTask;
+        }
+        _journal = new EngineJournal(_options.JournalPath);
+        var entries = _journal.ReadAll();
+        EngineJournal.Replay(entries, _engine, _clock);
+        _clock.Release();
+        _engine.DrainDirty(_dirty);
+        _dirty.Clear();
+        _log.LogInformation("Routing resumed from {Path}: {Count} journal entries replayed", _options.JournalPath, entries.Count);
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _statsTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Statistics, null, null)), null, _options.StatisticsInterval, _options.StatisticsInterval);
+        _started.TrySetResult();
+        Post(new WorkItem(WorkKind.Input, new Tick(), null));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Journals and applies an input; completes when its effects are published.</summary>
+    public Task Submit(EngineInput input, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new WorkItem(WorkKind.Input, input, done));
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs a read-only query on the engine's thread.</summary>
+    public async Task<T> Query<T>(Func<RoutingEngine, T> query, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new WorkItem(WorkKind.Query, null, done) { Query = e => query(e) });
+        return (T)(await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private void Post(WorkItem item)
+    {
+        if (!_channel.Writer.TryWrite(item))
+        {
+            item.Done?.TrySetException(new InvalidOperationException("routing is stopping"));
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var item in _channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                switch (item.Kind)
+                {
+                    case WorkKind.Input:
+                        if (item.Input is Tick)
+                        {
+                            _timerDue = null;
+                        }
+                        _journal!.Append(_clock.GetUtcNow(), item.Input!);
+                        _engine.Handle(item.Input!);
+                        await DispatchAsync(CancellationToken.None).ConfigureAwait(false);
+                        item.Done?.TrySetResult(null);
+                        break;
+                    case WorkKind.Query:
+                        item.Done!.TrySetResult(item.Query!(_engine));
+                        break;
+                    case WorkKind.Statistics:
+                        await PublishStatisticsAsync(CancellationToken.None).ConfigureAwait(false);
+                        break;
+                }
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "Routing failed to process {Kind} {Input}", item.Kind, item.Input?.GetType().Name);
+                item.Done?.TrySetException(ex);
+            }
+            finally
+            {
+                _engine.Outputs.Clear();
+            }
+            ArmDeadlineTimer();
+        }
+    }
+
+    private void ArmDeadlineTimer()
+    {
+        var next = _engine.NextDeadline;
+        if (next == _timerDue)
+        {
+            return;
+        }
+        _timerDue = next;
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
+        if (next is { } due)
+        {
+            var delay = due - _time.GetUtcNow();
+            if (delay < TimeSpan.Zero)
+            {
+                delay = TimeSpan.Zero;
+            }
+            _deadlineTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Input, new Tick(), null)), null, delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        if (_engine.Outputs.Count == 0)
+        {
+            return;
+        }
+        var bus = _services.GetService(typeof(IBus)) as IBus;
+        if (bus is null)
+        {
+            return;
+        }
+        var now = _clock.GetUtcNow();
+        foreach (var output in _engine.Outputs)
+        {
+            switch (output)
+            {
+                case ReservationMade r:
+                    {
+                        var d = r.Decision;
+                        await bus.Publish(new AgentReserved
+                        {
+                            CallId = d.CallId,
+                            AgentId = d.AgentId,
+                            Queue = d.Queue,
+                            Caller = r.Caller,
+                            IvrPath = r.IvrPath,
+                            Waited = d.Waited,
+                            Reason = d.Summary(),
+                            OccurredAt = d.At,
+                        }, cancellationToken).ConfigureAwait(false);
+                        var endpoint = await bus.GetSendEndpoint(GatewayAddress(r.GatewayId)).ConfigureAwait(false);
+                        await endpoint.Send(new ConnectCallToAgent
+                        {
+                            CallId = d.CallId,
+                            AgentId = d.AgentId,
+                            Queue = d.Queue,
+                            RingTimeout = r.RingTimeout,
+                            Record = r.Record,
+                            OccurredAt = d.At,
+                        }, cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+                case AgentStateChange s:
+                    await bus.Publish(new AgentStateChanged
+                    {
+                        AgentId = s.AgentId,
+                        State = s.State,
+                        Previous = s.Previous,
+                        Reason = s.Reason,
+                        CallId = s.CallId,
+                        OccurredAt = s.At,
+                    }, cancellationToken).ConfigureAwait(false);
+                    break;
+                case CallDiverted c:
+                    {
+                        var endpoint = await bus.GetSendEndpoint(GatewayAddress(c.GatewayId)).ConfigureAwait(false);
+                        await endpoint.Send(new DivertQueuedCall
+                        {
+                            CallId = c.CallId,
+                            Queue = c.Queue,
+                            Action = c.Action,
+                            Reason = c.Reason,
+                            OccurredAt = c.At,
+                        }, cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+                default:
+                    _log.LogWarning("Unknown engine output {Output} at {Now}", output.GetType().Name, now);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The gateway's command endpoint (DESIGN.md: each Telephony instance has its own).</summary>
+    public static Uri GatewayAddress(string gatewayId) => new($"queue:telephony-{gatewayId}");
+
+    private async Task PublishStatisticsAsync(CancellationToken cancellationToken)
+    {
+        _dirty.Clear();
+        _engine.DrainDirty(_dirty);
+        // Waits grow while calls wait: refresh queues with waiting calls once a second even without events.
+        if (++_statsTicks % Math.Max(1, (int)(TimeSpan.FromSeconds(1) / _options.StatisticsInterval)) == 0)
+        {
+            for (var i = 0; i < _engine.QueueCount; i++)
+            {
+                if (!_dirty.Contains(i) && _engine.Statistics(i).Waiting > 0)
+                {
+                    _dirty.Add(i);
+                }
+            }
+        }
+        if (_dirty.Count == 0 || _services.GetService(typeof(IBus)) is not IBus bus)
+        {
+            return;
+        }
+        foreach (var i in _dirty)
+        {
+            await bus.Publish(_engine.Statistics(i), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        if (_statsTimer is not null)
+        {
+            await _statsTimer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        if (_deadlineTimer is not null)
+        {
+            await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
+        }
+        _journal?.Dispose();
+    }
+
+    private enum WorkKind
+    {
+        Input,
+        Query,
+        Statistics,
+    }
+
+    private sealed record WorkItem(WorkKind Kind, EngineInput? Input, TaskCompletionSource<object?>? Done)
+    {
+        public Func<RoutingEngine, object?>? Query { get; init; }
+    }
+}

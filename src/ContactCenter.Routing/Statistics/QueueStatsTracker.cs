@@ -1,0 +1,226 @@
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Configuration;
+
+namespace ContactCenter.Routing.Statistics;
+
+/// <summary>Counters of one period (a minute bucket, the rolling window, or the day so far).</summary>
+public struct StatCounters
+{
+    /// <summary>Calls that entered the queue.</summary>
+    public int Offered;
+    /// <summary>Calls answered by an agent.</summary>
+    public int Answered;
+    /// <summary>Calls answered within the service-level threshold.</summary>
+    public int AnsweredWithinTarget;
+    /// <summary>Calls abandoned after the short-abandon threshold.</summary>
+    public int Abandoned;
+    /// <summary>Calls abandoned before the short-abandon threshold (excluded from SL and abandonment).</summary>
+    public int ShortAbandoned;
+    /// <summary>Calls that left the queue otherwise (overflow out, voicemail, system loss).</summary>
+    public int Diverted;
+    /// <summary>Calls whose handling (talk + wrap-up) completed.</summary>
+    public int Handled;
+    /// <summary>Sum of answered calls' waits, in ticks.</summary>
+    public long AnswerWaitTicks;
+    /// <summary>Sum of talk + wrap-up, in ticks.</summary>
+    public long HandleTicks;
+    /// <summary>Agent time on call or in wrap-up, in ticks.</summary>
+    public long BusyTicks;
+    /// <summary>Agent time available, reserved, on call or in wrap-up, in ticks.</summary>
+    public long StaffedTicks;
+
+    internal void Add(in StatCounters o)
+    {
+        Offered += o.Offered;
+        Answered += o.Answered;
+        AnsweredWithinTarget += o.AnsweredWithinTarget;
+        Abandoned += o.Abandoned;
+        ShortAbandoned += o.ShortAbandoned;
+        Diverted += o.Diverted;
+        Handled += o.Handled;
+        AnswerWaitTicks += o.AnswerWaitTicks;
+        HandleTicks += o.HandleTicks;
+        BusyTicks += o.BusyTicks;
+        StaffedTicks += o.StaffedTicks;
+    }
+
+    /// <summary>Answered within target / (answered + abandoned + diverted): offered less short abandons and calls still waiting.</summary>
+    public readonly double ServiceLevel
+    {
+        get
+        {
+            var denominator = Answered + Abandoned + Diverted;
+            return denominator == 0 ? 1.0 : (double)AnsweredWithinTarget / denominator;
+        }
+    }
+
+    /// <summary>Abandoned / (offered less short abandons).</summary>
+    public readonly double AbandonmentRate
+    {
+        get
+        {
+            var denominator = Offered - ShortAbandoned;
+            return denominator <= 0 ? 0 : (double)Abandoned / denominator;
+        }
+    }
+
+    /// <summary>Average speed of answer.</summary>
+    public readonly TimeSpan AverageSpeedOfAnswer => Answered == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(AnswerWaitTicks / Answered);
+
+    /// <summary>Average handle time.</summary>
+    public readonly TimeSpan AverageHandleTime => Handled == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(HandleTicks / Handled);
+
+    /// <summary>Busy / staffed time.</summary>
+    public readonly double Occupancy => StaffedTicks == 0 ? 0 : (double)BusyTicks / StaffedTicks;
+}
+
+/// <summary>Per-queue and overall counters: minute buckets for the rolling window, and the day so far in the queue's time zone.</summary>
+internal sealed class QueueStatsTracker
+{
+    private readonly RoutingConfiguration _config;
+    private readonly int _windowMinutes;
+    private readonly Series[] _series;
+
+    public QueueStatsTracker(RoutingConfiguration config)
+    {
+        _config = config;
+        _windowMinutes = Math.Max(1, (int)config.RollingWindow.TotalMinutes);
+        _series = new Series[config.Queues.Count + 1];
+        for (var i = 0; i < _series.Length; i++)
+        {
+            var zone = i < config.Queues.Count ? config.Queues[i].TimeZone : (config.Queues.Count > 0 ? config.Queues[0].TimeZone : TimeZoneInfo.Utc);
+            _series[i] = new Series(_windowMinutes, zone);
+        }
+    }
+
+    /// <summary>Index of the all-queues series.</summary>
+    public int Overall => _series.Length - 1;
+
+    public void Offered(int queue, DateTimeOffset now)
+    {
+        Update(queue, now, static (ref StatCounters c, long _) => c.Offered++, 0);
+    }
+
+    public void Answered(int queue, TimeSpan wait, DateTimeOffset now)
+    {
+        var within = wait <= _config.Queues[queue].ServiceLevelThreshold;
+        Update(queue, now, within
+            ? static (ref StatCounters c, long w) => { c.Answered++; c.AnsweredWithinTarget++; c.AnswerWaitTicks += w; }
+            : static (ref StatCounters c, long w) => { c.Answered++; c.AnswerWaitTicks += w; }, wait.Ticks);
+    }
+
+    public void Abandoned(int queue, TimeSpan wait, DateTimeOffset now)
+    {
+        if (wait < _config.ShortAbandon)
+        {
+            Update(queue, now, static (ref StatCounters c, long _) => c.ShortAbandoned++, 0);
+        }
+        else
+        {
+            Update(queue, now, static (ref StatCounters c, long _) => c.Abandoned++, 0);
+        }
+    }
+
+    public void Diverted(int queue, DateTimeOffset now) => Update(queue, now, static (ref StatCounters c, long _) => c.Diverted++, 0);
+
+    public void Handled(int queue, TimeSpan handle, DateTimeOffset now) =>
+        Update(queue, now, static (ref StatCounters c, long h) => { c.Handled++; c.HandleTicks += h; }, handle.Ticks);
+
+    /// <summary>Attributes time an agent spent in a state to one series (a queue the agent serves, or overall).</summary>
+    public void AgentTime(int series, AgentState state, TimeSpan duration, DateTimeOffset now)
+    {
+        switch (state)
+        {
+            case AgentState.OnCall or AgentState.WrapUp:
+                UpdateSeries(series, now, static (ref StatCounters c, long d) => { c.BusyTicks += d; c.StaffedTicks += d; }, duration.Ticks);
+                break;
+            case AgentState.Available or AgentState.Reserved:
+                UpdateSeries(series, now, static (ref StatCounters c, long d) => c.StaffedTicks += d, duration.Ticks);
+                break;
+            case AgentState.LoggedOut or AgentState.NotReady:
+                break;
+        }
+    }
+
+    public StatCounters Today(int series, DateTimeOffset now) => _series[series].Today(now);
+
+    public StatCounters Rolling(int series, DateTimeOffset now) => _series[series].Rolling(now);
+
+    private delegate void Mutation(ref StatCounters c, long value);
+
+    private void Update(int queue, DateTimeOffset now, Mutation m, long value)
+    {
+        UpdateSeries(queue, now, m, value);
+        UpdateSeries(Overall, now, m, value);
+    }
+
+    private void UpdateSeries(int series, DateTimeOffset now, Mutation m, long value)
+    {
+        var s = _series[series];
+        s.RollDay(now);
+        m(ref s.Day, value);
+        m(ref s.Bucket(now), value);
+    }
+
+    private sealed class Series(int windowMinutes, TimeZoneInfo zone)
+    {
+        private readonly StatCounters[] _buckets = new StatCounters[windowMinutes];
+        private readonly long[] _bucketMinute = new long[windowMinutes];
+        private long _dayStartTicks = long.MaxValue;
+        private long _dayEndTicks = long.MinValue;
+        public StatCounters Day;
+
+        /// <summary>Resets the day's counters when <paramref name="now"/> leaves the current local day (time zone math only then).</summary>
+        public void RollDay(DateTimeOffset now)
+        {
+            var t = now.UtcTicks;
+            if (t >= _dayStartTicks && t < _dayEndTicks)
+            {
+                return;
+            }
+            var local = TimeZoneInfo.ConvertTime(now, zone);
+            var midnight = local.DateTime.Date;
+            var start = new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).UtcTicks;
+            var nextMidnight = midnight.AddDays(1);
+            var end = new DateTimeOffset(nextMidnight, zone.GetUtcOffset(nextMidnight)).UtcTicks;
+            if (t < _dayStartTicks || t >= _dayEndTicks)
+            {
+                Day = default;
+            }
+            _dayStartTicks = Math.Min(start, t);
+            _dayEndTicks = Math.Max(end, t + 1);
+        }
+
+        public ref StatCounters Bucket(DateTimeOffset now)
+        {
+            var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
+            var i = (int)(minute % _buckets.Length);
+            if (_bucketMinute[i] != minute)
+            {
+                _bucketMinute[i] = minute;
+                _buckets[i] = default;
+            }
+            return ref _buckets[i];
+        }
+
+        public StatCounters Today(DateTimeOffset now)
+        {
+            RollDay(now);
+            return Day;
+        }
+
+        public StatCounters Rolling(DateTimeOffset now)
+        {
+            var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
+            var total = default(StatCounters);
+            for (var i = 0; i < _buckets.Length; i++)
+            {
+                if (_bucketMinute[i] > minute - _buckets.Length && _bucketMinute[i] <= minute)
+                {
+                    total.Add(_buckets[i]);
+                }
+            }
+            return total;
+        }
+    }
+}

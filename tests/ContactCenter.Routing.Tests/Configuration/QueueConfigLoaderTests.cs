@@ -1,0 +1,69 @@
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Configuration;
+
+namespace ContactCenter.Routing.Tests.Configuration;
+
+public class QueueConfigLoaderTests
+{
+    private static string RepoFile(string relative)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "ContactCenter.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        Assert.NotNull(dir);
+        return Path.Combine(dir, relative);
+    }
+
+    [Fact]
+    public void The_shipped_queues_file_loads_with_the_demo_queues()
+    {
+        var config = QueueConfigLoader.LoadFile(RepoFile("telephony-config/queues.yaml"));
+        Assert.Equal(["support", "billing"], config.Queues.Select(q => q.Name));
+        var support = config.Queues[0];
+        Assert.Equal(new SkillRequirement("support", 3, false), Assert.Single(support.Skills));
+        Assert.Equal(MaxWaitAction.Overflow, support.MaxWaitAction);
+        Assert.Equal("billing", support.OverflowQueue);
+        Assert.True(support.Record);
+        Assert.Equal(TimeSpan.FromSeconds(20), support.ServiceLevelThreshold);
+        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("Europe/London").Id, support.TimeZone.Id);
+        Assert.Equal(TieBreak.LeastTalkTime, config.Queues[1].TieBreak);
+        Assert.Equal(TimeSpan.FromSeconds(60), config.TierBoost[CustomerTier.Gold]);
+    }
+
+    [Theory]
+    [InlineData("queues:\n  - name: Support\n", "q.yaml:2:11: queues[0].name: 'Support' must be lower-case")]
+    [InlineData("queues:\n  - name: a\n    ringTimeoutSeconds: fast\n", "q.yaml:3:25: queues[0].ringTimeoutSeconds: 'fast' is not a whole number from 5 to 300")]
+    [InlineData("queues:\n  - name: a\n    skills:\n      - { skill: x, level: 9 }\n", "q.yaml:4:28: queues[0].skills[0].level: '9' is not a whole number from 1 to 5")]
+    [InlineData("queues:\n  - name: a\n    maxWaitSeconds: 10\n    maxWaitAction: overflow\n    overflowQueue: nowhere\n", "q.yaml:5:20: queues[0].overflowQueue: overflow queue 'nowhere' is not defined")]
+    [InlineData("queues:\n  - name: a\n    colour: red\n", "q.yaml:3:5: queues[0].colour: unknown field")]
+    [InlineData("queues:\n  - name: a\n  - name: a\n", "q.yaml:3:5: queues[1].name: duplicate queue 'a'")]
+    [InlineData("queues:\n  - name: a\n    maxWaitAction: voicemail\n", "q.yaml:3:20: queues[0].maxWaitSeconds: maxWaitAction needs maxWaitSeconds greater than 0")]
+    [InlineData("queues:\n  - name: a\n    timeZone: Mars/Olympus\n", "q.yaml:3:15: queues[0].timeZone: unknown time zone 'Mars/Olympus'")]
+    [InlineData("queues:\n  - name: a\n    widening:\n      - { afterSeconds: 30 }\n      - { afterSeconds: 20 }\n", "q.yaml:5:9: queues[0].widening[1].afterSeconds: rings must have increasing afterSeconds")]
+    [InlineData("queue:\n  - name: a\n", "q.yaml:1:1: queue: unknown field")]
+    [InlineData("queues: [\n", "q.yaml:2:1: invalid YAML")]
+    [InlineData("queues:\n  - skills: []\n", "q.yaml:2:5: queues[0].name: missing")]
+    public void Errors_name_the_file_line_and_field(string yaml, string expected)
+    {
+        var ex = Assert.Throws<RoutingConfigurationException>(() => QueueConfigLoader.Parse(yaml, "q.yaml"));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_error_of_a_file_is_reported_at_once()
+    {
+        var ex = Assert.Throws<RoutingConfigurationException>(() =>
+            QueueConfigLoader.Parse("queues:\n  - name: a\n    wrapUpSeconds: -1\n    record: maybe\n", "q.yaml"));
+        Assert.Contains("q.yaml:3:20: queues[0].wrapUpSeconds", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("q.yaml:4:13: queues[0].record: 'maybe' is not true or false", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_is_a_clear_error()
+    {
+        var ex = Assert.Throws<RoutingConfigurationException>(() => QueueConfigLoader.LoadFile("/nonexistent/queues.yaml"));
+        Assert.Equal("/nonexistent/queues.yaml: queue configuration file not found", ex.Message);
+    }
+}
