@@ -1,0 +1,133 @@
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using PhoneNumbers;
+
+namespace ContactCenter.Crm;
+
+/// <summary>CRM settings (section <c>Crm</c>).</summary>
+internal sealed class CrmOptions
+{
+    /// <summary>Region for numbers dialled without a country code, ISO 3166 (e.g. GB).</summary>
+    public string DefaultRegion { get; set; } = "GB";
+
+    /// <summary>How many recent interactions the customer-360 and the screen pop carry.</summary>
+    public int RecentInteractions { get; set; } = 10;
+
+    /// <summary>How long a warmed screen pop is kept for the call's reservation.</summary>
+    public TimeSpan ScreenPopCacheTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>SIP digest realm of the HA1 values (<c>Sip:Realm</c>).</summary>
+    public string SipRealm { get; set; } = "contactcenter";
+
+    /// <summary>Seed demo people, customers and cases on an empty database (<c>Demo:Seed</c>).</summary>
+    public bool DemoSeed { get; set; }
+}
+
+internal sealed class CrmOptionsValidator : IValidateOptions<CrmOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CrmOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DefaultRegion)
+            || !PhoneNumberUtil.GetInstance().GetSupportedRegions().Contains(options.DefaultRegion.ToUpperInvariant()))
+        {
+            failures.Add($"Crm:DefaultRegion '{options.DefaultRegion}' is not a known ISO 3166 region code (e.g. GB, US, DE).");
+        }
+        if (options.RecentInteractions is < 1 or > 100)
+        {
+            failures.Add($"Crm:RecentInteractions must be between 1 and 100 (was {options.RecentInteractions}).");
+        }
+        if (options.ScreenPopCacheTime <= TimeSpan.Zero)
+        {
+            failures.Add("Crm:ScreenPopCacheTime must be positive.");
+        }
+        if (string.IsNullOrWhiteSpace(options.SipRealm))
+        {
+            failures.Add("Sip:Realm must not be empty.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Which database, from <c>Database:Provider</c> and <c>ConnectionStrings:ContactCenter</c>.</summary>
+internal sealed class CrmDatabaseOptions
+{
+    public const string DefaultConnectionString = "Data Source=data/contactcenter.db";
+
+    public string Provider { get; set; } = "Sqlite";
+
+    public string ConnectionString { get; set; } = DefaultConnectionString;
+
+    public bool IsSqlServer => string.Equals(Provider, "SqlServer", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsSqlite => string.Equals(Provider, "Sqlite", StringComparison.OrdinalIgnoreCase);
+}
+
+internal sealed class CrmDatabaseOptionsValidator : IValidateOptions<CrmDatabaseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CrmDatabaseOptions options)
+    {
+        if (!options.IsSqlite && !options.IsSqlServer)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Database:Provider '{options.Provider}' is not supported; use Sqlite or SqlServer.");
+        }
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail("ConnectionStrings:ContactCenter must not be empty.");
+        }
+        try
+        {
+            if (options.IsSqlite)
+            {
+                var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.DataSource))
+                {
+                    return ValidateOptionsResult.Fail(
+                        "ConnectionStrings:ContactCenter has no Data Source (the SQLite file), e.g. 'Data Source=data/contactcenter.db'.");
+                }
+            }
+            else
+            {
+                var builder = new SqlConnectionStringBuilder(options.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.DataSource))
+                {
+                    return ValidateOptionsResult.Fail(
+                        "ConnectionStrings:ContactCenter has no Server for SQL Server, e.g. 'Server=db;Database=ContactCenter;User Id=...'.");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ValidateOptionsResult.Fail(
+                $"ConnectionStrings:ContactCenter is not a valid {options.Provider} connection string: {ex.Message}");
+        }
+        return ValidateOptionsResult.Success;
+    }
+}
+
+/// <summary>Token signing (<c>Auth:SigningKey</c>), shared with every module that validates tokens.</summary>
+internal sealed class CrmAuthOptions
+{
+    public const string Issuer = "ContactCenter";
+    public const string Audience = "ContactCenter";
+
+    public string? SigningKey { get; set; }
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+internal sealed class CrmAuthOptionsValidator : IValidateOptions<CrmAuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CrmAuthOptions options)
+    {
+        if (string.IsNullOrEmpty(options.SigningKey) || options.SigningKey.Length < 32)
+        {
+            return ValidateOptionsResult.Fail("Auth:SigningKey must be set and at least 32 characters long.");
+        }
+        return options.TokenLifetime <= TimeSpan.Zero
+            ? ValidateOptionsResult.Fail("Auth:TokenLifetime must be positive.")
+            : ValidateOptionsResult.Success;
+    }
+}

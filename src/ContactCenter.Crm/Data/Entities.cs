@@ -1,0 +1,170 @@
+using ContactCenter.Contracts;
+
+namespace ContactCenter.Crm.Data;
+
+/// <summary>A customer of the contact centre.</summary>
+internal sealed class Customer
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public CustomerTier Tier { get; set; }
+    public string? Language { get; set; }
+    public string? Email { get; set; }
+    public ContactChannel PreferredContact { get; set; }
+    public bool DoNotCall { get; set; }
+    public string? Notes { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<CustomerPhone> Phones { get; set; } = [];
+    public List<Interaction> Interactions { get; set; } = [];
+    public List<ServiceCase> Cases { get; set; } = [];
+}
+
+/// <summary>How a customer prefers to be contacted.</summary>
+internal enum ContactChannel
+{
+    Phone,
+    Email,
+    Sms,
+    None,
+}
+
+/// <summary>A customer's phone number, E.164, unique across customers.</summary>
+internal sealed class CustomerPhone
+{
+    public Guid Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public required string E164 { get; set; }
+    public string? Label { get; set; }
+}
+
+/// <summary>One call, keyed by its CallId, merged from the call's events in any order.</summary>
+internal sealed class Interaction
+{
+    public Guid CallId { get; set; }
+    public Guid? CustomerId { get; set; }
+    public string? Caller { get; set; }
+    public string? Did { get; set; }
+    public string? GatewayId { get; set; }
+    /// <summary>Earliest time known for the call; the history is ordered by it.</summary>
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? ReceivedAt { get; set; }
+    public DateTimeOffset? QueuedAt { get; set; }
+    public DateTimeOffset? ReservedAt { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public DateTimeOffset? WrappedUpAt { get; set; }
+    public string? IvrPath { get; set; }
+    public string? Queue { get; set; }
+    /// <summary>Which event set <see cref="Queue"/> (higher wins) and when: keeps merging order-independent.</summary>
+    public int QueueRank { get; set; }
+    public DateTimeOffset? QueueSetAt { get; set; }
+    public string? AgentId { get; set; }
+    /// <summary>Which event set <see cref="AgentId"/> (higher wins) and when.</summary>
+    public int AgentRank { get; set; }
+    public DateTimeOffset? AgentSetAt { get; set; }
+    public CallOutcome? Outcome { get; set; }
+    public CallParty? EndedBy { get; set; }
+    public string? EndReason { get; set; }
+    public int? WaitSeconds { get; set; }
+    public int? TalkSeconds { get; set; }
+    public int? WrapUpSeconds { get; set; }
+    public string? Disposition { get; set; }
+    public string? Notes { get; set; }
+    public Guid? CaseId { get; set; }
+    public string? RecordingPath { get; set; }
+    public byte[] Version { get; set; } = [];
+}
+
+/// <summary>Service case status; allowed transitions live in <see cref="Cases.CaseRules"/>.</summary>
+internal enum CaseStatus
+{
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+
+/// <summary>Service case priority, ordered by urgency.</summary>
+internal enum CasePriority
+{
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+/// <summary>A service case with a human number (CS-000123) and optimistic concurrency.</summary>
+internal sealed class ServiceCase
+{
+    public Guid Id { get; set; }
+    /// <summary>Sequence behind the human number.</summary>
+    public int Number { get; set; }
+    public Guid CustomerId { get; set; }
+    public required string Subject { get; set; }
+    public string? Description { get; set; }
+    public CaseStatus Status { get; set; }
+    public CasePriority Priority { get; set; }
+    public string? OwnerAgentId { get; set; }
+    public DateTimeOffset? SlaDueAt { get; set; }
+    public DateTimeOffset OpenedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+    public byte[] Version { get; set; } = [];
+    public List<CaseNote> Notes { get; set; } = [];
+
+    public static string FormatNumber(int number) => $"CS-{number:000000}";
+}
+
+/// <summary>A note on a case.</summary>
+internal sealed class CaseNote
+{
+    public Guid Id { get; set; }
+    public Guid CaseId { get; set; }
+    public required string AuthorId { get; set; }
+    public required string Text { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Who read which customer record, when, and how.</summary>
+internal sealed class AuditEntry
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Actor { get; set; }
+    public required string Action { get; set; }
+    public Guid CustomerId { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>A person in the directory: agent or supervisor.</summary>
+internal sealed class Person
+{
+    public required string Login { get; set; }
+    public required string DisplayName { get; set; }
+    public PersonRole Role { get; set; }
+    public required string PasswordHash { get; set; }
+    public required string SipRealm { get; set; }
+    public required string SipHa1Md5 { get; set; }
+    public required string SipHa1Sha256 { get; set; }
+    public bool Active { get; set; } = true;
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<PersonSkill> Skills { get; set; } = [];
+    public List<PersonQueue> Queues { get; set; } = [];
+}
+
+/// <summary>A skill with proficiency 1..5.</summary>
+internal sealed class PersonSkill
+{
+    public required string Login { get; set; }
+    public required string Skill { get; set; }
+    public int Level { get; set; }
+}
+
+/// <summary>A queue a person serves.</summary>
+internal sealed class PersonQueue
+{
+    public required string Login { get; set; }
+    public required string Queue { get; set; }
+}

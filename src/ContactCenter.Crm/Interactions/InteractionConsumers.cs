@@ -1,0 +1,53 @@
+using ContactCenter.Contracts;
+using MassTransit;
+
+namespace ContactCenter.Crm.Interactions;
+
+internal sealed class RecordCallReceivedConsumer(InteractionRecorder recorder) : IConsumer<CallReceived>
+{
+    public Task Consume(ConsumeContext<CallReceived> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+internal sealed class RecordCallQueuedConsumer(InteractionRecorder recorder) : IConsumer<CallQueued>
+{
+    public Task Consume(ConsumeContext<CallQueued> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+internal sealed class RecordAgentReservedConsumer(InteractionRecorder recorder) : IConsumer<AgentReserved>
+{
+    public Task Consume(ConsumeContext<AgentReserved> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+internal sealed class RecordCallConnectedConsumer(InteractionRecorder recorder) : IConsumer<CallConnected>
+{
+    public Task Consume(ConsumeContext<CallConnected> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+internal sealed class RecordCallEndedConsumer(InteractionRecorder recorder) : IConsumer<CallEnded>
+{
+    public Task Consume(ConsumeContext<CallEnded> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+internal sealed class RecordWrapUpConsumer(InteractionRecorder recorder) : IConsumer<CompleteWrapUp>
+{
+    public Task Consume(ConsumeContext<CompleteWrapUp> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
+/// <summary>All interaction recording on one endpoint, <c>crm-interactions</c>.</summary>
+internal static class InteractionEndpoint
+{
+    public const string Name = "crm-interactions";
+    public const int Concurrency = 8;
+}
+
+internal sealed class RecordCallReceivedDefinition() : CrmConsumerDefinition<RecordCallReceivedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordCallQueuedDefinition() : CrmConsumerDefinition<RecordCallQueuedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordAgentReservedDefinition() : CrmConsumerDefinition<RecordAgentReservedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordCallConnectedDefinition() : CrmConsumerDefinition<RecordCallConnectedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordCallEndedDefinition() : CrmConsumerDefinition<RecordCallEndedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordWrapUpDefinition() : CrmConsumerDefinition<RecordWrapUpConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);

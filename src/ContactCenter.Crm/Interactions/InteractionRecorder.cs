@@ -1,0 +1,196 @@
+using ContactCenter.Contracts;
+using ContactCenter.Crm.Data;
+using ContactCenter.Crm.Phones;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Crm.Interactions;
+
+/// <summary>
+/// Merges a call's events into its one interaction row, keyed by CallId. Every merge is
+/// commutative and idempotent (earliest/latest times, ranked sources for queue and agent), so
+/// the row is the same whatever order events arrive in and however often they are redelivered.
+/// Concurrent writers of one call are resolved by the row's concurrency token and the primary
+/// key: the loser re-reads and merges again.
+/// </summary>
+internal sealed class InteractionRecorder(CrmDbContext db, PhoneNumberNormalizer phones, ILogger<InteractionRecorder> logger)
+{
+    private const int MaxAttempts = 8;
+
+    /// <summary>Ranks of the sources of queue and agent: a later stage of the call wins over an earlier one.</summary>
+    private const int RankQueued = 1;
+    private const int RankReserved = 2;
+    private const int RankConnected = 3;
+    private const int RankEnded = 4;
+
+    public Task RecordAsync(CallReceived m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.Caller = m.Caller;
+        i.Did = m.Did;
+        i.GatewayId = m.GatewayId;
+        i.ReceivedAt = Earliest(i.ReceivedAt, m.OccurredAt);
+    }, ct);
+
+    public Task RecordAsync(CallQueued m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.Caller ??= m.Caller;
+        i.CustomerId ??= m.CustomerId;
+        i.QueuedAt = Earliest(i.QueuedAt, m.QueuedAt);
+        i.IvrPath = Longest(i.IvrPath, m.IvrPath);
+        SetQueue(i, m.Queue, RankQueued, m.OccurredAt);
+    }, ct);
+
+    public Task RecordAsync(AgentReserved m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.Caller ??= m.Caller;
+        i.ReservedAt = Latest(i.ReservedAt, m.OccurredAt);
+        i.IvrPath = Longest(i.IvrPath, m.IvrPath);
+        SetQueue(i, m.Queue, RankReserved, m.OccurredAt);
+        SetAgent(i, m.AgentId, RankReserved, m.OccurredAt);
+    }, ct);
+
+    public Task RecordAsync(CallConnected m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.AnsweredAt = Earliest(i.AnsweredAt, m.OccurredAt);
+        SetQueue(i, m.Queue, RankConnected, m.OccurredAt);
+        SetAgent(i, m.AgentId, RankConnected, m.OccurredAt);
+    }, ct);
+
+    public Task RecordAsync(CallEnded m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.EndedAt = Earliest(i.EndedAt, m.OccurredAt);
+        i.Outcome = m.Outcome;
+        i.EndedBy = m.EndedBy;
+        i.EndReason = Truncate(m.Reason, 256);
+        i.RecordingPath = m.RecordingPath ?? i.RecordingPath;
+        i.IvrPath = Longest(i.IvrPath, m.IvrPath);
+        SetQueue(i, m.Queue, RankEnded, m.OccurredAt);
+        SetAgent(i, m.AgentId, RankEnded, m.OccurredAt);
+    }, ct);
+
+    public Task RecordAsync(CompleteWrapUp m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        if (i.WrappedUpAt is null || m.OccurredAt >= i.WrappedUpAt)
+        {
+            i.WrappedUpAt = m.OccurredAt;
+            i.Disposition = Truncate(m.Disposition, 64);
+            i.Notes = m.Notes is null ? null : Truncate(m.Notes, 4000);
+            i.CaseId = m.CaseId;
+        }
+        // The wrap-up names the agent but says nothing about when they took the call: lowest rank.
+        SetAgent(i, m.AgentId, 0, m.OccurredAt);
+    }, ct);
+
+    private async Task MergeAsync(Guid callId, Action<Interaction> merge, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var row = await db.Interactions.FirstOrDefaultAsync(i => i.CallId == callId, ct);
+            var isNew = row is null;
+            row ??= new Interaction { CallId = callId };
+            merge(row);
+            Derive(row);
+            if (row.CustomerId is null && phones.TryNormalize(row.Caller, out var e164))
+            {
+                row.CustomerId = await db.CustomerPhones.AsNoTracking()
+                    .Where(p => p.E164 == e164)
+                    .Select(p => (Guid?)p.CustomerId)
+                    .FirstOrDefaultAsync(ct);
+            }
+            if (isNew)
+            {
+                db.Interactions.Add(row);
+            }
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException ex) when (attempt < MaxAttempts)
+            {
+                // Another writer inserted or changed this call's row first: read it again and merge on top.
+                logger.LogDebug(ex, "Interaction {CallId}: concurrent write, merging again (attempt {Attempt})", callId, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt), ct);
+            }
+        }
+    }
+
+    private static void Derive(Interaction i)
+    {
+        DateTimeOffset? start = null;
+        foreach (var t in (ReadOnlySpan<DateTimeOffset?>)[i.ReceivedAt, i.QueuedAt, i.ReservedAt, i.AnsweredAt, i.EndedAt, i.WrappedUpAt])
+        {
+            start = Earliest(start, t);
+        }
+        i.StartedAt = start ?? i.StartedAt;
+        var waitEnd = i.AnsweredAt ?? i.EndedAt;
+        i.WaitSeconds = i.QueuedAt is { } q && waitEnd is { } w ? Seconds(w - q) : null;
+        i.TalkSeconds = i.AnsweredAt is { } a && i.EndedAt is { } e ? Seconds(e - a) : null;
+        i.WrapUpSeconds = i.EndedAt is { } ended && i.WrappedUpAt is { } wrapped ? Seconds(wrapped - ended) : null;
+    }
+
+    private static int Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (int)Math.Round(span.TotalSeconds);
+
+    private static void SetQueue(Interaction i, string? queue, int rank, DateTimeOffset at)
+    {
+        if (!string.IsNullOrWhiteSpace(queue) && Wins(rank, at, queue, i.QueueRank, i.QueueSetAt, i.Queue))
+        {
+            i.Queue = Truncate(queue, 64);
+            i.QueueRank = rank;
+            i.QueueSetAt = at;
+        }
+    }
+
+    private static void SetAgent(Interaction i, string? agent, int rank, DateTimeOffset at)
+    {
+        if (!string.IsNullOrWhiteSpace(agent) && Wins(rank, at, agent, i.AgentRank, i.AgentSetAt, i.AgentId))
+        {
+            i.AgentId = Truncate(agent, 64);
+            i.AgentRank = rank;
+            i.AgentSetAt = at;
+        }
+    }
+
+    /// <summary>A total order on (rank, time, value): the same winner whatever the arrival order.</summary>
+    private static bool Wins(int rank, DateTimeOffset at, string value, int currentRank, DateTimeOffset? currentAt, string? current)
+    {
+        if (current is null)
+        {
+            return true;
+        }
+        if (rank != currentRank)
+        {
+            return rank > currentRank;
+        }
+        if (currentAt is null || at != currentAt)
+        {
+            return currentAt is null || at > currentAt;
+        }
+        return string.CompareOrdinal(value, current) > 0;
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a <= b ? a : b;
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a >= b ? a : b;
+
+    /// <summary>The IVR path only grows during a call: keep the longest seen.</summary>
+    private static string? Longest(string? current, string? candidate)
+    {
+        if (string.IsNullOrWhiteSpace(candidate))
+        {
+            return current;
+        }
+        candidate = Truncate(candidate, 256);
+        if (current is null || candidate.Length > current.Length
+            || (candidate.Length == current.Length && string.CompareOrdinal(candidate, current) > 0))
+        {
+            return candidate;
+        }
+        return current;
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+}

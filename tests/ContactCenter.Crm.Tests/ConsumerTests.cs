@@ -1,0 +1,138 @@
+using ContactCenter.Contracts;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContactCenter.Crm.Tests;
+
+/// <summary>The CRM's consumers through MassTransit's test harness, on a real seeded SQLite file.</summary>
+public sealed class ConsumerTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+{
+    [Fact]
+    public async Task Known_caller_is_identified_with_tier_and_preferred_agent_and_the_pop_carries_the_360()
+    {
+        var callId = Guid.NewGuid();
+        var now = host.Time.GetUtcNow();
+        await host.Harness.Bus.Publish(new CallReceived { CallId = callId, Caller = "02079460018", Did = "+442079460999", GatewayId = "gw-1", OccurredAt = now });
+
+        var identified = await host.Harness.PublishedAsync<CallerIdentified>(m => m.CallId == callId);
+        Assert.Equal("Ada Lovelace", identified.CustomerName);
+        Assert.Equal(CustomerTier.Gold, identified.Tier);
+        Assert.Equal("alice", identified.PreferredAgentId);
+        Assert.Equal("en", identified.Language);
+
+        await host.Harness.Bus.Publish(new AgentReserved
+        {
+            CallId = callId, AgentId = "alice", Queue = "billing", Caller = "+442079460018", IvrPath = "main>2>billing",
+            Waited = TimeSpan.FromSeconds(12), Reason = "preferred agent", OccurredAt = now.AddSeconds(20),
+        });
+        var pop = await host.Harness.PublishedAsync<ScreenPopReady>(m => m.CallId == callId);
+        Assert.Equal("alice", pop.AgentId);
+        Assert.Equal("+442079460018", pop.Caller);
+        Assert.Equal("Ada Lovelace", pop.Customer?.Name);
+        Assert.Equal("main>2>billing", pop.IvrPath);
+        Assert.Contains(pop.OpenCases, c => c.Priority == "high" && c.OwnerAgentId == "alice" && c.Status == "open");
+        Assert.NotEmpty(pop.RecentInteractions);
+        Assert.DoesNotContain(pop.RecentInteractions, i => i.CallId == callId);
+        Assert.True(pop.TotalInteractions >= pop.RecentInteractions.Count);
+    }
+
+    [Fact]
+    public async Task Unknown_caller_gets_a_new_caller_pop()
+    {
+        var callId = Guid.NewGuid();
+        var now = host.Time.GetUtcNow();
+        await host.Harness.Bus.Publish(new CallReceived { CallId = callId, Caller = "+33 1 99 00 12 34", Did = "+442079460999", GatewayId = "gw-1", OccurredAt = now });
+        var identified = await host.Harness.PublishedAsync<CallerIdentified>(m => m.CallId == callId);
+        Assert.Null(identified.CustomerId);
+        Assert.Equal(CustomerTier.Standard, identified.Tier);
+
+        await host.Harness.Bus.Publish(new AgentReserved
+        {
+            CallId = callId, AgentId = "bob", Queue = "support", Caller = "+33199001234", IvrPath = "main>1",
+            Waited = TimeSpan.FromSeconds(3), Reason = "longest idle", OccurredAt = now.AddSeconds(5),
+        });
+        var pop = await host.Harness.PublishedAsync<ScreenPopReady>(m => m.CallId == callId);
+        Assert.Null(pop.Customer);
+        Assert.Equal("+33199001234", pop.Caller);
+        Assert.Empty(pop.OpenCases);
+    }
+
+    [Fact]
+    public async Task Pop_without_a_warm_cache_reads_the_360_itself()
+    {
+        var callId = Guid.NewGuid();
+        await host.Harness.Bus.Publish(new AgentReserved
+        {
+            CallId = callId, AgentId = "carol", Queue = "billing", Caller = "+44 161 496 0000", IvrPath = "main>2",
+            Waited = TimeSpan.FromSeconds(1), Reason = "skills", OccurredAt = host.Time.GetUtcNow(),
+        });
+        var pop = await host.Harness.PublishedAsync<ScreenPopReady>(m => m.CallId == callId);
+        Assert.Equal("Alan Turing", pop.Customer?.Name);
+        Assert.Empty(pop.OpenCases);
+    }
+
+    [Fact]
+    public async Task Call_events_on_the_bus_become_one_interaction()
+    {
+        var callId = Guid.NewGuid();
+        var t0 = host.Time.GetUtcNow();
+        var bus = host.Harness.Bus;
+        await bus.Publish(new CallEnded { CallId = callId, AgentId = "bob", Queue = "support", IvrPath = "main>1>support", Outcome = CallOutcome.Answered, EndedBy = CallParty.Caller, Reason = "BYE", OccurredAt = t0.AddSeconds(200) });
+        await bus.Publish(new CallReceived { CallId = callId, Caller = "+441614960000", Did = "+442079460999", GatewayId = "gw-1", OccurredAt = t0 });
+        await bus.Publish(new CallConnected { CallId = callId, AgentId = "bob", Queue = "support", OccurredAt = t0.AddSeconds(50) });
+        await bus.Publish(new CompleteWrapUp { CallId = callId, AgentId = "bob", Disposition = "resolved", Notes = "Explained the bill", OccurredAt = t0.AddSeconds(230) });
+
+        var row = await WaitForAsync(callId, i => i.WrappedUpAt != null && i.EndedAt != null && i.ReceivedAt != null && i.AnsweredAt != null);
+        Assert.Equal("bob", row.AgentId);
+        Assert.Equal(150, row.TalkSeconds);
+        Assert.Equal(30, row.WrapUpSeconds);
+        Assert.Equal("resolved", row.Disposition);
+        Assert.NotNull(row.CustomerId);
+    }
+
+    [Fact]
+    public async Task Routing_gets_every_agent_profile_and_the_registrar_gets_ha1_for_the_realm()
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var profiles = await scope.ServiceProvider.GetRequiredService<IRequestClient<GetAgentProfiles>>()
+            .GetResponse<AgentProfiles>(new GetAgentProfiles { OccurredAt = host.Time.GetUtcNow() });
+        var alice = profiles.Message.Profiles.Single(p => p.AgentId == "alice");
+        Assert.Equal(PersonRole.Agent, alice.Role);
+        Assert.Equal([new SkillLevel { Skill = "billing", Level = 2 }, new SkillLevel { Skill = "support", Level = 5 }], alice.Skills);
+        Assert.Equal(["billing", "support"], alice.Queues);
+        Assert.Equal(PersonRole.Supervisor, profiles.Message.Profiles.Single(p => p.AgentId == "sam").Role);
+
+        var sip = scope.ServiceProvider.GetRequiredService<IRequestClient<GetSipCredentials>>();
+        var found = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "alice", Realm = "contactcenter", OccurredAt = host.Time.GetUtcNow() });
+        Assert.True(found.Message.Found);
+#pragma warning disable CA5351 // the digest HA1 is MD5 by definition (RFC 2617)
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("alice:contactcenter:demo"u8));
+#pragma warning restore CA5351
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("alice:contactcenter:demo"u8));
+        Assert.Equal(md5, found.Message.Ha1Md5);
+        Assert.Equal(sha, found.Message.Ha1Sha256);
+
+        var missing = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "mallory", Realm = "contactcenter", OccurredAt = host.Time.GetUtcNow() });
+        Assert.False(missing.Message.Found);
+        Assert.Null(missing.Message.Ha1Md5);
+        var otherRealm = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "alice", Realm = "elsewhere", OccurredAt = host.Time.GetUtcNow() });
+        Assert.False(otherRealm.Message.Found);
+    }
+
+    private async Task<Data.Interaction> WaitForAsync(Guid callId, Func<Data.Interaction, bool> done)
+    {
+        var until = TimeProvider.System.GetUtcNow().AddSeconds(20);
+        while (true)
+        {
+            var row = await host.WithDbAsync(db => db.Interactions.AsNoTracking().FirstOrDefaultAsync(i => i.CallId == callId));
+            if (row is not null && done(row))
+            {
+                return row;
+            }
+            Assert.True(TimeProvider.System.GetUtcNow() < until, $"interaction {callId} not complete in time");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using ContactCenter.Crm.Data;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ContactCenter.Crm.Tests;
+
+/// <summary>
+/// The CRM as the host composes it: a real SQLite file in a temp folder, migrated and seeded,
+/// JWT bearer auth set up as the brief says (policies agent and supervisor), the MassTransit test
+/// harness as the bus, and an HTTP client through TestServer.
+/// </summary>
+public sealed class CrmTestHost : IAsyncLifetime
+{
+    public const string SigningKey = "test-signing-key-that-is-long-enough-0123456789";
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "crm-tests-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? app;
+
+    public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
+
+    public WebApplication App => app ?? throw new InvalidOperationException("Host not started");
+
+    public IServiceProvider Services => App.Services;
+
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    public string DatabasePath => Path.Combine(folder, "data", "crm.db");
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Sqlite",
+            ["ConnectionStrings:ContactCenter"] = $"Data Source={DatabasePath}",
+            ["Demo:Seed"] = "true",
+            ["Auth:SigningKey"] = SigningKey,
+            ["Crm:DefaultRegion"] = "GB",
+        });
+        builder.Services.AddSingleton<TimeProvider>(Time);
+        builder.Services.AddCrm(builder.Configuration);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = "ContactCenter",
+                ValidAudience = "ContactCenter",
+                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)),
+                NameClaimType = "name",
+                RoleClaimType = "role",
+            };
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy("agent", p => p.RequireRole("agent", "supervisor"))
+            .AddPolicy("supervisor", p => p.RequireRole("supervisor"));
+        builder.Services.AddMassTransitTestHarness(bus => bus.AddCrmConsumers());
+        app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapCrm();
+        app.MapHealthChecks("/health/ready");
+        await app.Services.MigrateCrmDatabaseAsync(CancellationToken.None);
+        await app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is harmless.
+        }
+    }
+
+    public HttpClient Client(string? login = null, string role = "agent")
+    {
+        var client = App.GetTestClient();
+        if (login is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(login, role));
+        }
+        return client;
+    }
+
+    /// <summary>A token signed the way the brief says, without going through /api/auth/token.</summary>
+    public static string Token(string login, string role)
+    {
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey));
+        var token = new JwtSecurityToken(
+            issuer: "ContactCenter",
+            audience: "ContactCenter",
+            claims: [new Claim("sub", login), new Claim("name", login), new Claim("role", role)],
+            expires: TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(1),
+            signingCredentials: new SigningCredentials(key, SecurityAlgorithms.HmacSha256));
+        return new JwtSecurityTokenHandler().WriteToken(token);
+    }
+
+    internal async Task<T> WithDbAsync<T>(Func<CrmDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<CrmDbContext>());
+    }
+}
