@@ -1,3 +1,15 @@
 using BenchmarkDotNet.Running;
+using ContactCenter.Sip.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Modes besides BenchmarkDotNet:
+//   uas  [--port 5070] [--address 127.0.0.1]   answer every INVITE with 200 + SDP (RTP socket per call), for sipp -sn uac
+//   fuzz [--inputs 1000000] [--corpora DIR]     mutation fuzzer over the torture corpora
+return args.Length > 0 && args[0] == "uas" ? await UasMode.RunAsync(args[1..])
+    : args.Length > 0 && args[0] == "fuzz" ? FuzzMode.Run(args[1..])
+    : RunBenchmarks(args);
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}

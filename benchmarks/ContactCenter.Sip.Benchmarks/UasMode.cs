@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ContactCenter.Sip.Sdp;
+using ContactCenter.Sip.UserAgent;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContactCenter.Sip.Benchmarks;
+
+/// <summary>
+/// A UAS answering every INVITE with 200 + SDP, binding a real RTP socket per call (closed at BYE):
+/// drive it with <c>sipp -sn uac -r RATE 127.0.0.1:PORT</c>.
+/// </summary>
+internal static class UasMode
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = new SipEndpointOptions { ListenAddress = "127.0.0.1", Port = 5070, RateLimitPerSecond = 0 };
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--port":
+                    options.Port = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--address":
+                    options.ListenAddress = args[i + 1];
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown option {args[i]}");
+                    return 2;
+            }
+        }
+        await using var endpoint = new SipEndpoint(options, NullLoggerFactory.Instance);
+        var address = IPAddress.Parse(options.ListenAddress);
+        long answered = 0;
+        long ended = 0;
+        endpoint.IncomingCallHandler = call =>
+        {
+            if (call.Offer is null)
+            {
+                call.Reject(488);
+                return Task.CompletedTask;
+            }
+            var rtp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            rtp.Bind(new IPEndPoint(address, 0));
+            var answer = SdpOfferAnswer.CreateAnswer(call.Offer, (IPEndPoint)rtp.LocalEndPoint!);
+            var dialog = answer.IsSuccess ? call.Accept(answer.Answer!) : null;
+            if (dialog is null)
+            {
+                rtp.Dispose();
+                call.Reject(488);
+                return Task.CompletedTask;
+            }
+            Interlocked.Increment(ref answered);
+            _ = dialog.Ended.ContinueWith(_ =>
+            {
+                rtp.Dispose();
+                Interlocked.Increment(ref ended);
+            }, TaskScheduler.Default);
+            return Task.CompletedTask;
+        };
+        endpoint.Start();
+        Console.WriteLine($"UAS on udp/tcp {options.ListenAddress}:{endpoint.Port}; Ctrl+C to stop");
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(5000, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            Console.WriteLine($"answered {Interlocked.Read(ref answered)}, ended {Interlocked.Read(ref ended)}, dialogs {endpoint.DialogCount}, transactions {endpoint.TransactionCount}, heap {GC.GetTotalMemory(false) / 1_048_576} MiB");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,98 @@
+namespace ContactCenter.Sip;
+
+/// <summary>Settings of a SIP endpoint (configuration section "Sip").</summary>
+public sealed class SipEndpointOptions
+{
+    /// <summary>Address to listen on (Sip:ListenAddress).</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+    /// <summary>UDP and TCP port (Sip:Port); 0 picks a free port (tests).</summary>
+    public int Port { get; set; } = 5060;
+    /// <summary>Listen on UDP.</summary>
+    public bool EnableUdp { get; set; } = true;
+    /// <summary>Listen on TCP.</summary>
+    public bool EnableTcp { get; set; } = true;
+    /// <summary>Host written in Via and Contact; defaults to the listen address (or the first local address for 0.0.0.0).</summary>
+    public string? PublicHost { get; set; }
+    /// <summary>Digest realm of the registrar.</summary>
+    public string Realm { get; set; } = "contactcenter";
+    /// <summary>Timer T1: RTT estimate (RFC 3261 §17.1.1.1).</summary>
+    public TimeSpan T1 { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Timer T2: longest retransmit interval for non-INVITE requests and INVITE responses.</summary>
+    public TimeSpan T2 { get; set; } = TimeSpan.FromSeconds(4);
+    /// <summary>Timer T4: longest time a message stays in the network.</summary>
+    public TimeSpan T4 { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Largest SIP message accepted.</summary>
+    public int MaxMessageSize { get; set; } = 65_535;
+    /// <summary>Most header fields in a message.</summary>
+    public int MaxHeaderCount { get; set; } = 256;
+    /// <summary>Requests larger than this go over TCP instead of UDP (RFC 3261 §18.1.1).</summary>
+    public int UdpMtu { get; set; } = 1300;
+    /// <summary>A TCP connection idle this long is closed.</summary>
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Most TCP connections from one source address.</summary>
+    public int MaxTcpConnectionsPerSource { get; set; } = 32;
+    /// <summary>Most TCP connections in total.</summary>
+    public int MaxTcpConnections { get; set; } = 4096;
+    /// <summary>Timeout for opening an outbound TCP connection.</summary>
+    public TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Requests per second allowed from one source address (0 = no limit).</summary>
+    public int RateLimitPerSecond { get; set; } = 2000;
+    /// <summary>Burst allowance of the per-source limit.</summary>
+    public int RateLimitBurst { get; set; } = 4000;
+    /// <summary>After a 503, a source over the limit is ignored this long.</summary>
+    public TimeSpan RateLimitCoolOff { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Answer UDP requests to their source port even without rport (NAT friendliness, like force_rport).</summary>
+    public bool ForceRport { get; set; } = true;
+    /// <summary>User-Agent / Server header value.</summary>
+    public string UserAgent { get; set; } = "ContactCenter.Sip";
+    /// <summary>Concurrent UDP receive loops (0 = one per processor).</summary>
+    public int UdpReceiveLoops { get; set; }
+    /// <summary>An incoming INVITE the application leaves unanswered this long is answered 480 (no transaction leaks).</summary>
+    public TimeSpan MaxRingTime { get; set; } = TimeSpan.FromMinutes(3);
+    /// <summary>Registrar: default expiry in seconds.</summary>
+    public int RegistrarDefaultExpires { get; set; } = 3600;
+    /// <summary>Registrar: shortest non-zero expiry accepted.</summary>
+    public int RegistrarMinExpires { get; set; } = 60;
+    /// <summary>Registrar: longest expiry granted.</summary>
+    public int RegistrarMaxExpires { get; set; } = 7200;
+    /// <summary>
+    /// Digest algorithms offered in 401 challenges, most preferred first (RFC 8760 §2.4). Some clients
+    /// (SIPp 3.6, older phones) only read the first challenge and only know MD5: put MD5 first for them.
+    /// </summary>
+    public string DigestAlgorithms { get; set; } = "SHA-256,MD5";
+    /// <summary>How long a digest nonce is valid.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    internal IReadOnlyList<Auth.DigestAlgorithm> ParsedDigestAlgorithms() =>
+        DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(a => a == "MD5" ? Auth.DigestAlgorithm.Md5 : Auth.DigestAlgorithm.Sha256).ToList();
+
+    /// <summary>Checks the settings; returns an error naming the key, or null.</summary>
+    public string? Validate()
+    {
+        if (!System.Net.IPAddress.TryParse(ListenAddress, out _))
+        {
+            return $"Sip:ListenAddress '{ListenAddress}' is not an IP address";
+        }
+        if (Port is < 0 or > 65535)
+        {
+            return $"Sip:Port {Port} is not a port number";
+        }
+        if (T1 <= TimeSpan.Zero || T2 < T1 || T4 <= TimeSpan.Zero)
+        {
+            return "Sip:T1, Sip:T2 and Sip:T4 must be positive with T2 >= T1";
+        }
+        if (!EnableUdp && !EnableTcp)
+        {
+            return "Sip:EnableUdp and Sip:EnableTcp are both false";
+        }
+        foreach (var a in DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (a is not ("SHA-256" or "MD5"))
+            {
+                return $"Sip:DigestAlgorithms has '{a}'; use SHA-256 and/or MD5";
+            }
+        }
+        return MaxMessageSize < 1024 ? "Sip:MaxMessageSize must be at least 1024" : null;
+    }
+}

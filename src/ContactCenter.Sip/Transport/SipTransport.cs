@@ -1,0 +1,496 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using ContactCenter.Sip.Message;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Sip.Transport;
+
+/// <summary>Something the transport received: a message, or a parse error with the source.</summary>
+internal delegate void SipReceiveHandler(SipParseResult result, SipSource source);
+
+/// <summary>
+/// UDP and TCP transports (RFC 3261 §18) on one address and port. Receive loops catch everything per
+/// message; TCP connections are reused for both directions, capped per source and closed when idle.
+/// </summary>
+internal sealed class SipTransport : IAsyncDisposable
+{
+    private readonly SipEndpointOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly SipReceiveHandler handler;
+    private readonly SipParserLimits limits;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> perSource = new();
+    private readonly List<Task> loops = [];
+    private Socket? udp;
+    private Socket? listener;
+    private ITimer? sweeper;
+
+    public SipTransport(SipEndpointOptions options, TimeProvider time, ILogger logger, SipReceiveHandler handler)
+    {
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        this.handler = handler;
+        limits = new SipParserLimits { MaxMessageSize = options.MaxMessageSize, MaxHeaderCount = options.MaxHeaderCount };
+    }
+
+    public IPEndPoint? UdpEndPoint { get; private set; }
+
+    public IPEndPoint? TcpEndPoint { get; private set; }
+
+    public SipRateLimiter? RateLimiter { get; set; }
+
+    public int TcpConnectionCount => connections.Count;
+
+    public void Start()
+    {
+        var address = IPAddress.Parse(options.ListenAddress);
+        var port = options.Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                BindSockets(address, port);
+                break;
+            }
+            catch (SocketException) when (options.Port == 0 && attempt < 20)
+            {
+                udp?.Dispose();
+                listener?.Dispose();
+                udp = null;
+                listener = null;
+            }
+        }
+        var udpLoops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : Math.Max(2, Environment.ProcessorCount);
+        if (udp is not null)
+        {
+            for (var i = 0; i < udpLoops; i++)
+            {
+                loops.Add(Task.Run(UdpLoopAsync));
+            }
+        }
+        if (listener is not null)
+        {
+            loops.Add(Task.Run(AcceptLoopAsync));
+            var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, options.TcpIdleTimeout.Ticks / 4));
+            sweeper = time.CreateTimer(_ => SweepIdle(), null, period, period);
+        }
+    }
+
+    private void BindSockets(IPAddress address, int port)
+    {
+        var chosen = port;
+        if (options.EnableUdp)
+        {
+            udp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                udp.DualMode = true;
+            }
+            udp.ReceiveBufferSize = 4 * 1024 * 1024;
+            udp.SendBufferSize = 4 * 1024 * 1024;
+            udp.Bind(new IPEndPoint(address, chosen));
+            UdpEndPoint = (IPEndPoint)udp.LocalEndPoint!;
+            chosen = UdpEndPoint.Port;
+        }
+        if (options.EnableTcp)
+        {
+            listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(new IPEndPoint(address, chosen));
+            listener.Listen(512);
+            TcpEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        }
+    }
+
+    private async Task UdpLoopAsync()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
+        EndPoint any = new IPEndPoint(udp!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var local = UdpEndPoint!;
+        while (!stopping.IsCancellationRequested)
+        {
+            SocketReceiveFromResult r;
+            try
+            {
+                r = await udp.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                logger.LogDebug(ex, "UDP receive error ignored");
+                continue;
+            }
+            try
+            {
+                var remote = (IPEndPoint)r.RemoteEndPoint;
+                if (RateLimiter?.IsBlocked(remote.Address) == true || r.ReceivedBytes == 0)
+                {
+                    continue;
+                }
+                if (r.ReceivedBytes > options.MaxMessageSize)
+                {
+                    continue;
+                }
+                var result = SipParser.ParseDatagram(buffer.AsSpan(0, r.ReceivedBytes), limits);
+                if (result.Error?.Kind == SipParseErrorKind.KeepAlive)
+                {
+                    continue;
+                }
+                handler(result, new SipSource(SipProtocol.Udp, remote, local));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "Error handling a UDP datagram; continuing");
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket s;
+            try
+            {
+                s = await listener!.AcceptAsync(stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                logger.LogDebug(ex, "TCP accept error ignored");
+                continue;
+            }
+            var remote = (IPEndPoint)s.RemoteEndPoint!;
+            if (RateLimiter?.IsBlocked(remote.Address) == true || !TryReserve(remote.Address))
+            {
+                logger.LogDebug("TCP connection from {Remote} refused (cap or blocked)", remote);
+                s.Dispose();
+                continue;
+            }
+            var c = new TcpConnection(this, s, remote, (IPEndPoint)s.LocalEndPoint!);
+            connections[remote] = c;
+            c.Start();
+        }
+    }
+
+    private bool TryReserve(IPAddress address)
+    {
+        if (connections.Count >= options.MaxTcpConnections)
+        {
+            return false;
+        }
+        var n = perSource.AddOrUpdate(address, 1, (_, v) => v + 1);
+        if (n > options.MaxTcpConnectionsPerSource)
+        {
+            Release(address);
+            return false;
+        }
+        return true;
+    }
+
+    private void Release(IPAddress address)
+    {
+        var n = perSource.AddOrUpdate(address, 0, (_, v) => v - 1);
+        if (n <= 0)
+        {
+            perSource.TryRemove(new KeyValuePair<IPAddress, int>(address, n));
+        }
+    }
+
+    private void SweepIdle()
+    {
+        var now = time.GetTimestamp();
+        foreach (var c in connections.Values)
+        {
+            if (time.GetElapsedTime(c.LastActivity, now) > options.TcpIdleTimeout)
+            {
+                logger.LogDebug("Closing idle TCP connection {Remote}", c.Remote);
+                c.Close();
+            }
+        }
+    }
+
+    /// <summary>Sends bytes; over TCP reuses a connection to the peer or opens one.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, SipProtocol protocol, IPEndPoint remote)
+    {
+        try
+        {
+            if (protocol == SipProtocol.Udp)
+            {
+                if (udp is null)
+                {
+                    throw new InvalidOperationException("UDP transport is disabled");
+                }
+                await udp.SendToAsync(data, SocketFlags.None, remote, stopping.Token).ConfigureAwait(false);
+                return;
+            }
+            var c = await GetOrConnectAsync(remote).ConfigureAwait(false);
+            await c.SendAsync(data).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            logger.LogDebug(ex, "Send to {Remote} over {Protocol} failed", remote, protocol);
+            throw new SipTransportException($"send to {remote} over {protocol} failed: {ex.Message}", ex);
+        }
+    }
+
+    private async ValueTask<TcpConnection> GetOrConnectAsync(IPEndPoint remote)
+    {
+        if (connections.TryGetValue(remote, out var existing) && !existing.Closed)
+        {
+            return existing;
+        }
+        if (listener is null)
+        {
+            throw new InvalidOperationException("TCP transport is disabled");
+        }
+        var s = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        cts.CancelAfter(options.TcpConnectTimeout);
+        try
+        {
+            await s.ConnectAsync(remote, cts.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+        if (!TryReserve(remote.Address))
+        {
+            s.Dispose();
+            throw new InvalidOperationException("TCP connection cap reached");
+        }
+        var c = new TcpConnection(this, s, remote, (IPEndPoint)s.LocalEndPoint!);
+        var added = connections.GetOrAdd(remote, c);
+        if (added != c)
+        {
+            c.Close();
+            return added;
+        }
+        c.Start();
+        return c;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        sweeper?.Dispose();
+        udp?.Dispose();
+        listener?.Dispose();
+        foreach (var c in connections.Values)
+        {
+            c.Close();
+        }
+        try
+        {
+            await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("SIP transport loops did not stop within 5 s");
+        }
+        stopping.Dispose();
+    }
+
+    private sealed class TcpConnection
+    {
+        private readonly SipTransport owner;
+        private readonly Socket socket;
+        private readonly SemaphoreSlim writeLock = new(1, 1);
+        private int closed;
+
+        public TcpConnection(SipTransport owner, Socket socket, IPEndPoint remote, IPEndPoint local)
+        {
+            this.owner = owner;
+            this.socket = socket;
+            Remote = remote;
+            Local = local;
+            LastActivity = owner.time.GetTimestamp();
+            socket.NoDelay = true;
+        }
+
+        public IPEndPoint Remote { get; }
+
+        public IPEndPoint Local { get; }
+
+        public long LastActivity { get; private set; }
+
+        public bool Closed => Volatile.Read(ref closed) != 0;
+
+        public void Start() => _ = Task.Run(ReadLoopAsync);
+
+        public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
+        {
+            await writeLock.WaitAsync(owner.stopping.Token).ConfigureAwait(false);
+            try
+            {
+                while (!data.IsEmpty)
+                {
+                    var n = await socket.SendAsync(data, SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
+                    data = data[n..];
+                }
+                LastActivity = owner.time.GetTimestamp();
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        private async Task ReadLoopAsync()
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(8192);
+            var filled = 0;
+            var source = new SipSource(SipProtocol.Tcp, Remote, Local);
+            try
+            {
+                while (!Closed)
+                {
+                    if (filled == buffer.Length)
+                    {
+                        if (buffer.Length >= owner.options.MaxMessageSize + 4096)
+                        {
+                            owner.logger.LogDebug("TCP message from {Remote} exceeds the size limit; closing", Remote);
+                            break;
+                        }
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, filled).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                    var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+                    filled += n;
+                    LastActivity = owner.time.GetTimestamp();
+                    if (owner.RateLimiter?.IsBlocked(Remote.Address) == true)
+                    {
+                        filled = 0;
+                        continue;
+                    }
+                    var offset = 0;
+                    var fatal = false;
+                    while (offset < filled)
+                    {
+                        var r = SipParser.ParseStream(buffer.AsSpan(offset, filled - offset), owner.limits);
+                        if (r.Error?.Kind == SipParseErrorKind.Incomplete)
+                        {
+                            if (r.BytesConsumed >= 4 && IsPing(buffer.AsSpan(offset, r.BytesConsumed)))
+                            {
+                                await SendAsync("\r\n"u8.ToArray()).ConfigureAwait(false);
+                            }
+                            offset += r.BytesConsumed;
+                            break;
+                        }
+                        offset += Math.Max(r.BytesConsumed, 1);
+                        try
+                        {
+                            owner.handler(r, source);
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            owner.logger.LogWarning(ex, "Error handling a TCP message; continuing");
+                        }
+                        if (r.Error is { Kind: SipParseErrorKind.Framing or SipParseErrorKind.TooLarge })
+                        {
+                            fatal = true;
+                            break;
+                        }
+                    }
+                    if (fatal)
+                    {
+                        break;
+                    }
+                    if (offset > 0)
+                    {
+                        buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+                        filled -= offset;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+            {
+                owner.logger.LogDebug("TCP connection {Remote} ended: {Message}", Remote, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                owner.logger.LogWarning(ex, "TCP connection {Remote} failed", Remote);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                Close();
+            }
+        }
+
+        private static bool IsPing(ReadOnlySpan<byte> s) => s.EndsWith("\r\n\r\n"u8);
+
+        public void Close()
+        {
+            if (Interlocked.Exchange(ref closed, 1) != 0)
+            {
+                return;
+            }
+            owner.connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(Remote, this));
+            owner.Release(Remote.Address);
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            socket.Dispose();
+        }
+    }
+}
+
+/// <summary>A message could not be sent.</summary>
+public sealed class SipTransportException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException(string message)
+        : base(message)
+    {
+    }
+}
