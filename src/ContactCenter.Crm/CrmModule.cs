@@ -81,7 +81,7 @@ public static class CrmModule
         return services;
     }
 
-    /// <summary>Registers the CRM's consumers: interaction recording, caller identification and screen pop, the directory.</summary>
+    /// <summary>Registers the CRM's consumers: interaction recording, caller identification and screen pop, the IVR's IdentifyCaller and GetCaseStatus requests, the directory.</summary>
     public static void AddCrmConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -93,6 +93,8 @@ public static class CrmModule
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
         bus.AddConsumer<IdentifyCallerConsumer, IdentifyCallerDefinition>();
         bus.AddConsumer<ScreenPopConsumer, ScreenPopDefinition>();
+        bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();
+        bus.AddConsumer<CaseStatusRequestConsumer, CaseStatusRequestDefinition>();
         bus.AddConsumer<GetAgentProfilesConsumer, GetAgentProfilesDefinition>();
         bus.AddConsumer<GetSipCredentialsConsumer, GetSipCredentialsDefinition>();
     }

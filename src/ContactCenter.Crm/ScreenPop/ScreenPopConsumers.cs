@@ -27,18 +27,21 @@ internal sealed class IdentifyCallerConsumer(
         }
         cache.Put(call.CallId, new WarmPop(caller, view));
         logger.LogInformation("Call {CallId} from {Caller}: {Customer}", call.CallId, caller, view?.Customer.Name ?? "new caller");
-        await context.Publish(new CallerIdentified
-        {
-            CallId = call.CallId,
-            CustomerId = view?.Customer.Id,
-            CustomerName = view?.Customer.Name,
-            Tier = view is null ? CustomerTier.Standard : Enum.Parse<CustomerTier>(view.Customer.Tier, ignoreCase: true),
-            Language = view?.Customer.Language,
-            // Open cases come most urgent first: the first owned one names the preferred agent.
-            PreferredAgentId = view?.OpenCases.FirstOrDefault(c => c.OwnerAgentId is not null)?.OwnerAgentId,
-            OccurredAt = time.GetUtcNow(),
-        }, context.CancellationToken);
+        await context.Publish(ToCallerIdentified(call.CallId, view, time.GetUtcNow()), context.CancellationToken);
     }
+
+    /// <summary>What routing (and the IVR) learn about a caller from the customer-360, or a new caller when null.</summary>
+    internal static CallerIdentified ToCallerIdentified(Guid callId, Customer360? view, DateTimeOffset now) => new()
+    {
+        CallId = callId,
+        CustomerId = view?.Customer.Id,
+        CustomerName = view?.Customer.Name,
+        Tier = view is null ? CustomerTier.Standard : Enum.Parse<CustomerTier>(view.Customer.Tier, ignoreCase: true),
+        Language = view?.Customer.Language,
+        // Open cases come most urgent first: the first owned one names the preferred agent.
+        PreferredAgentId = view?.OpenCases.FirstOrDefault(c => c.OwnerAgentId is not null)?.OwnerAgentId,
+        OccurredAt = now,
+    };
 }
 
 /// <summary>On AgentReserved: publish the pop for the agent's desktop from the warm customer-360.</summary>
