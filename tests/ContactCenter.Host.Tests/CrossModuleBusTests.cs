@@ -38,7 +38,7 @@ public sealed class CrossModuleBusTests
 
         var states = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
         await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(host.BaseAddress, "/hubs/agent"), options => options.AccessTokenProvider = () => Task.FromResult(token))
+            .WithUrl(new Uri(host.BaseAddress, "/hubs/agent"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();
         hub.On<JsonElement>("AgentStateChanged", state => states.Writer.TryWrite(state));
         await hub.StartAsync();
@@ -49,7 +49,7 @@ public sealed class CrossModuleBusTests
         while (true)
         {
             var state = await states.Reader.ReadAsync(timeout.Token);
-            if (state.GetProperty("agentId").GetString() == "alice" && state.GetProperty("state").ToString() == "Available")
+            if (state.GetProperty("agentId").GetString() == "alice" && string.Equals(state.GetProperty("state").ToString(), "Available", StringComparison.OrdinalIgnoreCase))
             {
                 break;
             }

@@ -44,9 +44,9 @@ internal static class DemoSeeder
         var now = time.GetUtcNow();
         var rnd = new Random(20261123);
         db.People.AddRange(
-            NewPerson("alice", "Alice Agent", PersonRole.Agent, [("support", 5), ("billing", 2)], ["support", "billing"], sipRealm, now),
-            NewPerson("bob", "Bob Agent", PersonRole.Agent, [("support", 3)], ["support"], sipRealm, now),
-            NewPerson("carol", "Carol Agent", PersonRole.Agent, [("billing", 5)], ["billing"], sipRealm, now),
+            NewPerson("alice", "Alice Agent", PersonRole.Agent, [("support", 5), ("billing", 2), ("lang-en", 5), ("lang-fr", 3)], ["support", "billing"], sipRealm, now),
+            NewPerson("bob", "Bob Agent", PersonRole.Agent, [("support", 3), ("lang-en", 5)], ["support"], sipRealm, now),
+            NewPerson("carol", "Carol Agent", PersonRole.Agent, [("billing", 5), ("lang-en", 5)], ["billing"], sipRealm, now),
             NewPerson("sam", "Sam Supervisor", PersonRole.Supervisor, [], [], sipRealm, now));
 
         var caseNumber = 0;
@@ -144,7 +144,7 @@ internal static class DemoSeeder
                 StartedAt = received,
                 ReceivedAt = received,
                 QueuedAt = queued,
-                IvrPath = queue == "support" ? "main>1>support" : "main>2>billing",
+                IvrPath = queue == "support" ? "main>2>support" : "main>3>billing",
                 Queue = queue,
                 QueueRank = 4,
                 QueueSetAt = queued,

@@ -453,7 +453,7 @@ internal sealed class CallSession
         var call = gateway.Sip.Call(new SipCallOptions
         {
             Target = binding.Contact,
-            Destination = binding.Source is { } source ? new SipDestination(source.Protocol, source.RemoteEndPoint) : null,
+            Destination = NatRoute(binding),
             From = from,
             To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
             Offer = offer,
@@ -704,6 +704,24 @@ internal sealed class CallSession
         {
             await callerMedia.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Where to send the INVITE for a registration. A phone that registered over TCP is reached over
+    /// its own connection; a phone whose Contact names another IP address than the one its REGISTER
+    /// came from is behind NAT and is reached at that source (like Asterisk's nat=force_rport,comedia).
+    /// Otherwise the Contact is used as the phone gave it.
+    /// </summary>
+    private static SipDestination? NatRoute(Sip.Registrar.RegistrarBinding binding)
+    {
+        if (binding.Source is not { } source)
+        {
+            return null;
+        }
+
+        var natted = !IPAddress.TryParse(binding.Contact.Host.Trim('[', ']'), out var contactAddress)
+            || !contactAddress.Equals(source.RemoteEndPoint.Address);
+        return source.Protocol != SipProtocol.Udp || natted ? new SipDestination(source.Protocol, source.RemoteEndPoint) : null;
     }
 
     private static string SipUser(string caller)

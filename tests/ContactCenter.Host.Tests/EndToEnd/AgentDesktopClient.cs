@@ -54,7 +54,7 @@ internal sealed class AgentDesktopClient : IAsyncDisposable
     public async Task SetStateAsync(string state, string? reason = null)
     {
         await hub.InvokeAsync("SetState", state, reason);
-        await WaitForAsync(AgentStates, s => s.GetProperty("state").ToString() == state, TimeSpan.FromSeconds(20), $"{Login} to become {state}");
+        await WaitForAsync(AgentStates, s => string.Equals(s.GetProperty("state").ToString(), state, StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(20), $"{Login} to become {state}");
     }
 
     public Task CompleteWrapUpAsync(string callId, string disposition, string notes) =>

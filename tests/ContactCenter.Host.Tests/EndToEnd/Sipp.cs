@@ -33,9 +33,9 @@ internal sealed class Sipp : IAsyncDisposable
             lock (gate)
             {
                 var text = output.ToString();
-                foreach (var log in Directory.GetFiles(Folder, "*_errors.log"))
+                foreach (var log in Directory.GetFiles(Folder, $"*_{process.Id}_errors.log").Concat(Directory.GetFiles(Folder, $"*_{process.Id}_messages.log")))
                 {
-                    text += $"\n--- {Path.GetFileName(log)}\n" + string.Join('\n', File.ReadLines(log).Take(80));
+                    text += $"\n--- {Path.GetFileName(log)}\n" + string.Join("\n", File.ReadLines(log).TakeLast(150));
                 }
 
                 return text;
@@ -88,7 +88,7 @@ internal sealed class Sipp : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var arg in (string[])["-nostdin", "-trace_err", "-timeout", "90s", "-timeout_error"])
+        foreach (var arg in (string[])["-nostdin", "-trace_err", "-trace_msg", "-timeout", "90s", "-timeout_error"])
         {
             info.ArgumentList.Add(arg);
         }
