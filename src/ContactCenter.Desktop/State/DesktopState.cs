@@ -18,8 +18,9 @@ internal sealed class DesktopState(TimeProvider time)
     private readonly Lock gate = new();
     private readonly Dictionary<string, AgentEntry> agents = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, string> liveCalls = [];
-    private readonly HashSet<Guid> finished = [];
-    private readonly Queue<Guid> finishedOrder = new();
+    // Finished per agent and call: a call that rang out on one agent's phone goes on to another.
+    private readonly HashSet<(string AgentId, Guid CallId)> finished = [];
+    private readonly Queue<(string AgentId, Guid CallId)> finishedOrder = new();
     private readonly Dictionary<string, QueueStatistics> queues = new(StringComparer.Ordinal);
 
     public CallStateView? OnReserved(AgentReserved m)
@@ -273,7 +274,7 @@ internal sealed class DesktopState(TimeProvider time)
     private CallRecord? CurrentOrNewCall(string agentId, Guid callId, DateTimeOffset at, out bool created)
     {
         created = false;
-        if (finished.Contains(callId))
+        if (finished.Contains((agentId, callId)))
         {
             return null;
         }
@@ -291,7 +292,7 @@ internal sealed class DesktopState(TimeProvider time)
                 return null;
             }
 
-            Remember(current.CallId);
+            Remember(agentId, current.CallId);
             entry.Pop = null;
         }
 
@@ -307,16 +308,16 @@ internal sealed class DesktopState(TimeProvider time)
         var entry = agents[agentId];
         entry.Call = null;
         entry.Pop = null;
-        Remember(call.CallId);
+        Remember(agentId, call.CallId);
         return call.View();
     }
 
-    private void Remember(Guid callId)
+    private void Remember(string agentId, Guid callId)
     {
         liveCalls.Remove(callId);
-        if (finished.Add(callId))
+        if (finished.Add((agentId, callId)))
         {
-            finishedOrder.Enqueue(callId);
+            finishedOrder.Enqueue((agentId, callId));
             if (finishedOrder.Count > FinishedCallsKept)
             {
                 finished.Remove(finishedOrder.Dequeue());
