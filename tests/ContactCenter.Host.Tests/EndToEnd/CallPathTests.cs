@@ -114,7 +114,7 @@ public sealed class CallPathTests
     private static Task RunAnsweredCallAsync(HostProcess host) => WithHostLogAsync(host, () => AnsweredCallAsync(host));
 
     /// <summary>Runs a scenario; when it fails, the host's own log is added to the failure.</summary>
-    private static async Task WithHostLogAsync(HostProcess host, Func<Task> scenario)
+    internal static async Task WithHostLogAsync(HostProcess host, Func<Task> scenario)
     {
         try
         {
@@ -162,7 +162,7 @@ public sealed class CallPathTests
         await AgentDesktopClient.WaitForAsync(alice.AgentStates, s => string.Equals(s.GetProperty("state").ToString(), "Available", StringComparison.OrdinalIgnoreCase), Patience, "alice available again");
     }
 
-    private static HostProcess StartHost(params (string Key, string Value)[] extra)
+    internal static HostProcess StartHost(params (string Key, string Value)[] extra)
     {
         var settings = HostSettings();
         foreach (var (key, value) in extra)
@@ -181,7 +181,7 @@ public sealed class CallPathTests
         ["Media__MediaTimeout"] = "00:02:00",
     };
 
-    private static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, string answer, string? after)
+    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, string answer, string? after)
     {
         var phonePort = Sipp.FreeUdpPort();
         var values = new Dictionary<string, string>
@@ -204,7 +204,7 @@ public sealed class CallPathTests
         return phone;
     }
 
-    private static Sipp StartCaller(HostProcess host, string folder, char digit, string ending, int stayMs)
+    internal static Sipp StartCaller(HostProcess host, string folder, char digit, string ending, int stayMs)
     {
         var scenario = Sipp.Render(folder, "caller.xml", new Dictionary<string, string>
         {
@@ -218,7 +218,7 @@ public sealed class CallPathTests
             ["-sf", scenario, $"127.0.0.1:{host.SipPort}", "-s", "1000", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"]);
     }
 
-    private static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, JsonElement pop, Func<JsonElement, bool> ready)
+    internal static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, JsonElement pop, Func<JsonElement, bool> ready)
     {
         var customerId = pop.GetProperty("customer").GetProperty("id").GetString();
         var callId = pop.GetProperty("callId").GetString();
