@@ -100,7 +100,7 @@ public sealed class ConsumerTests(CrmTestHost host) : IClassFixture<CrmTestHost>
             .GetResponse<AgentProfiles>(new GetAgentProfiles { OccurredAt = host.Time.GetUtcNow() });
         var alice = profiles.Message.Profiles.Single(p => p.AgentId == "alice");
         Assert.Equal(PersonRole.Agent, alice.Role);
-        Assert.Equal([new SkillLevel { Skill = "billing", Level = 2 }, new SkillLevel { Skill = "support", Level = 5 }], alice.Skills);
+        Assert.Equal([new SkillLevel { Skill = "billing", Level = 2 }, new SkillLevel { Skill = "lang-en", Level = 5 }, new SkillLevel { Skill = "lang-fr", Level = 3 }, new SkillLevel { Skill = "support", Level = 5 }], alice.Skills);
         Assert.Equal(["billing", "support"], alice.Queues);
         Assert.Equal(PersonRole.Supervisor, profiles.Message.Profiles.Single(p => p.AgentId == "sam").Role);
 

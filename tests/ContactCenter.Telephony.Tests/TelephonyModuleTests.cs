@@ -1,4 +1,6 @@
 using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Gateway;
+using MassTransit;
 using ContactCenter.Telephony.Ivr;
 using ContactCenter.Telephony.Tests.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -32,7 +34,8 @@ public sealed class TelephonyModuleTests
             ContentRootPath = Path.Combine(Path.GetDirectoryName(TestPaths.ConfigFolder)!, "src"),
             DisableDefaults = true,
         });
-        builder.Services.AddTelephony(builder.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sip:Port"] = "0" });
+        AddTelephonyWithBus(builder);
         using var host = builder.Build();
 
         await host.StartAsync();
@@ -78,11 +81,42 @@ public sealed class TelephonyModuleTests
         Assert.Contains("does not exist", Assert.Single(ex.Failures), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gateway_listens_for_sip_on_udp_and_tcp_when_the_host_starts()
+    {
+        using var host = BuildHost(TestPaths.ConfigFolder);
+
+        await host.StartAsync();
+
+        var sip = host.Services.GetRequiredService<SipGateway>().Sip;
+        Assert.NotNull(sip);
+        Assert.NotNull(sip.UdpEndPoint);
+        Assert.NotNull(sip.TcpEndPoint);
+        Assert.NotEqual(0, sip.Port);
+        await host.StopAsync();
+    }
+
     private static IHost BuildHost(string configPath)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Telephony:ConfigPath"] = configPath });
-        builder.Services.AddTelephony(builder.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Telephony:ConfigPath"] = configPath,
+            ["Sip:ListenAddress"] = "127.0.0.1",
+            ["Sip:Port"] = "0",
+        });
+        AddTelephonyWithBus(builder);
         return builder.Build();
+    }
+
+    /// <summary>The module as the host composes it: its services plus its consumers on an in-memory bus.</summary>
+    private static void AddTelephonyWithBus(HostApplicationBuilder builder)
+    {
+        builder.Services.AddTelephony(builder.Configuration);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddTelephonyConsumers();
+            bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+        });
     }
 }
