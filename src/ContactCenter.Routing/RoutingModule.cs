@@ -26,6 +26,8 @@ public static class RoutingModule
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddSingleton<IValidateOptions<RoutingOptions>, QueueFileValidator>();
         services.AddSingleton(sp => QueueConfigLoader.LoadFile(sp.GetRequiredService<IOptions<RoutingOptions>>().Value.QueuesFile!));
+        services.AddMetrics();
+        services.AddSingleton<RoutingMetrics>();
         services.AddSingleton<RoutingActor>();
         services.AddHostedService<RoutingHostedService>();
         return services;

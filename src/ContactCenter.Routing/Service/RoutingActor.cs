@@ -30,8 +30,11 @@ internal sealed class RoutingActor : IAsyncDisposable
     private Task? _loop;
     private int _statsTicks;
 
+    private readonly RoutingMetrics? _metrics;
+
     public RoutingActor(RoutingConfiguration config, IOptions<RoutingOptions> options, TimeProvider time, IServiceProvider services, ILogger<RoutingActor> log)
     {
+        _metrics = services.GetService(typeof(RoutingMetrics)) as RoutingMetrics;
         _time = time;
         _clock = new ReplayClock(time);
         _options = options.Value;
@@ -102,7 +105,9 @@ internal sealed class RoutingActor : IAsyncDisposable
                             _timerDue = null;
                         }
                         _journal!.Append(_clock.GetUtcNow(), item.Input!);
+                        var started = System.Diagnostics.Stopwatch.GetTimestamp();
                         _engine.Handle(item.Input!);
+                        _metrics?.InputApplied(started, item.Input!.GetType().Name);
                         await DispatchAsync(CancellationToken.None).ConfigureAwait(false);
                         item.Done?.TrySetResult(null);
                         break;
@@ -245,7 +250,9 @@ internal sealed class RoutingActor : IAsyncDisposable
         }
         foreach (var i in _dirty)
         {
-            await bus.Publish(_engine.Statistics(i), cancellationToken).ConfigureAwait(false);
+            var statistics = _engine.Statistics(i);
+            _metrics?.Published(statistics);
+            await bus.Publish(statistics, cancellationToken).ConfigureAwait(false);
         }
     }
 

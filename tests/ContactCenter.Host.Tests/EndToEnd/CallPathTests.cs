@@ -160,6 +160,15 @@ public sealed class CallPathTests
         Assert.True(interaction.GetProperty("talkSeconds").GetInt32() >= 1, interaction.ToString());
         Assert.Equal("resolved", interaction.GetProperty("disposition").GetString());
         await AgentDesktopClient.WaitForAsync(alice.AgentStates, s => string.Equals(s.GetProperty("state").ToString(), "Available", StringComparison.OrdinalIgnoreCase), Patience, "alice available again");
+
+        // Operations: the call shows in the Prometheus scrape (gateway, routing, queue, screen pop).
+        var metrics = await alice.Api.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        foreach (var name in (string[])["contactcenter_telephony_calls_received", "contactcenter_telephony_calls_connected", "contactcenter_sip_transactions",
+            "contactcenter_media_sessions", "contactcenter_routing_input_duration", "contactcenter_routing_agents", "contactcenter_queue_calls_answered",
+            "contactcenter_queue_calls_offered", "contactcenter_desktop_screen_pop_latency"])
+        {
+            Assert.Contains(name, metrics, StringComparison.Ordinal);
+        }
     }
 
     internal static HostProcess StartHost(params (string Key, string Value)[] extra)
