@@ -93,6 +93,31 @@ public sealed class SipRegistrar
         return result.OrderByDescending(b => b.Q).ToList();
     }
 
+    /// <summary>Live (unexpired) bindings over all addresses of record, e.g. for a registered-phones gauge.</summary>
+    public int LiveBindingCount
+    {
+        get
+        {
+            var now = time.GetUtcNow();
+            var count = 0;
+            foreach (var kv in bindings)
+            {
+                lock (kv.Value)
+                {
+                    foreach (var binding in kv.Value)
+                    {
+                        if (binding.ExpiresAt > now)
+                        {
+                            count++;
+                        }
+                    }
+                }
+            }
+
+            return count;
+        }
+    }
+
     /// <summary>Removes lapsed bindings; returns how many went.</summary>
     public int PurgeExpired()
     {

@@ -62,7 +62,7 @@ internal sealed class SipGateway(
 
         var endpoint = sip;
         var engine = media;
-        metrics = new TelephonyMetrics(meters, () => calls.Count, () => 0, () => endpoint.TransactionCount, () => engine.SessionCount);
+        metrics = new TelephonyMetrics(meters, () => calls.Count, () => endpoint.Registrar.LiveBindingCount, () => endpoint.TransactionCount, () => engine.SessionCount);
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics);
@@ -183,6 +183,8 @@ internal sealed class SipGateway(
             return;
         }
 
+        // Lapsed registrations are dropped here rather than left for every lookup to skip.
+        gateway.Sip.Registrar.PurgeExpired();
         try
         {
             await bus.Publish(new CallHeartbeat

@@ -169,6 +169,9 @@ public sealed class CallPathTests
         {
             Assert.Contains(name, metrics, StringComparison.Ordinal);
         }
+
+        // alice's phone is the one registration.
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"(?m)^contactcenter_telephony_phones_registered(\{[^}]*\})? 1(\s|$)"), metrics);
     }
 
     internal static HostProcess StartHost(params (string Key, string Value)[] extra)
