@@ -128,12 +128,12 @@ internal sealed class SipGateway(
         }
     }
 
-    private async Task OnIncomingCallAsync(IncomingCall incoming)
+    private Task OnIncomingCallAsync(IncomingCall incoming)
     {
         if (context is not { } gateway)
         {
             incoming.Reject(503, "Starting");
-            return;
+            return Task.CompletedTask;
         }
 
         var did = incoming.RequestUri.User ?? incoming.To.Uri.User ?? "";
@@ -145,7 +145,7 @@ internal sealed class SipGateway(
             var code = decision.Trunk is null ? 403 : 404;
             incoming.Reject(code, code == 403 ? "Forbidden" : "Not Found");
             gateway.Metrics.CallRejected(code);
-            return;
+            return Task.CompletedTask;
         }
 
         var session = ivr.CreateSession(did);
@@ -153,7 +153,7 @@ internal sealed class SipGateway(
         {
             incoming.Reject(404, "No flow for this number");
             gateway.Metrics.CallRejected(404);
-            return;
+            return Task.CompletedTask;
         }
 
         incoming.SendProvisional(180);
@@ -161,7 +161,7 @@ internal sealed class SipGateway(
         var call = new CallSession(gateway, incoming, session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
         calls[call.CallId] = call;
         _ = RunCallAsync(call);
-        await Task.CompletedTask;
+        return Task.CompletedTask;
     }
 
     private async Task RunCallAsync(CallSession call)
