@@ -110,6 +110,17 @@ for proj in tests/*/*.csproj; do
 done
 ((failed > 0)) && status=1
 ((passed == 0)) && status=1
+# Name every failed test (and the first line of its message) right above the summary, so a
+# log that only keeps its tail still says what broke.
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  tr -d '\r' <"$trx" | awk '
+    /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+      match($0, /testName="[^"]*"/); printf "FAILED %s\n", substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
+    want && /<Message>/ {
+      line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
+      printf "       %s\n", substr(line, 1, 400); want = 0 }'
+done
 echo
 echo "$passed passed, $failed failed"
 exit $status

@@ -51,7 +51,7 @@ public class SippScenarioTests
         await using var ep = TestSupport.StartEndpoint();
         var uas = new AnsweringUas(ep, ringFor: TimeSpan.FromSeconds(20));
         var r = await SippRunner.RunAsync(
-            $"-sf {Scenario("cancel-before-answer.xml")} -i 127.0.0.1 -m 5 -r 10 -timeout 30s -timeout_error 127.0.0.1:{ep.Port}",
+            $"-sf {Scenario("cancel-before-answer.xml")} -i 127.0.0.1 -trace_err -m 5 -r 10 -timeout 30s -timeout_error 127.0.0.1:{ep.Port}",
             TimeSpan.FromSeconds(40));
         var (ok, failed) = SippRunner.Totals(r.Output);
         Assert.True(r.ExitCode == 0, $"sipp exit {r.ExitCode}\n{r.Output}");
