@@ -25,23 +25,62 @@ internal sealed class AdoCustomer360 : IDisposable
         ORDER BY i.StartedAt DESC LIMIT $take;
         """;
 
+    /// <summary>The baseline's statements one by one (for <c>explain</c>).</summary>
+    public static IEnumerable<string> Statements =>
+        Sql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private readonly SqliteConnection connection;
     private readonly SqliteCommand command;
 
-    public AdoCustomer360(string connectionString, int take)
+    private readonly bool reuseCommand;
+
+    /// <param name="connectionString">The database.</param>
+    /// <param name="take">How many recent interactions.</param>
+    /// <param name="reuseCommand">
+    /// True: one command prepared once and reused (SQLite compiles the SQL once: the strictest baseline).
+    /// False: a new command per lookup on the open connection, as an app serving concurrent requests
+    /// from a connection pool writes it (SQLite compiles the SQL on every lookup, as it does for EF).
+    /// </param>
+    public AdoCustomer360(string connectionString, int take, bool reuseCommand = true)
     {
+        this.reuseCommand = reuseCommand;
         connection = new SqliteConnection(connectionString);
         connection.Open();
-        command = connection.CreateCommand();
-        command.CommandText = Sql;
-        command.Parameters.Add(new SqliteParameter("$phone", ""));
-        command.Parameters.Add(new SqliteParameter("$exclude", Guid.Empty.ToString().ToUpperInvariant()));
-        command.Parameters.Add(new SqliteParameter("$now", 0L));
-        command.Parameters.Add(new SqliteParameter("$take", take));
-        command.Prepare();
+        command = NewCommand(take);
+        if (reuseCommand)
+        {
+            command.Prepare();
+        }
+    }
+
+    private SqliteCommand NewCommand(int take)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        cmd.Parameters.Add(new SqliteParameter("$phone", ""));
+        cmd.Parameters.Add(new SqliteParameter("$exclude", Guid.Empty.ToString().ToUpperInvariant()));
+        cmd.Parameters.Add(new SqliteParameter("$now", 0L));
+        cmd.Parameters.Add(new SqliteParameter("$take", take));
+        return cmd;
     }
 
     public async Task<Customer360?> ByPhoneAsync(string e164, DateTimeOffset now)
+    {
+        var cmd = reuseCommand ? command : NewCommand((int)command.Parameters[3].Value!);
+        try
+        {
+            return await ReadAsync(cmd, e164, now);
+        }
+        finally
+        {
+            if (!reuseCommand)
+            {
+                await cmd.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<Customer360?> ReadAsync(SqliteCommand command, string e164, DateTimeOffset now)
     {
         command.Parameters[0].Value = e164;
         command.Parameters[2].Value = now.UtcTicks;

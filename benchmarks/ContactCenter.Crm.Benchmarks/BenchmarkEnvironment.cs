@@ -30,7 +30,7 @@ internal sealed class BenchmarkEnvironment : IAsyncDisposable
     /// <summary>Scale 1 is the size; 10 is a tenth of it. CRM_BENCH_SCALE overrides.</summary>
     public static int ScaleDivisor => int.TryParse(Environment.GetEnvironmentVariable("CRM_BENCH_SCALE"), out var s) && s > 0 ? s : 1;
 
-    public static async Task<BenchmarkEnvironment> CreateAsync()
+    public static async Task<BenchmarkEnvironment> CreateAsync(Action<ILoggingBuilder>? logging = null)
     {
         var divisor = ScaleDivisor;
         var customers = FullCustomers / divisor;
@@ -42,8 +42,12 @@ internal sealed class BenchmarkEnvironment : IAsyncDisposable
             ["Auth:SigningKey"] = "benchmark-signing-key-0123456789-abcdefghij",
         }).Build();
         var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton(TimeProvider.System);
+        services.AddLogging(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Warning);
+            logging?.Invoke(b);
+        });
+        services.AddSingleton<TimeProvider>(new FixedTime());
         services.AddCrm(configuration);
         return new BenchmarkEnvironment(services.BuildServiceProvider(), connectionString, customers);
     }
@@ -59,4 +63,10 @@ internal sealed class BenchmarkEnvironment : IAsyncDisposable
     public CrmDbContext Db(IServiceScope scope) => scope.ServiceProvider.GetRequiredService<CrmDbContext>();
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
+}
+
+/// <summary>The benchmark's clock stands at <see cref="BenchmarkData.Now"/>, so both paths judge SLAs at the same instant.</summary>
+internal sealed class FixedTime : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => BenchmarkData.Now;
 }

@@ -8,6 +8,7 @@ public class Customer360Benchmarks
 {
     private BenchmarkEnvironment env = null!;
     private AdoCustomer360 ado = null!;
+    private AdoCustomer360 adoPerCall = null!;
     private string[] phones = [];
     private int next;
 
@@ -16,6 +17,7 @@ public class Customer360Benchmarks
     {
         env = await BenchmarkEnvironment.CreateAsync();
         ado = new AdoCustomer360(env.ConnectionString, 10);
+        adoPerCall = new AdoCustomer360(env.ConnectionString, 10, reuseCommand: false);
         var rnd = new Random(11);
         phones = [.. Enumerable.Range(0, 4096).Select(_ => BenchmarkData.PhoneOf(rnd.Next(env.Customers)))];
     }
@@ -24,11 +26,15 @@ public class Customer360Benchmarks
     public async Task CleanupAsync()
     {
         ado.Dispose();
+        adoPerCall.Dispose();
         await env.DisposeAsync();
     }
 
     [Benchmark(Baseline = true, Description = "ADO.NET one round trip")]
     public async Task<Guid?> Ado() => (await ado.ByPhoneAsync(phones[next++ & 4095], BenchmarkData.Now))?.Customer.Id;
+
+    [Benchmark(Description = "ADO.NET one round trip, command per lookup")]
+    public async Task<Guid?> AdoPerCall() => (await adoPerCall.ByPhoneAsync(phones[next++ & 4095], BenchmarkData.Now))?.Customer.Id;
 
     [Benchmark(Description = "EF Core Customer360Query")]
     public async Task<Guid?> Ef() => (await env.EfByPhoneAsync(phones[next++ & 4095]))?.Customer.Id;

@@ -65,6 +65,7 @@ public static class CrmModule
         {
             // Sqlite, and an unknown provider: that one fails validation at start with the key named.
             services.AddSingleton<SqlitePragmaInterceptor>();
+            services.AddSingleton<SqliteReadContexts>();
             services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>((sp, o) =>
                 o.UseSqlite(Database(sp).ConnectionString).AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>()));
         }

@@ -8,27 +8,49 @@ using Microsoft.Extensions.Options;
 namespace ContactCenter.Crm.Customers;
 
 /// <summary>
-/// The customer-360 in three round trips whatever the history's size: the customer with its
-/// phones and lifetime figures (by id, or by phone through the unique E.164 index), the open
-/// cases (index CustomerId+Status), the most recent interactions (index CustomerId+StartedAt).
-/// Projected, untracked, EF-compiled (one set per model: a compiled query is bound to the model it
-/// first meets), on one connection.
+/// The customer-360 in two statements whatever the history's size: the customer with its phones, open
+/// cases (index CustomerId+Status) and lifetime figures (by id, or by phone through the unique E.164
+/// index); the most recent interactions (index CustomerId+StartedAt). Projected, untracked,
+/// EF-compiled (one set per model: a compiled query is bound to the model it first meets), on one
+/// connection. On SQLite the statements run on a read context from <see cref="SqliteReadContexts"/>,
+/// whose connection stays open and whose statements stay compiled between lookups; on SQL Server on the
+/// request's pooled context (the server caches the plans).
 /// </summary>
-internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOptions<CrmOptions> options)
+internal sealed class Customer360Query(
+    CrmDbContext db, TimeProvider time, IOptions<CrmOptions> options, SqliteReadContexts? readContexts = null)
 {
     private static readonly ConditionalWeakTable<IModel, CompiledQueries> PerModel = [];
     private readonly int recent = options.Value.RecentInteractions;
 
-    private CompiledQueries Queries => PerModel.GetValue(db.Model, _ => new CompiledQueries());
+    private static CompiledQueries Queries(CrmDbContext context) => PerModel.GetValue(context.Model, _ => new CompiledQueries());
 
-    public async Task<Customer360?> ByIdAsync(Guid customerId, Guid excludeCallId, CancellationToken ct)
+    public Task<Customer360?> ByIdAsync(Guid customerId, Guid excludeCallId, CancellationToken ct) =>
+        RunAsync((context, now) => Queries(context).HeaderById(context, customerId, excludeCallId, now, ct), excludeCallId, ct);
+
+    public Task<Customer360?> ByPhoneAsync(string e164, Guid excludeCallId, CancellationToken ct) =>
+        RunAsync((context, now) => Queries(context).HeaderByPhone(context, e164, excludeCallId, now, ct), excludeCallId, ct);
+
+    private async Task<Customer360?> RunAsync(
+        Func<CrmDbContext, DateTimeOffset, Task<Header?>> header, Guid excludeCallId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        if (readContexts is not null)
+        {
+            var context = await readContexts.RentAsync(ct);
+            try
+            {
+                return await ReadAsync(context, header, excludeCallId, now, ct);
+            }
+            finally
+            {
+                readContexts.Return(context);
+            }
+        }
+        // One connection for both statements instead of two opens from the pool.
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            Header? header = await Queries.HeaderById(db, customerId, excludeCallId, now, ct);
-            return header is null ? null : await CompleteAsync(header, excludeCallId, now, ct);
+            return await ReadAsync(db, header, excludeCallId, now, ct);
         }
         finally
         {
@@ -36,33 +58,27 @@ internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOpti
         }
     }
 
-    public async Task<Customer360?> ByPhoneAsync(string e164, Guid excludeCallId, CancellationToken ct)
+    private async Task<Customer360?> ReadAsync(
+        CrmDbContext context, Func<CrmDbContext, DateTimeOffset, Task<Header?>> headerQuery, Guid excludeCallId, DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        // One connection for the three statements instead of three opens from the pool.
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            Header? header = await Queries.HeaderByPhone(db, e164, excludeCallId, now, ct);
-            return header is null ? null : await CompleteAsync(header, excludeCallId, now, ct);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        var header = await headerQuery(context, now);
+        return header is null ? null : await CompleteAsync(context, header, excludeCallId, ct);
     }
 
-    private async Task<Customer360> CompleteAsync(Header header, Guid excludeCallId, DateTimeOffset now, CancellationToken ct)
+    private async Task<Customer360> CompleteAsync(CrmDbContext context, Header header, Guid excludeCallId, CancellationToken ct)
     {
-        var cases = new List<CaseView>();
-        await foreach (var c in Queries.OpenCases(db, header.Id, now).WithCancellation(ct))
+        var queries = Queries(context);
+        var cases = new List<CaseView>(header.OpenCases.Count);
+        var breaching = 0;
+        foreach (var c in header.OpenCases)
         {
             cases.Add(c with { Status = c.Status.ToLowerInvariant(), Priority = c.Priority.ToLowerInvariant() });
+            breaching += c.SlaBreached ? 1 : 0;
         }
         var interactions = new List<InteractionView>(Math.Min(recent, header.Interactions));
         if (header.Interactions > 0)
         {
-            await foreach (var i in Queries.Recent(db, header.Id, excludeCallId, recent).WithCancellation(ct))
+            await foreach (var i in queries.Recent(context, header.Id, excludeCallId, recent).WithCancellation(ct))
             {
                 interactions.Add(i.Outcome is null ? i : i with { Outcome = i.Outcome.ToLowerInvariant() });
             }
@@ -74,7 +90,7 @@ internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOpti
             customer,
             cases,
             interactions,
-            new Customer360Totals(header.Interactions, header.LastContactAt, cases.Count, header.Breaching));
+            new Customer360Totals(header.Interactions, header.LastContactAt, cases.Count, breaching));
     }
 
     private sealed class Header
@@ -91,7 +107,8 @@ internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOpti
         public required List<string> Phones { get; init; }
         public int Interactions { get; init; }
         public DateTimeOffset? LastContactAt { get; init; }
-        public int Breaching { get; init; }
+        /// <summary>Open and pending cases, most urgent first (SQL CAST/CASE names, lower-cased on the way out).</summary>
+        public required List<CaseView> OpenCases { get; init; }
     }
 
     private sealed class CompiledQueries
@@ -114,8 +131,19 @@ internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOpti
                         Phones = c.Phones.OrderBy(p => p.E164).Select(p => p.E164).ToList(),
                         Interactions = c.Interactions.Count(i => i.CallId != exclude),
                         LastContactAt = c.Interactions.Where(i => i.CallId != exclude).Max(i => (DateTimeOffset?)i.StartedAt),
-                        Breaching = c.Cases.Count(k => (k.Status == CaseStatus.Open || k.Status == CaseStatus.Pending) && k.SlaDueAt < now),
+                        OpenCases = c.Cases
+                        .Where(k => k.Status == CaseStatus.Open || k.Status == CaseStatus.Pending)
+                        .OrderByDescending(k => k.Priority)
+                        .ThenBy(k => k.SlaDueAt == null)
+                        .ThenBy(k => k.SlaDueAt)
+                        .ThenBy(k => k.OpenedAt)
+                        .Select(k => new CaseView(
+                            k.Id, ServiceCase.FormatNumber(k.Number), k.CustomerId,
+                            k.Subject, k.Description, k.Status.ToString(), k.Priority.ToString(), k.OwnerAgentId, k.SlaDueAt,
+                            k.SlaDueAt < now, k.OpenedAt, k.UpdatedAt, k.ResolvedAt, k.ClosedAt))
+                        .ToList(),
                     })
+                    .AsSingleQuery()
                     .FirstOrDefault());
 
         public Func<CrmDbContext, string, Guid, DateTimeOffset, CancellationToken, Task<Header?>> HeaderByPhone { get; } =
@@ -137,23 +165,21 @@ internal sealed class Customer360Query(CrmDbContext db, TimeProvider time, IOpti
                      Phones = c.Phones.OrderBy(x => x.E164).Select(x => x.E164).ToList(),
                      Interactions = c.Interactions.Count(i => i.CallId != exclude),
                      LastContactAt = c.Interactions.Where(i => i.CallId != exclude).Max(i => (DateTimeOffset?)i.StartedAt),
-                     Breaching = c.Cases.Count(k => (k.Status == CaseStatus.Open || k.Status == CaseStatus.Pending) && k.SlaDueAt < now),
+                     OpenCases = c.Cases
+                          .Where(k => k.Status == CaseStatus.Open || k.Status == CaseStatus.Pending)
+                          .OrderByDescending(k => k.Priority)
+                          .ThenBy(k => k.SlaDueAt == null)
+                          .ThenBy(k => k.SlaDueAt)
+                          .ThenBy(k => k.OpenedAt)
+                          .Select(k => new CaseView(
+                              k.Id, ServiceCase.FormatNumber(k.Number), k.CustomerId,
+                              k.Subject, k.Description, k.Status.ToString(), k.Priority.ToString(), k.OwnerAgentId, k.SlaDueAt,
+                              k.SlaDueAt < now, k.OpenedAt, k.UpdatedAt, k.ResolvedAt, k.ClosedAt))
+                          .ToList(),
                  })
                 .AsNoTracking()
+                .AsSingleQuery()
                 .FirstOrDefault());
-
-        public Func<CrmDbContext, Guid, DateTimeOffset, IAsyncEnumerable<CaseView>> OpenCases { get; } =
-            EF.CompileAsyncQuery((CrmDbContext db, Guid id, DateTimeOffset now) =>
-                db.Cases.AsNoTracking()
-                    .Where(k => k.CustomerId == id && (k.Status == CaseStatus.Open || k.Status == CaseStatus.Pending))
-                    .OrderByDescending(k => k.Priority)
-                    .ThenBy(k => k.SlaDueAt == null)
-                    .ThenBy(k => k.SlaDueAt)
-                    .ThenBy(k => k.OpenedAt)
-                    .Select(k => new CaseView(
-                        k.Id, ServiceCase.FormatNumber(k.Number), k.CustomerId,
-                        k.Subject, k.Description, k.Status.ToString(), k.Priority.ToString(), k.OwnerAgentId, k.SlaDueAt,
-                        k.SlaDueAt < now, k.OpenedAt, k.UpdatedAt, k.ResolvedAt, k.ClosedAt)));
 
         public Func<CrmDbContext, Guid, Guid, int, IAsyncEnumerable<InteractionView>> Recent { get; } =
             EF.CompileAsyncQuery((CrmDbContext db, Guid id, Guid exclude, int take) =>
