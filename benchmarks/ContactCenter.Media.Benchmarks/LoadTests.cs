@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using ContactCenter.Media.Audio;
 using ContactCenter.Media.Codecs;
 using ContactCenter.Media.Rtp;
@@ -12,42 +14,84 @@ namespace ContactCenter.Media.Benchmarks;
 /// <summary>
 /// Loopback load measurements that BenchmarkDotNet cannot express: concurrent bridged calls
 /// (<c>relay N...</c>), concurrent IVR playbacks (<c>ivr N...</c>) and 60 s prompt pacing
-/// (<c>pacing</c>). The traffic generator and receivers run in the same process, so the CPU
-/// figures are an upper bound for the engine alone.
+/// (<c>pacing</c>). The phones are a child process (<see cref="Generator"/>), so the CPU
+/// reported per call is this process's, the engine's alone; loss is counted per packet and the
+/// added latency is measured against the same generator talking to itself directly in the same run.
 /// </summary>
 internal static class LoadTests
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int[] counts = [.. args.Skip(1).Select(int.Parse)];
+        // Options: --seconds S (per step, default 10), --io epoll|async|both (default epoll),
+        // --codecs same|transcode|both (relay, default both), --sockets K (generator sockets, default 8),
+        // --pause-us P (the RTP threads' rest after a batch; default the engine's).
+        var options = new Dictionary<string, string>();
+        var counts = new List<int>();
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                options[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                counts.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (options.TryGetValue("pause-us", out string? pause))
+        {
+            ioPause = TimeSpan.FromMicroseconds(double.Parse(pause, CultureInfo.InvariantCulture));
+        }
+
+        double seconds = double.Parse(options.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture);
+        int sockets = int.Parse(options.GetValueOrDefault("sockets", "8"), CultureInfo.InvariantCulture);
+        string io = options.GetValueOrDefault("io", "epoll");
+        bool[] epollModes = io == "both" ? [false, true] : [io != "async"];
+        string codecs = options.GetValueOrDefault("codecs", "both");
+        bool[] transcodeModes = codecs == "both" ? [false, true] : [codecs == "transcode"];
         switch (args[0])
         {
             case "relay":
                 foreach (int n in counts.DefaultIfEmpty(100))
                 {
-                    await RelayAsync(n, TimeSpan.FromSeconds(6));
+                    foreach (bool transcode in transcodeModes)
+                    {
+                        foreach (bool epoll in epollModes)
+                        {
+                            await RelayAsync(n, seconds, transcode, epoll, sockets);
+                        }
+                    }
                 }
 
                 return 0;
             case "ivr":
                 foreach (int n in counts.DefaultIfEmpty(100))
                 {
-                    await IvrAsync(n, TimeSpan.FromSeconds(6));
+                    foreach (bool epoll in epollModes)
+                    {
+                        await IvrAsync(n, seconds, epoll, sockets);
+                    }
                 }
 
                 return 0;
             case "pacing":
-                await PacingAsync(counts.Length > 0 ? counts[0] : 60);
+                await PacingAsync(counts.Count > 0 ? counts[0] : 60);
                 return 0;
             default:
                 return -1;
         }
     }
 
-    private static MediaEngine CreateEngine() => new(
-        new MediaOptions { BindAddress = "127.0.0.1", PortRangeStart = 30000, PortRangeEnd = 39999, MediaTimeout = TimeSpan.Zero },
+    private static TimeSpan? ioPause;
+
+    private static MediaEngine CreateEngine(bool epoll = true) => new(
+        new MediaOptions { BindAddress = "127.0.0.1", PortRangeStart = 30000, PortRangeEnd = 45999, MediaTimeout = TimeSpan.Zero },
         TimeProvider.System,
-        NullLoggerFactory.Instance);
+        NullLoggerFactory.Instance,
+        runClock: true,
+        useEpoll: epoll,
+        ioBatchPause: ioPause);
 
     private static Socket Phone()
     {
@@ -57,25 +101,57 @@ internal static class LoadTests
         return socket;
     }
 
-    /// <summary>N caller/agent pairs, PCMU on the caller leg and PCMA on the agent leg (every packet transcoded).</summary>
-    private static async Task RelayAsync(int pairs, TimeSpan duration)
+    private static Process StartGenerator(string mode, int streams, double seconds, int sockets)
     {
-        await using MediaEngine engine = CreateEngine();
+        string self = typeof(LoadTests).Assembly.Location;
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(self);
+        }
+
+        foreach (string arg in new[] { "gen", mode, streams.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture), sockets.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private static async Task<string> ExpectAsync(Process generator, string prefix)
+    {
+        string? line;
+        while ((line = await generator.StandardOutput.ReadLineAsync()) is not null)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+
+            Console.WriteLine("  generator: " + line);
+        }
+
+        throw new InvalidOperationException($"The generator ended before '{prefix}'.");
+    }
+
+    /// <summary>
+    /// N caller/agent pairs bridged; both legs PCMU (pass-through) or PCMU/PCMA (every packet
+    /// transcoded). The generator first runs the same traffic phone to phone (baseline), then
+    /// through the relay.
+    /// </summary>
+    private static async Task RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount)
+    {
         int streams = pairs * 2;
-        var phones = new Socket[streams];
+        using Process generator = StartGenerator("relay", streams, seconds, socketCount);
+        int[] ports = [.. (await ExpectAsync(generator, "ports ")).Split(' ').Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+        await using MediaEngine engine = CreateEngine(epoll);
         var sessions = new IMediaSession[streams];
         var bridges = new IMediaBridge[pairs];
-        int ticks = (int)(duration.TotalMilliseconds / 20);
-        var sentAt = new long[streams][];
-        var received = new long[streams];
-        var latencies = new List<double>[streams];
-        for (int i = 0; i < streams; i++)
+        for (int s = 0; s < streams; s++)
         {
-            phones[i] = Phone();
-            sessions[i] = engine.CreateSession($"leg{i}");
-            sessions[i].Configure(new RemoteMedia { RtpEndPoint = (IPEndPoint)phones[i].LocalEndPoint!, Codec = i % 2 == 0 ? AudioCodec.Pcmu : AudioCodec.Pcma, TelephoneEventPayloadType = 101 });
-            sentAt[i] = new long[ticks];
-            latencies[i] = new List<double>(ticks);
+            sessions[s] = engine.CreateSession($"leg{s}");
+            AudioCodec codec = transcode && s % 2 == 1 ? AudioCodec.Pcma : AudioCodec.Pcmu;
+            sessions[s].Configure(new RemoteMedia { RtpEndPoint = new IPEndPoint(IPAddress.Loopback, ports[s % ports.Length]), Codec = codec, TelephoneEventPayloadType = 101 });
         }
 
         for (int p = 0; p < pairs; p++)
@@ -83,167 +159,69 @@ internal static class LoadTests
             bridges[p] = engine.Bridge(sessions[2 * p], sessions[(2 * p) + 1]);
         }
 
-        using var stop = new CancellationTokenSource();
-        // What phone i receives was sent by the other phone of its pair.
-        Task[] receivers = [.. Enumerable.Range(0, streams).Select(i => Task.Run(() => ReceiveLoopAsync(phones[i], sentAt[i ^ 1], latencies[i], () => Interlocked.Increment(ref received[i]), stop.Token)))];
-
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var wall = Stopwatch.StartNew();
-        var sender = new Thread(() => SendLoop(phones, sessions, sentAt, ticks)) { Name = "rtp-driver" };
-        sender.Start();
-        sender.Join();
-        await Task.Delay(500);
-        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        double wallSeconds = wall.Elapsed.TotalSeconds;
-        await stop.CancelAsync();
-        foreach (Socket phone in phones)
+        // Stream s: phone s → leg s → leg s^1 → phone s^1, arriving with leg s^1's SSRC.
+        var plan = new StringBuilder();
+        for (int s = 0; s < streams; s++)
         {
-            phone.Dispose();
+            plan.Append(CultureInfo.InvariantCulture, $"{sessions[s].LocalPort} {(byte)(transcode && s % 2 == 1 ? 8 : 0)} {sessions[s ^ 1].Ssrc}\n");
         }
 
-        await Task.WhenAll(receivers);
-        long sent = (long)streams * ticks;
-        long got = received.Sum();
-        double[] all = [.. latencies.SelectMany(l => l).Order()];
-        Console.WriteLine(
-            $"relay pairs={pairs} packets sent={sent} relayed-and-received={got} loss={100.0 * (sent - got) / sent:F3}% in {wallSeconds:F2} s ({got / wallSeconds:F0} relayed packets/s; nominal {streams * 50} packets/s, {(wallSeconds <= duration.TotalSeconds + 1 ? "generator kept pace" : "GENERATOR FELL BEHIND: offered load below nominal")}) " +
-            $"latency mean={(all.Length > 0 ? all.Average() : 0):F3} ms p50={Percentile(all, 0.5):F3} p99={Percentile(all, 0.99):F3} ms " +
-            $"cpu={100 * cpuSeconds / wallSeconds:F0}% of one core (generator+receivers included) = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second, clock skipped={engine.Clock.TicksSkipped}");
+        await generator.StandardInput.WriteAsync(plan.ToString());
+        await generator.StandardInput.FlushAsync();
+        await ExpectAsync(generator, "phase relay");
+        // The first second warms up (JIT tiering, as the generator leaves it out of the latency).
+        Task<string> end = ExpectAsync(generator, "phase end");
+        await Task.Delay(1000);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        await end;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        double wallSeconds = wall.Elapsed.TotalSeconds;
+        long engineDrops = UdpDrops(sessions.Select(s => s.LocalPort));
+        long generatorDrops = UdpDrops(ports);
+        string result = await ExpectAsync(generator, "result ");
+        await generator.WaitForExitAsync();
+        Console.WriteLine(FormattableString.Invariant(
+            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops}"));
         foreach (IMediaBridge bridge in bridges)
         {
             await bridge.DisposeAsync();
         }
     }
 
-    private static void SendLoop(Socket[] phones, IMediaSession[] sessions, long[][] sentAt, int ticks)
-    {
-        byte[] packet = new byte[172];
-        var targets = sessions.Select(s => (EndPoint)s.LocalEndPoint).ToArray();
-        long start = Stopwatch.GetTimestamp();
-        long period = Stopwatch.Frequency / 50;
-        for (int k = 0; k < ticks; k++)
-        {
-            long deadline = start + (k * period);
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                double ms = (deadline - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
-                if (ms > 1)
-                {
-                    Thread.Sleep((int)ms);
-                }
-            }
-
-            for (int i = 0; i < phones.Length; i++)
-            {
-                new RtpHeader { Marker = k == 0, PayloadType = (byte)(i % 2 == 0 ? 0 : 8), SequenceNumber = (ushort)k, Timestamp = (uint)(k * 160), Ssrc = (uint)(i + 1) }.WriteTo(packet);
-                sentAt[i][k] = Stopwatch.GetTimestamp();
-                phones[i].SendTo(packet, targets[i]);
-            }
-        }
-    }
-
-    private static async Task ReceiveLoopAsync(Socket socket, long[] sentAt, List<double> latencies, Action counted, CancellationToken token)
-    {
-        byte[] buffer = new byte[2048];
-        uint? firstTimestamp = null;
-        while (!token.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = await socket.ReceiveAsync(buffer, SocketFlags.None, token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            long at = Stopwatch.GetTimestamp();
-            if (!RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header))
-            {
-                continue;
-            }
-
-            counted();
-            // The relay keeps timestamp spacing: index = (ts - first) / 160, the first being packet 0.
-            firstTimestamp ??= header.Timestamp;
-            long index = (header.Timestamp - firstTimestamp.Value) / 160;
-            // The first second is warm-up (JIT, thread pool growth): latency from then on.
-            if (index >= 50 && index < sentAt.Length && sentAt[index] != 0)
-            {
-                latencies.Add((at - sentAt[index]) * 1000.0 / Stopwatch.Frequency);
-            }
-        }
-    }
-
-    /// <summary>N sessions each playing a looped prompt, as callers waiting in queue.</summary>
-    private static async Task IvrAsync(int calls, TimeSpan duration)
+    /// <summary>N sessions each playing a looped prompt, as callers waiting in queue; the generator only receives.</summary>
+    private static async Task IvrAsync(int calls, double seconds, bool epoll, int socketCount)
     {
         string prompt = Path.Combine(Path.GetTempPath(), "cc-media-load-prompt.wav");
         WavFile.WriteMonoPcm16(prompt, [.. Enumerable.Range(0, 8000).Select(n => (short)(8000 * Math.Sin(2 * Math.PI * 440 * n / 8000.0)))]);
-        await using MediaEngine engine = CreateEngine();
-        var phones = new Socket[calls];
-        var received = new long[calls];
-        var lateness = new List<double>[calls];
-        using var stop = new CancellationTokenSource();
+        using Process generator = StartGenerator("ivr", calls, seconds, socketCount);
+        int[] ports = [.. (await ExpectAsync(generator, "ports ")).Split(' ').Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+        await using MediaEngine engine = CreateEngine(epoll);
+        var plan = new StringBuilder();
         var tasks = new List<Task<PlaybackResult>>();
         for (int i = 0; i < calls; i++)
         {
-            phones[i] = Phone();
-            lateness[i] = [];
             IMediaSession session = engine.CreateSession($"ivr{i}");
-            session.Configure(new RemoteMedia { RtpEndPoint = (IPEndPoint)phones[i].LocalEndPoint!, Codec = AudioCodec.Pcmu });
+            session.Configure(new RemoteMedia { RtpEndPoint = new IPEndPoint(IPAddress.Loopback, ports[i % ports.Length]), Codec = AudioCodec.Pcmu });
+            plan.Append(CultureInfo.InvariantCulture, $"{session.Ssrc}\n");
             tasks.Add(session.PlayAsync([prompt], new PlaybackOptions { Loop = true }));
         }
 
-        Task[] receivers = [.. Enumerable.Range(0, calls).Select(i => Task.Run(() => PacingLoopAsync(phones[i], lateness[i], () => Interlocked.Increment(ref received[i]), stop.Token)))];
-        await Task.Delay(500);
-        Array.Clear(received);
+        await generator.StandardInput.WriteAsync(plan.ToString());
+        await generator.StandardInput.FlushAsync();
+        await ExpectAsync(generator, "phase measure");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        await Task.Delay(duration);
-        long got = received.Sum();
-        double seconds = wall.Elapsed.TotalSeconds;
+        long skippedBefore = engine.ClockTicksSkipped;
+        await ExpectAsync(generator, "phase end");
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        await stop.CancelAsync();
-        foreach (Socket phone in phones)
-        {
-            phone.Dispose();
-        }
-
-        await Task.WhenAll(receivers);
-        double expected = calls * seconds * 50;
-        double[] late = [.. lateness.SelectMany(l => l).Order()];
-        Console.WriteLine(
-            $"ivr calls={calls} packets received={got} expected≈{expected:F0} ({100.0 * got / expected:F2}%) " +
-            $"inter-arrival |Δ-20ms| p50={Percentile(late, 0.5):F3} p99={Percentile(late, 0.99):F3} ms " +
-            $"cpu={100 * cpuSeconds / seconds:F0}% of one core (receivers included) = {1e6 * cpuSeconds / seconds / calls:F0} µs CPU per call per second, clock skipped={engine.Clock.TicksSkipped}");
-    }
-
-    private static async Task PacingLoopAsync(Socket socket, List<double> deviations, Action counted, CancellationToken token)
-    {
-        byte[] buffer = new byte[2048];
-        long last = 0;
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                await socket.ReceiveAsync(buffer, SocketFlags.None, token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            long at = Stopwatch.GetTimestamp();
-            counted();
-            if (last != 0)
-            {
-                deviations.Add(Math.Abs(((at - last) * 1000.0 / Stopwatch.Frequency) - 20));
-            }
-
-            last = at;
-        }
+        double wallSeconds = wall.Elapsed.TotalSeconds;
+        long skipped = engine.ClockTicksSkipped - skippedBefore;
+        long generatorDrops = UdpDrops(ports);
+        string result = await ExpectAsync(generator, "result ");
+        await generator.WaitForExitAsync();
+        Console.WriteLine(FormattableString.Invariant(
+            $"ivr calls={calls}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / calls:F0} µs CPU per call per second, clock ticks skipped={skipped}, kernel drops at the phones' sockets {generatorDrops}"));
     }
 
     /// <summary>One prompt of <paramref name="seconds"/> s to a dedicated-thread receiver: count and lateness against the 20 ms grid.</summary>
@@ -282,8 +260,33 @@ internal static class LoadTests
         double[] late = [.. offsets.Select(o => o - anchor).Order()];
         double[] deltas = [.. arrivals.Skip(1).Select((a, i) => Math.Abs(((a - arrivals[i]) * 1000.0 / Stopwatch.Frequency) - 20)).Order()];
         Console.WriteLine(
-            $"pacing {seconds} s: packets={arrivals.Count} (ideal {seconds * 50}), span={(arrivals[^1] - arrivals[0]) * 1000.0 / Stopwatch.Frequency:F3} ms (ideal {((seconds * 50) - 1) * 20}), " +
-            $"|Δ-20ms| p50={Percentile(deltas, 0.5):F3} p99={Percentile(deltas, 0.99):F3} max={deltas[^1]:F3} ms, lateness vs grid p50={Percentile(late, 0.5):F3} p99={Percentile(late, 0.99):F3} ms, clock skipped={engine.Clock.TicksSkipped}");
+            $"pacing {seconds} s: packets={arrivals.Count} (ideal {seconds * 50}), span={(arrivals[^1] - arrivals[0]) * 1000.0 / Stopwatch.Frequency:F3} ms (ideal {((seconds * 50) - 1) * 20}), |Δ-20ms| p50={Percentile(deltas, 0.5):F3} p99={Percentile(deltas, 0.99):F3} max={deltas[^1]:F3} ms, lateness vs grid p50={Percentile(late, 0.5):F3} p99={Percentile(late, 0.99):F3} ms, clock skipped={engine.ClockTicksSkipped}");
+    }
+
+    /// <summary>
+    /// Datagrams the kernel dropped for full receive buffers on these local UDP ports (the last
+    /// column of /proc/net/udp), so a loss can be placed: at the engine's sockets or at the phones'.
+    /// </summary>
+    private static long UdpDrops(IEnumerable<int> localPorts)
+    {
+        if (!File.Exists("/proc/net/udp"))
+        {
+            return -1;
+        }
+
+        var wanted = localPorts.ToHashSet();
+        long drops = 0;
+        foreach (string line in File.ReadLines("/proc/net/udp").Skip(1))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            int colon = f[1].IndexOf(':', StringComparison.Ordinal);
+            if (wanted.Contains(int.Parse(f[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture)))
+            {
+                drops += long.Parse(f[^1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return drops;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * p))];

@@ -10,7 +10,7 @@ internal interface IClockClient
 }
 
 /// <summary>
-/// The one pacing clock of the engine: a single thread ticks every 20 ms on absolute deadlines
+/// A pacing clock of the engine (one per core, sessions spread over them): a thread ticks every 20 ms on absolute deadlines
 /// (start + n × 20 ms on the <see cref="TimeProvider"/>'s monotonic timestamps), so sending never
 /// drifts however long each tick takes. When it wakes late it runs the missed ticks at once (up to
 /// <see cref="MaxCatchUpTicks"/>, then skips ahead, keeping to the grid). It sleeps to within 1 ms
@@ -24,6 +24,7 @@ internal sealed class MediaClock : IDisposable
 
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
+    private readonly string name;
     private readonly long periodTicks;
     private readonly Lock gate = new();
     private readonly SemaphoreSlim wake = new(0, 1);
@@ -33,10 +34,11 @@ internal sealed class MediaClock : IDisposable
     private long nextDeadline;
     private bool running;
 
-    public MediaClock(TimeProvider timeProvider, ILogger logger)
+    public MediaClock(TimeProvider timeProvider, ILogger logger, string name = "media-clock")
     {
         this.timeProvider = timeProvider;
         this.logger = logger;
+        this.name = name;
         periodTicks = (long)(Period.TotalSeconds * timeProvider.TimestampFrequency);
     }
 
@@ -51,7 +53,7 @@ internal sealed class MediaClock : IDisposable
     /// <summary>Starts the pacing thread.</summary>
     public void Start()
     {
-        thread = new Thread(Run) { IsBackground = true, Name = "media-clock", Priority = ThreadPriority.AboveNormal };
+        thread = new Thread(Run) { IsBackground = true, Name = name, Priority = ThreadPriority.AboveNormal };
         thread.Start();
     }
 

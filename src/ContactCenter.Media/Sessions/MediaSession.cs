@@ -9,14 +9,16 @@ using Microsoft.Extensions.Logging;
 namespace ContactCenter.Media.Sessions;
 
 /// <summary>
-/// One call leg: an RTP and an RTCP socket, each with one pending async receive (no thread of
-/// its own); sending paced by the engine's shared <see cref="MediaClock"/> (prompts, DTMF) or
-/// driven by the other leg's receive loop (bridge relay).
+/// One call leg: an RTP and an RTCP socket (no thread of its own). RTP is read by the engine's
+/// <see cref="RtpIoLoop"/> (epoll, Linux) or by one pending async receive elsewhere; RTCP by one
+/// pending async receive. Sending is paced by one of the engine's <see cref="MediaClock"/>s
+/// (prompts, DTMF) or done straight from the other leg's receive (bridge relay).
 /// </summary>
-internal sealed class MediaSession : IMediaSession, IClockClient
+internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
 {
     internal const int SamplesPerFrame = 160;
     private const int ReceiveBufferSize = 2048;
+    private const int MaxReadsPerWake = 32;
     private static readonly TimeSpan RelatchAfter = TimeSpan.FromSeconds(2);
 
     private readonly MediaEngine engine;
@@ -35,6 +37,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient
     private readonly TelephoneEventReceiver eventReceiver;
     private readonly Queue<DtmfJob> dtmfQueue = new();
     private readonly string cname;
+    private readonly long burstWindow;
+    private readonly MediaClock clock;
 
     private RemoteMedia? remote;
     private GoertzelDtmfDetector? inBandDetector;
@@ -69,6 +73,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient
 
     private Task? rtpLoop;
     private Task? rtcpLoop;
+    private IDisposable? rtpWatch;
+    private long lastReadAt;
     private int disposed;
 
     public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger)
@@ -76,6 +82,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient
         this.engine = engine;
         this.logger = logger;
         time = engine.Time;
+        burstWindow = time.TimestampFrequency / 500;
+        clock = engine.NextClock();
         Id = id;
         this.rtpSocket = rtpSocket;
         this.rtcpSocket = rtcpSocket;
@@ -130,8 +138,60 @@ internal sealed class MediaSession : IMediaSession, IClockClient
 
     internal void Start()
     {
-        rtpLoop = Task.Run(RtpLoopAsync);
+        if (engine.IoLoop is { } io)
+        {
+            rtpWatch = io.Register(rtpSocket, this);
+        }
+        else
+        {
+            rtpLoop = Task.Run(RtpLoopAsync);
+        }
+
         rtcpLoop = Task.Run(RtcpLoopAsync);
+    }
+
+    /// <summary>
+    /// The I/O loop found the RTP socket readable. Normally one datagram is waiting (RTP every
+    /// 20 ms) and one receive is all it costs; when the previous read was under 2 ms ago the peer is
+    /// bursting, and the waiting datagrams are drained (up to a cap, FIONREAD first: far cheaper than
+    /// the would-block exception of a blind read). True when it stopped with more possibly waiting.
+    /// </summary>
+    public bool OnReadable(byte[] buffer, SocketAddress from)
+    {
+        long now = time.GetTimestamp();
+        bool bursting = now - lastReadAt < burstWindow;
+        lastReadAt = now;
+        int reads = bursting ? MaxReadsPerWake : 1;
+        for (int read = 0; read < reads; read++)
+        {
+            int length;
+            try
+            {
+                if (read > 0 && rtpSocket.Available == 0)
+                {
+                    return false;
+                }
+
+                length = rtpSocket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
+            {
+                return false;
+            }
+            catch (SocketException ex)
+            {
+                logger.LogDebug(ex, "Media session {Id}: RTP receive error.", Id);
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+
+            OnRtp(buffer.AsSpan(0, length), from);
+        }
+
+        return bursting;
     }
 
     public void Configure(RemoteMedia remote)
@@ -352,7 +412,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient
             if (playback is null && dtmfJob is null && dtmfQueue.Count == 0 && onClock)
             {
                 onClock = false;
-                engine.Clock.Unregister(this);
+                clock.Unregister(this);
             }
         }
 
@@ -490,7 +550,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient
             if (onClock)
             {
                 onClock = false;
-                engine.Clock.Unregister(this);
+                clock.Unregister(this);
             }
         }
 
@@ -506,6 +566,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
+        rtpWatch?.Dispose();
         rtpSocket.Dispose();
         rtcpSocket.Dispose();
         try
@@ -526,7 +587,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient
         if (!onClock)
         {
             onClock = true;
-            engine.Clock.Register(this);
+            clock.Register(this);
         }
     }
 

@@ -6,6 +6,8 @@ namespace ContactCenter.Media.Sessions;
 /// <summary>Hands out even RTP ports (RTCP on the next odd one) from the configured range, round-robin.</summary>
 internal sealed class PortAllocator
 {
+    private const int RtpReceiveBuffer = 1 << 20;
+
     private readonly IPAddress address;
     private readonly int first;
     private readonly int last;
@@ -46,6 +48,9 @@ internal sealed class PortAllocator
                 try
                 {
                     rtp = Bind(port);
+                    // Room for a burst (a peer's backlog after a network stall, a DTMF flood) while
+                    // the RTP thread is busy; the kernel caps it at net.core.rmem_max.
+                    rtp.ReceiveBufferSize = RtpReceiveBuffer;
                     rtcp = Bind(port + 1);
                     inUse.Add(port);
                     return (rtp, rtcp, port);

@@ -123,7 +123,7 @@ internal static class TestEngine
 {
     private static int nextBase = 20000 + (Environment.ProcessId % 200 * 150);
 
-    public static MediaEngine Create(TimeProvider? time = null, Action<MediaOptions>? configure = null, bool runClock = true)
+    public static MediaEngine Create(TimeProvider? time = null, Action<MediaOptions>? configure = null, bool runClock = true, bool useEpoll = true)
     {
         int start = Interlocked.Add(ref nextBase, 100);
         if (start > 60000)
@@ -133,7 +133,7 @@ internal static class TestEngine
 
         var options = new MediaOptions { BindAddress = "127.0.0.1", PortRangeStart = start, PortRangeEnd = start + 99 };
         configure?.Invoke(options);
-        return new MediaEngine(options, time ?? TimeProvider.System, NullLoggerFactory.Instance, runClock);
+        return new MediaEngine(options, time ?? TimeProvider.System, NullLoggerFactory.Instance, runClock, useEpoll);
     }
 
     public static RemoteMedia To(RtpPeer peer, AudioCodec codec = AudioCodec.Pcmu, int? telephoneEvent = 101) => new()

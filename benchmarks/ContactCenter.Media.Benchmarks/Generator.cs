@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ContactCenter.Media.Rtp;
+
+namespace ContactCenter.Media.Benchmarks;
+
+/// <summary>
+/// The far ends of the load tests, run as a child process (<c>gen relay|ivr ...</c>) so the
+/// engine's process CPU is the engine's alone. A few shared UDP sockets (one blocking receive
+/// thread each) stand for all the phones; streams are told apart by SSRC. The parent talks to it
+/// over stdin/stdout, one line per message.
+/// </summary>
+internal static class Generator
+{
+    private const int HeaderLength = RtpHeader.FixedLength;
+    private const int PayloadLength = 160;
+
+    public static int Run(string[] args)
+    {
+        string mode = args[1];
+        int streams = int.Parse(args[2], CultureInfo.InvariantCulture);
+        double seconds = double.Parse(args[3], CultureInfo.InvariantCulture);
+        int socketCount = Math.Min(int.Parse(args[4], CultureInfo.InvariantCulture), streams);
+        var sockets = new Socket[socketCount];
+        for (int i = 0; i < socketCount; i++)
+        {
+            sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20, SendBufferSize = 4 << 20 };
+            sockets[i].Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        }
+
+        Console.WriteLine("ports " + string.Join(' ', sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)));
+        int result = mode == "relay" ? Relay(sockets, streams, seconds) : Ivr(sockets, streams, seconds);
+        foreach (Socket socket in sockets)
+        {
+            socket.Dispose();
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Stream s is sent by phone s and received by phone s^1. Phase "direct": the phones send to each
+    /// other (the loopback baseline). Phase "relay": phone s sends to leg s of the engine, which relays
+    /// it to leg s^1 and on to phone s^1. Sends are spread evenly over each 20 ms period, as calls that
+    /// started at different times are.
+    /// </summary>
+    private static int Relay(Socket[] sockets, int streams, double seconds)
+    {
+        int ticks = (int)(seconds * 50);
+        var legPort = new int[streams];
+        var payloadType = new byte[streams];
+        var ssrcToStream = new Dictionary<uint, int>();
+        for (int s = 0; s < streams; s++)
+        {
+            string[] f = Console.ReadLine()!.Split(' ');
+            legPort[s] = int.Parse(f[0], CultureInfo.InvariantCulture);
+            payloadType[s] = byte.Parse(f[1], CultureInfo.InvariantCulture);
+            ssrcToStream[uint.Parse(f[2], CultureInfo.InvariantCulture)] = s;
+        }
+
+        for (int s = 0; s < streams; s++)
+        {
+            ssrcToStream.TryAdd((uint)(s + 1), s);
+        }
+
+        Phase direct = RunPhase(sockets, streams, ticks, s => (IPEndPoint)sockets[(s ^ 1) % sockets.Length].LocalEndPoint!, payloadType, ssrcToStream);
+        Console.WriteLine("phase relay");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        Phase relay = RunPhase(sockets, streams, ticks, s => new IPEndPoint(IPAddress.Loopback, legPort[s]), payloadType, ssrcToStream);
+        double generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
+        Console.WriteLine("phase end");
+        Console.WriteLine(FormattableString.Invariant(
+            $"result sent={relay.Sent} lost={relay.Lost} ({100.0 * relay.Lost / relay.Sent:F4}%; not arrived 0.5 s after the last send) duplicates={relay.Duplicates} late-sends={relay.LateSends} direct-lost={direct.Lost} | latency direct mean={direct.Mean:F3} p50={direct.P50:F3} p99={direct.P99:F3} ms; relay mean={relay.Mean:F3} p50={relay.P50:F3} p99={relay.P99:F3} max={relay.Max:F3} ms; ADDED mean={relay.Mean - direct.Mean:F3} p50={relay.P50 - direct.P50:F3} p99={relay.P99 - direct.P99:F3} ms | generator cpu={100 * generatorCpu:F0}% of a core"));
+        return 0;
+    }
+
+    private static Phase RunPhase(Socket[] sockets, int streams, int ticks, Func<int, IPEndPoint> target, byte[] payloadType, Dictionary<uint, int> ssrcToStream)
+    {
+        var sentAt = new long[streams][];
+        var receivedAt = new long[streams][];
+        var firstTimestamp = new long[streams];
+        var extra = new long[streams];
+        for (int s = 0; s < streams; s++)
+        {
+            sentAt[s] = new long[ticks];
+            receivedAt[s] = new long[ticks];
+            firstTimestamp[s] = -1;
+        }
+
+        var targets = new SocketAddress[streams];
+        for (int s = 0; s < streams; s++)
+        {
+            targets[s] = target(s).Serialize();
+        }
+
+        bool stopping = false;
+        var receivers = new Thread[sockets.Length];
+        for (int r = 0; r < sockets.Length; r++)
+        {
+            Socket socket = sockets[r];
+            receivers[r] = new Thread(() =>
+            {
+                byte[] buffer = new byte[2048];
+                socket.ReceiveTimeout = 200;
+                while (!Volatile.Read(ref stopping))
+                {
+                    int length;
+                    try
+                    {
+                        length = socket.Receive(buffer);
+                    }
+                    catch (SocketException)
+                    {
+                        continue;
+                    }
+
+                    long at = Stopwatch.GetTimestamp();
+                    if (!RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToStream.TryGetValue(header.Ssrc, out int s))
+                    {
+                        continue;
+                    }
+
+                    // The relay keeps the timestamp spacing of a source: index from the first packet seen
+                    // (packet 0 unless it was lost, in which case the shifted last one counts as extra).
+                    if (firstTimestamp[s] < 0)
+                    {
+                        firstTimestamp[s] = header.Timestamp;
+                    }
+
+                    long index = (uint)(header.Timestamp - (uint)firstTimestamp[s]) / PayloadLength;
+                    if (index < ticks && receivedAt[s][index] == 0)
+                    {
+                        receivedAt[s][index] = at;
+                    }
+                    else
+                    {
+                        extra[s]++;
+                    }
+                }
+            })
+            { IsBackground = true, Name = $"gen-rx-{r}" };
+            receivers[r].Start();
+        }
+
+        byte[][] packets = new byte[streams][];
+        for (int s = 0; s < streams; s++)
+        {
+            packets[s] = new byte[HeaderLength + PayloadLength];
+            packets[s].AsSpan(HeaderLength).Fill(payloadType[s] == 8 ? (byte)0xD5 : (byte)0xFF);
+        }
+
+        long lateSends = 0;
+        long period = Stopwatch.Frequency / 50;
+        long slack = Stopwatch.Frequency / 1000;
+        long start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+        long total = (long)ticks * streams;
+        for (long j = 0; j < total; j++)
+        {
+            int k = (int)(j / streams);
+            int s = (int)(j % streams);
+            long due = start + (j * period / streams);
+            long now = Stopwatch.GetTimestamp();
+            while (due - now > slack)
+            {
+                Thread.Sleep(1);
+                now = Stopwatch.GetTimestamp();
+            }
+
+            if (now - due > 5 * slack)
+            {
+                lateSends++;
+            }
+
+            new RtpHeader { Marker = k == 0, PayloadType = payloadType[s], SequenceNumber = (ushort)k, Timestamp = (uint)(k * PayloadLength), Ssrc = (uint)(s + 1) }.WriteTo(packets[s]);
+            sentAt[s][k] = Stopwatch.GetTimestamp();
+            sockets[s % sockets.Length].SendTo(packets[s], SocketFlags.None, targets[s]);
+        }
+
+        Thread.Sleep(500);
+        Volatile.Write(ref stopping, true);
+        foreach (Thread receiver in receivers)
+        {
+            receiver.Join();
+        }
+
+        // Stream s arrives at phone s^1: loss per packet, latency from packet 50 on (the first second warms up).
+        long lost = 0;
+        var latencies = new List<double>(streams * ticks);
+        for (int s = 0; s < streams; s++)
+        {
+            long got = extra[s];
+            for (int k = 0; k < ticks; k++)
+            {
+                if (receivedAt[s][k] != 0)
+                {
+                    got++;
+                    if (k >= 50)
+                    {
+                        latencies.Add((receivedAt[s][k] - sentAt[s][k]) * 1000.0 / Stopwatch.Frequency);
+                    }
+                }
+            }
+
+            lost += Math.Max(0, ticks - got);
+        }
+
+        double[] sorted = [.. latencies.Order()];
+        return new Phase(total, lost, extra.Sum(), lateSends, sorted.Length > 0 ? sorted.Average() : double.NaN, Percentile(sorted, 0.5), Percentile(sorted, 0.99), sorted.Length > 0 ? sorted[^1] : double.NaN);
+    }
+
+    /// <summary>Receives N prompt streams: per-packet loss by sequence number and inter-arrival deviation from 20 ms.</summary>
+    private static int Ivr(Socket[] sockets, int calls, double seconds)
+    {
+        var ssrcToCall = new Dictionary<uint, int>();
+        for (int i = 0; i < calls; i++)
+        {
+            ssrcToCall[uint.Parse(Console.ReadLine()!, CultureInfo.InvariantCulture)] = i;
+        }
+
+        var firstSeq = new long[calls];
+        var lastSeq = new long[calls];
+        var count = new long[calls];
+        var lastAt = new long[calls];
+        var deviations = new List<double>[sockets.Length];
+        bool measuring = false;
+        bool stopping = false;
+        Array.Fill(firstSeq, -1);
+        var receivers = new Thread[sockets.Length];
+        for (int r = 0; r < sockets.Length; r++)
+        {
+            Socket socket = sockets[r];
+            var mine = deviations[r] = new List<double>(1 << 16);
+            receivers[r] = new Thread(() =>
+            {
+                byte[] buffer = new byte[2048];
+                socket.ReceiveTimeout = 200;
+                while (!Volatile.Read(ref stopping))
+                {
+                    int length;
+                    try
+                    {
+                        length = socket.Receive(buffer);
+                    }
+                    catch (SocketException)
+                    {
+                        continue;
+                    }
+
+                    long at = Stopwatch.GetTimestamp();
+                    if (!Volatile.Read(ref measuring) || !RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToCall.TryGetValue(header.Ssrc, out int i))
+                    {
+                        continue;
+                    }
+
+                    // Extended sequence number (wraps every 65,536 packets).
+                    long seq = header.SequenceNumber;
+                    if (firstSeq[i] < 0)
+                    {
+                        firstSeq[i] = lastSeq[i] = seq;
+                    }
+                    else
+                    {
+                        long candidate = (lastSeq[i] & ~0xFFFFL) | seq;
+                        if (candidate < lastSeq[i] - 0x8000)
+                        {
+                            candidate += 0x10000;
+                        }
+
+                        lastSeq[i] = Math.Max(lastSeq[i], candidate);
+                        mine.Add(Math.Abs(((at - lastAt[i]) * 1000.0 / Stopwatch.Frequency) - 20));
+                    }
+
+                    lastAt[i] = at;
+                    count[i]++;
+                }
+            })
+            { IsBackground = true, Name = $"gen-rx-{r}" };
+            receivers[r].Start();
+        }
+
+        Thread.Sleep(1000);
+        Volatile.Write(ref measuring, true);
+        Console.WriteLine("phase measure");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref measuring, false);
+        double elapsed = wall.Elapsed.TotalSeconds;
+        double receiverCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / elapsed;
+        Console.WriteLine("phase end");
+        Thread.Sleep(100);
+        Volatile.Write(ref stopping, true);
+        foreach (Thread receiver in receivers)
+        {
+            receiver.Join();
+        }
+
+        long received = count.Sum();
+        long expectedBySeq = 0;
+        int silent = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            if (firstSeq[i] < 0)
+            {
+                silent++;
+                continue;
+            }
+
+            expectedBySeq += lastSeq[i] - firstSeq[i] + 1;
+        }
+
+        double[] sorted = [.. deviations.SelectMany(d => d).Order()];
+        Console.WriteLine(FormattableString.Invariant(
+            $"result received={received} of nominal {calls * elapsed * 50:F0} ({100.0 * received / (calls * elapsed * 50):F2}%) lost-by-sequence={expectedBySeq - received} silent-calls={silent} inter-arrival |Δ-20ms| p50={Percentile(sorted, 0.5):F3} p99={Percentile(sorted, 0.99):F3} max={(sorted.Length > 0 ? sorted[^1] : double.NaN):F3} ms | receiver cpu={100 * receiverCpu:F0}% of a core"));
+        return 0;
+    }
+
+    internal static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * p))];
+
+    private sealed record Phase(long Sent, long Lost, long Duplicates, long LateSends, double Mean, double P50, double P99, double Max);
+}
