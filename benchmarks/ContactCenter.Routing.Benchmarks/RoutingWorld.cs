@@ -31,11 +31,13 @@ internal sealed class RoutingWorld
         {
             var level = 1 + ((q / Skills) % 3);
             yaml.Append(CultureInfo.InvariantCulture, $"  - name: q{q}\n    skills:\n      - {{ skill: s{q % Skills}, level: {level} }}\n");
+            QueueSkills[q] = [(q % Skills, level)];
             if (q % 4 == 0)
             {
                 yaml.Append(CultureInfo.InvariantCulture, $"      - {{ skill: s{(q * 7 + 3) % Skills}, level: 2, optional: true }}\n");
+                // Optional skills are required until a widening ring drops them (the world has no widening).
+                QueueSkills[q] = [(q % Skills, level), ((q * 7 + 3) % Skills, 2)];
             }
-            QueueSkills[q] = [(q % Skills, level)];
         }
         Config = QueueConfigLoader.Parse(yaml.ToString(), "bench.yaml");
         for (var a = 0; a < Agents; a++)

@@ -1,12 +1,28 @@
 namespace ContactCenter.Routing.Benchmarks;
 
 /// <summary>
-/// The baseline: what Asterisk app_queue does — for every call, walk every member of the queue and check it; for a freed
-/// agent, walk every waiting call of every queue it serves. Same data, same rules (skills, best level, longest idle,
-/// effective wait), no index.
+/// The baseline: a straightforward scan, what Asterisk app_queue does, applying the same rules as the engine to the same data.
+/// <list type="bullet">
+/// <item><b>New call</b> (app_queue's <c>try_calling</c>: for every member of the queue a <c>callattempt</c> and
+/// <c>calc_metric</c>, then <c>ring_one</c>/<c>find_best</c> and <c>can_ring_entry</c>'s state check): walks EVERY member of
+/// the queue, busy or not, and for each one computes its eligibility (every requirement of the call, optional ones
+/// included, at the level in force) and its score (proficiency in the queue's primary skill, then longest idle), then
+/// checks its state; keeps the best available, eligible member. It does not skip busy members before computing their
+/// eligibility and score (app_queue does not either: it computes the metric of every member and only checks the device
+/// and pause state when it tries to ring the best one).</item>
+/// <item><b>Freed agent</b>: walks every waiting call of every queue the agent serves and, for each one, checks the agent
+/// against that call's own requirements (calls carry IVR skills, so eligibility is per call) and computes its effective
+/// wait (wait plus tier and IVR-priority boosts); keeps the call with the longest effective wait.</item>
+/// </list>
+/// It is not a straw man: no allocation per member (app_queue callocs a <c>callattempt</c> per member and may walk the
+/// list once more per busy best candidate in <c>ring_one</c>), flat arrays, one pass. It does less than the engine per
+/// decision: no explanation of losers, no bullseye rings, preferred agents or timers, no statistics or state events.
 /// </summary>
 internal sealed class ScanRouter
 {
+    /// <summary>The engine's default tier boosts (Standard, Silver, Gold, Platinum).</summary>
+    private static readonly long[] TierBoostTicks = [0, 30 * TimeSpan.TicksPerSecond, 60 * TimeSpan.TicksPerSecond, 120 * TimeSpan.TicksPerSecond];
+
     private readonly RoutingWorld _world;
     private readonly List<int>[] _members;
     private readonly List<ScanCall>[] _waiting;
@@ -37,45 +53,53 @@ internal sealed class ScanRouter
         for (var n = 0; n < RoutingWorld.WaitingCalls; n++)
         {
             var queue = n % (RoutingWorld.Queues / 2);
-            _waiting[queue].Add(new ScanCall(n, queue, world.Start.UtcTicks - TimeSpan.FromSeconds(RoutingWorld.WaitingCalls - n).Ticks, n % 10 == 0 ? 1 : 0, n % 4));
+            _waiting[queue].Add(new ScanCall(n, queue, world.Start.UtcTicks - TimeSpan.FromSeconds(RoutingWorld.WaitingCalls - n).Ticks, n % 10 == 0 ? 1 : 0, n % 4,
+                world.QueueSkills[queue]));
         }
     }
 
-    private bool Qualifies(int agent, int queue)
+    private static bool Qualifies(int[] levels, (int Skill, int Level)[] requirements)
     {
-        var levels = _world.AgentLevels[agent];
-        foreach (var (skill, level) in _world.QueueSkills[queue])
+        var ok = true;
+        foreach (var (skill, level) in requirements)
         {
-            if (levels[skill] < level)
-            {
-                return false;
-            }
+            ok &= levels[skill] >= level;
         }
-        return true;
+        return ok;
     }
 
     /// <summary>A new call: scan every member of the queue; returns the agent reserved or -1.</summary>
     public int NewCall(int queue)
     {
-        var best = -1;
-        var bestLevel = -1;
-        var primary = _world.QueueSkills[queue][0].Skill;
-        foreach (var a in _members[queue])
-        {
-            if (!_available[a] || !Qualifies(a, queue))
-            {
-                continue;
-            }
-            var level = _world.AgentLevels[a][primary];
-            if (level > bestLevel || (level == bestLevel && _idleSince[a] < _idleSince[best]))
-            {
-                best = a;
-                bestLevel = level;
-            }
-        }
+        var best = BestAgent(queue);
         if (best >= 0)
         {
             _available[best] = false;
+        }
+        return best;
+    }
+
+    /// <summary>The selection alone: the agent a new call to the queue would get; nothing changes.</summary>
+    public int BestAgent(int queue)
+    {
+        var best = -1;
+        var bestLevel = -1;
+        var bestIdle = long.MaxValue;
+        var requirements = _world.QueueSkills[queue];
+        var primary = requirements[0].Skill;
+        foreach (var a in _members[queue])
+        {
+            var levels = _world.AgentLevels[a];
+            var eligible = Qualifies(levels, requirements);
+            var level = levels[primary];
+            var idle = _idleSince[a];
+            var better = level > bestLevel || (level == bestLevel && idle < bestIdle);
+            if (eligible && _available[a] && better)
+            {
+                best = a;
+                bestLevel = level;
+                bestIdle = idle;
+            }
         }
         return best;
     }
@@ -85,24 +109,7 @@ internal sealed class ScanRouter
     /// <summary>A freed agent: scan every waiting call of every queue it serves; returns the call taken.</summary>
     public ScanCall? FreedAgent(int agent)
     {
-        ScanCall? best = null;
-        var bestKey = long.MaxValue;
-        foreach (var q in _world.AgentQueues[agent])
-        {
-            if (!Qualifies(agent, q))
-            {
-                continue;
-            }
-            foreach (var c in _waiting[q])
-            {
-                var key = c.QueuedAt - ((c.Priority * TimeSpan.TicksPerMinute) + (c.Tier * 30 * TimeSpan.TicksPerSecond));
-                if (key < bestKey)
-                {
-                    best = c;
-                    bestKey = key;
-                }
-            }
-        }
+        var best = BestCall(agent);
         if (best is not null)
         {
             _waiting[best.Queue].Remove(best);
@@ -110,7 +117,29 @@ internal sealed class ScanRouter
         return best;
     }
 
+    /// <summary>The selection alone: the call a freed agent would take; nothing changes.</summary>
+    public ScanCall? BestCall(int agent)
+    {
+        ScanCall? best = null;
+        var bestKey = long.MaxValue;
+        var levels = _world.AgentLevels[agent];
+        foreach (var q in _world.AgentQueues[agent])
+        {
+            foreach (var c in _waiting[q])
+            {
+                var eligible = Qualifies(levels, c.Requirements);
+                var key = c.QueuedAt - ((c.Priority * TimeSpan.TicksPerMinute) + TierBoostTicks[c.Tier]);
+                if (eligible && key < bestKey)
+                {
+                    best = c;
+                    bestKey = key;
+                }
+            }
+        }
+        return best;
+    }
+
     public void Requeue(ScanCall call) => _waiting[call.Queue].Add(call);
 }
 
-internal sealed record ScanCall(int Id, int Queue, long QueuedAt, int Priority, int Tier);
+internal sealed record ScanCall(int Id, int Queue, long QueuedAt, int Priority, int Tier, (int Skill, int Level)[] Requirements);

@@ -42,6 +42,7 @@ public static class RoutingModule
         bus.AddConsumer<AgentNoAnswerConsumer, RoutingConsumerDefinition<AgentNoAnswerConsumer>>();
         bus.AddConsumer<CallConnectedConsumer, RoutingConsumerDefinition<CallConnectedConsumer>>();
         bus.AddConsumer<CallEndedConsumer, RoutingConsumerDefinition<CallEndedConsumer>>();
+        bus.AddConsumer<CallTransferredConsumer, RoutingConsumerDefinition<CallTransferredConsumer>>();
         bus.AddConsumer<CallHeartbeatConsumer, RoutingConsumerDefinition<CallHeartbeatConsumer>>();
         bus.AddConsumer<SetAgentStateConsumer, RoutingConsumerDefinition<SetAgentStateConsumer>>();
         bus.AddConsumer<CompleteWrapUpConsumer, RoutingConsumerDefinition<CompleteWrapUpConsumer>>();

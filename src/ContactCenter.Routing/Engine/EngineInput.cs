@@ -15,6 +15,7 @@ namespace ContactCenter.Routing.Engine;
 [JsonDerivedType(typeof(FinishWrapUp), "wrap-up-done")]
 [JsonDerivedType(typeof(UpsertAgent), "agent-profile")]
 [JsonDerivedType(typeof(Tick), "tick")]
+[JsonDerivedType(typeof(TransferCall), "transfer")]
 internal abstract record EngineInput;
 
 /// <summary>A call joins a queue (or is re-announced: idempotent; IsCallback turns a waiting call into a virtual one).</summary>
@@ -31,6 +32,9 @@ internal sealed record QueueCall(
     string? PreferredAgentId,
     bool IsCallback,
     DateTimeOffset QueuedAt) : EngineInput;
+
+/// <summary>The agent blind-transferred the call: their part ends; <paramref name="Requeue"/> puts the same call in the target queue (PreferredAgentId for a transfer to an agent).</summary>
+internal sealed record TransferCall(Guid CallId, string AgentId, QueueCall Requeue) : EngineInput;
 
 /// <summary>The CRM identified the caller: tier, language, preferred agent.</summary>
 internal sealed record UpdateCaller(Guid CallId, CustomerTier Tier, string? Language, string? PreferredAgentId) : EngineInput;

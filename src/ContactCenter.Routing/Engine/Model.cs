@@ -40,6 +40,8 @@ internal sealed class CallRecord
     public int LastMissedAgent { get; set; } = -1;
     public long ConnectedAtTicks { get; set; }
     public int Generation { get; set; }
+    /// <summary>Whether the call is counted in its queue's <see cref="QueueState.SpecialWaiting"/>.</summary>
+    public bool SpecialCounted { get; set; }
 }
 
 /// <summary>An agent's routing state.</summary>
@@ -51,6 +53,8 @@ internal sealed class AgentRecord
     public bool Active { get; set; } = true;
     public byte[] Levels { get; set; } = [];
     public int[] Queues { get; set; } = [];
+    /// <summary>Per entry of <see cref="Queues"/>: whether the agent meets that queue's own requirements at their configured levels.</summary>
+    public bool[] MeetsBase { get; set; } = [];
     public AgentState State { get; set; } = AgentState.LoggedOut;
     public string? Reason { get; set; }
     public long StateSinceTicks { get; set; }
@@ -110,6 +114,7 @@ internal sealed class QueueState
         for (var i = 0; i < Available.Length; i++)
         {
             Available[i] = new OrderedList<AvailableKey>();
+            Qualified[i] = new OrderedList<AvailableKey>();
         }
     }
 
@@ -119,7 +124,15 @@ internal sealed class QueueState
     public int PrimarySkill { get; }
     /// <summary>Available agents by their level (0..5) in the primary skill; each bucket ordered by the tie-break key.</summary>
     public OrderedList<AvailableKey>[] Available { get; } = new OrderedList<AvailableKey>[6];
+    /// <summary>
+    /// The subset of <see cref="Available"/> that meets all the queue's own requirements (optional ones included) at their
+    /// configured levels: a call with exactly those requirements and no widening takes the head of the best non-empty bucket,
+    /// without walking agents that lack a secondary skill.
+    /// </summary>
+    public OrderedList<AvailableKey>[] Qualified { get; } = new OrderedList<AvailableKey>[6];
     public OrderedList<WaitingEntry> Waiting { get; } = new();
+    /// <summary>Waiting calls whose requirements differ from the queue's own (IVR skills, widened, overflowed in): the only ones an agent that does not meet the queue's requirements may qualify for.</summary>
+    public int SpecialWaiting { get; set; }
     public List<int> Members { get; } = [];
     /// <summary>Rule text per winning level, built once.</summary>
     public string?[] RuleText { get; } = new string?[6];

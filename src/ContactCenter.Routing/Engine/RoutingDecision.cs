@@ -60,9 +60,6 @@ public sealed record RoutingDecision
     /// <summary>The losers as recorded on the hot path.</summary>
     internal LoserNote[] Notes { get; init; } = [];
 
-    /// <summary>The call's previous decision (a call re-queued after a missed ring has several).</summary>
-    internal RoutingDecision? Previous { get; set; }
-
     /// <summary>One line for <c>AgentReserved.Reason</c>.</summary>
     public string Summary()
     {

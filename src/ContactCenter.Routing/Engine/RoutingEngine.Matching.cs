@@ -6,6 +6,9 @@ namespace ContactCenter.Routing.Engine;
 
 internal sealed partial class RoutingEngine
 {
+    private const string PreferredRule = "preferred-agent (owner of the caller's open case)";
+    private const string FreedAgentRule = "longest effective wait across the agent's queues";
+
     /// <summary>A call looks for the best available agent: preferred agent in its window, else highest proficiency in the queue's primary skill, then the queue's tie-break.</summary>
     private bool TryMatchCall(CallRecord call, MatchTrigger trigger)
     {
@@ -13,48 +16,54 @@ internal sealed partial class RoutingEngine
         {
             return false;
         }
+        var winner = SelectAgent(call, out var rule);
+        if (winner is null)
+        {
+            return false;
+        }
+        Reserve(winner, call, trigger, rule);
+        return true;
+    }
+
+    /// <summary>
+    /// The agent a waiting call would get now (losers recorded in <see cref="_losers"/>), without reserving. Walks the queue's
+    /// available agents best bucket first, each bucket in tie-break order: the first qualified agent wins and at most three
+    /// more candidates are looked at, for the explanation. Empty buckets cost one comparison each (six in all).
+    /// </summary>
+    private AgentRecord? SelectAgent(CallRecord call, out string rule)
+    {
         _losers.Clear();
         var queue = _queues[call.Queue];
         if (InPreferredWindow(call))
         {
             var pref = _agents[call.PreferredAgent];
-            if (pref.State == AgentState.Available && Qualifies(pref, call, out _))
-            {
-                Reserve(pref, call, trigger, "preferred-agent (owner of the caller's open case)");
-                return true;
-            }
-            return false;
+            rule = PreferredRule;
+            return pref.State == AgentState.Available && Qualifies(pref, call, out _) ? pref : null;
         }
         AgentRecord? winner = null;
         AgentRecord? fallback = null;
         var winnerBucket = -1;
+        var winnerKey = default(AvailableKey);
         var extra = 0;
-        for (var b = queue.Available.Length - 1; b >= 0 && extra < 3; b--)
+        // A call asking just its queue's requirements walks only agents known to meet them (no skill check, no agent record
+        // touched but the winner's and the explained losers').
+        var trusted = IsBase(call, queue);
+        var buckets = trusted ? queue.Qualified : queue.Available;
+        for (var b = buckets.Length - 1; b >= 0 && extra < 3; b--)
         {
-            var set = queue.Available[b];
+            var set = buckets[b];
             if (set.Count == 0)
             {
                 continue;
             }
-            if (winner is null)
-            {
-                // Fast path: the head of the best bucket usually qualifies (no enumerator needed).
-                var head = _agents[set.Min.Agent];
-                if (set.Count == 1 && head.Index != call.LastMissedAgent && Qualifies(head, call, out _))
-                {
-                    winner = head;
-                    winnerBucket = b;
-                    continue;
-                }
-            }
             foreach (var key in set)
             {
-                var a = _agents[key.Agent];
-                if (winner == a)
+                if (winner is not null && winner.Index == key.Agent)
                 {
                     continue;
                 }
-                if (!Qualifies(a, call, out var failed))
+                var a = _agents[key.Agent];
+                if (!trusted && !Qualifies(a, call, out var failed))
                 {
                     AddLacks(a, call, failed);
                     if (winner is not null && ++extra >= 3)
@@ -63,7 +72,7 @@ internal sealed partial class RoutingEngine
                     }
                     continue;
                 }
-                if (a.Index == call.LastMissedAgent)
+                if (key.Agent == call.LastMissedAgent)
                 {
                     fallback = a;
                     AddLoser(new LoserNote(LoserReason.MissedBefore, a.Id, default, null, 0, 0, 0, 0));
@@ -73,11 +82,12 @@ internal sealed partial class RoutingEngine
                 {
                     winner = a;
                     winnerBucket = b;
+                    winnerKey = key;
                     continue;
                 }
                 AddLoser(b < winnerBucket
                     ? new LoserNote(LoserReason.LowerProficiency, a.Id, default, SkillName(queue.PrimarySkill), b, winnerBucket, 0, 0)
-                    : TieLoss(queue, a, winner));
+                    : TieLoss(queue, a.Id, key, winner.Id, winnerKey));
                 if (++extra >= 3)
                 {
                     break;
@@ -87,14 +97,14 @@ internal sealed partial class RoutingEngine
         winner ??= fallback;
         if (winner is null)
         {
-            return false;
+            rule = "";
+            return null;
         }
         var level = queue.PrimarySkill < 0 ? 0 : winner.Level(queue.PrimarySkill);
-        var rule = queue.RuleText[level] ??= queue.PrimarySkill < 0
+        rule = queue.RuleText[level] ??= queue.PrimarySkill < 0
             ? TieName(queue.Definition.TieBreak)
             : string.Create(CultureInfo.InvariantCulture, $"best {SkillName(queue.PrimarySkill)} proficiency ({level}), then {TieName(queue.Definition.TieBreak)}");
-        Reserve(winner, call, trigger, rule);
-        return true;
+        return winner;
     }
 
     /// <summary>A freed agent takes the best waiting call it qualifies for across all its queues: calls preferring it first, then the smallest effective enqueue time.</summary>
@@ -104,6 +114,21 @@ internal sealed partial class RoutingEngine
         {
             return false;
         }
+        var best = SelectCall(agent, out var rule);
+        if (best is null)
+        {
+            return false;
+        }
+        Reserve(agent, best, MatchTrigger.FreedAgent, rule);
+        return true;
+    }
+
+    /// <summary>
+    /// The call an agent would take now (losers recorded), without reserving: calls preferring it first, then, per queue it
+    /// serves, the queue's waiting calls in effective-wait order until one it qualifies for (or one later than the best so far).
+    /// </summary>
+    private CallRecord? SelectCall(AgentRecord agent, out string rule)
+    {
         _losers.Clear();
         CallRecord? best = null;
         CallRecord? fallback = null;
@@ -118,14 +143,16 @@ internal sealed partial class RoutingEngine
             }
             if (best is not null)
             {
-                Reserve(agent, best, MatchTrigger.FreedAgent, "preferred-agent (owner of the caller's open case)");
-                return true;
+                rule = PreferredRule;
+                return best;
             }
         }
-        foreach (var qi in agent.Queues)
+        var queues = agent.Queues;
+        for (var k = 0; k < queues.Length; k++)
         {
-            var queue = _queues[qi];
-            if (queue.Waiting.Count == 0)
+            var queue = _queues[queues[k]];
+            // O(1) skips: nothing waits, or the agent lacks the queue's own requirements and every waiting call asks exactly those.
+            if (queue.Waiting.Count == 0 || (!agent.MeetsBase[k] && queue.SpecialWaiting == 0))
             {
                 continue;
             }
@@ -163,13 +190,40 @@ internal sealed partial class RoutingEngine
                 break;
             }
         }
-        best ??= fallback;
-        if (best is null)
+        rule = FreedAgentRule;
+        return best ?? fallback;
+    }
+
+    /// <summary>Benchmark hook: the agent a new call to <paramref name="queue"/> (queue's own skills) would get now; nothing changes.</summary>
+    internal int SelectAgentForNewCall(int queue)
+    {
+        var probe = _probeCall ??= new CallRecord
         {
-            return false;
-        }
-        Reserve(agent, best, MatchTrigger.FreedAgent, "longest effective wait across the agent's queues");
-        return true;
+            Id = Guid.Empty,
+            Seq = long.MaxValue,
+            Queue = queue,
+            Caller = "",
+            GatewayId = "",
+            IvrPath = "",
+            Requirements = [],
+            Priority = 0,
+            Tier = CustomerTier.Standard,
+            QueuedAtTicks = _nowTicks,
+            KnownSinceTicks = _nowTicks,
+        };
+        probe.Queue = queue;
+        probe.Requirements = _queues[queue].Requirements;
+        var winner = SelectAgent(probe, out _);
+        _losers.Clear();
+        return winner?.Index ?? -1;
+    }
+
+    /// <summary>Benchmark hook: the call agent number <paramref name="agent"/> would take if it became free now; nothing changes.</summary>
+    internal Guid? SelectCallForFreedAgent(int agent)
+    {
+        var call = SelectCall(_agents[agent], out _);
+        _losers.Clear();
+        return call?.Id;
     }
 
     private static bool Earlier(CallRecord a, CallRecord b) =>
@@ -220,12 +274,13 @@ internal sealed partial class RoutingEngine
         }
     }
 
-    private LoserNote TieLoss(QueueState queue, AgentRecord loser, AgentRecord winner) => queue.Definition.TieBreak switch
+    /// <summary>Why an agent lost a tie, from the index keys (which hold the tie-break value: idle since, talk time, offer order).</summary>
+    private LoserNote TieLoss(QueueState queue, string loser, AvailableKey loserKey, string winner, AvailableKey winnerKey) => queue.Definition.TieBreak switch
     {
-        TieBreak.LongestIdle => new LoserNote(LoserReason.LessIdle, loser.Id, default, winner.Id, 0, 0, _nowTicks - loser.IdleSinceTicks, _nowTicks - winner.IdleSinceTicks),
-        TieBreak.LeastTalkTime => new LoserNote(LoserReason.MoreTalkTime, loser.Id, default, winner.Id, 0, 0, loser.TalkTicksToday, winner.TalkTicksToday),
-        TieBreak.RoundRobin => new LoserNote(LoserReason.OfferedMoreRecently, loser.Id, default, winner.Id, 0, 0, 0, 0),
-        _ => new LoserNote(LoserReason.LessIdle, loser.Id, default, winner.Id, 0, 0, 0, 0),
+        TieBreak.LongestIdle => new LoserNote(LoserReason.LessIdle, loser, default, winner, 0, 0, _nowTicks - loserKey.Key, _nowTicks - winnerKey.Key),
+        TieBreak.LeastTalkTime => new LoserNote(LoserReason.MoreTalkTime, loser, default, winner, 0, 0, loserKey.Key, winnerKey.Key),
+        TieBreak.RoundRobin => new LoserNote(LoserReason.OfferedMoreRecently, loser, default, winner, 0, 0, 0, 0),
+        _ => new LoserNote(LoserReason.LessIdle, loser, default, winner, 0, 0, 0, 0),
     };
 
     private static string TieName(TieBreak t) => t switch
@@ -241,14 +296,28 @@ internal sealed partial class RoutingEngine
     private void Reserve(AgentRecord agent, CallRecord call, MatchTrigger trigger, string rule)
     {
         var queue = _queues[call.Queue];
-        queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        RemoveWaiting(call);
         UnsetPreferred(call);
+        ref var slot = ref _decisionLog.Append(call.Id);
+        slot.Queue = queue.Index;
+        slot.Agent = agent.Index;
+        slot.AtTicks = _nowTicks;
+        slot.Trigger = trigger;
+        slot.Rule = rule;
+        slot.WaitedTicks = _nowTicks - call.QueuedAtTicks;
+        slot.EffectiveTicks = _nowTicks - call.EffectiveKey;
+        slot.Priority = call.Priority;
+        slot.Tier = call.Tier;
+        slot.Ring = call.Ring;
         var kept = 0;
         foreach (var r in call.Requirements)
         {
             kept += r.Optional && call.DropOptional ? 0 : 1;
         }
-        var checks = kept == 0 ? [] : new SkillCheck[kept];
+        if (kept > DecisionLog.InlineSkills)
+        {
+            slot.MoreSkills = new PackedSkill[kept - DecisionLog.InlineSkills];
+        }
         kept = 0;
         foreach (var r in call.Requirements)
         {
@@ -256,26 +325,26 @@ internal sealed partial class RoutingEngine
             {
                 continue;
             }
-            checks[kept++] = new SkillCheck(SkillName(r.Skill), LevelInForce(call, r), r.Level, agent.Level(r.Skill), r.Optional);
+            var check = new PackedSkill(r.Skill, (byte)LevelInForce(call, r), (byte)r.Level, (byte)agent.Level(r.Skill), r.Optional);
+            if (kept < DecisionLog.InlineSkills)
+            {
+                slot.Skills[kept] = check;
+            }
+            else
+            {
+                slot.MoreSkills![kept - DecisionLog.InlineSkills] = check;
+            }
+            kept++;
         }
-        var decision = new RoutingDecision
+        slot.SkillCount = kept;
+        var losers = Math.Min(_losers.Count, DecisionLog.MaxLosers);
+        for (var i = 0; i < losers; i++)
         {
-            CallId = call.Id,
-            Queue = queue.Definition.Name,
-            AgentId = agent.Id,
-            At = _now,
-            Trigger = trigger,
-            Rule = rule,
-            Waited = TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks),
-            EffectiveWait = TimeSpan.FromTicks(_nowTicks - call.EffectiveKey),
-            Priority = call.Priority,
-            Tier = call.Tier.ToString(),
-            Ring = call.Ring,
-            Skills = checks,
-            Notes = _losers.Count == 0 ? [] : [.. _losers],
-        };
+            slot.Losers[i] = _losers[i];
+        }
+        slot.LoserCount = losers;
+        var decision = Materialize(slot);
         _losers.Clear();
-        StoreDecision(decision);
         call.Phase = CallPhase.Reserved;
         call.Agent = agent.Index;
         call.Generation++;
@@ -287,34 +356,52 @@ internal sealed partial class RoutingEngine
         MarkDirty(call.Queue);
     }
 
-    private void StoreDecision(RoutingDecision decision)
+    /// <summary>Builds the public explanation of a remembered decision (strings looked up now; loser texts written when read).</summary>
+    private RoutingDecision Materialize(in DecisionSlot slot)
     {
-        if (_decisions.TryGetValue(decision.CallId, out var previous))
+        var skills = slot.SkillCount == 0 ? [] : new SkillCheck[slot.SkillCount];
+        for (var i = 0; i < skills.Length; i++)
         {
-            decision.Previous = previous;
+            var p = i < DecisionLog.InlineSkills ? slot.Skills[i] : slot.MoreSkills![i - DecisionLog.InlineSkills];
+            skills[i] = new SkillCheck(SkillName(p.Skill), p.Required, p.Configured, p.AgentLevel, p.Optional);
         }
-        else
+        LoserNote[] notes = slot.LoserCount == 0 ? [] : new LoserNote[slot.LoserCount];
+        for (var i = 0; i < notes.Length; i++)
         {
-            _decisionOrder.Enqueue(decision.CallId);
-            if (_decisionOrder.Count > MaxRememberedCalls)
-            {
-                _decisions.Remove(_decisionOrder.Dequeue());
-            }
+            notes[i] = slot.Losers[i];
         }
-        _decisions[decision.CallId] = decision;
+        return new RoutingDecision
+        {
+            CallId = slot.CallId,
+            Queue = _queues[slot.Queue].Definition.Name,
+            AgentId = _agents[slot.Agent].Id,
+            At = new DateTimeOffset(slot.AtTicks, TimeSpan.Zero),
+            Trigger = slot.Trigger,
+            Rule = slot.Rule,
+            Waited = TimeSpan.FromTicks(slot.WaitedTicks),
+            EffectiveWait = TimeSpan.FromTicks(slot.EffectiveTicks),
+            Priority = slot.Priority,
+            Tier = slot.Tier.ToString(),
+            Ring = slot.Ring,
+            Skills = skills,
+            Notes = notes,
+        };
     }
 
-    /// <summary>The decisions made for a call, oldest first (a call re-queued after a missed ring has several).</summary>
+    /// <summary>The remembered decisions made for a call, oldest first (a call re-queued after a missed ring has several); null when none.</summary>
     public IReadOnlyList<RoutingDecision>? DecisionsFor(Guid callId)
     {
-        if (!_decisions.TryGetValue(callId, out var last))
+        var index = _decisionLog.Newest(callId);
+        if (index < 0)
         {
             return null;
         }
         var list = new List<RoutingDecision>();
-        for (var d = last; d is not null; d = d.Previous)
+        while (_decisionLog.IsLive(index) && list.Count < MaxDecisionsPerCall)
         {
-            list.Add(d);
+            ref readonly var slot = ref _decisionLog.At(index);
+            list.Add(Materialize(slot));
+            index = slot.Previous;
         }
         list.Reverse();
         return list;

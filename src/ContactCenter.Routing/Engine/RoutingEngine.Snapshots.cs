@@ -181,6 +181,7 @@ internal sealed partial class RoutingEngine
                 }
             }
         }
+        CheckIndexes(errors);
         foreach (var c in _calls.Values)
         {
             if (c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
@@ -189,5 +190,98 @@ internal sealed partial class RoutingEngine
             }
         }
         return errors;
+    }
+
+    /// <summary>The matching indexes agree with the agents' and calls' own state.</summary>
+    private void CheckIndexes(List<string> errors)
+    {
+        foreach (var a in _agents)
+        {
+            if (a.MeetsBase.Length != a.Queues.Length)
+            {
+                errors.Add($"{a.Id}: MeetsBase has {a.MeetsBase.Length} entries for {a.Queues.Length} queues");
+                continue;
+            }
+            for (var k = 0; k < a.Queues.Length; k++)
+            {
+                var q = _queues[a.Queues[k]];
+                if (a.MeetsBase[k] != MeetsRequirements(a, q.Requirements))
+                {
+                    errors.Add($"{a.Id}: MeetsBase for {q.Definition.Name} is stale");
+                }
+                var bucket = q.PrimarySkill < 0 ? 0 : a.Level(q.PrimarySkill);
+                var key = new AvailableKey(TieKey(a, q), a.Index);
+                var inAvailable = Contains(q.Available[bucket], key);
+                var inQualified = Contains(q.Qualified[bucket], key);
+                var available = a.State == AgentState.Available;
+                if (inAvailable != available)
+                {
+                    errors.Add($"{a.Id} is {a.State} but {(inAvailable ? "in" : "missing from")} {q.Definition.Name}'s available index");
+                }
+                if (inQualified != (available && a.MeetsBase[k]))
+                {
+                    errors.Add($"{a.Id} is {(inQualified ? "wrongly in" : "missing from")} {q.Definition.Name}'s qualified index");
+                }
+            }
+        }
+        foreach (var q in _queues)
+        {
+            int available = 0, qualified = 0, members = 0, special = 0;
+            for (var b = 0; b < q.Available.Length; b++)
+            {
+                available += q.Available[b].Count;
+                qualified += q.Qualified[b].Count;
+            }
+            var k = 0;
+            foreach (var m in q.Members)
+            {
+                var a = _agents[m];
+                if (a.State == AgentState.Available)
+                {
+                    members++;
+                    k += a.MeetsBase[Array.IndexOf(a.Queues, q.Index)] ? 1 : 0;
+                }
+            }
+            foreach (var (key, c) in q.Waiting)
+            {
+                if (c.Phase != CallPhase.Waiting || c.Queue != q.Index || key.EffectiveKey != c.EffectiveKey || key.Seq != c.Seq)
+                {
+                    errors.Add($"call {c.Id} is in {q.Definition.Name}'s waiting index with a stale key or phase {c.Phase}");
+                }
+                special += IsBase(c, q) ? 0 : 1;
+                if (c.SpecialCounted == IsBase(c, q))
+                {
+                    errors.Add($"call {c.Id}: special flag stale");
+                }
+            }
+            if (available != members || qualified != k)
+            {
+                errors.Add($"{q.Definition.Name}: index holds {available} available / {qualified} qualified agents, members say {members} / {k}");
+            }
+            if (special != q.SpecialWaiting)
+            {
+                errors.Add($"{q.Definition.Name}: SpecialWaiting {q.SpecialWaiting}, but {special} waiting calls differ from the queue's requirements");
+            }
+        }
+        foreach (var c in _calls.Values)
+        {
+            if (c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
+            {
+                errors.Add($"waiting call {c.Id} missing from {_queues[c.Queue].Definition.Name}'s waiting index");
+            }
+        }
+    }
+
+    private static bool Contains<T>(OrderedList<T> list, T item)
+        where T : struct, IComparable<T>
+    {
+        foreach (var x in list)
+        {
+            if (x.CompareTo(item) == 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -11,8 +11,11 @@ namespace ContactCenter.Routing.Engine;
 /// </summary>
 internal sealed partial class RoutingEngine
 {
-    private const int MaxLosers = 5;
+    private const int MaxLosers = DecisionLog.MaxLosers;
     private const int MaxRememberedCalls = 20000;
+    /// <summary>Decisions remembered for the decisions API (the last 20,000, whatever calls they belong to).</summary>
+    private const int MaxRememberedDecisions = 20000;
+    private const int MaxDecisionsPerCall = 100;
 
     private readonly RoutingConfiguration _config;
     private readonly TimeProvider _clock;
@@ -25,14 +28,14 @@ internal sealed partial class RoutingEngine
     private readonly Dictionary<Guid, CallRecord> _calls = [];
     private readonly HashSet<Guid> _ended = [];
     private readonly Queue<Guid> _endedOrder = new();
-    private readonly Dictionary<Guid, RoutingDecision> _decisions = [];
+    private readonly DecisionLog _decisionLog = new(MaxRememberedDecisions);
     private readonly Dictionary<Guid, UpdateCaller> _earlyCallerInfo = [];
     private readonly Queue<Guid> _earlyCallerOrder = new();
-    private readonly Queue<Guid> _decisionOrder = new();
     private readonly Dictionary<string, GatewayState> _gateways = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Deadline, (long Ticks, long Seq)> _deadlines = new();
     private readonly List<CallRecord> _scratchCalls = [];
     private readonly List<LoserNote> _losers = [];
+    private CallRecord? _probeCall;
     private readonly bool[] _dirty;
     private long _seq;
     private int _compactAt = 4096;
@@ -112,6 +115,9 @@ internal sealed partial class RoutingEngine
                 break;
             case UpsertAgent u:
                 OnUpsertAgent(u.Profile);
+                break;
+            case TransferCall t:
+                OnTransfer(t);
                 break;
             case Tick:
                 break;
@@ -212,7 +218,7 @@ internal sealed partial class RoutingEngine
             return;
         }
         var queue = _queues[call.Queue];
-        queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        RemoveWaiting(call);
         call.Tier = i.Tier;
         if (i.Language is { Length: > 0 } lang && _skills.TryGetValue("lang-" + lang.ToLowerInvariant(), out var langSkill))
         {
@@ -232,7 +238,7 @@ internal sealed partial class RoutingEngine
             ScheduleWaitingDeadlines(call);
         }
         call.EffectiveKey = EffectiveKey(call);
-        queue.Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        AddWaiting(call);
         MarkDirty(call.Queue);
         TryMatchCall(call, MatchTrigger.NewCall);
     }
@@ -302,7 +308,7 @@ internal sealed partial class RoutingEngine
         switch (call.Phase)
         {
             case CallPhase.Waiting:
-                queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+                RemoveWaiting(call);
                 UnsetPreferred(call);
                 if (byCaller)
                 {
@@ -554,6 +560,12 @@ internal sealed partial class RoutingEngine
             levels[_skills[s.Skill]] = (byte)Math.Clamp(s.Level, 0, 5);
         }
         agent.Levels = levels;
+        var meets = new bool[agent.Queues.Length];
+        for (var k = 0; k < meets.Length; k++)
+        {
+            meets[k] = MeetsRequirements(agent, _queues[agent.Queues[k]].Requirements);
+        }
+        agent.MeetsBase = meets;
         foreach (var q in agent.Queues)
         {
             _queues[q].Members.Add(agent.Index);
@@ -622,6 +634,7 @@ internal sealed partial class RoutingEngine
                     if (d.Call!.Generation == d.Generation && d.Call.Phase == CallPhase.Waiting)
                     {
                         UpdateRing(d.Call);
+                        RefreshSpecial(d.Call);
                         ScheduleWaitingDeadlines(d.Call);
                         MarkDirty(d.Call.Queue);
                         TryMatchCall(d.Call, MatchTrigger.Widened);
@@ -660,7 +673,7 @@ internal sealed partial class RoutingEngine
         {
             case MaxWaitAction.Overflow:
                 {
-                    queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+                    RemoveWaiting(call);
                     Stats.Diverted(call.Queue, _now);
                     MarkDirty(call.Queue);
                     var target = _queues[_queueIndex[def.OverflowQueue!]];
@@ -671,7 +684,7 @@ internal sealed partial class RoutingEngine
                     break;
                 }
             case MaxWaitAction.Voicemail:
-                queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+                RemoveWaiting(call);
                 UnsetPreferred(call);
                 Stats.Diverted(call.Queue, _now);
                 Outputs.Add(new CallDiverted(call.Id, def.Name, call.GatewayId, "voicemail", why, _now));
@@ -697,7 +710,7 @@ internal sealed partial class RoutingEngine
         call.Generation++;
         UpdateRing(call);
         call.EffectiveKey = EffectiveKey(call);
-        _queues[call.Queue].Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        AddWaiting(call);
         ScheduleWaitingDeadlines(call);
         var def = _queues[call.Queue].Definition;
         if (def.MaxWait > TimeSpan.Zero && def.MaxWaitAction != MaxWaitAction.None)
@@ -706,6 +719,41 @@ internal sealed partial class RoutingEngine
         }
         MarkDirty(call.Queue);
         TryMatchCall(call, trigger);
+    }
+
+    /// <summary>Whether a call asks exactly its queue's own requirements at their configured levels (so <see cref="QueueState.Qualified"/> serves it).</summary>
+    private static bool IsBase(CallRecord call, QueueState queue) =>
+        ReferenceEquals(call.Requirements, queue.Requirements) && call.LowerBy == 0 && !call.DropOptional;
+
+    private void AddWaiting(CallRecord call)
+    {
+        var queue = _queues[call.Queue];
+        queue.Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        call.SpecialCounted = false;
+        RefreshSpecial(call);
+    }
+
+    private void RemoveWaiting(CallRecord call)
+    {
+        var queue = _queues[call.Queue];
+        queue.Waiting.Remove(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        if (call.SpecialCounted)
+        {
+            queue.SpecialWaiting--;
+            call.SpecialCounted = false;
+        }
+    }
+
+    /// <summary>Keeps <see cref="QueueState.SpecialWaiting"/> right after a waiting call's requirements or ring changed.</summary>
+    private void RefreshSpecial(CallRecord call)
+    {
+        var queue = _queues[call.Queue];
+        var special = !IsBase(call, queue);
+        if (special != call.SpecialCounted)
+        {
+            queue.SpecialWaiting += special ? 1 : -1;
+            call.SpecialCounted = special;
+        }
     }
 
     private void Requeue(CallRecord call)
@@ -989,21 +1037,45 @@ internal sealed partial class RoutingEngine
 
     private void AddAvailable(AgentRecord agent)
     {
-        foreach (var qi in agent.Queues)
+        var queues = agent.Queues;
+        for (var k = 0; k < queues.Length; k++)
         {
-            var q = _queues[qi];
+            var q = _queues[queues[k]];
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
-            q.Available[bucket].Add(new AvailableKey(TieKey(agent, q), agent.Index));
+            var key = new AvailableKey(TieKey(agent, q), agent.Index);
+            q.Available[bucket].Add(key);
+            if (agent.MeetsBase[k])
+            {
+                q.Qualified[bucket].Add(key);
+            }
         }
     }
 
     private void RemoveAvailable(AgentRecord agent)
     {
-        foreach (var qi in agent.Queues)
+        var queues = agent.Queues;
+        for (var k = 0; k < queues.Length; k++)
         {
-            var q = _queues[qi];
+            var q = _queues[queues[k]];
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
-            q.Available[bucket].Remove(new AvailableKey(TieKey(agent, q), agent.Index));
+            var key = new AvailableKey(TieKey(agent, q), agent.Index);
+            q.Available[bucket].Remove(key);
+            if (agent.MeetsBase[k])
+            {
+                q.Qualified[bucket].Remove(key);
+            }
         }
+    }
+
+    private static bool MeetsRequirements(AgentRecord agent, Requirement[] requirements)
+    {
+        foreach (var r in requirements)
+        {
+            if (agent.Level(r.Skill) < Math.Max(1, r.Level))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -7,13 +7,26 @@ namespace ContactCenter.Routing.Service;
 /// <summary>One journal line: when an input was applied and the input.</summary>
 internal sealed record JournalEntry(long Seq, DateTimeOffset At, EngineInput Input);
 
+/// <summary>The compaction snapshot: the engine's state after journal entry <paramref name="JournalSeq"/>, applied at <paramref name="At"/>.</summary>
+internal sealed record JournalSnapshot(long JournalSeq, DateTimeOffset At, EngineState State);
+
 /// <summary>
 /// Append-only journal of engine inputs (JSON lines, flushed to disk before the input is applied).
 /// Replaying it into a fresh engine with the recorded times reproduces the state and every decision.
+/// Compaction writes the engine's whole state to <c>{path}.snapshot</c> (temporary file, fsync, atomic rename), then empties
+/// the journal; start-up restores the snapshot and replays only the entries after it (a crash between the rename and the
+/// truncation leaves entries the snapshot already holds: their sequence numbers are skipped).
 /// </summary>
 internal sealed class EngineJournal : IDisposable
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The snapshot also holds statistics counters, which are fields; zeros, nulls and empty ids are left out (most of a loser note).</summary>
+    internal static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web)
+    {
+        IncludeFields = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault,
+    };
 
     private readonly FileStream _stream;
     private long _seq;
@@ -30,6 +43,41 @@ internal sealed class EngineJournal : IDisposable
     }
 
     public string FilePath { get; }
+
+    public string SnapshotPath => FilePath + ".snapshot";
+
+    /// <summary>Entries in the journal file (since the last compaction).</summary>
+    public int EntriesSinceSnapshot { get; private set; }
+
+    /// <summary>Reads the compaction snapshot, if there is one; entries up to its <see cref="JournalSnapshot.JournalSeq"/> are then not replayed.</summary>
+    public JournalSnapshot? ReadSnapshot()
+    {
+        if (!File.Exists(SnapshotPath))
+        {
+            return null;
+        }
+        using var file = new FileStream(SnapshotPath, FileMode.Open, FileAccess.Read, FileShare.Read, 65536);
+        var snapshot = JsonSerializer.Deserialize<JournalSnapshot>(file, SnapshotJson)
+            ?? throw new InvalidDataException($"{SnapshotPath}: empty snapshot");
+        _seq = Math.Max(_seq, snapshot.JournalSeq);
+        return snapshot;
+    }
+
+    /// <summary>Writes the snapshot of the state after the last appended entry, then empties the journal.</summary>
+    public void Compact(DateTimeOffset at, EngineState state)
+    {
+        var temporary = SnapshotPath + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 65536))
+        {
+            JsonSerializer.Serialize(file, new JournalSnapshot(_seq, at, state), SnapshotJson);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, SnapshotPath, overwrite: true);
+        _stream.SetLength(0);
+        _stream.Position = 0;
+        _stream.Flush(flushToDisk: true);
+        EntriesSinceSnapshot = 0;
+    }
 
     /// <summary>Reads every complete entry; a torn last line (crash mid-write) is cut off.</summary>
     public List<JournalEntry> ReadAll()
@@ -61,11 +109,12 @@ internal sealed class EngineJournal : IDisposable
                 break;
             }
             entries.Add(entry);
-            _seq = entry.Seq;
+            _seq = Math.Max(_seq, entry.Seq);
             goodLength = position;
         }
         _stream.SetLength(Math.Min(goodLength, _stream.Length));
         _stream.Position = _stream.Length;
+        EntriesSinceSnapshot = entries.Count;
         return entries;
     }
 
@@ -75,6 +124,7 @@ internal sealed class EngineJournal : IDisposable
         _stream.Write(bytes);
         _stream.WriteByte((byte)'\n');
         _stream.Flush(flushToDisk: true);
+        EntriesSinceSnapshot++;
     }
 
     public void Dispose() => _stream.Dispose();

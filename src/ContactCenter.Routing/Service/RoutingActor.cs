@@ -24,6 +24,8 @@ internal sealed class RoutingActor : IAsyncDisposable
     private readonly List<int> _dirty = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EngineJournal? _journal;
+    private JournalLease? _lease;
+    private bool _starting;
     private ITimer? _deadlineTimer;
     private ITimer? _statsTimer;
     private DateTimeOffset? _timerDue;
@@ -46,25 +48,51 @@ internal sealed class RoutingActor : IAsyncDisposable
     /// <summary>Completes once the journal is replayed and the loop runs.</summary>
     public Task Started => _started.Task;
 
-    /// <summary>Replays the journal (state as it was, original waits kept), then starts processing.</summary>
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the active-instance lease (a standby waits here), restores the compaction snapshot and replays the journal after it
+    /// (state as it was, original waits kept), then starts processing.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_loop is not null)
+        if (_loop is not null || _starting)
         {
-            return Task.CompletedTask;
+            return;
         }
+        _starting = true;
+        _lease = await JournalLease.AcquireAsync(_options.JournalPath, _options.LeaseRetryInterval, _time, _log, cancellationToken).ConfigureAwait(false);
         _journal = new EngineJournal(_options.JournalPath);
+        var snapshot = _journal.ReadSnapshot();
+        if (snapshot is not null)
+        {
+            _clock.Set(snapshot.At);
+            _engine.Restore(snapshot.State);
+        }
         var entries = _journal.ReadAll();
-        EngineJournal.Replay(entries, _engine, _clock);
+        var after = snapshot is null ? entries : entries.FindAll(e => e.Seq > snapshot.JournalSeq);
+        EngineJournal.Replay(after, _engine, _clock);
         _clock.Release();
         _engine.DrainDirty(_dirty);
         _dirty.Clear();
-        _log.LogInformation("Routing resumed from {Path}: {Count} journal entries replayed", _options.JournalPath, entries.Count);
+        _log.LogInformation("Routing resumed from {Path}: snapshot {Snapshot}, {Count} journal entries replayed", _options.JournalPath,
+            snapshot is null ? "none" : $"at entry {snapshot.JournalSeq}", after.Count);
         _loop = Task.Run(RunAsync, CancellationToken.None);
         _statsTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Statistics, null, null)), null, _options.StatisticsInterval, _options.StatisticsInterval);
         _started.TrySetResult();
         Post(new WorkItem(WorkKind.Input, new Tick(), null));
-        return Task.CompletedTask;
+    }
+
+    /// <summary>Snapshot + empty journal, so that the journal does not grow for ever and a restart replays little.</summary>
+    private void CompactIfDue()
+    {
+        if (_journal is null || _journal.EntriesSinceSnapshot < _options.CompactAfterEntries)
+        {
+            return;
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var entries = _journal.EntriesSinceSnapshot;
+        _journal.Compact(_clock.GetUtcNow(), _engine.Capture());
+        _log.LogInformation("Routing journal compacted: {Entries} entries folded into {Path} in {Elapsed} ms", entries, _journal.SnapshotPath,
+            (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Journals and applies an input; completes when its effects are published.</summary>
@@ -110,6 +138,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                         _metrics?.InputApplied(started, item.Input!.GetType().Name);
                         await DispatchAsync(CancellationToken.None).ConfigureAwait(false);
                         item.Done?.TrySetResult(null);
+                        CompactIfDue();
                         break;
                     case WorkKind.Query:
                         item.Done!.TrySetResult(item.Query!(_engine));
@@ -272,6 +301,7 @@ internal sealed class RoutingActor : IAsyncDisposable
             await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         }
         _journal?.Dispose();
+        _lease?.Dispose();
     }
 
     private enum WorkKind

@@ -92,3 +92,14 @@ internal sealed class AgentProfileChangedConsumer(RoutingActor actor) : IConsume
     public Task Consume(ConsumeContext<AgentProfileChanged> context) =>
         actor.Submit(new UpsertAgent(context.Message.Profile), context.CancellationToken);
 }
+
+internal sealed class CallTransferredConsumer(RoutingActor actor) : IConsumer<CallTransferred>
+{
+    public Task Consume(ConsumeContext<CallTransferred> context)
+    {
+        var m = context.Message;
+        var requeue = new QueueCall(m.CallId, m.Queue, m.Caller, m.GatewayId, m.IvrPath, m.Skills, m.Priority, m.Tier, m.CustomerId,
+            m.TargetAgentId, IsCallback: false, QueuedAt: m.OccurredAt);
+        return actor.Submit(new TransferCall(m.CallId, m.AgentId, requeue), context.CancellationToken);
+    }
+}

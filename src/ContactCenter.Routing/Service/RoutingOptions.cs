@@ -11,6 +11,12 @@ public sealed class RoutingOptions
     /// <summary>Journal of engine inputs (JSON lines) used to resume after a restart; default <c>data/routing-journal.jsonl</c>.</summary>
     public string JournalPath { get; set; } = Path.Combine("data", "routing-journal.jsonl");
 
+    /// <summary>Journal entries after which the engine's state is written to <c>{JournalPath}.snapshot</c> and the journal emptied.</summary>
+    public int CompactAfterEntries { get; set; } = 50_000;
+
+    /// <summary>How often a standby instance tries to take the journal's lease (<c>{JournalPath}.lock</c>) from the active one.</summary>
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long to wait for the CRM to answer GetAgentProfiles before asking again.</summary>
     public TimeSpan ProfileRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -37,6 +43,14 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (string.IsNullOrWhiteSpace(options.JournalPath))
         {
             errors.Add("Routing:JournalPath: must name a file");
+        }
+        if (options.CompactAfterEntries < 1)
+        {
+            errors.Add("Routing:CompactAfterEntries: must be at least 1");
+        }
+        if (options.LeaseRetryInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Routing:LeaseRetryInterval: must be positive");
         }
         if (options.ProfileRequestTimeout <= TimeSpan.Zero)
         {

@@ -74,6 +74,9 @@ public struct StatCounters
     public readonly double Occupancy => StaffedTicks == 0 ? 0 : (double)BusyTicks / StaffedTicks;
 }
 
+/// <summary>One series' counters as saved in an engine snapshot.</summary>
+internal sealed record SeriesState(StatCounters Day, long DayStartTicks, long DayEndTicks, StatCounters[] Buckets, long[] BucketMinutes);
+
 /// <summary>Per-queue and overall counters: minute buckets for the rolling window, and the day so far in the queue's time zone.</summary>
 internal sealed class QueueStatsTracker
 {
@@ -144,6 +147,26 @@ internal sealed class QueueStatsTracker
 
     public StatCounters Today(int series, DateTimeOffset now) => _series[series].Today(now);
 
+    /// <summary>Every series' counters, for an engine snapshot.</summary>
+    public SeriesState[] Export()
+    {
+        var list = new SeriesState[_series.Length];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = _series[i].Export();
+        }
+        return list;
+    }
+
+    /// <summary>Restores counters exported by <see cref="Export"/> (series matched by position; a window of another size starts empty).</summary>
+    public void Import(IReadOnlyList<SeriesState> series)
+    {
+        for (var i = 0; i < series.Count && i < _series.Length; i++)
+        {
+            _series[i].Import(series[i]);
+        }
+    }
+
     public StatCounters Rolling(int series, DateTimeOffset now) => _series[series].Rolling(now);
 
     private delegate void Mutation(ref StatCounters c, long value);
@@ -201,6 +224,20 @@ internal sealed class QueueStatsTracker
                 _buckets[i] = default;
             }
             return ref _buckets[i];
+        }
+
+        public SeriesState Export() => new(Day, _dayStartTicks, _dayEndTicks, [.. _buckets], [.. _bucketMinute]);
+
+        public void Import(SeriesState state)
+        {
+            Day = state.Day;
+            _dayStartTicks = state.DayStartTicks;
+            _dayEndTicks = state.DayEndTicks;
+            if (state.Buckets.Length == _buckets.Length && state.BucketMinutes.Length == _bucketMinute.Length)
+            {
+                state.Buckets.CopyTo(_buckets, 0);
+                state.BucketMinutes.CopyTo(_bucketMinute, 0);
+            }
         }
 
         public StatCounters Today(DateTimeOffset now)

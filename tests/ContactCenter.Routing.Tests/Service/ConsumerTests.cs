@@ -186,6 +186,40 @@ public class ConsumerTests
     }
 
     [Fact]
+    public async Task The_journal_is_compacted_into_a_snapshot_and_a_restart_resumes_from_it()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "routing-compact-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string?> { ["Routing:CompactAfterEntries"] = "4" };
+        var journal = Path.Combine(folder, "data", "routing-journal.jsonl");
+        var call = Guid.NewGuid();
+        var queuedAt = TimeProvider.System.GetUtcNow().AddSeconds(-42);
+        try
+        {
+            await Task.Run(async () =>
+            {
+                await using var first = await RoutingServiceFixture.StartAsync(folder, settings: settings);
+                await first.Publish(new SetAgentState { AgentId = "bob", State = AgentState.NotReady, Reason = "training", RequestedBy = "sup", OccurredAt = queuedAt });
+                await first.Publish(Queued(call, "support", queuedAt));
+                await first.Until(e => e.QueueSnapshots()[0].Waiting.Count == 1 && e.Agent("bob")!.State == AgentState.NotReady);
+            });
+            Assert.True(File.Exists(journal + ".snapshot"));
+            var lines = File.ReadAllLines(journal).Length;
+            Assert.InRange(lines, 0, 3);
+            await using var second = await RoutingServiceFixture.StartAsync(folder, withDirectory: false, settings: settings);
+            var w = Assert.Single(await second.Actor.Query(e => e.QueueSnapshots()[0].Waiting));
+            Assert.Equal(call, w.CallId);
+            Assert.InRange(w.Waited, TimeSpan.FromSeconds(42), TimeSpan.FromSeconds(60));
+            Assert.Equal(("training", AgentState.NotReady), await second.Actor.Query(e => (e.Agent("bob")!.Reason, e.Agent("bob")!.State)));
+            await second.Publish(Ready("alice"));
+            Assert.True(await second.Harness.Published.Any<AgentReserved>(m => m.Context.Message.CallId == call && m.Context.Message.Waited >= TimeSpan.FromSeconds(42)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Restart_resumes_waiting_calls_with_their_original_wait_and_agent_states()
     {
         var folder = Path.Combine(Path.GetTempPath(), "routing-restart-" + Guid.NewGuid().ToString("N"));

@@ -64,18 +64,26 @@ internal sealed class RoutingServiceFixture : IAsyncDisposable
         return Path.Combine(dir!, "telephony-config", "queues.yaml");
     }
 
-    public static IConfiguration Configuration(string folder) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    public static IConfiguration Configuration(string folder, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        ["Routing:QueuesFile"] = QueuesFile(),
-        ["Routing:JournalPath"] = Path.Combine(folder, "data", "routing-journal.jsonl"),
-        ["Routing:ProfileRequestTimeout"] = "00:00:02",
-    }).Build();
+        var values = new Dictionary<string, string?>
+        {
+            ["Routing:QueuesFile"] = QueuesFile(),
+            ["Routing:JournalPath"] = Path.Combine(folder, "data", "routing-journal.jsonl"),
+            ["Routing:ProfileRequestTimeout"] = "00:00:02",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
 
-    public static async Task<RoutingServiceFixture> StartAsync(string? folder = null, bool withDirectory = true)
+    public static async Task<RoutingServiceFixture> StartAsync(string? folder = null, bool withDirectory = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
         folder ??= Path.Combine(Path.GetTempPath(), "routing-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var configuration = Configuration(folder);
+        var configuration = Configuration(folder, settings);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
         services.AddLogging();
