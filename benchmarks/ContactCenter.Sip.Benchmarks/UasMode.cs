@@ -13,9 +13,24 @@ namespace ContactCenter.Sip.Benchmarks;
 /// </summary>
 internal static class UasMode
 {
+    private static double LongestPause()
+    {
+        var longest = 0.0;
+        foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
+        {
+            foreach (var pause in GC.GetGCMemoryInfo(kind).PauseDurations)
+            {
+                longest = Math.Max(longest, pause.TotalMilliseconds);
+            }
+        }
+        return longest;
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var options = new SipEndpointOptions { ListenAddress = "127.0.0.1", Port = 5070, RateLimitPerSecond = 0 };
+        using var sampler = args.Contains("--alloc-profile") ? new AllocationSampler() : null;
+        args = args.Where(a => a != "--alloc-profile").ToArray();
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -68,6 +83,8 @@ internal static class UasMode
             e.Cancel = true;
             stop.Cancel();
         };
+        var lastAllocated = GC.GetTotalAllocatedBytes();
+        var lastAnswered = 0L;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -78,7 +95,15 @@ internal static class UasMode
             {
                 break;
             }
-            Console.WriteLine($"answered {Interlocked.Read(ref answered)}, ended {Interlocked.Read(ref ended)}, dialogs {endpoint.DialogCount}, transactions {endpoint.TransactionCount}, heap {GC.GetTotalMemory(false) / 1_048_576} MiB");
+            var nowAnswered = Interlocked.Read(ref answered);
+            var nowAllocated = GC.GetTotalAllocatedBytes();
+            var perCall = nowAnswered > lastAnswered ? (nowAllocated - lastAllocated) / (nowAnswered - lastAnswered) : 0;
+            (lastAnswered, lastAllocated) = (nowAnswered, nowAllocated);
+            Console.WriteLine($"answered {nowAnswered}, ended {Interlocked.Read(ref ended)}, dialogs {endpoint.DialogCount}, transactions {endpoint.TransactionCount}, heap {GC.GetTotalMemory(false) / 1_048_576} MiB (after last GC {GC.GetGCMemoryInfo().HeapSizeBytes / 1_048_576} MiB), working set {Environment.WorkingSet / 1_048_576} MiB, allocated {perCall} B per call, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms in total (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}), longest recent {LongestPause():0.0} ms");
+            if (sampler is not null)
+            {
+                Console.WriteLine(sampler.Top(25));
+            }
         }
         return 0;
     }

@@ -45,7 +45,11 @@ public sealed class SipEndpointOptions
     public bool ForceRport { get; set; } = true;
     /// <summary>User-Agent / Server header value.</summary>
     public string UserAgent { get; set; } = "ContactCenter.Sip";
-    /// <summary>Concurrent UDP receive loops (0 = one per processor).</summary>
+    /// <summary>
+    /// UDP receive threads (0 = 1). One thread handles a peer's datagrams in the order they arrived
+    /// (an ACK is never handled before its INVITE); more threads add throughput on many-core machines
+    /// at the cost of that ordering, which the stack tolerates but does not need to.
+    /// </summary>
     public int UdpReceiveLoops { get; set; }
     /// <summary>An incoming INVITE the application leaves unanswered this long is answered 480 (no transaction leaks).</summary>
     public TimeSpan MaxRingTime { get; set; } = TimeSpan.FromMinutes(3);

@@ -177,6 +177,24 @@ public sealed class SipHeaders
         Changed?.Invoke();
     }
 
+    /// <summary>
+    /// Appends field <paramref name="index"/> of <paramref name="source"/> as it was received (name and
+    /// value bytes shared with the source's buffer, nothing materialised): responses copy Via, From,
+    /// Call-ID and CSeq this way (§8.2.6.2).
+    /// </summary>
+    internal void CopyVerbatim(SipHeaders source, int index)
+    {
+        ref var e = ref source.entries[index];
+        if (e.RawStart >= 0 && source.Raw is not null && (Raw is null || ReferenceEquals(Raw, source.Raw)))
+        {
+            Raw = source.Raw;
+            AddRaw(e);
+            Changed?.Invoke();
+            return;
+        }
+        Add(source.NameAt(index), source.ValueAt(index));
+    }
+
     /// <summary>Inserts a header field before all others (e.g. a new top Via).</summary>
     public void Insert(int index, string name, string value)
     {
@@ -240,4 +258,25 @@ public sealed class SipHeaders
     }
 
     internal bool IsVerbatim(int i) => entries[i].RawStart >= 0;
+
+    /// <summary>Drops the strings cached for fields still held as received bytes (they can be read again).</summary>
+    internal void TrimMaterialised()
+    {
+        if (Raw is null)
+        {
+            return;
+        }
+        for (var i = 0; i < count; i++)
+        {
+            ref var e = ref entries[i];
+            if (e.RawStart >= 0)
+            {
+                e.Value = null;
+                if (e.Id != SipHeaderId.Other)
+                {
+                    e.Name = null;
+                }
+            }
+        }
+    }
 }

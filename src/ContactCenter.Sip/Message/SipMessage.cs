@@ -87,6 +87,20 @@ public abstract class SipMessage
         contacts = m;
     }
 
+    /// <summary>
+    /// Lets go of everything materialised from the received bytes (typed Via/From/To/Contact values,
+    /// header strings); all of it is parsed again from the bytes if asked for. Finished transactions
+    /// keep their request for 32 s (Timers J and L): trimmed, it costs its bytes, not its objects.
+    /// </summary>
+    internal void Trim()
+    {
+        vias = null;
+        from = null;
+        to = null;
+        contacts = null;
+        Headers.TrimMaterialised();
+    }
+
     private void InvalidateTyped()
     {
         vias = null;

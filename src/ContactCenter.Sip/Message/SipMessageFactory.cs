@@ -34,7 +34,7 @@ public static class SipMessageFactory
                 case SipHeaderId.From:
                 case SipHeaderId.CallId:
                 case SipHeaderId.CSeq:
-                    r.Headers.Add(h.NameAt(i), h.ValueAt(i));
+                    r.Headers.CopyVerbatim(h, i);
                     break;
                 case SipHeaderId.To:
                 {

@@ -75,6 +75,15 @@ public sealed class SipServerTransaction
 
     internal Action? Terminated { get; set; }
 
+    private Action? finalized;
+
+    /// <summary>Runs once, when the final response has been sent (e.g. to cancel a ring limit early).</summary>
+    internal Action? Finalized
+    {
+        get => finalized;
+        set => finalized = value;
+    }
+
     internal Action? TimedOut { get; set; }
 
     private bool Reliable => Source.Protocol == SipProtocol.Tcp;
@@ -103,8 +112,10 @@ public sealed class SipServerTransaction
             LastStatusCode = response.StatusCode;
             if (response.StatusCode >= 200)
             {
-                // Only the bytes are needed to absorb retransmissions: let the application state go.
+                // Only the bytes are needed to absorb retransmissions: let the application state go,
+                // and the objects parsed from the request (it stays readable from its bytes).
                 UserState = null;
+                Request.Trim();
             }
             timerIL?.Dispose();
             timerIL = null;
@@ -145,6 +156,10 @@ public sealed class SipServerTransaction
             }
         }
         layer.SendResponseBytes(bytes, this);
+        if (response.StatusCode >= 200 && Interlocked.Exchange(ref finalized, null) is { } onFinal)
+        {
+            onFinal();
+        }
         if (State == SipTransactionState.Terminated)
         {
             Terminate();

@@ -65,12 +65,12 @@ internal sealed class SipTransport : IAsyncDisposable
                 listener = null;
             }
         }
-        var udpLoops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : Math.Max(2, Environment.ProcessorCount);
+        var udpLoops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : 1;
         if (udp is not null)
         {
             for (var i = 0; i < udpLoops; i++)
             {
-                loops.Add(Task.Run(UdpLoopAsync));
+                loops.Add(StartUdpThread(i));
             }
         }
         if (listener is not null)
@@ -92,6 +92,8 @@ internal sealed class SipTransport : IAsyncDisposable
                 udp.DualMode = true;
             }
             udp.ReceiveBufferSize = 4 * 1024 * 1024;
+            // The receive threads wake at least this often to notice shutdown.
+            udp.ReceiveTimeout = 250;
             udp.SendBufferSize = 4 * 1024 * 1024;
             udp.Bind(new IPEndPoint(address, chosen));
             UdpEndPoint = (IPEndPoint)udp.LocalEndPoint!;
@@ -107,43 +109,86 @@ internal sealed class SipTransport : IAsyncDisposable
         }
     }
 
-    private async Task UdpLoopAsync()
+    /// <summary>
+    /// UDP receive loops run on dedicated threads blocked in recvfrom, and the socket is only ever used
+    /// synchronously (sends included). An async receive costs two thread wake-ups per datagram (the
+    /// epoll thread, then a pool worker); a blocked receiver costs at most one, and none at all when
+    /// datagrams are already queued, which is exactly when load is high.
+    /// </summary>
+    private Task StartUdpThread(int index)
     {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                UdpLoop();
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"sip-udp-{index}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void UdpLoop()
+    {
+        var socket = udp!;
         var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
-        EndPoint any = new IPEndPoint(udp!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var template = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var address = new SocketAddress(socket.AddressFamily);
+        var lastAddress = new SocketAddress(socket.AddressFamily);
+        IPEndPoint? lastRemote = null;
         var local = UdpEndPoint!;
         while (!stopping.IsCancellationRequested)
         {
-            SocketReceiveFromResult r;
+            int received;
             try
             {
-                r = await udp.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, address);
             }
             catch (ObjectDisposedException)
             {
                 break;
             }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
+            {
+                continue;
+            }
             catch (SocketException ex)
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
                 logger.LogDebug(ex, "UDP receive error ignored");
                 continue;
             }
             try
             {
-                var remote = (IPEndPoint)r.RemoteEndPoint;
-                if (RateLimiter?.IsBlocked(remote.Address) == true || r.ReceivedBytes == 0)
+                // One peer usually sends many datagrams in a row: reuse its endpoint object.
+                if (lastRemote is null || !address.Equals(lastAddress))
+                {
+                    lastRemote = (IPEndPoint)template.Create(address);
+                    address.Buffer.Span.CopyTo(lastAddress.Buffer.Span);
+                    lastAddress.Size = address.Size;
+                }
+                var remote = lastRemote;
+                if (RateLimiter?.IsBlocked(remote.Address) == true || received == 0)
                 {
                     continue;
                 }
-                if (r.ReceivedBytes > options.MaxMessageSize)
+                if (received > options.MaxMessageSize)
                 {
                     continue;
                 }
-                var result = SipParser.ParseDatagram(buffer.AsSpan(0, r.ReceivedBytes), limits);
+                var result = SipParser.ParseDatagram(buffer.AsSpan(0, received), limits);
                 if (result.Error?.Kind == SipParseErrorKind.KeepAlive)
                 {
                     continue;
@@ -240,7 +285,9 @@ internal sealed class SipTransport : IAsyncDisposable
                 {
                     throw new InvalidOperationException("UDP transport is disabled");
                 }
-                await udp.SendToAsync(data, SocketFlags.None, remote, stopping.Token).ConfigureAwait(false);
+                // Synchronous on purpose (see UdpLoop): a UDP send does not wait for the peer, and the
+                // socket must never switch to the async (non-blocking) mode.
+                udp.SendTo(data.Span, SocketFlags.None, remote);
                 return;
             }
             var c = await GetOrConnectAsync(remote).ConfigureAwait(false);

@@ -93,12 +93,7 @@ public sealed class IncomingCall
             var r = Build(200, null, answer);
             var d = EnsureDialog(answer);
             d.LocalSdp = answer;
-            if (!transaction.SendResponse(r))
-            {
-                return null;
-            }
-            endpoint.StartTwoHundredRetransmission(d, r, transaction);
-            return d;
+            return endpoint.SendTwoHundred(d, r, transaction) ? d : null;
         }
     }
 

@@ -23,6 +23,11 @@ public sealed record SipCallOptions
     public (string User, string Password)? Credentials { get; init; }
     /// <summary>Call-ID to use (default: new).</summary>
     public string? CallId { get; init; }
+    /// <summary>
+    /// Called for each 180/183 (as <see cref="OutgoingCall.Provisional"/>), attached before the INVITE
+    /// leaves: a peer that rings at once cannot beat the subscription.
+    /// </summary>
+    public Action<OutgoingCall, SipResponse>? OnProvisional { get; init; }
 }
 
 /// <summary>How an outgoing call attempt ended: answered with a dialog, or failed with a status.</summary>

@@ -92,6 +92,9 @@ public sealed class SipDialog
 
     internal byte[]? LastAck { get; set; }
 
+    /// <summary>Key of the 2xx this dialog's UAS core is retransmitting until the ACK (§13.3.1.4), if any.</summary>
+    internal string? PendingAckKey { get; set; }
+
     internal SipDestination? LastAckDestination { get; set; }
 
     internal uint InviteCSeq { get; set; }
@@ -107,6 +110,16 @@ public sealed class SipDialog
 
     /// <summary>Raised when the peer's SDP changes (re-INVITE, UPDATE).</summary>
     public event Action<SipDialog, SessionDescription>? RemoteSdpChanged;
+
+    /// <summary>
+    /// Handles a REFER received in the dialog (RFC 3515, blind transfer): answer it with
+    /// <see cref="SipReferral.Accept"/> or <see cref="SipReferral.Reject"/> before the returned task completes
+    /// (an unanswered REFER then gets 500). When not set, REFER is refused with 405.
+    /// </summary>
+    public Func<SipReferral, Task>? ReferHandler { get; set; }
+
+    /// <summary>Raised for a NOTIFY received in the dialog (already answered 200), e.g. the progress of a REFER we sent.</summary>
+    public event Action<SipDialog, SipRequest>? NotifyReceived;
 
     internal void Confirm()
     {
@@ -176,6 +189,8 @@ public sealed class SipDialog
     }
 
     internal void RaiseInfo(SipRequest request) => InfoReceived?.Invoke(this, request);
+
+    internal void RaiseNotify(SipRequest request) => NotifyReceived?.Invoke(this, request);
 
     internal void SetRemoteSdp(SessionDescription sdp)
     {
@@ -251,6 +266,17 @@ public sealed class SipDialog
         {
             EndReInvite();
         }
+    }
+
+    /// <summary>Sends REFER (RFC 3515): asks the peer to call <paramref name="target"/> (blind transfer); returns the final response (202 when accepted).</summary>
+    public Task<SipResponse> SendReferAsync(SipUri target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var r = CreateRequest("REFER");
+        r.Headers.Add("Refer-To", "<" + target + ">");
+        r.Headers.Add("Referred-By", "<" + LocalParty.Uri.With(clearHeaders: true) + ">");
+        r.Headers.Add("Contact", endpoint.ContactFor(Flow?.Protocol ?? SipProtocol.Udp));
+        return endpoint.SendInDialogAsync(this, r, cancellationToken);
     }
 
     /// <summary>Sends INFO, OPTIONS, UPDATE or another in-dialog request; returns the final response.</summary>

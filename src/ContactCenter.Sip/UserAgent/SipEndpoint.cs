@@ -21,7 +21,7 @@ namespace ContactCenter.Sip.UserAgent;
 public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
 {
     /// <summary>Methods this endpoint handles (Allow header).</summary>
-    public const string AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE";
+    public const string AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY";
 
     private static readonly HashSet<string> KnownUnsupported = ["SUBSCRIBE", "NOTIFY", "MESSAGE", "REFER", "PUBLISH", "PRACK"];
 
@@ -90,8 +90,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     public int TcpConnectionCount => transport.TcpConnectionCount;
 
     /// <summary>
-    /// Called (on the thread pool) for each new INVITE outside a dialog. Without a handler calls get 480.
-    /// Exceptions thrown by the handler are logged and the call gets 500 if still unanswered.
+    /// Called for each new INVITE outside a dialog, on the receive path: it must return quickly (answer,
+    /// reject or start the call's own work) and do any waiting asynchronously. Without a handler calls
+    /// get 480. Exceptions thrown by the handler (or its task) are logged and the call gets 500 if still
+    /// unanswered.
     /// </summary>
     public Func<IncomingCall, Task>? IncomingCallHandler { get; set; }
 
@@ -159,6 +161,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     {
         if (dialogs.TryRemove(new KeyValuePair<string, SipDialog>(d.Id, d)))
         {
+            if (DialogEnded is null)
+            {
+                return;
+            }
             _ = Task.Run(async () =>
             {
                 try
@@ -242,7 +248,8 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             Respond(tx, 501, ("Allow", AllowedMethods));
             return;
         }
-        if (KnownUnsupported.Contains(method))
+        // REFER (transfer) and NOTIFY (its progress) are handled inside a dialog only.
+        if (KnownUnsupported.Contains(method) && !(request.To.Tag is not null && method is "REFER" or "NOTIFY"))
         {
             Respond(tx, 405, ("Allow", AllowedMethods));
             return;
@@ -388,6 +395,9 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
                 call.Cancel();
             }
         }, null, options.MaxRingTime, Timeout.InfiniteTimeSpan);
+        // Disposed at the final response: its callback holds the call (dialog, SDP), which must not
+        // live on for the transaction's 32 s retransmission window.
+        tx.Finalized = ringLimit.Dispose;
         tx.Terminated = ringLimit.Dispose;
         var handler = IncomingCallHandler;
         if (stopping)
@@ -400,21 +410,38 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             call.Reject(480);
             return;
         }
-        _ = Task.Run(async () =>
+        // Inline on the receive path (no thread hop per call): the handler's contract is to return
+        // quickly and do its waiting asynchronously. Its task is observed without blocking.
+        Task pending;
+        try
         {
-            try
+            pending = handler(call);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            pending = Task.FromException(ex);
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            return;
+        }
+        _ = ObserveHandlerAsync(pending, call);
+    }
+
+    private async Task ObserveHandlerAsync(Task pending, IncomingCall call)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Incoming call handler failed for {CallId}", call.CallId);
+            if (!call.IsAnswered)
             {
-                await handler(call).ConfigureAwait(false);
+                call.Reject(500);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                logger.LogError(ex, "Incoming call handler failed for {CallId}", call.CallId);
-                if (!call.IsAnswered)
-                {
-                    call.Reject(500);
-                }
-            }
-        });
+        }
     }
 
     private void HandleInDialog(SipServerTransaction tx)
@@ -462,10 +489,62 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             case "UPDATE":
                 _ = HandleOfferAsync(dialog, tx);
                 break;
+            case "REFER":
+                HandleRefer(dialog, tx);
+                break;
+            case "NOTIFY":
+                Respond(tx, 200);
+                _ = Task.Run(() =>
+                {
+                    try
+                    {
+                        dialog.RaiseNotify(request);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        logger.LogWarning(ex, "NOTIFY handler failed");
+                    }
+                });
+                break;
             default:
                 Respond(tx, 405, ("Allow", AllowedMethods));
                 break;
         }
+    }
+
+    /// <summary>RFC 3515: one Refer-To; the dialog's handler accepts (202, then NOTIFYs) or refuses.</summary>
+    private void HandleRefer(SipDialog dialog, SipServerTransaction tx)
+    {
+        var referTo = tx.Request.Headers.GetAll("Refer-To");
+        if (referTo.Count != 1 || !SipNameAddress.TryParse(referTo[0], out var target, out _))
+        {
+            Respond(tx, 400, ("Warning", $"399 {Host} \"REFER needs exactly one valid Refer-To\""));
+            return;
+        }
+        if (dialog.ReferHandler is not { } handler)
+        {
+            Respond(tx, 405, ("Allow", AllowedMethods));
+            return;
+        }
+        var referral = new SipReferral(this, dialog, tx, target);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await handler(referral).WaitAsync(options.T1 * 64, time).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "REFER handler failed in dialog {CallId}", dialog.CallId);
+            }
+            finally
+            {
+                if (!referral.IsAnswered)
+                {
+                    referral.Reject(500);
+                }
+            }
+        });
     }
 
     private async Task HandleOfferAsync(SipDialog dialog, SipServerTransaction tx)
@@ -513,9 +592,13 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             r.Headers.Add("Contact", ContactFor(tx.Source.Protocol));
             r.Headers.Add("Content-Type", "application/sdp");
             r.Body = Encoding.UTF8.GetBytes(answer.ToString());
-            if (tx.SendResponse(r) && isInvite)
+            if (isInvite)
             {
-                StartTwoHundredRetransmission(dialog, r, tx, endDialogOnTimeout: false);
+                SendTwoHundred(dialog, r, tx, endDialogOnTimeout: false);
+            }
+            else
+            {
+                tx.SendResponse(r);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -562,14 +645,22 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         public TimeSpan LastDue;
     }
 
-    internal void StartTwoHundredRetransmission(SipDialog dialog, SipResponse ok, SipServerTransaction tx, bool endDialogOnTimeout = true)
+    /// <summary>
+    /// Sends a 2xx to an INVITE and retransmits it until the ACK (§13.3.1.4). The ACK may be read on a
+    /// receive thread the moment the 2xx leaves, so its pending entry exists before the send. False when
+    /// the transaction already had a final response.
+    /// </summary>
+    internal bool SendTwoHundred(SipDialog dialog, SipResponse ok, SipServerTransaction tx, bool endDialogOnTimeout = true)
     {
+        if (ok.Headers.Get(SipHeaderId.Server) is null)
+        {
+            ok.Headers.Add("Server", options.UserAgent);
+        }
         var key = string.Concat(dialog.CallId, "|", tx.Request.CSeq.Number.ToString(CultureInfo.InvariantCulture));
         var dest = transactions.ResponseDestination(tx.Request, tx.Source);
         var reliable = tx.Source.Protocol == SipProtocol.Tcp;
-        PendingAck? p = null;
         var timer = time.CreateTimer(_ => OnTwoHundredTimer(key), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        p = new PendingAck
+        var p = new PendingAck
         {
             Timer = timer,
             Bytes = ok.ToBytes(),
@@ -580,8 +671,25 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             LastDue = reliable ? options.T1 * 64 : options.T1,
         };
         pendingAcks[key] = p;
-        // Reliable transports: no retransmission, but the 64*T1 wait for the ACK still applies.
-        timer.Change(p.LastDue, Timeout.InfiniteTimeSpan);
+        dialog.PendingAckKey = key;
+        if (!tx.SendResponse(ok))
+        {
+            if (pendingAcks.TryRemove(new KeyValuePair<string, PendingAck>(key, p)))
+            {
+                timer.Dispose();
+            }
+            return false;
+        }
+        // Reliable transports: no retransmission, but the 64*T1 wait for the ACK still applies. A timer
+        // disposed by an ACK that already arrived ignores this Change.
+        try
+        {
+            timer.Change(p.LastDue, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return true;
     }
 
     private void OnTwoHundredTimer(string key)
@@ -615,12 +723,11 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
 
     private void StopRetransmissions(SipDialog dialog)
     {
-        foreach (var kv in pendingAcks)
+        // O(1): the dialog knows the key of its pending 2xx (a scan of every pending ACK per BYE was
+        // quadratic under load).
+        if (dialog.PendingAckKey is { } key && pendingAcks.TryRemove(key, out var p))
         {
-            if (kv.Value.Dialog == dialog && pendingAcks.TryRemove(kv.Key, out var p))
-            {
-                p.Timer.Dispose();
-            }
+            p.Timer.Dispose();
         }
     }
 
@@ -835,6 +942,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         }
         invite.Headers.Add("Allow", AllowedMethods);
         var call = new OutgoingCall(invite);
+        if (callOptions.OnProvisional is { } onProvisional)
+        {
+            call.Provisional += onProvisional;
+        }
         _ = Task.Run(() => StartCallAsync(call, callOptions));
         return call;
     }

@@ -39,6 +39,16 @@ internal sealed class CallSession
     private string? queue;
     private string? connectedAgent;
     private string? recordingPath;
+    private CallQueued? queuedAs;
+    private string transferPath = "";
+    private int agentLegs;
+
+    // Hold from the agent's phone, passed to the caller's leg (music on hold + re-INVITE a=sendonly).
+    private bool agentHolding;
+    private bool callerLegHeld;
+    private bool callerReInviteRunning;
+    private int callerReInviteFailures;
+    private ITimer? holdRetryTimer;
 
     public CallSession(GatewayContext gateway, IncomingCall incoming, IvrSession ivr, string caller, string did, ILogger logger)
     {
@@ -106,19 +116,25 @@ internal sealed class CallSession
     /// <summary>The gateway is stopping: release both legs.</summary>
     public void Shutdown() => Post(() => EndAsync(CallParty.System, "gateway shutting down", OutcomeNow()));
 
-    private void Post(Func<Task> work)
+    private bool Post(Func<Task> work)
     {
         if (!mailbox.Writer.TryWrite(work))
         {
             logger.LogDebug("Call {CallId} already finished; event dropped", CallId);
+            return false;
         }
+
+        return true;
     }
 
-    private void Post(Action work) => Post(() =>
+    private bool Post(Action work) => Post(() =>
     {
         work();
         return Task.CompletedTask;
     });
+
+    /// <summary>The IVR path, with the transfers the call went through (<c>&gt;transfer&gt;billing</c>).</summary>
+    private string IvrPath => ivr.IvrPath + transferPath;
 
     private async Task RunMailboxAsync()
     {
@@ -235,24 +251,27 @@ internal sealed class CallSession
         }
     }
 
-    private ValueTask<SessionDescription?> AnswerReInvite(IMediaSession media, SessionDescription? offer)
+    private ValueTask<SessionDescription?> AnswerReInvite(IMediaSession media, SessionDescription? offer) =>
+        ValueTask.FromResult(AnswerOffer(media, offer)?.Answer);
+
+    private SdpAnswerResult? AnswerOffer(IMediaSession media, SessionDescription? offer)
     {
         if (offer is null)
         {
-            return ValueTask.FromResult<SessionDescription?>(null);
+            return null;
         }
 
         var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
         if (!answer.IsSuccess)
         {
-            return ValueTask.FromResult<SessionDescription?>(null);
+            return null;
         }
 
-        // Hold and resume (sendonly / inactive / sendrecv) change only the direction of this leg;
-        // the bridge respects it, so the other side hears silence while held.
+        // Hold and resume (sendonly / inactive / sendrecv) change the direction of this leg; the bridge
+        // respects it. A hold from the agent's phone is also passed to the caller (OnAgentDirection).
         media.Configure(ToRemoteMedia(answer.Audio!));
         logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Audio!.Direction);
-        return ValueTask.FromResult<SessionDescription?>(answer.Answer);
+        return answer;
     }
 
     // ------------------------------------------------------------------ IVR
@@ -306,7 +325,8 @@ internal sealed class CallSession
                 queue = queued.Queue;
                 QueuedAt = queued.QueuedAt;
                 state = CallState.Queued;
-                await gateway.Bus.Publish(queued.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now));
+                queuedAs = queued.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now);
+                await gateway.Bus.Publish(queuedAs);
                 logger.LogInformation("Call {CallId} queued in {Queue} after IVR path {Path}", CallId, queued.Queue, queued.IvrPath);
                 break;
             case HangUp hangUp:
@@ -439,7 +459,7 @@ internal sealed class CallSession
         IMediaSession media;
         try
         {
-            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + "-b");
+            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + (agentLegs == 0 ? "-b" : $"-b{agentLegs + 1}"));
         }
         catch (InvalidOperationException error)
         {
@@ -462,7 +482,13 @@ internal sealed class CallSession
 
         var leg = new AgentLeg(command.AgentId, media, call, command.Record);
         agentLeg = leg;
+        agentLegs++;
         state = CallState.Ringing;
+        if (command.Queue.Length > 0)
+        {
+            queue = command.Queue; // after a transfer to an agent, routing may have picked another queue they serve
+        }
+
         leg.RingTimer = gateway.Time.CreateTimer(_ => Post(() => OnRingTimeout(leg)), null, command.RingTimeout, Timeout.InfiniteTimeSpan);
         _ = AwaitAgentAsync(leg);
         logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} for up to {Timeout}", CallId, command.AgentId, binding.Contact, command.RingTimeout);
@@ -537,7 +563,8 @@ internal sealed class CallSession
         leg.Media.Configure(ToRemoteMedia(negotiated));
         leg.Dialog = dialog;
         dialog.InfoReceived += (_, request) => OnInfo(leg.Media, request);
-        dialog.OfferHandler = (_, reOffer) => AnswerReInvite(leg.Media, reOffer);
+        dialog.OfferHandler = (_, reOffer) => AnswerAgentReInvite(leg, reOffer);
+        dialog.ReferHandler = referral => OnReferAsync(leg, referral);
         _ = WatchDialogAsync(dialog, CallParty.Agent);
 
         state = CallState.Connected;
@@ -547,7 +574,8 @@ internal sealed class CallSession
         bridge = gateway.Media.Bridge(callerMedia, leg.Media);
         if (leg.Record)
         {
-            recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}.wav");
+            var part = agentLegs > 1 ? $"-{agentLegs}" : "";
+            recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}{part}.wav");
             try
             {
                 Directory.CreateDirectory(gateway.RecordingsFolder);
@@ -597,6 +625,297 @@ internal sealed class CallSession
             OccurredAt = gateway.Time.GetUtcNow(),
         });
 
+    // ------------------------------------------------------------------ hold and transfer (agent's phone)
+
+    private ValueTask<SessionDescription?> AnswerAgentReInvite(AgentLeg leg, SessionDescription? offer)
+    {
+        var answer = AnswerOffer(leg.Media, offer);
+        if (answer?.Audio is { } audio)
+        {
+            if (audio.Direction == SdpDirection.RecvOnly)
+            {
+                // A held phone often sends nothing (or its own music, which the caller does not hear):
+                // expect no RTP from it while held, so the media timeout cannot end a long hold.
+                leg.Media.SetDirection(MediaDirection.Inactive);
+            }
+
+            Post(() => OnAgentDirection(leg, audio.Direction));
+        }
+
+        return ValueTask.FromResult(answer?.Answer);
+    }
+
+    /// <summary>
+    /// The agent's phone holds (a=sendonly or inactive: our answer is recvonly/inactive) or resumes
+    /// (sendrecv). Like a PBX's music on hold, the caller hears the hold music in place of the agent, and
+    /// the hold is also signalled on the caller's leg (re-INVITE a=sendonly; a=sendrecv on resume) so the
+    /// trunk and the caller's phone know; a caller leg that refuses the re-INVITE still gets the music.
+    /// </summary>
+    private void OnAgentDirection(AgentLeg leg, SdpDirection ours)
+    {
+        if (agentLeg != leg || state != CallState.Connected)
+        {
+            return;
+        }
+
+        var held = ours is SdpDirection.RecvOnly or SdpDirection.Inactive;
+        if (held == agentHolding)
+        {
+            return;
+        }
+
+        agentHolding = held;
+        logger.LogInformation("Call {CallId}: {Agent} {Action} the caller", CallId, leg.AgentId, held ? "put on hold" : "took back");
+        if (held)
+        {
+            StartHoldMusic();
+        }
+        else
+        {
+            callerMedia?.StopPlayback(); // the bridge relays the agent again
+        }
+
+        SyncCallerHold();
+    }
+
+    private void StartHoldMusic()
+    {
+        if (callerMedia is not { } media || !gateway.Config.Prompts.Contains(PromptNames.HoldMusic))
+        {
+            return;
+        }
+
+        _ = PlayHoldMusicAsync(media, gateway.Config.Prompts.PathOf(PromptNames.HoldMusic));
+    }
+
+    private async Task PlayHoldMusicAsync(IMediaSession media, string path)
+    {
+        try
+        {
+            await media.PlayAsync([path], new PlaybackOptions { Loop = true, BargeIn = false });
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException or Media.Audio.MediaFormatException)
+        {
+            logger.LogWarning("Call {CallId}: music on hold failed: {Error}", CallId, error.Message);
+        }
+    }
+
+    /// <summary>One re-INVITE at a time on the caller's leg, until it reflects the agent's hold state.</summary>
+    private void SyncCallerHold()
+    {
+        if (callerReInviteRunning || state == CallState.Ended || callerDialog is not { } dialog || callerMedia is not { } media || agentHolding == callerLegHeld)
+        {
+            return;
+        }
+
+        callerReInviteRunning = true;
+        _ = ReInviteCallerAsync(dialog, CallerOffer(dialog, media, agentHolding), agentHolding);
+    }
+
+    private SessionDescription CallerOffer(SipDialog dialog, IMediaSession media, bool hold)
+    {
+        var remote = media.Remote;
+        var options = new AudioMediaOptions
+        {
+            Codecs = [remote?.Codec == Media.Codecs.AudioCodec.Pcma ? AudioCodec.Pcma : AudioCodec.Pcmu],
+            TelephoneEvent = remote?.TelephoneEventPayloadType is not null,
+            TelephoneEventPayloadType = remote?.TelephoneEventPayloadType ?? 101,
+            Direction = hold ? SdpDirection.SendOnly : SdpDirection.SendRecv,
+        };
+        var origin = dialog.LocalSdp?.Origin;
+        return SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort), options, origin?.SessionId ?? 0, (origin?.SessionVersion ?? 0) + 1);
+    }
+
+    private async Task ReInviteCallerAsync(SipDialog dialog, SessionDescription offer, bool hold)
+    {
+        SipResponse? response = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(35));
+            response = await dialog.SendReInviteAsync(offer, timeout.Token);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            logger.LogDebug("Call {CallId}: re-INVITE to the caller failed: {Error}", CallId, error.Message);
+        }
+
+        Post(() => OnCallerReInviteDone(dialog, hold, response));
+    }
+
+    private void OnCallerReInviteDone(SipDialog dialog, bool hold, SipResponse? response)
+    {
+        callerReInviteRunning = false;
+        if (state == CallState.Ended || callerDialog != dialog || callerMedia is not { } media)
+        {
+            return;
+        }
+
+        if (response is { IsSuccess: true })
+        {
+            callerLegHeld = hold;
+            callerReInviteFailures = 0;
+            if (dialog.RemoteSdp is { } answer && SdpOfferAnswer.ReadAnswer(answer) is { } negotiated)
+            {
+                media.Configure(ToRemoteMedia(negotiated));
+            }
+
+            logger.LogInformation("Call {CallId}: caller's leg {Action}", CallId, hold ? "on hold (a=sendonly)" : "resumed (a=sendrecv)");
+        }
+        else if (++callerReInviteFailures < 3 && response?.StatusCode is null or 491 or 500 or 503)
+        {
+            // Glare (491, or our own re-INVITE still pending) or a passing failure: RFC 3261 §14.1, wait and retry.
+            holdRetryTimer?.Dispose();
+            holdRetryTimer = gateway.Time.CreateTimer(_ => Post(SyncCallerHold), null, TimeSpan.FromMilliseconds(Random.Shared.Next(500, 2000)), Timeout.InfiniteTimeSpan);
+            return;
+        }
+        else
+        {
+            logger.LogWarning("Call {CallId}: the caller's leg refused the {Action} re-INVITE ({Status}); music on hold only",
+                CallId, hold ? "hold" : "resume", response?.StatusCode);
+            callerLegHeld = hold;
+            callerReInviteFailures = 0;
+            if (!hold)
+            {
+                media.SetDirection(MediaDirection.SendRecv);
+            }
+        }
+
+        SyncCallerHold(); // the agent may have changed their mind meanwhile
+    }
+
+    /// <summary>A REFER from the agent's phone: handled in the call's mailbox; the stack gets its answer before this completes.</summary>
+    private Task OnReferAsync(AgentLeg leg, SipReferral referral)
+    {
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var posted = Post(async () =>
+        {
+            try
+            {
+                await TransferAsync(leg, referral);
+            }
+            finally
+            {
+                handled.TrySetResult();
+            }
+        });
+        if (!posted)
+        {
+            referral.Reject(481, "Call Does Not Exist");
+            return Task.CompletedTask;
+        }
+
+        return handled.Task;
+    }
+
+    /// <summary>
+    /// Blind transfer (RFC 3515, like Asterisk's): the Refer-To user names a queue of telephony-config or a
+    /// registered agent. Unknown → 404 to the REFER and the call stays with the agent. Known → 202, the
+    /// agent's leg is detached (NOTIFY 100 Trying, NOTIFY 200 OK terminating the subscription, then BYE),
+    /// the caller hears hold music, and <see cref="CallTransferred"/> asks routing to queue the same call
+    /// again; the next <see cref="ConnectCallToAgent"/> rings the new agent as usual.
+    /// </summary>
+    private async Task TransferAsync(AgentLeg leg, SipReferral referral)
+    {
+        if (state != CallState.Connected || agentLeg != leg || leg.Dialog is not { } dialog || dialog != referral.Dialog)
+        {
+            referral.Reject(481, "Call Does Not Exist");
+            return;
+        }
+
+        var target = referral.Target.Uri;
+        if (!string.IsNullOrEmpty(target.Headers) && target.Headers.Contains("Replaces", StringComparison.OrdinalIgnoreCase))
+        {
+            referral.Reject(501, "Attended Transfer Not Implemented");
+            return;
+        }
+
+        var user = target.User is { Length: > 0 } u ? SipUri.Unescape(u) : "";
+        var targetQueue = gateway.Config.Queues.FirstOrDefault(q => string.Equals(q, user, StringComparison.OrdinalIgnoreCase));
+        string? targetAgent = null;
+        if (targetQueue is null)
+        {
+            if (user.Length == 0 || gateway.Sip.Registrar.GetBindingsForUser(user).Count == 0)
+            {
+                logger.LogInformation("Call {CallId}: {Agent} asked to transfer to {Target}: no such queue or registered agent", CallId, leg.AgentId, target);
+                referral.Reject(404, "No Such Queue Or Agent");
+                return;
+            }
+
+            targetAgent = user;
+            if (string.Equals(targetAgent, leg.AgentId, StringComparison.OrdinalIgnoreCase))
+            {
+                referral.Reject(403, "Transfer To Yourself");
+                return;
+            }
+        }
+
+        if (!referral.Accept())
+        {
+            return;
+        }
+
+        var now = gateway.Time.GetUtcNow();
+        var targetName = targetQueue ?? targetAgent!;
+        transferPath += ">transfer>" + targetName;
+        agentLeg = null;
+        leg.Dialog = null;
+        connectedAgent = null;
+        if (bridge is not null)
+        {
+            await bridge.DisposeAsync(); // stops a recording; the next agent's bridge may start another
+            bridge = null;
+        }
+
+        state = CallState.Queued;
+        queue = targetQueue ?? queue ?? "";
+        QueuedAt = now;
+        agentHolding = false;
+        callerMedia?.StopPlayback();
+        StartHoldMusic();
+        SyncCallerHold(); // a caller the agent held first is taken off hold for the next agent
+
+        await gateway.Bus.Publish(new CallTransferred
+        {
+            CallId = CallId,
+            AgentId = leg.AgentId,
+            Queue = queue,
+            TargetAgentId = targetAgent,
+            Caller = Caller,
+            GatewayId = gateway.Options.GatewayId,
+            IvrPath = IvrPath,
+            Skills = queuedAs?.Skills ?? [],
+            Priority = queuedAs?.Priority ?? 0,
+            CustomerId = queuedAs?.CustomerId,
+            Tier = queuedAs?.Tier ?? CustomerTier.Standard,
+            OccurredAt = now,
+        });
+        gateway.Metrics.CallTransferred();
+        logger.LogInformation("Call {CallId}: {Agent} transferred the call to {Target}; waiting in {Queue}", CallId, leg.AgentId, targetName, queue);
+        _ = ReleaseTransferringLegAsync(referral, dialog, leg.Media);
+    }
+
+    /// <summary>RFC 3515 §2.4.5: report the outcome (100, then 200 ending the subscription), then hang up the agent's leg.</summary>
+    private async Task ReleaseTransferringLegAsync(SipReferral referral, SipDialog dialog, IMediaSession media)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await referral.NotifyAsync(100, "Trying", final: false, timeout.Token);
+            await referral.NotifyAsync(200, "OK", final: true, timeout.Token);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            logger.LogDebug("Call {CallId}: transfer NOTIFY not confirmed: {Error}", CallId, error.Message);
+        }
+
+        if (dialog.State != SipDialogState.Terminated)
+        {
+            await SafeByeAsync(dialog);
+        }
+
+        await media.DisposeAsync();
+    }
+
     // ------------------------------------------------------------------ ending
 
     private CallOutcome OutcomeNow() => state switch
@@ -623,6 +942,7 @@ internal sealed class CallSession
         }
 
         timers.Clear();
+        holdRetryTimer?.Dispose();
         if (endedBy == CallParty.Caller)
         {
             ivr.Handle(new CallerHungUp());
@@ -656,7 +976,7 @@ internal sealed class CallSession
             CallId = CallId,
             AgentId = connectedAgent,
             Queue = queue,
-            IvrPath = ivr.IvrPath,
+            IvrPath = IvrPath,
             Outcome = outcome,
             EndedBy = endedBy,
             Reason = reason,
@@ -683,6 +1003,7 @@ internal sealed class CallSession
     private async Task CleanUpAsync()
     {
         mailbox.Writer.TryComplete();
+        holdRetryTimer?.Dispose();
         foreach (var timer in timers.Values)
         {
             timer.Dispose();

@@ -2,6 +2,7 @@ using System.Net;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Configuration;
 using MassTransit;
 
 namespace ContactCenter.Telephony.Gateway;
@@ -17,4 +18,5 @@ internal sealed record GatewayContext(
     GatewayOptions Options,
     string RecordingsFolder,
     TimeProvider Time,
-    TelephonyMetrics Metrics);
+    TelephonyMetrics Metrics,
+    TelephonyConfig Config);

@@ -65,7 +65,7 @@ internal sealed class SipGateway(
         metrics = new TelephonyMetrics(meters, () => calls.Count, () => endpoint.Registrar.LiveBindingCount, () => endpoint.TransactionCount, () => engine.SessionCount);
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
-            Path.GetFullPath(options.RecordingsPath), time, metrics);
+            Path.GetFullPath(options.RecordingsPath), time, metrics, config);
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
         logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}",
             options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd);

@@ -79,9 +79,8 @@ public class SippScenarioTests
         for (var i = 0; i < calls; i++)
         {
             var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 40000 + (i * 2)));
-            var call = ep.Call(new SipCallOptions { Target = target, Offer = offer });
             var provisional = 0;
-            call.Provisional += (_, _) => Interlocked.Increment(ref provisional);
+            var call = ep.Call(new SipCallOptions { Target = target, Offer = offer, OnProvisional = (_, _) => Interlocked.Increment(ref provisional) });
             var result = await call.Completion.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.True(result.IsAnswered, $"call {i} ended {result.StatusCode}");
             Assert.Equal(SipDialogState.Confirmed, result.Dialog!.State);

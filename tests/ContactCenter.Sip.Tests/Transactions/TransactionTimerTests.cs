@@ -101,10 +101,11 @@ public class TransactionTimerTests
     public async Task Two_hundred_is_retransmitted_until_the_ACK_arrives()
     {
         await using var ep = TestSupport.StartEndpoint(time: time);
-        SipDialog? dialog = null;
+        // The 200 can reach the peer before Accept returns: the handler hands the dialog over through a task.
+        var accepted = new TaskCompletionSource<SipDialog>(TaskCreationOptions.RunContinuationsAsynchronously);
         ep.IncomingCallHandler = c =>
         {
-            dialog = c.Accept(SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 4000)));
+            accepted.SetResult(c.Accept(SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 4000)))!);
             return Task.CompletedTask;
         };
         using var peer = new TestSupport.UdpPeer();
@@ -117,7 +118,8 @@ public class TransactionTimerTests
         time.Advance(TimeSpan.FromMilliseconds(1000));
         Assert.Equal(200, (await peer.ReceiveFinalAsync(Wait))!.StatusCode);
         await peer.SendAsync(AckFor(peer.LocalEndPoint, ok, "z9hG4bKack1"), ep.UdpEndPoint!);
-        await dialog!.Confirmed.WaitAsync(Wait);
+        var dialog = await accepted.Task.WaitAsync(Wait);
+        await dialog.Confirmed.WaitAsync(Wait);
         Assert.Equal(SipDialogState.Confirmed, dialog.State);
         time.Advance(TimeSpan.FromSeconds(10));
         Assert.Null(await peer.ReceiveFinalAsync(Quiet));
@@ -127,10 +129,11 @@ public class TransactionTimerTests
     public async Task Unacknowledged_200_ends_the_dialog_with_BYE_after_64_T1()
     {
         await using var ep = TestSupport.StartEndpoint(time: time);
-        SipDialog? dialog = null;
+        // The 200 can reach the peer before Accept returns: the handler hands the dialog over through a task.
+        var accepted = new TaskCompletionSource<SipDialog>(TaskCreationOptions.RunContinuationsAsynchronously);
         ep.IncomingCallHandler = c =>
         {
-            dialog = c.Accept(SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 4000)));
+            accepted.SetResult(c.Accept(SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 4000)))!);
             return Task.CompletedTask;
         };
         using var peer = new TestSupport.UdpPeer();
@@ -146,7 +149,7 @@ public class TransactionTimerTests
             bye = await peer.ReceiveAsync(Wait) as SipRequest;
         }
         Assert.Equal("BYE", bye!.Method);
-        Assert.Equal(SipDialogEndReason.AckTimeout, await dialog!.Ended.WaitAsync(Wait));
+        Assert.Equal(SipDialogEndReason.AckTimeout, await (await accepted.Task.WaitAsync(Wait)).Ended.WaitAsync(Wait));
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public class DialogTests
             From = SipNameAddress.Parse("\"Caller\" <sip:+15551234@127.0.0.1>"),
             Offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 20000)),
             Headers = headers ?? [],
+            OnProvisional = (_, _) => Interlocked.Increment(ref ringing),
         });
-        outgoing.Provisional += (_, r) => Interlocked.Increment(ref ringing);
         var result = await outgoing.Completion.WaitAsync(Wait);
         Assert.True(result.IsAnswered, $"status {result.StatusCode}");
         Assert.Equal(1, ringing);
@@ -148,8 +148,12 @@ public class DialogTests
             call.Cancelled.Register(() => cancelled.TrySetResult());
             return Task.CompletedTask;
         };
-        var outgoing = a.Call(new SipCallOptions { Target = SipUri.Parse($"sip:agent@127.0.0.1:{b.Port}"), Offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 20000)) });
-        outgoing.Provisional += (c, _) => c.Cancel();
+        var outgoing = a.Call(new SipCallOptions
+        {
+            Target = SipUri.Parse($"sip:agent@127.0.0.1:{b.Port}"),
+            Offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 20000)),
+            OnProvisional = (c, _) => c.Cancel(),
+        });
         var result = await outgoing.Completion.WaitAsync(Wait);
         Assert.Equal(487, result.StatusCode);
         Assert.False(result.IsAnswered);
