@@ -32,6 +32,26 @@ public sealed class DesktopStateTests
     }
 
     [Fact]
+    public void A_blind_transfer_puts_the_transferring_agent_in_wrap_up_and_rings_the_next_agent()
+    {
+        var id = Guid.NewGuid();
+        state.OnReserved(Calls.Reserved(id, "alice"));
+        state.OnConnected(Calls.Connected(id, "alice"));
+        var transferred = new CallTransferred
+        {
+            CallId = id, AgentId = "alice", Queue = "billing", Caller = "+442079460018", GatewayId = "gw1",
+            IvrPath = "main>2>support>transfer>billing", OccurredAt = time.GetUtcNow(),
+        };
+        var alice = state.OnTransferred(transferred);
+        Assert.Equal(CallPhase.WrapUp, alice?.Phase);
+        Assert.Equal("transferred to billing", alice?.EndReason);
+        Assert.Null(state.OnTransferred(transferred));
+        var carol = state.OnReserved(Calls.Reserved(id, "carol"));
+        Assert.Equal(CallPhase.Ringing, carol?.Phase);
+        Assert.Equal("carol", carol?.AgentId);
+    }
+
+    [Fact]
     public void Events_arriving_out_of_order_never_move_a_call_backwards()
     {
         var id = Guid.NewGuid();

@@ -43,7 +43,7 @@ internal sealed class HostProcess : IAsyncDisposable
     {
         var dataFolder = Directory.CreateTempSubdirectory("cc-host-").FullName;
         var webPort = FreeTcpPort();
-        var sipPort = FreeTcpPort();
+        var sipPort = FreeSipPort();
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = dataFolder,
@@ -172,6 +172,28 @@ internal sealed class HostProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A port free for both UDP and TCP (the SIP endpoint binds both).</summary>
+    private static int FreeSipPort()
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+            try
+            {
+                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken for TCP: try another.
+            }
+        }
+        throw new InvalidOperationException("no port free for both UDP and TCP");
     }
 
     private static string HostAssemblyPath()

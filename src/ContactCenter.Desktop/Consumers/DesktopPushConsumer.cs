@@ -21,6 +21,7 @@ internal sealed class DesktopPushConsumer(
     IConsumer<AgentReserved>,
     IConsumer<CallConnected>,
     IConsumer<CallEnded>,
+    IConsumer<CallTransferred>,
     IConsumer<AgentStateChanged>,
     IConsumer<QueueStatistics>
 {
@@ -60,6 +61,14 @@ internal sealed class DesktopPushConsumer(
     public async Task Consume(ConsumeContext<CallEnded> context)
     {
         if (desktop.OnEnded(context.Message) is { } call)
+        {
+            await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<CallTransferred> context)
+    {
+        if (desktop.OnTransferred(context.Message) is { } call)
         {
             await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
         }

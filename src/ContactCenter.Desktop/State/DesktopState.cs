@@ -126,6 +126,32 @@ internal sealed class DesktopState(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The agent blind-transferred the call from their phone: their part is over (wrap-up), while the
+    /// call itself lives on with the next agent, whose desktop gets its own pop.
+    /// </summary>
+    public CallStateView? OnTransferred(CallTransferred m)
+    {
+        lock (gate)
+        {
+            if (!agents.TryGetValue(m.AgentId, out var entry) || entry.Call is not { } call || call.CallId != m.CallId
+                || call.Phase >= CallPhase.WrapUp)
+            {
+                return null;
+            }
+            if (liveCalls.TryGetValue(m.CallId, out var holder) && holder == m.AgentId)
+            {
+                liveCalls.Remove(m.CallId);
+            }
+            call.EndedAt = m.OccurredAt;
+            call.Outcome = CallOutcome.Answered;
+            call.EndedBy = CallParty.Agent;
+            call.EndReason = m.TargetAgentId is { } target ? $"transferred to {target}" : $"transferred to {m.Queue}";
+            call.Phase = CallPhase.WrapUp;
+            return call.View();
+        }
+    }
+
     /// <summary>The agent finished after-call work for <paramref name="callId"/>.</summary>
     public CallStateView? OnWrapUpCompleted(string agentId, Guid callId)
     {

@@ -43,6 +43,18 @@ internal sealed class Sipp : IAsyncDisposable
         }
     }
 
+    /// <summary>The whole SIP message trace (<c>-trace_msg</c>) written so far; empty when there is none.</summary>
+    public string MessagesLog
+    {
+        get
+        {
+            lock (gate)
+            {
+                return string.Concat(Directory.GetFiles(Folder, $"*_{process.Id}_messages.log").Select(File.ReadAllText));
+            }
+        }
+    }
+
     public static int FreeUdpPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
