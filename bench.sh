@@ -3,16 +3,25 @@
 # Run on a quiet machine (not while tests or builds run): figures are ratios, not absolutes.
 #
 #   ./bench.sh sip      SIP parser (BenchmarkDotNet: time and bytes per message) and UAS
-#                       throughput under SIPp's uac against SIPp's own uas (the rig's ceiling);
+#                       throughput under SIPp's uac against SIPp's own uas (the rig's ceiling),
+#                       then a 5-minute soak of our UAS printing its heap (SOAK_SECONDS, SOAK_RATE);
 #                       plus the 1,000,000-input mutation fuzz over the RFC 4475/5118 corpora
-#   ./bench.sh media    G.711 and RTP per-packet costs (BenchmarkDotNet), bridged relay load,
-#                       concurrent IVR playback and 60 s prompt pacing
+#   ./bench.sh media    G.711 and RTP per-packet costs (BenchmarkDotNet), 60 s prompt pacing,
+#                       bridged relay (pass-through and transcoded, vs direct loopback) and
+#                       concurrent IVR playback at rising call counts (MEDIA_RELAY_STEPS, MEDIA_IVR_STEPS)
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
 #                       EF Core against one hand-written ADO.NET round trip; ingestion rate
 #                       (CRM_BENCH_SCALE=10 runs at a tenth of the size)
 #   ./bench.sh all      everything above
+#   ./bench.sh e2e      (not part of all) the whole call path against the real host process
+#                       (Release): SIPp callers on
+#                       DID 1001 -> support queue -> 200 SIPp-registered agent phones answering at
+#                       once, 200 agent desktops over SignalR; highest clean rate and screen-pop
+#                       p50/p99 at 50 calls/s, in-memory bus and RabbitMQ (a private broker unless
+#                       CC_TEST_RABBITMQ is set); baseline SIPp uac -> SIPp uas in the same run.
+#                       E2E_ARGS passes options to the bench (--rates, --seconds, --hold-ms, ...)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,7 +32,8 @@ build() { dotnet build -c Release "$(project "$1")" -nologo -v q -clp:ErrorsOnly
 sip() {
   build Sip
   dotnet "$(dll Sip)" --filter '*Parser*' --job short
-  benchmarks/ContactCenter.Sip.Benchmarks/bench-uas.sh "${BENCH_SECONDS:-10}" ${BENCH_RATES:-500 1000 1600}
+  SOAK_SECONDS=${SOAK_SECONDS:-300} SOAK_RATE=${SOAK_RATE:-1000} \
+    benchmarks/ContactCenter.Sip.Benchmarks/bench-uas.sh "${BENCH_SECONDS:-10}" ${BENCH_RATES:-1000 1600 2000 2400 3000}
   dotnet "$(dll Sip)" fuzz --inputs 1000000 --corpora ../shared/corpora
 }
 
@@ -31,8 +41,12 @@ media() {
   build Media
   dotnet "$(dll Media)" --filter '*' --job short
   dotnet "$(dll Media)" pacing 60
-  dotnet "$(dll Media)" relay 100 150 200
-  dotnet "$(dll Media)" ivr 300 600
+  # Phones are a child process; each relay step runs the same traffic phone to phone first (the
+  # loopback baseline) and reports added latency, per-packet loss and the engine's CPU per call.
+  # The old receive path (one async receive per socket) against epoll, same run, same load:
+  dotnet "$(dll Media)" relay 250 --io both --codecs same --seconds "${BENCH_SECONDS:-10}"
+  dotnet "$(dll Media)" relay ${MEDIA_RELAY_STEPS:-250 500 750 1000 1250} --seconds "${BENCH_SECONDS:-10}"
+  dotnet "$(dll Media)" ivr ${MEDIA_IVR_STEPS:-500 1000 1500 2000} --seconds "${BENCH_SECONDS:-10}"
 }
 
 routing() {
@@ -46,11 +60,52 @@ crm() {
   dotnet "$(dll Crm)" latency
 }
 
+# A private RabbitMQ broker for the e2e run (own node name, port and data folder, as test.sh does),
+# unless CC_TEST_RABBITMQ names one already.
+E2E_RMQ_DIR=""
+stop_e2e_rabbit() {
+  if [ -n "$E2E_RMQ_DIR" ]; then
+    rabbitmqctl -n "$RABBITMQ_NODENAME" stop >/dev/null 2>&1 || true
+    rm -rf "$E2E_RMQ_DIR" 2>/dev/null || true
+  fi
+}
+start_e2e_rabbit() {
+  if [ -n "${CC_TEST_RABBITMQ:-}" ]; then return 0; fi
+  command -v rabbitmq-server >/dev/null || { echo "bench.sh: rabbitmq-server not installed; the RabbitMQ run is skipped" >&2; return 0; }
+  export RABBITMQ_NODENAME="cc-e2e-bench-$$@localhost"
+  export RABBITMQ_NODE_PORT="${CC_BENCH_RABBITMQ_PORT:-$(python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")}"
+  export RABBITMQ_DIST_PORT=$((RABBITMQ_NODE_PORT + 20000 > 65000 ? RABBITMQ_NODE_PORT - 20000 : RABBITMQ_NODE_PORT + 20000))
+  E2E_RMQ_DIR=$(mktemp -d /tmp/cc-e2e-rabbitmq.XXXXXX)
+  export RABBITMQ_MNESIA_BASE="$E2E_RMQ_DIR/mnesia" RABBITMQ_LOG_BASE="$E2E_RMQ_DIR/log"
+  export RABBITMQ_CONFIG_FILE="$E2E_RMQ_DIR/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$E2E_RMQ_DIR/enabled_plugins"
+  mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
+  echo "[]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  printf 'listeners.tcp.default = %s\nloopback_users = none\n' "$RABBITMQ_NODE_PORT" > "$RABBITMQ_CONFIG_FILE.conf"
+  chmod 755 "$E2E_RMQ_DIR"
+  if id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$E2E_RMQ_DIR" 2>/dev/null || sudo chown -R rabbitmq:rabbitmq "$E2E_RMQ_DIR"; fi
+  trap stop_e2e_rabbit EXIT
+  rabbitmq-server -detached >/dev/null 2>&1 || { echo "bench.sh: RabbitMQ could not start" >&2; return 0; }
+  for _ in $(seq 1 60); do
+    rabbitmq-diagnostics -n "$RABBITMQ_NODENAME" -q check_port_connectivity >/dev/null 2>&1 && break
+    sleep 1
+  done
+  export CC_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$RABBITMQ_NODE_PORT/"
+}
+
+e2e() {
+  command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)"; exit 1; }
+  build EndToEnd   # builds src/ContactCenter.Host in Release too (project reference)
+  start_e2e_rabbit
+  # shellcheck disable=SC2086
+  dotnet "$(dll EndToEnd)" ${E2E_ARGS:-}
+}
+
 case "${1:-}" in
   sip) sip ;;
   media) media ;;
   routing) routing ;;
   crm) crm ;;
+  e2e) e2e ;;
   all) sip; media; routing; crm ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 2 ;;
 esac

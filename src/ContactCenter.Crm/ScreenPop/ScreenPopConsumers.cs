@@ -70,19 +70,6 @@ internal sealed class ScreenPopConsumer(
         }
         var now = time.GetUtcNow();
         var c = warm.View;
-        if (c is not null)
-        {
-            // The agent is about to see the customer's record: that is a read by a person.
-            db.AuditEntries.Add(new AuditEntry
-            {
-                At = now,
-                Actor = call.AgentId,
-                Action = "screen-pop",
-                CustomerId = c.Customer.Id,
-                Detail = $"call {call.CallId}",
-            });
-            await db.SaveChangesAsync(context.CancellationToken);
-        }
         await context.Publish(new ScreenPopReady
         {
             CallId = call.CallId,
@@ -124,6 +111,21 @@ internal sealed class ScreenPopConsumer(
             })],
             OccurredAt = now,
         }, context.CancellationToken);
+        if (c is not null)
+        {
+            // The agent is about to see the customer's record: that is a read by a person. Written after the pop is
+            // on its way, so the pop never waits for a database write (a retry re-publishes it; the desktop ignores
+            // a pop it already has for the call).
+            db.AuditEntries.Add(new AuditEntry
+            {
+                At = now,
+                Actor = call.AgentId,
+                Action = "screen-pop",
+                CustomerId = c.Customer.Id,
+                Detail = $"call {call.CallId}",
+            });
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
     }
 }
 
