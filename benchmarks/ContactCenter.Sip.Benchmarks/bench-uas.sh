@@ -51,6 +51,6 @@ if [ -n "${SOAK_SECONDS:-}" ]; then
   sleep 40   # let the last transactions' 32 s timers run out
   echo "$out" | grep -E "Successful call|Failed call" | tail -2
   echo "$out" | grep -E "(INVITE|BYE) -+>" | tail -2
-  tail -n +"$((before + 1))" "$WORK/uas.log" | awk '{for (i = 1; i <= NF; i++) if ($i == "GC") printf "%s ", $(i + 1)} END {print "MiB (heap after the last GC, every 5 s)"}'
+  tail -n +"$((before + 1))" "$WORK/uas.log" | awk '{for (i = 1; i <= NF; i++) if ($i == "GC" && $(i + 1) ~ /^[0-9]+$/) printf "%s ", $(i + 1)} END {print "MiB (heap after the last GC, every 5 s)"}'
   tail -n +"$((before + 1))" "$WORK/uas.log" | awk '{for (i = 1; i <= NF; i++) if ($i == "set") printf "%s ", $(i + 1)} END {print "MiB (working set, every 5 s)"}'
 fi
