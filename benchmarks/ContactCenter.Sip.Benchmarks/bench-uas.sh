@@ -16,7 +16,7 @@ OURS=$(free_port)
 dotnet benchmarks/ContactCenter.Sip.Benchmarks/bin/Release/net10.0/ContactCenter.Sip.Benchmarks.dll uas --port "$OURS" >"$WORK/uas.log" 2>&1 &
 UAS_PID=$!
 BASE=$(free_port)
-(cd "$WORK" && sipp -sn uas -i 127.0.0.1 -p "$BASE" -nostdin >"$WORK/sipp-uas.log" 2>&1) &
+(cd "$WORK" && exec sipp -sn uas -i 127.0.0.1 -p "$BASE" -nostdin >"$WORK/sipp-uas.log" 2>&1) &
 SIPP_PID=$!
 trap 'kill $UAS_PID $SIPP_PID 2>/dev/null || true' EXIT
 sleep 2
