@@ -470,17 +470,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
                 break;
             case "INFO":
                 Respond(tx, 200);
-                _ = Task.Run(() =>
-                {
-                    try
-                    {
-                        dialog.RaiseInfo(request);
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        logger.LogWarning(ex, "INFO handler failed");
-                    }
-                });
+                RaiseOffReceivePath(dialog.RaiseInfo, request);
                 break;
             case "OPTIONS":
                 Respond(tx, 200, ("Allow", AllowedMethods), ("Accept", "application/sdp"));
@@ -494,23 +484,27 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
                 break;
             case "NOTIFY":
                 Respond(tx, 200);
-                _ = Task.Run(() =>
-                {
-                    try
-                    {
-                        dialog.RaiseNotify(request);
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        logger.LogWarning(ex, "NOTIFY handler failed");
-                    }
-                });
+                RaiseOffReceivePath(dialog.RaiseNotify, request);
                 break;
             default:
                 Respond(tx, 405, ("Allow", AllowedMethods));
                 break;
         }
     }
+
+    /// <summary>Application handlers for in-dialog requests run on the pool, never on the receive thread.</summary>
+    private void RaiseOffReceivePath(Action<SipRequest> raise, SipRequest request) =>
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                raise(request);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "{Method} handler failed in dialog {CallId}", request.Method, request.CallId);
+            }
+        });
 
     /// <summary>RFC 3515: one Refer-To; the dialog's handler accepts (202, then NOTIFYs) or refuses.</summary>
     private void HandleRefer(SipDialog dialog, SipServerTransaction tx)
