@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ContactCenter.Routing.Engine;
@@ -29,7 +30,9 @@ internal sealed class EngineJournal : IDisposable
     };
 
     private readonly FileStream _stream;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private long _seq;
+    private int _pending;
 
     public EngineJournal(string path)
     {
@@ -118,13 +121,43 @@ internal sealed class EngineJournal : IDisposable
         return entries;
     }
 
+    /// <summary>Appends one entry and makes it durable (<see cref="Write"/> then <see cref="Commit"/>).</summary>
     public void Append(DateTimeOffset at, EngineInput input)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(new JournalEntry(++_seq, at, input), Json);
-        _stream.Write(bytes);
-        _stream.WriteByte((byte)'\n');
+        Write(at, input);
+        Commit();
+    }
+
+    /// <summary>Buffers one entry; it is durable only after <see cref="Commit"/>, and must not be applied before.</summary>
+    public void Write(DateTimeOffset at, EngineInput input)
+    {
+        using (var writer = new Utf8JsonWriter(_buffer))
+        {
+            JsonSerializer.Serialize(writer, new JournalEntry(++_seq, at, input), Json);
+        }
+        _buffer.Write("\n"u8);
+        _pending++;
+    }
+
+    /// <summary>Writes the buffered entries and flushes them to disk with one fsync (group commit).</summary>
+    public void Commit()
+    {
+        if (_pending == 0)
+        {
+            return;
+        }
+        _stream.Write(_buffer.WrittenSpan);
+        _buffer.ResetWrittenCount();
         _stream.Flush(flushToDisk: true);
-        EntriesSinceSnapshot++;
+        EntriesSinceSnapshot += _pending;
+        _pending = 0;
+    }
+
+    /// <summary>Drops entries written but not committed (their inputs are not applied; the bus redelivers them).</summary>
+    public void Discard()
+    {
+        _buffer.ResetWrittenCount();
+        _pending = 0;
     }
 
     public void Dispose() => _stream.Dispose();

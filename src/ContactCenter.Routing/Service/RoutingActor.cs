@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ContactCenter.Contracts;
 using ContactCenter.Routing.Configuration;
@@ -14,7 +15,9 @@ namespace ContactCenter.Routing.Service;
 /// </summary>
 internal sealed class RoutingActor : IAsyncDisposable
 {
-    private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Inputs wait here for the actor's own thread, which blocks on the journal's fsync and so stays off the thread pool.</summary>
+    private readonly BlockingCollection<WorkItem> _inbox = new(new ConcurrentQueue<WorkItem>());
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ReplayClock _clock;
     private readonly TimeProvider _time;
     private readonly RoutingOptions _options;
@@ -30,6 +33,11 @@ internal sealed class RoutingActor : IAsyncDisposable
     private ITimer? _statsTimer;
     private DateTimeOffset? _timerDue;
     private Task? _loop;
+    private Task? _dispatcher;
+    private readonly Channel<Outbound> _outbox = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>Most inputs journaled under one fsync.</summary>
+    private const int MaxBatch = 256;
     private int _statsTicks;
 
     private readonly RoutingMetrics? _metrics;
@@ -75,7 +83,9 @@ internal sealed class RoutingActor : IAsyncDisposable
         _dirty.Clear();
         _log.LogInformation("Routing resumed from {Path}: snapshot {Snapshot}, {Count} journal entries replayed", _options.JournalPath,
             snapshot is null ? "none" : $"at entry {snapshot.JournalSeq}", after.Count);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _dispatcher = Task.Run(DispatchLoopAsync, CancellationToken.None);
+        new Thread(Run) { IsBackground = true, Name = "routing-actor" }.Start();
+        _loop = _stopped.Task;
         _statsTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Statistics, null, null)), null, _options.StatisticsInterval, _options.StatisticsInterval);
         _started.TrySetResult();
         Post(new WorkItem(WorkKind.Input, new Tick(), null));
@@ -113,51 +123,173 @@ internal sealed class RoutingActor : IAsyncDisposable
 
     private void Post(WorkItem item)
     {
-        if (!_channel.Writer.TryWrite(item))
+        try
         {
+            _inbox.Add(item);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // Completed for adding (or disposed): a late timer or message while routing stops.
             item.Done?.TrySetException(new InvalidOperationException("routing is stopping"));
         }
     }
 
-    private async Task RunAsync()
+    /// <summary>
+    /// Group commit: every input waiting in the inbox is journaled with one fsync, then the batch is applied in order. The
+    /// journal-before-apply rule holds for each input, and under load one fsync serves many inputs instead of one each.
+    /// Effects go to the dispatcher (<see cref="DispatchLoopAsync"/>) in order, so a slow broker confirm never holds the engine.
+    /// </summary>
+    private void Run()
     {
-        await foreach (var item in _channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        try
         {
+            RunLoop();
+        }
+        finally
+        {
+            _outbox.Writer.TryComplete();
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void RunLoop()
+    {
+        var batch = new List<WorkItem>(MaxBatch);
+        var stamps = new List<DateTimeOffset>(MaxBatch);
+        while (_inbox.TryTake(out var first, Timeout.Infinite))
+        {
+            batch.Clear();
+            stamps.Clear();
+            batch.Add(first);
+            while (batch.Count < MaxBatch && _inbox.TryTake(out var next))
+            {
+                batch.Add(next);
+            }
             try
             {
-                switch (item.Kind)
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    case WorkKind.Input:
-                        if (item.Input is Tick)
-                        {
-                            _timerDue = null;
-                        }
-                        _journal!.Append(_clock.GetUtcNow(), item.Input!);
-                        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                        _engine.Handle(item.Input!);
-                        _metrics?.InputApplied(started, item.Input!.GetType().Name);
-                        await DispatchAsync(CancellationToken.None).ConfigureAwait(false);
-                        item.Done?.TrySetResult(null);
-                        CompactIfDue();
-                        break;
-                    case WorkKind.Query:
-                        item.Done!.TrySetResult(item.Query!(_engine));
-                        break;
-                    case WorkKind.Statistics:
-                        await PublishStatisticsAsync(CancellationToken.None).ConfigureAwait(false);
-                        break;
+                    var item = batch[i];
+                    var at = _time.GetUtcNow();
+                    stamps.Add(at);
+                    if (item.Kind == WorkKind.Input)
+                    {
+                        _journal!.Write(at, item.Input!);
+                    }
                 }
+                _journal!.Commit();
             }
             catch (Exception ex)
             {
-                _log.LogError(ex, "Routing failed to process {Kind} {Input}", item.Kind, item.Input?.GetType().Name);
-                item.Done?.TrySetException(ex);
+                // Nothing of the batch was applied: its senders see the failure (the bus redelivers) and the engine is untouched.
+                _journal!.Discard();
+                _log.LogError(ex, "Routing could not journal {Count} inputs", batch.Count);
+                foreach (var item in batch)
+                {
+                    item.Done?.TrySetException(ex);
+                }
+                continue;
             }
-            finally
+            for (var i = 0; i < batch.Count; i++)
             {
-                _engine.Outputs.Clear();
+                Apply(batch[i], stamps[i]);
+            }
+            try
+            {
+                CompactIfDue();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The journal keeps growing and compaction is tried again after the next batch; routing goes on.
+                _log.LogError(ex, "Routing could not compact its journal");
             }
             ArmDeadlineTimer();
+        }
+    }
+
+    private void Apply(WorkItem item, DateTimeOffset at)
+    {
+        try
+        {
+            switch (item.Kind)
+            {
+                case WorkKind.Input:
+                    if (item.Input is Tick)
+                    {
+                        _timerDue = null;
+                    }
+                    // The engine sees the time the journal recorded, so that a replay reproduces every decision exactly.
+                    _clock.Set(at);
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    try
+                    {
+                        _engine.Handle(item.Input!);
+                    }
+                    finally
+                    {
+                        _clock.Release();
+                    }
+                    _metrics?.InputApplied(started, item.Input!.GetType().Name);
+                    if (_engine.Outputs.Count == 0)
+                    {
+                        item.Done?.TrySetResult(null);
+                    }
+                    else
+                    {
+                        _outbox.Writer.TryWrite(new Outbound([.. _engine.Outputs], null, item.Done));
+                    }
+                    break;
+                case WorkKind.Query:
+                    item.Done!.TrySetResult(item.Query!(_engine));
+                    break;
+                case WorkKind.Statistics:
+                    var statistics = CollectStatistics();
+                    if (statistics is not null)
+                    {
+                        _outbox.Writer.TryWrite(new Outbound(null, statistics, null));
+                    }
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Routing failed to process {Kind} {Input}", item.Kind, item.Input?.GetType().Name);
+            item.Done?.TrySetException(ex);
+        }
+        finally
+        {
+            _engine.Outputs.Clear();
+        }
+    }
+
+    /// <summary>Publishes the engine's effects in the order they were made; an input's sender completes once its effects are out.</summary>
+    private async Task DispatchLoopAsync()
+    {
+        await foreach (var outbound in _outbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                if (_services.GetService(typeof(IBus)) is IBus bus)
+                {
+                    if (outbound.Outputs is { } outputs)
+                    {
+                        await DispatchAsync(bus, outputs, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    if (outbound.Statistics is { } statistics)
+                    {
+                        foreach (var s in statistics)
+                        {
+                            await bus.Publish(s, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    }
+                }
+                outbound.Done?.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "Routing failed to publish {Count} effects", outbound.Outputs?.Length ?? outbound.Statistics?.Count ?? 0);
+                outbound.Done?.TrySetException(ex);
+            }
         }
     }
 
@@ -182,19 +314,9 @@ internal sealed class RoutingActor : IAsyncDisposable
         }
     }
 
-    private async Task DispatchAsync(CancellationToken cancellationToken)
+    private async Task DispatchAsync(IBus bus, EngineOutput[] outputs, CancellationToken cancellationToken)
     {
-        if (_engine.Outputs.Count == 0)
-        {
-            return;
-        }
-        var bus = _services.GetService(typeof(IBus)) as IBus;
-        if (bus is null)
-        {
-            return;
-        }
-        var now = _clock.GetUtcNow();
-        foreach (var output in _engine.Outputs)
+        foreach (var output in outputs)
         {
             switch (output)
             {
@@ -249,7 +371,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                         break;
                     }
                 default:
-                    _log.LogWarning("Unknown engine output {Output} at {Now}", output.GetType().Name, now);
+                    _log.LogWarning("Unknown engine output {Output}", output.GetType().Name);
                     break;
             }
         }
@@ -258,7 +380,8 @@ internal sealed class RoutingActor : IAsyncDisposable
     /// <summary>The gateway's command endpoint (DESIGN.md: each Telephony instance has its own).</summary>
     public static Uri GatewayAddress(string gatewayId) => new($"queue:telephony-{gatewayId}");
 
-    private async Task PublishStatisticsAsync(CancellationToken cancellationToken)
+    /// <summary>Statistics of the queues that changed (and, once a second, of queues with waiting calls), computed on the engine's thread.</summary>
+    private List<QueueStatistics>? CollectStatistics()
     {
         _dirty.Clear();
         _engine.DrainDirty(_dirty);
@@ -273,21 +396,23 @@ internal sealed class RoutingActor : IAsyncDisposable
                 }
             }
         }
-        if (_dirty.Count == 0 || _services.GetService(typeof(IBus)) is not IBus bus)
+        if (_dirty.Count == 0)
         {
-            return;
+            return null;
         }
+        var list = new List<QueueStatistics>(_dirty.Count);
         foreach (var i in _dirty)
         {
             var statistics = _engine.Statistics(i);
             _metrics?.Published(statistics);
-            await bus.Publish(statistics, cancellationToken).ConfigureAwait(false);
+            list.Add(statistics);
         }
+        return list;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
+        _inbox.CompleteAdding();
         if (_statsTimer is not null)
         {
             await _statsTimer.DisposeAsync().ConfigureAwait(false);
@@ -296,12 +421,18 @@ internal sealed class RoutingActor : IAsyncDisposable
         {
             await _loop.ConfigureAwait(false);
         }
+        _outbox.Writer.TryComplete();
+        if (_dispatcher is not null)
+        {
+            await _dispatcher.ConfigureAwait(false);
+        }
         if (_deadlineTimer is not null)
         {
             await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         }
         _journal?.Dispose();
         _lease?.Dispose();
+        _inbox.Dispose();
     }
 
     private enum WorkKind
@@ -310,6 +441,9 @@ internal sealed class RoutingActor : IAsyncDisposable
         Query,
         Statistics,
     }
+
+    /// <summary>Effects of one input (with its sender's completion) or one round of statistics, for the dispatcher.</summary>
+    private sealed record Outbound(EngineOutput[]? Outputs, List<QueueStatistics>? Statistics, TaskCompletionSource<object?>? Done);
 
     private sealed record WorkItem(WorkKind Kind, EngineInput? Input, TaskCompletionSource<object?>? Done)
     {
