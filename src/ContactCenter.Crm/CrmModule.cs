@@ -75,6 +75,7 @@ public static class CrmModule
         services.AddSingleton<ScreenPopCache>();
         services.AddSingleton<TokenIssuer>();
         services.AddScoped<Customer360Query>();
+        services.AddSingleton<InteractionWriter>();
         services.AddScoped<InteractionRecorder>();
 
         services.AddProblemDetails();

@@ -22,6 +22,13 @@ internal sealed class CrmOptions
 
     /// <summary>Seed demo people, customers and cases on an empty database (<c>Demo:Seed</c>).</summary>
     public bool DemoSeed { get; set; }
+
+    /// <summary>
+    /// Under load (20 or more call events in the last second), how long the interaction writer waits for more events before
+    /// it commits, so that a call's events close together become one row write (0 = never wait). The events' messages are
+    /// acknowledged only after the commit either way.
+    /// </summary>
+    public TimeSpan InteractionLinger { get; set; } = TimeSpan.FromMilliseconds(50);
 }
 
 internal sealed class CrmOptionsValidator : IValidateOptions<CrmOptions>
@@ -41,6 +48,10 @@ internal sealed class CrmOptionsValidator : IValidateOptions<CrmOptions>
         if (options.ScreenPopCacheTime <= TimeSpan.Zero)
         {
             failures.Add("Crm:ScreenPopCacheTime must be positive.");
+        }
+        if (options.InteractionLinger < TimeSpan.Zero || options.InteractionLinger > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Crm:InteractionLinger must be between 00:00:00 and 00:00:01 (was {options.InteractionLinger}).");
         }
         if (string.IsNullOrWhiteSpace(options.SipRealm))
         {

@@ -102,6 +102,36 @@ public sealed class InteractionRecordingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_processes_recording_one_call_at_once_give_one_correct_row()
+    {
+        await using var other = db.AnotherProcess();
+        var calls = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+        var deliveries = new List<Task>();
+        foreach (var callId in calls)
+        {
+            var events = CallEvents(callId);
+            for (var i = 0; i < events.Count; i++)
+            {
+                var message = events[i];
+                // Alternate events between the two processes so that both insert and update the same rows concurrently.
+                var services = i % 2 == 0 ? db.Services : other;
+                deliveries.Add(Task.Run(async () =>
+                {
+                    await using var scope = services.CreateAsyncScope();
+                    await Apply(scope.ServiceProvider.GetRequiredService<InteractionRecorder>(), message);
+                }));
+            }
+        }
+        await Task.WhenAll(deliveries);
+        var adaId = await AdaAsync();
+        foreach (var callId in calls)
+        {
+            var rows = await db.WithAsync((ctx, _) => ctx.Interactions.AsNoTracking().Where(i => i.CallId == callId).ToListAsync());
+            AssertCorrect(Assert.Single(rows), adaId);
+        }
+    }
+
+    [Fact]
     public async Task Abandoned_call_has_wait_and_no_agent()
     {
         var callId = Guid.NewGuid();

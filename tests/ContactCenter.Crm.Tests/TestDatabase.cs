@@ -15,6 +15,14 @@ internal sealed class TestDatabase : IAsyncDisposable
     internal TestDatabase(Dictionary<string, string?> settings)
     {
         Directory.CreateDirectory(folder);
+        Services = Build(settings);
+    }
+
+    /// <summary>The CRM's services of a second process on the same database file (its own writer, caches and pools).</summary>
+    public ServiceProvider AnotherProcess() => Build([]);
+
+    private ServiceProvider Build(Dictionary<string, string?> settings)
+    {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -27,7 +35,7 @@ internal sealed class TestDatabase : IAsyncDisposable
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(Time);
         services.AddCrm(configuration);
-        Services = services.BuildServiceProvider(validateScopes: true);
+        return services.BuildServiceProvider(validateScopes: true);
     }
 
     public string FilePath => Path.Combine(folder, "crm.db");

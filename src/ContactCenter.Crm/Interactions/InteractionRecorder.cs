@@ -1,8 +1,5 @@
 using ContactCenter.Contracts;
 using ContactCenter.Crm.Data;
-using ContactCenter.Crm.Phones;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Crm.Interactions;
 
@@ -10,13 +7,12 @@ namespace ContactCenter.Crm.Interactions;
 /// Merges a call's events into its one interaction row, keyed by CallId. Every merge is
 /// commutative and idempotent (earliest/latest times, ranked sources for queue and agent), so
 /// the row is the same whatever order events arrive in and however often they are redelivered.
-/// Concurrent writers of one call are resolved by the row's concurrency token and the primary
-/// key: the loser re-reads and merges again.
+/// Rows are written by the process's one <see cref="InteractionWriter"/> (group commit); writers in other
+/// processes are resolved by the row's concurrency token and the primary key: the loser re-reads and
+/// merges again.
 /// </summary>
-internal sealed class InteractionRecorder(CrmDbContext db, PhoneNumberNormalizer phones, ILogger<InteractionRecorder> logger)
+internal sealed class InteractionRecorder(InteractionWriter writer)
 {
-    private const int MaxAttempts = 8;
-
     /// <summary>Ranks of the sources of queue and agent: a later stage of the call wins over an earlier one.</summary>
     private const int RankQueued = 1;
     private const int RankReserved = 2;
@@ -81,42 +77,9 @@ internal sealed class InteractionRecorder(CrmDbContext db, PhoneNumberNormalizer
         SetAgent(i, m.AgentId, 0, m.OccurredAt);
     }, ct);
 
-    private async Task MergeAsync(Guid callId, Action<Interaction> merge, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            db.ChangeTracker.Clear();
-            var row = await db.Interactions.FirstOrDefaultAsync(i => i.CallId == callId, ct);
-            var isNew = row is null;
-            row ??= new Interaction { CallId = callId };
-            merge(row);
-            Derive(row);
-            if (row.CustomerId is null && phones.TryNormalize(row.Caller, out var e164))
-            {
-                row.CustomerId = await db.CustomerPhones.AsNoTracking()
-                    .Where(p => p.E164 == e164)
-                    .Select(p => (Guid?)p.CustomerId)
-                    .FirstOrDefaultAsync(ct);
-            }
-            if (isNew)
-            {
-                db.Interactions.Add(row);
-            }
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-            catch (DbUpdateException ex) when (attempt < MaxAttempts)
-            {
-                // Another writer inserted or changed this call's row first: read it again and merge on top.
-                logger.LogDebug(ex, "Interaction {CallId}: concurrent write, merging again (attempt {Attempt})", callId, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt), ct);
-            }
-        }
-    }
+    private Task MergeAsync(Guid callId, Action<Interaction> merge, CancellationToken ct) => writer.MergeAsync(callId, merge, ct);
 
-    private static void Derive(Interaction i)
+    internal static void Derive(Interaction i)
     {
         DateTimeOffset? start = null;
         foreach (var t in (ReadOnlySpan<DateTimeOffset?>)[i.ReceivedAt, i.QueuedAt, i.ReservedAt, i.AnsweredAt, i.EndedAt, i.WrappedUpAt])
