@@ -181,6 +181,25 @@ internal static class EndToEndBench
             var callersCsv = Path.Combine(folder, "callers.csv");
             await File.WriteAllLinesAsync(callersCsv, ["SEQUENTIAL", .. DemoCustomerNumbers()]);
             var callerScenario = Sipp.Render(folder, "caller.xml", new Dictionary<string, string>());
+            if (options.WarmupSeconds > 0 && options.WarmupRate > 0)
+            {
+                // Warm-up, not counted: the JIT's tier-1 compilation of the hot paths takes a core for the first minute.
+                clock.Restart();
+                await using (var warmup = Sipp.Start("warm-up", folder,
+                [
+                    "-sf", callerScenario, "-s", "1001", $"127.0.0.1:{host.SipPort}", "-inf", callersCsv,
+                    "-i", "127.0.0.1", "-p", Str(HostProcess.FreeUdpPort()), "-mp", Str(HostProcess.FreeUdpPort()),
+                    "-r", Str(options.WarmupRate), "-m", Str((long)options.WarmupRate * options.WarmupSeconds), "-l", "100000", "-d", Str(options.HoldMs),
+                    "-timeout", $"{options.WarmupSeconds + 90}s",
+                ]))
+                {
+                    var warmed = await warmup.WaitAsync(TimeSpan.FromSeconds(options.WarmupSeconds + 120));
+                    Console.WriteLine($"warm-up: {warmed.Successful} calls at {options.WarmupRate}/s in {clock.Elapsed.TotalSeconds:F0} s (not counted)");
+                }
+                await fleet.WaitAllAvailableAsync(TimeSpan.FromSeconds(30));
+                await fleet.ResetAsync(TimeSpan.FromSeconds(30));
+            }
+
             var rates = options.Rates.Contains(options.LatencyRate) ? options.Rates : [options.LatencyRate, .. options.Rates];
             var failed = false;
             foreach (var rate in rates.Order())

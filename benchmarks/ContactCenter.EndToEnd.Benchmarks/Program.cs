@@ -12,6 +12,8 @@ using ContactCenter.EndToEnd.Benchmarks;
 //   --transports "inmemory rabbitmq"
 //   --rabbitmq amqp://...  broker for the RabbitMQ run (bench.sh starts a private one, or CC_TEST_RABBITMQ)
 //   --host-log LEVEL       the host's Logging:LogLevel:Default (default Information, as shipped)
+//   --warmup-seconds N     calls at --warmup-rate before the ladder, not counted (default 30 s at 20 calls/s): the host's
+//                          JIT tiers up its hot code in the first minute, which a running product has long finished
 //   --host-env K=V[,K=V]   extra environment for the host process (e.g. DOTNET_ThreadPool_ForceMinWorkerThreads=0x40)
 var options = BenchOptions.Parse(args);
 return await EndToEndBench.RunAsync(options);
@@ -28,7 +30,9 @@ namespace ContactCenter.EndToEnd.Benchmarks
         string[] Transports,
         string? RabbitMq,
         string HostLog,
-        IReadOnlyDictionary<string, string> HostEnvironment)
+        IReadOnlyDictionary<string, string> HostEnvironment,
+        int WarmupSeconds,
+        int WarmupRate)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -52,7 +56,9 @@ namespace ContactCenter.EndToEnd.Benchmarks
                 Get("--rabbitmq") ?? Environment.GetEnvironmentVariable("CC_TEST_RABBITMQ"),
                 Get("--host-log") ?? "Information",
                 (Get("--host-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-                    .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal));
+                    .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal),
+                int.Parse(Get("--warmup-seconds") ?? "30", CultureInfo.InvariantCulture),
+                int.Parse(Get("--warmup-rate") ?? "20", CultureInfo.InvariantCulture));
         }
     }
 }
