@@ -3,6 +3,8 @@ using ContactCenter.Sip.Benchmarks;
 
 // Modes besides BenchmarkDotNet:
 //   uas  [--port 5070] [--address 127.0.0.1]   answer every INVITE with 200 + SDP (RTP socket per call), for sipp -sn uac
+//        [--alloc-profile]                     also print the top allocating types every 5 s
+//        [--retained]                          full GC before each 5 s report: live heap per live transaction
 //   fuzz [--inputs 1000000] [--corpora DIR]     mutation fuzzer over the torture corpora
 return args.Length > 0 && args[0] == "uas" ? await UasMode.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "fuzz" ? FuzzMode.Run(args[1..])

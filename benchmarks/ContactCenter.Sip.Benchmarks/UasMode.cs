@@ -30,7 +30,11 @@ internal static class UasMode
     {
         var options = new SipEndpointOptions { ListenAddress = "127.0.0.1", Port = 5070, RateLimitPerSecond = 0 };
         using var sampler = args.Contains("--alloc-profile") ? new AllocationSampler() : null;
-        args = args.Where(a => a != "--alloc-profile").ToArray();
+        // --retained: a full blocking GC before each report, to print the live heap per live transaction
+        // (what each call keeps for the 32 s retransmission window). It perturbs the run: measure with it
+        // separately, not during the ladder.
+        var retained = args.Contains("--retained");
+        args = args.Where(a => a != "--alloc-profile" && a != "--retained").ToArray();
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -100,6 +104,13 @@ internal static class UasMode
             var perCall = nowAnswered > lastAnswered ? (nowAllocated - lastAllocated) / (nowAnswered - lastAnswered) : 0;
             (lastAnswered, lastAllocated) = (nowAnswered, nowAllocated);
             Console.WriteLine($"answered {nowAnswered}, ended {Interlocked.Read(ref ended)}, dialogs {endpoint.DialogCount}, transactions {endpoint.TransactionCount}, heap {GC.GetTotalMemory(false) / 1_048_576} MiB (after last GC {GC.GetGCMemoryInfo().HeapSizeBytes / 1_048_576} MiB), working set {Environment.WorkingSet / 1_048_576} MiB, allocated {perCall} B per call, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms in total (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}), longest recent {LongestPause():0.0} ms");
+            if (retained)
+            {
+                var transactions = endpoint.TransactionCount;
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                var live = GC.GetTotalMemory(false);
+                Console.WriteLine($"retained: live heap {live / 1_048_576.0:0.0} MiB after a full GC, {transactions} transactions, {(transactions > 0 ? live / transactions : 0)} B per transaction");
+            }
             if (sampler is not null)
             {
                 Console.WriteLine(sampler.Top(25));

@@ -25,31 +25,33 @@ public enum SipTransactionState
     Terminated,
 }
 
-/// <summary>A server transaction: a received request and the responses to it.</summary>
+/// <summary>
+/// A server transaction: a received request and the responses to it. Once the final response is sent
+/// the transaction layer keeps only a slim record of it (<see cref="ServerTransactionEntry"/>) that
+/// absorbs retransmissions; this object is no longer referenced by the stack and lives on only as long
+/// as the application holds it.
+/// </summary>
 public sealed class SipServerTransaction
 {
     private readonly TransactionLayer layer;
+    private readonly ServerTransactionEntry entry;
     private readonly object gate = new();
     private byte[]? lastResponse;
-    private ITimer? timerG;
-    private ITimer? timerHJ;
-    private ITimer? timerIL;
-    private TimeSpan gInterval;
-    private bool removed;
+    private ITimer? timerTrying;
+    private SipTransactionState state;
+    private bool finished;
 
-    internal SipServerTransaction(TransactionLayer layer, string key, SipRequest request, SipSource source)
+    internal SipServerTransaction(TransactionLayer layer, ServerTransactionEntry entry, SipRequest request, SipSource source)
     {
         this.layer = layer;
-        Key = key;
+        this.entry = entry;
         Request = request;
         Source = source;
-        IsInvite = request.Method == "INVITE";
-        State = IsInvite ? SipTransactionState.Proceeding : SipTransactionState.Trying;
+        IsInvite = entry.IsInvite;
+        state = IsInvite ? SipTransactionState.Proceeding : SipTransactionState.Trying;
     }
 
-    internal string Key { get; }
-
-    internal string? MergeKey { get; set; }
+    internal string Key => entry.Key;
 
     internal object? UserState { get; set; }
 
@@ -65,15 +67,13 @@ public sealed class SipServerTransaction
     public bool IsInvite { get; }
 
     /// <summary>Current state.</summary>
-    public SipTransactionState State { get; private set; }
+    public SipTransactionState State => Volatile.Read(ref finished) ? entry.State : state;
 
     /// <summary>Status code of the last response sent, or 0 when none yet.</summary>
     public int LastStatusCode { get; private set; }
 
     /// <summary>True once a final response was sent.</summary>
     public bool HasFinalResponse => LastStatusCode >= 200;
-
-    internal Action? Terminated { get; set; }
 
     private Action? finalized;
 
@@ -84,17 +84,18 @@ public sealed class SipServerTransaction
         set => finalized = value;
     }
 
+    /// <summary>INVITE: run when Timer H fires (a 3xx–6xx was never acknowledged).</summary>
     internal Action? TimedOut { get; set; }
-
-    private bool Reliable => Source.Protocol == SipProtocol.Tcp;
 
     /// <summary>Sends a response in this transaction. Returns false when a final response was already sent.</summary>
     public bool SendResponse(SipResponse response)
     {
+        ArgumentNullException.ThrowIfNull(response);
         byte[] bytes;
+        var terminateNow = false;
         lock (gate)
         {
-            if (State is SipTransactionState.Completed or SipTransactionState.Confirmed or SipTransactionState.Accepted or SipTransactionState.Terminated)
+            if (finished)
             {
                 return false;
             }
@@ -108,51 +109,29 @@ public sealed class SipServerTransaction
                 response.Headers.Add("Server", layer.UserAgent);
             }
             bytes = response.ToBytes();
-            lastResponse = bytes;
             LastStatusCode = response.StatusCode;
-            if (response.StatusCode >= 200)
-            {
-                // Only the bytes are needed to absorb retransmissions: let the application state go,
-                // and the objects parsed from the request (it stays readable from its bytes).
-                UserState = null;
-                Request.Trim();
-            }
-            timerIL?.Dispose();
-            timerIL = null;
+            timerTrying?.Dispose();
+            timerTrying = null;
             if (response.StatusCode < 200)
             {
                 // §17.2.1 / §17.2.2: a provisional response moves Trying to Proceeding.
-                State = SipTransactionState.Proceeding;
-            }
-            else if (IsInvite && response.StatusCode < 300)
-            {
-                // RFC 6026 §7.1: 2xx moves to Accepted; Timer L absorbs INVITE retransmissions.
-                State = SipTransactionState.Accepted;
-                timerIL = layer.Time.CreateTimer(_ => Terminate(), null, layer.T1 * 64, Timeout.InfiniteTimeSpan);
-            }
-            else if (IsInvite)
-            {
-                // §17.2.1: 3xx–6xx moves to Completed; Timer G retransmits (unreliable), Timer H waits for ACK.
-                State = SipTransactionState.Completed;
-                if (!Reliable)
-                {
-                    gInterval = layer.T1;
-                    timerG = layer.Time.CreateTimer(_ => OnTimerG(), null, gInterval, Timeout.InfiniteTimeSpan);
-                }
-                timerHJ = layer.Time.CreateTimer(_ => OnTimerH(), null, layer.T1 * 64, Timeout.InfiniteTimeSpan);
+                lastResponse = bytes;
+                state = SipTransactionState.Proceeding;
             }
             else
             {
-                // §17.2.2: final response moves to Completed; Timer J (64*T1 unreliable, 0 reliable).
-                State = SipTransactionState.Completed;
-                if (Reliable)
-                {
-                    State = SipTransactionState.Terminated;
-                }
-                else
-                {
-                    timerHJ = layer.Time.CreateTimer(_ => Terminate(), null, layer.T1 * 64, Timeout.InfiniteTimeSpan);
-                }
+                // Final response: from here on only retransmissions are absorbed, by the layer's slim
+                // record. Let the application state go, and the objects parsed from the request (it stays
+                // readable from its bytes for whoever still holds this transaction).
+                ResponseDestination ??= layer.ResponseDestination(Request, Source);
+                state = !IsInvite ? SipTransactionState.Completed
+                    : response.StatusCode < 300 ? SipTransactionState.Accepted : SipTransactionState.Completed;
+                terminateNow = layer.Finish(entry, state, bytes, ResponseDestination, TimedOut);
+                lastResponse = null;
+                UserState = null;
+                TimedOut = null;
+                Volatile.Write(ref finished, true);
+                Request.Trim();
             }
         }
         layer.SendResponseBytes(bytes, this);
@@ -160,9 +139,9 @@ public sealed class SipServerTransaction
         {
             onFinal();
         }
-        if (State == SipTransactionState.Terminated)
+        if (terminateNow)
         {
-            Terminate();
+            layer.Terminate(entry);
         }
         return true;
     }
@@ -172,7 +151,10 @@ public sealed class SipServerTransaction
     {
         lock (gate)
         {
-            timerIL = layer.Time.CreateTimer(_ => SendTryingIfSilent(), null, TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+            if (LastStatusCode == 0 && !finished)
+            {
+                timerTrying = layer.Time.CreateTimer(static s => ((SipServerTransaction)s!).SendTryingIfSilent(), this, TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
@@ -180,7 +162,7 @@ public sealed class SipServerTransaction
     {
         lock (gate)
         {
-            if (LastStatusCode != 0 || State != SipTransactionState.Proceeding)
+            if (LastStatusCode != 0 || finished)
             {
                 return;
             }
@@ -188,30 +170,32 @@ public sealed class SipServerTransaction
         SendResponse(SipMessageFactory.CreateResponse(Request, 100));
     }
 
+    /// <summary>A retransmission (or an ACK) matched while this transaction was live.</summary>
     internal void OnRetransmission(SipRequest request)
     {
         byte[]? resend = null;
         var trying = false;
+        bool done;
         lock (gate)
         {
-            if (request.Method == "ACK")
+            done = finished;
+            if (!done)
             {
-                if (IsInvite && State == SipTransactionState.Completed)
+                if (request.Method == "ACK")
                 {
-                    // §17.2.1: ACK moves Completed to Confirmed; Timer I (T4 unreliable, 0 reliable).
-                    State = SipTransactionState.Confirmed;
-                    timerG?.Dispose();
-                    timerHJ?.Dispose();
-                    timerIL = layer.Time.CreateTimer(_ => Terminate(), null, Reliable ? TimeSpan.Zero : layer.T4, Timeout.InfiniteTimeSpan);
+                    // No final response yet: nothing to acknowledge.
+                    return;
                 }
-                return;
-            }
-            // §17.2.1 / §17.2.2: a retransmitted request gets the last response again (none in Trying).
-            if (State is SipTransactionState.Proceeding or SipTransactionState.Completed)
-            {
+                // §17.2.1 / §17.2.2: a retransmitted request gets the last response again (none in Trying).
                 resend = lastResponse;
                 trying = resend is null && IsInvite;
             }
+        }
+        if (done)
+        {
+            // The final response went out while this message was being matched: the slim record owns it now.
+            layer.OnFinishedMessage(entry, request);
+            return;
         }
         if (trying)
         {
@@ -223,59 +207,6 @@ public sealed class SipServerTransaction
             layer.SendResponseBytes(resend, this);
         }
     }
-
-    private void OnTimerG()
-    {
-        byte[]? resend;
-        lock (gate)
-        {
-            if (State != SipTransactionState.Completed)
-            {
-                return;
-            }
-            resend = lastResponse;
-            gInterval = gInterval * 2 > layer.T2 ? layer.T2 : gInterval * 2;
-            timerG?.Change(gInterval, Timeout.InfiniteTimeSpan);
-        }
-        if (resend is not null)
-        {
-            layer.SendResponseBytes(resend, this);
-        }
-    }
-
-    private void OnTimerH()
-    {
-        bool fire;
-        lock (gate)
-        {
-            fire = State == SipTransactionState.Completed;
-        }
-        if (fire)
-        {
-            // §17.2.1: Timer H fired without ACK: the transaction fails.
-            TimedOut?.Invoke();
-            Terminate();
-        }
-    }
-
-    internal void Terminate()
-    {
-        lock (gate)
-        {
-            if (removed)
-            {
-                return;
-            }
-            removed = true;
-            State = SipTransactionState.Terminated;
-            timerG?.Dispose();
-            timerHJ?.Dispose();
-            timerIL?.Dispose();
-            timerG = timerHJ = timerIL = null;
-        }
-        layer.Remove(this);
-        Terminated?.Invoke();
-    }
 }
 
 /// <summary>A client transaction: a sent request and the responses to it.</summary>
@@ -283,11 +214,11 @@ internal sealed class SipClientTransaction
 {
     private readonly TransactionLayer layer;
     private readonly object gate = new();
-    private readonly byte[] requestBytes;
     private readonly Action<SipClientTransaction, SipResponse> onResponse;
+    private byte[]? requestBytes;
     private ITimer? timerAE;
     private ITimer? timerBF;
-    private ITimer? timerDKM;
+    private long deadline;
     private TimeSpan interval;
     private byte[]? ackBytes;
 
@@ -330,7 +261,7 @@ internal sealed class SipClientTransaction
             // Timer B / Timer F: 64*T1 transaction timeout.
             timerBF = layer.Time.CreateTimer(_ => OnTimeout(), null, layer.T1 * 64, Timeout.InfiniteTimeSpan);
         }
-        Send(requestBytes);
+        Send(requestBytes!);
     }
 
     private void Send(byte[] bytes) => layer.SendRequestBytes(bytes, this);
@@ -352,6 +283,7 @@ internal sealed class SipClientTransaction
 
     private void OnRetransmitTimer()
     {
+        byte[]? bytes;
         lock (gate)
         {
             if (State is not (SipTransactionState.Calling or SipTransactionState.Trying or SipTransactionState.Proceeding))
@@ -365,8 +297,12 @@ internal sealed class SipClientTransaction
             // Timer A doubles without cap; Timer E doubles up to T2 (and stays T2 in Proceeding).
             interval = IsInvite ? interval * 2 : (State == SipTransactionState.Proceeding ? layer.T2 : (interval * 2 > layer.T2 ? layer.T2 : interval * 2));
             timerAE?.Change(interval, Timeout.InfiniteTimeSpan);
+            bytes = requestBytes;
         }
-        Send(requestBytes);
+        if (bytes is not null)
+        {
+            Send(bytes);
+        }
     }
 
     private void OnTimeout()
@@ -405,6 +341,7 @@ internal sealed class SipClientTransaction
     public void OnResponse(SipResponse response)
     {
         var deliver = false;
+        var terminate = false;
         byte[]? resendAck = null;
         lock (gate)
         {
@@ -431,7 +368,7 @@ internal sealed class SipClientTransaction
                         // RFC 6026 §8.4: 2xx moves to Accepted; Timer M lets retransmitted 2xx reach the TU.
                         StopTimers();
                         State = SipTransactionState.Accepted;
-                        timerDKM = layer.Time.CreateTimer(_ => Terminate(), null, layer.T1 * 64, Timeout.InfiniteTimeSpan);
+                        Finish(layer.T1 * 64);
                     }
                     else if (IsInvite)
                     {
@@ -440,14 +377,14 @@ internal sealed class SipClientTransaction
                         State = SipTransactionState.Completed;
                         ackBytes = BuildAck(response).ToBytes();
                         resendAck = ackBytes;
-                        timerDKM = layer.Time.CreateTimer(_ => Terminate(), null, Reliable ? TimeSpan.Zero : TimeSpan.FromSeconds(32), Timeout.InfiniteTimeSpan);
+                        terminate = !Finish(Reliable ? TimeSpan.Zero : TimeSpan.FromSeconds(32));
                     }
                     else
                     {
                         // §17.1.2.2: final response: Completed, Timer K (T4 unreliable, 0 reliable).
                         StopTimers();
                         State = SipTransactionState.Completed;
-                        timerDKM = layer.Time.CreateTimer(_ => Terminate(), null, Reliable ? TimeSpan.Zero : layer.T4, Timeout.InfiniteTimeSpan);
+                        terminate = !Finish(Reliable ? TimeSpan.Zero : layer.T4);
                     }
                     break;
                 case SipTransactionState.Accepted:
@@ -472,6 +409,38 @@ internal sealed class SipClientTransaction
         {
             Deliver(response);
         }
+        if (terminate)
+        {
+            Terminate();
+        }
+    }
+
+    /// <summary>
+    /// Final response: the request will not be sent again, so its bytes go; Timer D, K or M runs on the
+    /// layer's shared expiry queue. False when the wait is zero (reliable transport): terminate now.
+    /// </summary>
+    private bool Finish(TimeSpan wait)
+    {
+        requestBytes = null;
+        if (wait <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        deadline = layer.ScheduleExpiry(this, wait);
+        return true;
+    }
+
+    /// <summary>Timer D, K or M fired (<paramref name="queuedDeadline"/> is the deadline it was queued with).</summary>
+    internal void Expire(long queuedDeadline)
+    {
+        lock (gate)
+        {
+            if (State == SipTransactionState.Terminated || queuedDeadline != deadline)
+            {
+                return;
+            }
+        }
+        Terminate();
     }
 
     /// <summary>§17.1.1.3: ACK for a non-2xx final response, inside the transaction.</summary>
@@ -515,8 +484,7 @@ internal sealed class SipClientTransaction
         {
             State = SipTransactionState.Terminated;
             StopTimers();
-            timerDKM?.Dispose();
-            timerDKM = null;
+            requestBytes = null;
         }
         layer.Remove(this);
     }

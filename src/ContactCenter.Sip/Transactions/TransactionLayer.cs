@@ -24,15 +24,18 @@ internal interface ITransactionUser
 /// Matches messages to transactions (RFC 3261 §17.1.3, §17.2.3), owns the transaction tables and
 /// sends responses by the Via rules of §18.2.2 (received/rport, RFC 3581).
 /// </summary>
-internal sealed class TransactionLayer
+internal sealed class TransactionLayer : IDisposable
 {
-    private readonly ConcurrentDictionary<string, SipServerTransaction> servers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServerTransactionEntry> servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipClientTransaction> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> merge = new(StringComparer.Ordinal);
     private readonly SipTransport transport;
     private readonly SipEndpointOptions options;
     private readonly ILogger logger;
+    private readonly ExpiryQueue<ServerTransactionEntry> serverExpiries;
+    private readonly ExpiryQueue<SipClientTransaction> clientExpiries;
     private ITransactionUser? user;
+    private SipDestination? lastDestination;
 
     public TransactionLayer(SipTransport transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
     {
@@ -40,6 +43,8 @@ internal sealed class TransactionLayer
         this.options = options;
         this.logger = logger;
         Time = time;
+        serverExpiries = new ExpiryQueue<ServerTransactionEntry>(time, Expire, logger);
+        clientExpiries = new ExpiryQueue<SipClientTransaction>(time, static (tx, deadline) => tx.Expire(deadline), logger);
     }
 
     public TimeProvider Time { get; }
@@ -100,7 +105,7 @@ internal sealed class TransactionLayer
         var key = ServerKey(request);
         if (servers.TryGetValue(key, out var existing))
         {
-            existing.OnRetransmission(request);
+            Dispatch(existing, request);
             return;
         }
         if (request.Method == "ACK")
@@ -108,12 +113,14 @@ internal sealed class TransactionLayer
             user?.OnAck(request);
             return;
         }
-        var tx = new SipServerTransaction(this, key, request, source);
-        if (!servers.TryAdd(key, tx))
+        var entry = new ServerTransactionEntry(key, request.Method == "INVITE", source.Protocol == SipProtocol.Tcp);
+        var tx = new SipServerTransaction(this, entry, request, source);
+        entry.Live = tx;
+        if (!servers.TryAdd(key, entry))
         {
             if (servers.TryGetValue(key, out existing))
             {
-                existing.OnRetransmission(request);
+                Dispatch(existing, request);
             }
             return;
         }
@@ -122,11 +129,11 @@ internal sealed class TransactionLayer
         if (request.To.Tag is null && request.From.Tag is { } fromTag)
         {
             var mk = string.Concat(request.CallId, "|", fromTag, "|", request.CSeq.ToString());
-            tx.MergeKey = mk;
+            entry.MergeKey = mk;
             var winner = merge.GetOrAdd(mk, key);
             if (winner != key)
             {
-                tx.MergeKey = null;
+                entry.MergeKey = null;
                 tx.SendResponse(SipMessageFactory.CreateResponse(request, 482));
                 return;
             }
@@ -178,30 +185,46 @@ internal sealed class TransactionLayer
     /// <summary>Where a response to this request goes (§18.2.2, RFC 3581 §4).</summary>
     public SipDestination ResponseDestination(SipRequest request, SipSource source)
     {
-        if (source.Protocol == SipProtocol.Tcp || options.ForceRport)
-        {
-            return new SipDestination(source.Protocol, source.RemoteEndPoint);
-        }
+        var remote = source.RemoteEndPoint;
         var via = request.TopVia;
-        if (via is null)
+        if (source.Protocol == SipProtocol.Tcp || options.ForceRport || via is null)
         {
-            return new SipDestination(source.Protocol, source.RemoteEndPoint);
+            return Destination(source.Protocol, remote.Address, remote.Port, remote);
         }
         if (via.HasRport)
         {
-            return new SipDestination(source.Protocol, new IPEndPoint(source.RemoteEndPoint.Address, via.Rport ?? source.RemoteEndPoint.Port));
+            return Destination(source.Protocol, remote.Address, via.Rport ?? remote.Port, remote);
         }
         var addressText = via.Received ?? via.Host;
         if (addressText.StartsWith('['))
         {
             addressText = addressText[1..^1];
         }
-        var address = IPAddress.TryParse(addressText, out var a) ? a : source.RemoteEndPoint.Address;
-        return new SipDestination(source.Protocol, new IPEndPoint(address, via.Port ?? 5060));
+        var address = IPAddress.TryParse(addressText, out var a) ? a : remote.Address;
+        return Destination(source.Protocol, address, via.Port ?? 5060, remote);
     }
 
-    public void SendResponseBytes(byte[] bytes, SipServerTransaction tx) =>
-        Fire(bytes, tx.ResponseDestination ??= ResponseDestination(tx.Request, tx.Source), null);
+    /// <summary>
+    /// A destination, shared with the previous one when equal: finished transactions keep theirs for
+    /// 32 s, and under load most of them answer the same peer.
+    /// </summary>
+    private SipDestination Destination(SipProtocol protocol, IPAddress address, int port, IPEndPoint remote)
+    {
+        var last = Volatile.Read(ref lastDestination);
+        if (last is not null && last.Protocol == protocol && last.EndPoint.Port == port && last.EndPoint.Address.Equals(address))
+        {
+            return last;
+        }
+        var endPoint = remote.Port == port && remote.Address.Equals(address) ? remote : new IPEndPoint(address, port);
+        var created = new SipDestination(protocol, endPoint);
+        Volatile.Write(ref lastDestination, created);
+        return created;
+    }
+
+    /// <summary>Where the responses of this transaction go (computed once).</summary>
+    public SipDestination DestinationFor(SipServerTransaction tx) => tx.ResponseDestination ??= ResponseDestination(tx.Request, tx.Source);
+
+    public void SendResponseBytes(byte[] bytes, SipServerTransaction tx) => Fire(bytes, DestinationFor(tx), null);
 
     /// <summary>Sends a response outside any transaction (stateless: parse errors, 2xx retransmissions).</summary>
     public void SendStateless(SipResponse response, SipRequest request, SipSource source)
@@ -243,22 +266,234 @@ internal sealed class TransactionLayer
         return tx;
     }
 
-    public SipServerTransaction? FindInviteFor(SipRequest cancel)
+    /// <summary>
+    /// §9.2: the INVITE server transaction a CANCEL matches, or null. Its <see cref="ServerTransactionEntry.Live"/>
+    /// is null when the INVITE already had its final response (the CANCEL then has no effect but a 200).
+    /// </summary>
+    public ServerTransactionEntry? FindInviteFor(SipRequest cancel)
     {
         var via = cancel.TopVia!;
         var key = via.HasRfc3261Branch
             ? string.Concat(via.Branch, "|", via.Host, ":", (via.Port ?? 0).ToString(CultureInfo.InvariantCulture), "|INVITE")
             : string.Concat("2543|", cancel.CallId, "|", cancel.CSeq.Number.ToString(CultureInfo.InvariantCulture), "|", cancel.From.Tag, "|", via.ToString(), "|INVITE");
-        return servers.TryGetValue(key, out var tx) ? tx : null;
+        return servers.TryGetValue(key, out var entry) ? entry : null;
     }
 
-    public void Remove(SipServerTransaction tx)
+    // ------------------------------------------------------------------ finished server transactions
+
+    private void Dispatch(ServerTransactionEntry entry, SipRequest request)
     {
-        servers.TryRemove(new KeyValuePair<string, SipServerTransaction>(tx.Key, tx));
-        if (tx.MergeKey is { } mk)
+        if (entry.Live is { } live)
         {
-            merge.TryRemove(new KeyValuePair<string, string>(mk, tx.Key));
+            live.OnRetransmission(request);
         }
+        else
+        {
+            OnFinishedMessage(entry, request);
+        }
+    }
+
+    /// <summary>
+    /// Called by a server transaction, under its lock, as it sends its final response: from now on the
+    /// slim entry answers for it and the transaction object is dropped. True when the transaction ends at
+    /// once (non-INVITE over TCP: Timer J is zero); the caller then calls <see cref="Terminate"/> after sending.
+    /// </summary>
+    internal bool Finish(ServerTransactionEntry entry, SipTransactionState state, byte[] response, SipDestination destination, Action? timedOut)
+    {
+        lock (entry)
+        {
+            entry.Live = null;
+            entry.State = state;
+            if (state == SipTransactionState.Accepted)
+            {
+                // RFC 6026 §7.1: Timer L. The TU (not the transaction) retransmits the 2xx; retransmitted
+                // INVITEs are absorbed and ACKs passed up: no bytes to keep.
+                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
+            }
+            else if (entry.IsInvite)
+            {
+                // §17.2.1: Completed after 3xx–6xx: Timer G retransmits (unreliable), Timer H waits for the ACK.
+                entry.Response = response;
+                entry.Destination = destination;
+                var rejected = new ServerTransactionEntry.RejectedInvite { Interval = T1, TimedOut = timedOut };
+                entry.Rejected = rejected;
+                if (!entry.Reliable)
+                {
+                    rejected.TimerG = Time.CreateTimer(s => OnTimerG((ServerTransactionEntry)s!), entry, T1, Timeout.InfiniteTimeSpan);
+                }
+                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
+            }
+            else if (entry.Reliable)
+            {
+                // §17.2.2: Timer J is zero over reliable transports.
+                entry.State = SipTransactionState.Terminated;
+                return true;
+            }
+            else
+            {
+                // §17.2.2: Completed; Timer J (64*T1) absorbs retransmissions with the same response.
+                entry.Response = response;
+                entry.Destination = destination;
+                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
+            }
+            serverExpiries.Schedule(entry, entry.Deadline);
+        }
+        return false;
+    }
+
+    /// <summary>A retransmitted request or an ACK for a transaction that has sent its final response.</summary>
+    internal void OnFinishedMessage(ServerTransactionEntry entry, SipRequest request)
+    {
+        byte[]? resend = null;
+        SipDestination? destination = null;
+        var passAck = false;
+        var terminate = false;
+        lock (entry)
+        {
+            if (request.Method == "ACK")
+            {
+                switch (entry.State)
+                {
+                    case SipTransactionState.Accepted:
+                        // RFC 6026 §7.1: an ACK matching the transaction in Accepted goes to the TU.
+                        passAck = true;
+                        break;
+                    case SipTransactionState.Completed when entry.IsInvite:
+                        // §17.2.1: ACK moves Completed to Confirmed; Timer I (T4 unreliable, 0 reliable).
+                        entry.State = SipTransactionState.Confirmed;
+                        StopTimerG(entry);
+                        entry.Rejected = null;
+                        entry.Response = null;
+                        entry.Destination = null;
+                        if (entry.Reliable)
+                        {
+                            entry.State = SipTransactionState.Terminated;
+                            terminate = true;
+                        }
+                        else
+                        {
+                            entry.Deadline = serverExpiries.DeadlineAfter(T4);
+                            serverExpiries.Schedule(entry, entry.Deadline);
+                        }
+                        break;
+                    default:
+                        // Confirmed: absorbed.
+                        break;
+                }
+            }
+            else if (entry.State == SipTransactionState.Completed)
+            {
+                // §17.2.1 / §17.2.2: a retransmitted request gets the final response again. In Accepted
+                // (RFC 6026) and Confirmed it is absorbed.
+                resend = entry.Response;
+                destination = entry.Destination;
+            }
+        }
+        if (terminate)
+        {
+            Terminate(entry);
+        }
+        if (resend is not null && destination is not null)
+        {
+            Fire(resend, destination, null);
+        }
+        if (passAck)
+        {
+            user?.OnAck(request);
+        }
+    }
+
+    private void OnTimerG(ServerTransactionEntry entry)
+    {
+        byte[]? resend;
+        SipDestination? destination;
+        lock (entry)
+        {
+            if (entry.State != SipTransactionState.Completed || entry.Rejected is not { TimerG: { } timer } rejected)
+            {
+                return;
+            }
+            resend = entry.Response;
+            destination = entry.Destination;
+            rejected.Interval = rejected.Interval * 2 > T2 ? T2 : rejected.Interval * 2;
+            timer.Change(rejected.Interval, Timeout.InfiniteTimeSpan);
+        }
+        if (resend is not null && destination is not null)
+        {
+            Fire(resend, destination, null);
+        }
+    }
+
+    private static void StopTimerG(ServerTransactionEntry entry)
+    {
+        if (entry.Rejected is { TimerG: { } timer } rejected)
+        {
+            timer.Dispose();
+            rejected.TimerG = null;
+        }
+    }
+
+    /// <summary>Timer H, I, J or L: the entry's deadline passed (unless it moved since it was queued).</summary>
+    private void Expire(ServerTransactionEntry entry, long deadline)
+    {
+        Action? timedOut = null;
+        lock (entry)
+        {
+            if (entry.State == SipTransactionState.Terminated || entry.Deadline != deadline)
+            {
+                return;
+            }
+            if (entry.State == SipTransactionState.Completed && entry.IsInvite)
+            {
+                // §17.2.1: Timer H fired without ACK: the transaction fails.
+                timedOut = entry.Rejected?.TimedOut;
+            }
+            entry.State = SipTransactionState.Terminated;
+            StopTimerG(entry);
+            entry.Rejected = null;
+            entry.Response = null;
+            entry.Destination = null;
+        }
+        Remove(entry);
+        timedOut?.Invoke();
+    }
+
+    /// <summary>Ends a finished transaction at once.</summary>
+    internal void Terminate(ServerTransactionEntry entry)
+    {
+        lock (entry)
+        {
+            entry.State = SipTransactionState.Terminated;
+            StopTimerG(entry);
+            entry.Rejected = null;
+            entry.Response = null;
+            entry.Destination = null;
+        }
+        Remove(entry);
+    }
+
+    private void Remove(ServerTransactionEntry entry)
+    {
+        servers.TryRemove(new KeyValuePair<string, ServerTransactionEntry>(entry.Key, entry));
+        if (entry.MergeKey is { } mk)
+        {
+            merge.TryRemove(new KeyValuePair<string, string>(mk, entry.Key));
+        }
+    }
+
+    /// <summary>Stops the expiry timer (endpoint disposal).</summary>
+    public void Dispose()
+    {
+        serverExpiries.Dispose();
+        clientExpiries.Dispose();
+    }
+
+    /// <summary>Timers D, K and M of client transactions: returns the deadline queued.</summary>
+    public long ScheduleExpiry(SipClientTransaction tx, TimeSpan wait)
+    {
+        var deadline = clientExpiries.DeadlineAfter(wait);
+        clientExpiries.Schedule(tx, deadline);
+        return deadline;
     }
 
     public void Remove(SipClientTransaction tx) => clients.TryRemove(new KeyValuePair<string, SipClientTransaction>(tx.Key, tx));

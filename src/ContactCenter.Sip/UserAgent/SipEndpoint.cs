@@ -150,6 +150,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             p.Timer.Dispose();
         }
         pendingAcks.Clear();
+        transactions.Dispose();
         await transport.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -358,13 +359,18 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     private void HandleCancel(SipServerTransaction tx)
     {
         // §9.2: match the CANCEL to its INVITE server transaction.
-        var invite = transactions.FindInviteFor(tx.Request);
-        if (invite is null)
+        var entry = transactions.FindInviteFor(tx.Request);
+        if (entry is null)
         {
             Respond(tx, 481);
             return;
         }
         Respond(tx, 200);
+        if (entry.Live is not { } invite)
+        {
+            // The INVITE already had its final response: the CANCEL has no effect.
+            return;
+        }
         var call = invite.UserState as IncomingCall;
         if (!invite.HasFinalResponse)
         {
@@ -395,10 +401,9 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
                 call.Cancel();
             }
         }, null, options.MaxRingTime, Timeout.InfiniteTimeSpan);
-        // Disposed at the final response: its callback holds the call (dialog, SDP), which must not
-        // live on for the transaction's 32 s retransmission window.
+        // Disposed at the final response (every transaction ends after one): its callback holds the
+        // call (dialog, SDP), which must not live on for the transaction's 32 s retransmission window.
         tx.Finalized = ringLimit.Dispose;
-        tx.Terminated = ringLimit.Dispose;
         var handler = IncomingCallHandler;
         if (stopping)
         {
@@ -651,7 +656,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
             ok.Headers.Add("Server", options.UserAgent);
         }
         var key = string.Concat(dialog.CallId, "|", tx.Request.CSeq.Number.ToString(CultureInfo.InvariantCulture));
-        var dest = transactions.ResponseDestination(tx.Request, tx.Source);
+        var dest = transactions.DestinationFor(tx);
         var reliable = tx.Source.Protocol == SipProtocol.Tcp;
         var timer = time.CreateTimer(_ => OnTwoHundredTimer(key), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var p = new PendingAck
