@@ -262,33 +262,155 @@ internal sealed class RoutingActor : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes the engine's effects in the order they were made; an input's sender completes once its effects are out.</summary>
+    /// <summary>
+    /// Publishes the engine's effects: every effect waiting is handed to the bus in the order it was made, then their
+    /// confirmations are awaited together (over RabbitMQ one publisher-confirm round trip serves them all, instead of one
+    /// each in series). An input's sender completes once its effects are confirmed. Consumers never relied on delivery
+    /// order (they run concurrently and drop stale state by <c>OccurredAt</c>).
+    /// </summary>
     private async Task DispatchLoopAsync()
     {
-        await foreach (var outbound in _outbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var batch = new List<Outbound>(MaxBatch);
+        var sends = new List<Task>(MaxBatch * 4);
+        var endpoints = new Dictionary<string, ISendEndpoint>(StringComparer.Ordinal);
+        var reader = _outbox.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            try
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var next))
             {
-                if (_services.GetService(typeof(IBus)) is IBus bus)
+                batch.Add(next);
+            }
+            if (_services.GetService(typeof(IBus)) is not IBus bus)
+            {
+                foreach (var outbound in batch)
+                {
+                    outbound.Done?.TrySetResult(null);
+                }
+                continue;
+            }
+            foreach (var outbound in batch)
+            {
+                var first = sends.Count;
+                try
                 {
                     if (outbound.Outputs is { } outputs)
                     {
-                        await DispatchAsync(bus, outputs, CancellationToken.None).ConfigureAwait(false);
+                        await StartDispatchAsync(bus, outputs, endpoints, sends).ConfigureAwait(false);
                     }
                     if (outbound.Statistics is { } statistics)
                     {
                         foreach (var s in statistics)
                         {
-                            await bus.Publish(s, CancellationToken.None).ConfigureAwait(false);
+                            sends.Add(bus.Publish(s, CancellationToken.None));
                         }
                     }
                 }
-                outbound.Done?.TrySetResult(null);
+                catch (Exception ex)
+                {
+                    sends.Add(Task.FromException(ex));
+                }
+                outbound.Sends = (first, sends.Count);
             }
-            catch (Exception ex)
+            foreach (var outbound in batch)
             {
-                _log.LogError(ex, "Routing failed to publish {Count} effects", outbound.Outputs?.Length ?? outbound.Statistics?.Count ?? 0);
-                outbound.Done?.TrySetException(ex);
+                Exception? failure = null;
+                for (var i = outbound.Sends.From; i < outbound.Sends.To; i++)
+                {
+                    try
+                    {
+                        await sends[i].ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        failure ??= ex;
+                    }
+                }
+                if (failure is null)
+                {
+                    outbound.Done?.TrySetResult(null);
+                }
+                else
+                {
+                    // The sender's message is not acknowledged and comes again; consumers of the effects are idempotent.
+                    _log.LogError(failure, "Routing failed to publish {Count} effects", outbound.Sends.To - outbound.Sends.From);
+                    outbound.Done?.TrySetException(failure);
+                }
+            }
+            sends.Clear();
+        }
+    }
+
+    private static async ValueTask<ISendEndpoint> GatewayEndpointAsync(IBus bus, string gatewayId, Dictionary<string, ISendEndpoint> endpoints)
+    {
+        if (!endpoints.TryGetValue(gatewayId, out var endpoint))
+        {
+            endpoint = await bus.GetSendEndpoint(GatewayAddress(gatewayId)).ConfigureAwait(false);
+            endpoints[gatewayId] = endpoint;
+        }
+        return endpoint;
+    }
+
+    /// <summary>Hands one input's effects to the bus, in order, without waiting for their confirmations.</summary>
+    private async ValueTask StartDispatchAsync(IBus bus, EngineOutput[] outputs, Dictionary<string, ISendEndpoint> endpoints, List<Task> sends)
+    {
+        foreach (var output in outputs)
+        {
+            switch (output)
+            {
+                case ReservationMade r:
+                    {
+                        var d = r.Decision;
+                        sends.Add(bus.Publish(new AgentReserved
+                        {
+                            CallId = d.CallId,
+                            AgentId = d.AgentId,
+                            Queue = d.Queue,
+                            Caller = r.Caller,
+                            IvrPath = r.IvrPath,
+                            Waited = d.Waited,
+                            Reason = d.Summary(),
+                            OccurredAt = d.At,
+                        }, CancellationToken.None));
+                        var endpoint = await GatewayEndpointAsync(bus, r.GatewayId, endpoints).ConfigureAwait(false);
+                        sends.Add(endpoint.Send(new ConnectCallToAgent
+                        {
+                            CallId = d.CallId,
+                            AgentId = d.AgentId,
+                            Queue = d.Queue,
+                            RingTimeout = r.RingTimeout,
+                            Record = r.Record,
+                            OccurredAt = d.At,
+                        }, CancellationToken.None));
+                        break;
+                    }
+                case AgentStateChange s:
+                    sends.Add(bus.Publish(new AgentStateChanged
+                    {
+                        AgentId = s.AgentId,
+                        State = s.State,
+                        Previous = s.Previous,
+                        Reason = s.Reason,
+                        CallId = s.CallId,
+                        OccurredAt = s.At,
+                    }, CancellationToken.None));
+                    break;
+                case CallDiverted c:
+                    {
+                        var endpoint = await GatewayEndpointAsync(bus, c.GatewayId, endpoints).ConfigureAwait(false);
+                        sends.Add(endpoint.Send(new DivertQueuedCall
+                        {
+                            CallId = c.CallId,
+                            Queue = c.Queue,
+                            Action = c.Action,
+                            Reason = c.Reason,
+                            OccurredAt = c.At,
+                        }, CancellationToken.None));
+                        break;
+                    }
+                default:
+                    _log.LogWarning("Unknown engine output {Output}", output.GetType().Name);
+                    break;
             }
         }
     }
@@ -311,69 +433,6 @@ internal sealed class RoutingActor : IAsyncDisposable
                 delay = TimeSpan.Zero;
             }
             _deadlineTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Input, new Tick(), null)), null, delay, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private async Task DispatchAsync(IBus bus, EngineOutput[] outputs, CancellationToken cancellationToken)
-    {
-        foreach (var output in outputs)
-        {
-            switch (output)
-            {
-                case ReservationMade r:
-                    {
-                        var d = r.Decision;
-                        await bus.Publish(new AgentReserved
-                        {
-                            CallId = d.CallId,
-                            AgentId = d.AgentId,
-                            Queue = d.Queue,
-                            Caller = r.Caller,
-                            IvrPath = r.IvrPath,
-                            Waited = d.Waited,
-                            Reason = d.Summary(),
-                            OccurredAt = d.At,
-                        }, cancellationToken).ConfigureAwait(false);
-                        var endpoint = await bus.GetSendEndpoint(GatewayAddress(r.GatewayId)).ConfigureAwait(false);
-                        await endpoint.Send(new ConnectCallToAgent
-                        {
-                            CallId = d.CallId,
-                            AgentId = d.AgentId,
-                            Queue = d.Queue,
-                            RingTimeout = r.RingTimeout,
-                            Record = r.Record,
-                            OccurredAt = d.At,
-                        }, cancellationToken).ConfigureAwait(false);
-                        break;
-                    }
-                case AgentStateChange s:
-                    await bus.Publish(new AgentStateChanged
-                    {
-                        AgentId = s.AgentId,
-                        State = s.State,
-                        Previous = s.Previous,
-                        Reason = s.Reason,
-                        CallId = s.CallId,
-                        OccurredAt = s.At,
-                    }, cancellationToken).ConfigureAwait(false);
-                    break;
-                case CallDiverted c:
-                    {
-                        var endpoint = await bus.GetSendEndpoint(GatewayAddress(c.GatewayId)).ConfigureAwait(false);
-                        await endpoint.Send(new DivertQueuedCall
-                        {
-                            CallId = c.CallId,
-                            Queue = c.Queue,
-                            Action = c.Action,
-                            Reason = c.Reason,
-                            OccurredAt = c.At,
-                        }, cancellationToken).ConfigureAwait(false);
-                        break;
-                    }
-                default:
-                    _log.LogWarning("Unknown engine output {Output}", output.GetType().Name);
-                    break;
-            }
         }
     }
 
@@ -443,7 +502,11 @@ internal sealed class RoutingActor : IAsyncDisposable
     }
 
     /// <summary>Effects of one input (with its sender's completion) or one round of statistics, for the dispatcher.</summary>
-    private sealed record Outbound(EngineOutput[]? Outputs, List<QueueStatistics>? Statistics, TaskCompletionSource<object?>? Done);
+    private sealed record Outbound(EngineOutput[]? Outputs, List<QueueStatistics>? Statistics, TaskCompletionSource<object?>? Done)
+    {
+        /// <summary>This item's range in the dispatcher's list of sends in flight.</summary>
+        public (int From, int To) Sends { get; set; }
+    }
 
     private sealed record WorkItem(WorkKind Kind, EngineInput? Input, TaskCompletionSource<object?>? Done)
     {
