@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ContactCenter.EndToEnd.Benchmarks;
 
 /// <summary>A screen pop as it reached an agent's SignalR client (arrival on the machine's wall clock).</summary>
-internal sealed record PopArrival(Guid CallId, string Agent, Guid? CustomerId, DateTimeOffset ArrivedAt);
+internal sealed record PopArrival(Guid CallId, string Agent, Guid? CustomerId, DateTimeOffset ArrivedAt, DateTimeOffset? AssembledAt);
 
 /// <summary>
 /// The bench agents: created through the supervisor API (PUT /api/agents/{login}, skill support 3,
@@ -144,7 +144,8 @@ internal sealed class AgentFleet : IAsyncDisposable
     {
         var arrived = time.GetUtcNow();
         Guid? customer = pop.TryGetProperty("customer", out var c) && c.ValueKind == JsonValueKind.Object ? c.GetProperty("id").GetGuid() : null;
-        Pops.Enqueue(new PopArrival(pop.GetProperty("callId").GetGuid(), agent.Login, customer, arrived));
+        DateTimeOffset? assembled = pop.TryGetProperty("occurredAt", out var at) && at.ValueKind == JsonValueKind.String ? at.GetDateTimeOffset() : null;
+        Pops.Enqueue(new PopArrival(pop.GetProperty("callId").GetGuid(), agent.Login, customer, arrived, assembled));
     }
 
     public async ValueTask DisposeAsync()

@@ -20,7 +20,13 @@ internal sealed record StepResult(
     public double HostCpuSeconds { get; init; }
 }
 
-internal sealed record LatencyResult(int Rate, int Samples, double P50, double P99, double Max, double HostP50, double HostP99, double HostMean, long HostCount);
+internal sealed record LatencyResult(int Rate, int Samples, double P50, double P99, double Max, double HostP50, double HostP99, double HostMean, long HostCount)
+{
+    /// <summary>Split of the same samples: INVITE accepted -> pop assembled by the CRM, and assembled -> arrived at the client.</summary>
+    public (double P50, double P99) ToAssembled { get; init; }
+
+    public (double P50, double P99) ToClient { get; init; }
+}
 
 internal sealed record TransportResult(string Transport, IReadOnlyList<StepResult> Steps, LatencyResult? Latency, string? Error);
 
@@ -245,7 +251,8 @@ internal static class EndToEndBench
                 {
                     latency = await LatencyAsync(sam, [.. fleet.Pops], before, after, rate);
                     Console.WriteLine($"{transport} screen pop at {rate} calls/s, INVITE at the gateway -> ScreenPop at the agent's SignalR client: p50 {latency.P50:F1} ms, p99 {latency.P99:F1} ms, max {latency.Max:F1} ms (n={latency.Samples}); " +
-                        $"host histogram (CRM assembles -> desktop pushes): p50 {latency.HostP50:F1} ms, p99 {latency.HostP99:F1} ms, mean {latency.HostMean:F2} ms (n={latency.HostCount})");
+                        $"host histogram (CRM assembles -> desktop pushes): p50 {latency.HostP50:F1} ms, p99 {latency.HostP99:F1} ms, mean {latency.HostMean:F2} ms (n={latency.HostCount}); " +
+                        $"split: INVITE -> pop assembled p50 {latency.ToAssembled.P50:F1} / p99 {latency.ToAssembled.P99:F1} ms, assembled -> client p50 {latency.ToClient.P50:F1} / p99 {latency.ToClient.P99:F1} ms");
                 }
 
                 if (!step.Clean)
@@ -385,8 +392,19 @@ internal static class EndToEndBench
         var histogram = after.HistogramName("contactcenter_desktop_screen_pop_latency") ?? "contactcenter_desktop_screen_pop_latency_seconds";
         var count = after.Count(histogram) - before.Count(histogram);
         var mean = count > 0 ? (after.Sum(histogram) - before.Sum(histogram)) / count * 1000 : double.NaN;
+        var split = pops.Where(p => started.ContainsKey(p.CallId) && p.AssembledAt is not null).ToArray();
+        static (double, double) P5099(double[] values)
+        {
+            Array.Sort(values);
+            double At(double q) => values.Length == 0 ? double.NaN : values[Math.Min(values.Length - 1, (int)Math.Ceiling(q * values.Length) - 1)];
+            return (At(0.50), At(0.99));
+        }
         return new LatencyResult(rate, samples.Length, Pct(0.50), Pct(0.99), samples.Length == 0 ? double.NaN : samples[^1],
-            MetricsScrape.Quantile(before, after, histogram, 0.50) * 1000, MetricsScrape.Quantile(before, after, histogram, 0.99) * 1000, mean, (long)count);
+            MetricsScrape.Quantile(before, after, histogram, 0.50) * 1000, MetricsScrape.Quantile(before, after, histogram, 0.99) * 1000, mean, (long)count)
+        {
+            ToAssembled = P5099([.. split.Select(p => (p.AssembledAt!.Value - started[p.CallId]).TotalMilliseconds)]),
+            ToClient = P5099([.. split.Select(p => (p.ArrivedAt - p.AssembledAt!.Value).TotalMilliseconds)]),
+        };
     }
 
     private static string Summary(BenchOptions options, List<(int Rate, long Placed, SippResult Result)> baseline, List<TransportResult> results)

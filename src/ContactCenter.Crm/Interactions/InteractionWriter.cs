@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 namespace ContactCenter.Crm.Interactions;
 
 /// <summary>
-/// One writer for the interaction rows of this process (group commit). Events waiting to be recorded (under load, those
-/// arriving within <see cref="CrmOptions.InteractionLinger"/>) are merged into their rows together: one query reads every row the batch touches, one transaction writes them all, and each event's
-/// consumer completes (so the broker's message is acknowledged) only once its row is committed. Two events of one call
+/// One writer for the interaction rows of this process (group commit). Events waiting to be recorded (under load,
+/// those arriving within <see cref="CrmOptions.InteractionLinger"/>) and audit rows are written together: one query
+/// reads every row the batch touches, one transaction writes them all, and each event's consumer completes (so the broker's message is acknowledged) only once its row is committed. Two events of one call
 /// never race inside the process. A conflict with a writer in another process (concurrency token or primary key) sends
 /// the batch's events one by one through the re-read-and-merge path.
 /// </summary>
@@ -34,8 +34,19 @@ internal sealed class InteractionWriter(
     /// <summary>Queues a merge for a call's row; completes when the row holding it is committed.</summary>
     public Task MergeAsync(Guid callId, Action<Interaction> merge, CancellationToken ct)
     {
+        return EnqueueAsync(new Pending(callId, merge, null, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)), ct);
+    }
+
+    /// <summary>
+    /// Queues an audit row to be written with the next batch; completes when it is committed. The screen pop's audit goes
+    /// this way so that no consumer holds a thread-pool thread waiting for SQLite's write lock.
+    /// </summary>
+    public Task AuditAsync(AuditEntry entry, CancellationToken ct) =>
+        EnqueueAsync(new Pending(Guid.Empty, null, entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)), ct);
+
+    private Task EnqueueAsync(Pending pending, CancellationToken ct)
+    {
         EnsureStarted();
-        var pending = new Pending(callId, merge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             _inbox.Add(pending, CancellationToken.None);
@@ -137,21 +148,26 @@ internal sealed class InteractionWriter(
         var ids = new List<Guid>(batch.Count);
         foreach (var p in batch)
         {
-            if (!ids.Contains(p.CallId))
+            if (p.Merge is not null && !ids.Contains(p.CallId))
             {
                 ids.Add(p.CallId);
             }
         }
-        var rows = db.Interactions.Where(i => ids.Contains(i.CallId)).ToDictionary(i => i.CallId);
+        var rows = ids.Count == 0 ? [] : db.Interactions.Where(i => ids.Contains(i.CallId)).ToDictionary(i => i.CallId);
         foreach (var p in batch)
         {
+            if (p.Audit is not null)
+            {
+                db.AuditEntries.Add(p.Audit);
+                continue;
+            }
             if (!rows.TryGetValue(p.CallId, out var row))
             {
                 row = new Interaction { CallId = p.CallId };
                 rows.Add(p.CallId, row);
                 db.Interactions.Add(row);
             }
-            p.Merge(row);
+            p.Merge!(row);
         }
         foreach (var row in rows.Values)
         {
@@ -206,5 +222,6 @@ internal sealed class InteractionWriter(
         }
     }
 
-    private sealed record Pending(Guid CallId, Action<Interaction> Merge, TaskCompletionSource Done);
+    /// <summary>A merge into a call's interaction row, or an audit row to insert.</summary>
+    private sealed record Pending(Guid CallId, Action<Interaction>? Merge, AuditEntry? Audit, TaskCompletionSource Done);
 }

@@ -1,6 +1,7 @@
 using ContactCenter.Contracts;
 using ContactCenter.Crm.Customers;
 using ContactCenter.Crm.Data;
+using ContactCenter.Crm.Interactions;
 using ContactCenter.Crm.Phones;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -49,7 +50,7 @@ internal sealed class ScreenPopConsumer(
     Customer360Query query,
     PhoneNumberNormalizer phones,
     ScreenPopCache cache,
-    CrmDbContext db,
+    InteractionWriter writer,
     TimeProvider time) : IConsumer<AgentReserved>
 {
     public async Task Consume(ConsumeContext<AgentReserved> context)
@@ -116,15 +117,14 @@ internal sealed class ScreenPopConsumer(
             // The agent is about to see the customer's record: that is a read by a person. Written after the pop is
             // on its way, so the pop never waits for a database write (a retry re-publishes it; the desktop ignores
             // a pop it already has for the call).
-            db.AuditEntries.Add(new AuditEntry
+            await writer.AuditAsync(new AuditEntry
             {
                 At = now,
                 Actor = call.AgentId,
                 Action = "screen-pop",
                 CustomerId = c.Customer.Id,
                 Detail = $"call {call.CallId}",
-            });
-            await db.SaveChangesAsync(context.CancellationToken);
+            }, context.CancellationToken);
         }
     }
 }
