@@ -387,6 +387,7 @@ internal static class EndToEndBench
             }
         }
 
+        Console.WriteLine($"latency sample: {pops.Length} pops, {pops.Count(p => p.CustomerId is not null)} with a customer, {started.Count} calls in those customers' histories, {pops.Count(p => started.ContainsKey(p.CallId))} matched");
         var samples = pops.Where(p => started.ContainsKey(p.CallId)).Select(p => (p.ArrivedAt - started[p.CallId]).TotalMilliseconds).Order().ToArray();
         double Pct(double q) => samples.Length == 0 ? double.NaN : samples[Math.Min(samples.Length - 1, (int)Math.Ceiling(q * samples.Length) - 1)];
         var histogram = after.HistogramName("contactcenter_desktop_screen_pop_latency") ?? "contactcenter_desktop_screen_pop_latency_seconds";

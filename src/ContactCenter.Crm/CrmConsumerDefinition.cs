@@ -21,5 +21,10 @@ internal abstract class CrmConsumerDefinition<TConsumer> : ConsumerDefinition<TC
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 1000, 5000));
+        if (ConcurrentMessageLimit is { } limit)
+        {
+            // As many deliveries as may be in flight (RabbitMQ's default prefetch is 4 on two cores).
+            endpointConfigurator.PrefetchCount = limit;
+        }
     }
 }

@@ -37,7 +37,12 @@ internal sealed class RecordWrapUpConsumer(InteractionRecorder recorder) : ICons
 internal static class InteractionEndpoint
 {
     public const string Name = "crm-interactions";
-    public const int Concurrency = 8;
+
+    /// <summary>
+    /// Messages in flight: each consumer only hands its event to the <see cref="InteractionWriter"/> and waits for the
+    /// commit (up to the linger), holding no thread, so many must wait at once for the writer to batch them.
+    /// </summary>
+    public const int Concurrency = 256;
 }
 
 internal sealed class RecordCallReceivedDefinition() : CrmConsumerDefinition<RecordCallReceivedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);

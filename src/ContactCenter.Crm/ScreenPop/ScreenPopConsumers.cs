@@ -131,4 +131,5 @@ internal sealed class ScreenPopConsumer(
 
 internal sealed class IdentifyCallerDefinition() : CrmConsumerDefinition<IdentifyCallerConsumer>("crm-identify-caller", 16);
 
-internal sealed class ScreenPopDefinition() : CrmConsumerDefinition<ScreenPopConsumer>("crm-screen-pop", 16);
+/// <summary>64 in flight: a pop is published at once, then its consumer waits (holding no thread) for the audit row's commit.</summary>
+internal sealed class ScreenPopDefinition() : CrmConsumerDefinition<ScreenPopConsumer>("crm-screen-pop", 64);

@@ -115,5 +115,7 @@ internal sealed class DesktopPushConsumerDefinition : ConsumerDefinition<Desktop
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 1000));
+        // As many deliveries as may be in flight (RabbitMQ's default prefetch is 4 on two cores).
+        endpointConfigurator.PrefetchCount = 16;
     }
 }

@@ -66,5 +66,7 @@ internal sealed class GatewayConsumerDefinition<TConsumer> : ConsumerDefinition<
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000));
+        // As many deliveries as may be in flight (RabbitMQ's default prefetch is 4 on two cores).
+        endpointConfigurator.PrefetchCount = 64;
     }
 }
