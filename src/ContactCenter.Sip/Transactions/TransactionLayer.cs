@@ -448,11 +448,7 @@ internal sealed class TransactionLayer : IDisposable
                 // §17.2.1: Timer H fired without ACK: the transaction fails.
                 timedOut = entry.Rejected?.TimedOut;
             }
-            entry.State = SipTransactionState.Terminated;
-            StopTimerG(entry);
-            entry.Rejected = null;
-            entry.Response = null;
-            entry.Destination = null;
+            Clear(entry);
         }
         Remove(entry);
         timedOut?.Invoke();
@@ -463,13 +459,19 @@ internal sealed class TransactionLayer : IDisposable
     {
         lock (entry)
         {
-            entry.State = SipTransactionState.Terminated;
-            StopTimerG(entry);
-            entry.Rejected = null;
-            entry.Response = null;
-            entry.Destination = null;
+            Clear(entry);
         }
         Remove(entry);
+    }
+
+    /// <summary>Terminated: no timer, and nothing of the exchange kept (called under the entry's lock).</summary>
+    private void Clear(ServerTransactionEntry entry)
+    {
+        entry.State = SipTransactionState.Terminated;
+        StopTimerG(entry);
+        entry.Rejected = null;
+        entry.Response = null;
+        entry.Destination = null;
     }
 
     private void Remove(ServerTransactionEntry entry)

@@ -18,9 +18,7 @@ public class FinishedTransactionTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
     private readonly FakeTimeProvider time = new();
 
-    private static string Ack(IPEndPoint peer, SipResponse ok, string branch) =>
-        $"ACK sip:svc@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{peer.Port};branch={branch}\r\nMax-Forwards: 70\r\n" +
-        $"From: <sip:caller@127.0.0.1>;tag=ft1\r\nTo: {ok.Headers.Get("To")}\r\nCall-ID: {ok.CallId}\r\nCSeq: {ok.CSeq.Number} ACK\r\nContent-Length: 0\r\n\r\n";
+    private static string Ack(IPEndPoint peer, SipResponse ok, string branch) => TransactionTimerTests.AckFor(peer, ok, branch);
 
     private static async Task<byte[]?> ReceiveRawAsync(TestSupport.UdpPeer peer, TimeSpan timeout)
     {

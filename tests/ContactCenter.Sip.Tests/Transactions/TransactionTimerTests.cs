@@ -19,7 +19,7 @@ public class TransactionTimerTests
         $"From: <sip:caller@127.0.0.1>;tag={fromTag}\r\nTo: <sip:svc@127.0.0.1>{(toTag is null ? "" : ";tag=" + toTag)}\r\nCall-ID: {callId}\r\nCSeq: {cseq} {method}\r\n" +
         $"Contact: <sip:caller@127.0.0.1:{peer.Port}>\r\nContent-Length: 0\r\n\r\n";
 
-    private static string AckFor(IPEndPoint peer, SipResponse r, string branch) =>
+    internal static string AckFor(IPEndPoint peer, SipResponse r, string branch) =>
         $"ACK sip:svc@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{peer.Port};branch={branch}\r\nMax-Forwards: 70\r\n" +
         $"From: <sip:caller@127.0.0.1>;tag=ft1\r\nTo: {r.Headers.Get("To")}\r\nCall-ID: {r.CallId}\r\nCSeq: {r.CSeq.Number} ACK\r\nContent-Length: 0\r\n\r\n";
 
