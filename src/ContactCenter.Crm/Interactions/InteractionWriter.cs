@@ -97,10 +97,10 @@ internal sealed class InteractionWriter(
             batch.Clear();
             batch.Add(first);
             var busy = eventsLastWindow >= LingerFromRate || eventsThisWindow >= LingerFromRate;
-            var until = time.GetTimestamp();
+            var batchStarted = time.GetTimestamp();
             while (batch.Count < MaxBatch)
             {
-                var wait = busy ? linger - time.GetElapsedTime(until) : TimeSpan.Zero;
+                var wait = busy ? linger - time.GetElapsedTime(batchStarted) : TimeSpan.Zero;
                 if (!_inbox.TryTake(out var next, wait > TimeSpan.Zero ? wait : TimeSpan.Zero))
                 {
                     break;

@@ -47,7 +47,9 @@ internal sealed class ExpiryQueue<T> : IDisposable
     }
 
     /// <summary>The deadline <paramref name="delay"/> from now, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
-    public long DeadlineAfter(TimeSpan delay) => time.GetTimestamp() + (long)(delay.Ticks * (time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+    public long DeadlineAfter(TimeSpan delay) => time.GetTimestamp() + ToTimestampUnits(delay);
+
+    private long ToTimestampUnits(TimeSpan span) => (long)(span.Ticks * (time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
 
     public void Schedule(T item, long deadline)
     {
@@ -77,7 +79,7 @@ internal sealed class ExpiryQueue<T> : IDisposable
         {
             delay = TimeSpan.FromMilliseconds(1);
         }
-        armedFor = now + (long)(delay.Ticks * (time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+        armedFor = now + ToTimestampUnits(delay);
         timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 

@@ -308,22 +308,8 @@ internal sealed class TransactionLayer : IDisposable
             {
                 // RFC 6026 §7.1: Timer L. The TU (not the transaction) retransmits the 2xx; retransmitted
                 // INVITEs are absorbed and ACKs passed up: no bytes to keep.
-                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
             }
-            else if (entry.IsInvite)
-            {
-                // §17.2.1: Completed after 3xx–6xx: Timer G retransmits (unreliable), Timer H waits for the ACK.
-                entry.Response = response;
-                entry.Destination = destination;
-                var rejected = new ServerTransactionEntry.RejectedInvite { Interval = T1, TimedOut = timedOut };
-                entry.Rejected = rejected;
-                if (!entry.Reliable)
-                {
-                    rejected.TimerG = Time.CreateTimer(s => OnTimerG((ServerTransactionEntry)s!), entry, T1, Timeout.InfiniteTimeSpan);
-                }
-                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
-            }
-            else if (entry.Reliable)
+            else if (!entry.IsInvite && entry.Reliable)
             {
                 // §17.2.2: Timer J is zero over reliable transports.
                 entry.State = SipTransactionState.Terminated;
@@ -331,11 +317,22 @@ internal sealed class TransactionLayer : IDisposable
             }
             else
             {
-                // §17.2.2: Completed; Timer J (64*T1) absorbs retransmissions with the same response.
+                // §17.2.1 / §17.2.2: Completed; retransmitted requests get the same final response until Timer H / J.
                 entry.Response = response;
                 entry.Destination = destination;
-                entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
+                if (entry.IsInvite)
+                {
+                    // After 3xx–6xx: Timer G retransmits (unreliable), Timer H waits for the ACK.
+                    var rejected = new ServerTransactionEntry.RejectedInvite { Interval = T1, TimedOut = timedOut };
+                    entry.Rejected = rejected;
+                    if (!entry.Reliable)
+                    {
+                        rejected.TimerG = Time.CreateTimer(s => OnTimerG((ServerTransactionEntry)s!), entry, T1, Timeout.InfiniteTimeSpan);
+                    }
+                }
             }
+            // Timers L, H and J are all 64*T1.
+            entry.Deadline = serverExpiries.DeadlineAfter(T1 * 64);
             serverExpiries.Schedule(entry, entry.Deadline);
         }
         return false;
@@ -361,10 +358,7 @@ internal sealed class TransactionLayer : IDisposable
                     case SipTransactionState.Completed when entry.IsInvite:
                         // §17.2.1: ACK moves Completed to Confirmed; Timer I (T4 unreliable, 0 reliable).
                         entry.State = SipTransactionState.Confirmed;
-                        StopTimerG(entry);
-                        entry.Rejected = null;
-                        entry.Response = null;
-                        entry.Destination = null;
+                        DropExchange(entry);
                         if (entry.Reliable)
                         {
                             entry.State = SipTransactionState.Terminated;
@@ -465,9 +459,15 @@ internal sealed class TransactionLayer : IDisposable
     }
 
     /// <summary>Terminated: no timer, and nothing of the exchange kept (called under the entry's lock).</summary>
-    private void Clear(ServerTransactionEntry entry)
+    private static void Clear(ServerTransactionEntry entry)
     {
         entry.State = SipTransactionState.Terminated;
+        DropExchange(entry);
+    }
+
+    /// <summary>Stops Timer G and forgets the response and where it went (called under the entry's lock).</summary>
+    private static void DropExchange(ServerTransactionEntry entry)
+    {
         StopTimerG(entry);
         entry.Rejected = null;
         entry.Response = null;
