@@ -505,6 +505,11 @@ internal sealed partial class RoutingEngine
         {
             TryMatchAgent(agent);
         }
+        else if (agent.State == AgentState.LoggedOut)
+        {
+            // A log-out requested during wrap-up takes effect now: calls waiting for this agent go to anyone.
+            ReleasePreferredCalls(agent);
+        }
     }
 
     private void RecordHandled(AgentRecord agent)

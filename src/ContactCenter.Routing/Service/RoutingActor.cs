@@ -274,6 +274,7 @@ internal sealed class RoutingActor : IAsyncDisposable
         var sends = new List<Task>(MaxBatch * 4);
         var endpoints = new Dictionary<string, ISendEndpoint>(StringComparer.Ordinal);
         var reader = _outbox.Reader;
+        IBus? bus = null;
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             batch.Clear();
@@ -281,11 +282,30 @@ internal sealed class RoutingActor : IAsyncDisposable
             {
                 batch.Add(next);
             }
-            if (_services.GetService(typeof(IBus)) is not IBus bus)
+            Exception? unavailable = null;
+            try
+            {
+                // Resolved once (a singleton); a process without a bus (engine-only tests) has nothing to publish.
+                bus ??= _services.GetService(typeof(IBus)) as IBus;
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // The host is stopping and its services are gone: these effects cannot be published. Their inputs
+                // are journaled; their bus messages are not acknowledged and come again after the restart.
+                unavailable = new InvalidOperationException("routing is stopping", ex);
+            }
+            if (bus is null)
             {
                 foreach (var outbound in batch)
                 {
-                    outbound.Done?.TrySetResult(null);
+                    if (unavailable is null)
+                    {
+                        outbound.Done?.TrySetResult(null);
+                    }
+                    else
+                    {
+                        outbound.Done?.TrySetException(unavailable);
+                    }
                 }
                 continue;
             }
