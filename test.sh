@@ -110,7 +110,7 @@ for proj in tests/*/*.csproj; do
 done
 ((failed > 0)) && status=1
 ((passed == 0)) && status=1
-# Name every failed test (and the first line of its message) right above the summary, so a
+# Name every failed test (and its message, up to 60 lines) right above the summary, so a
 # log that only keeps its tail still says what broke.
 for trx in "$RESULTS"/*.trx; do
   [ -f "$trx" ] || continue
@@ -118,8 +118,12 @@ for trx in "$RESULTS"/*.trx; do
     /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
       match($0, /testName="[^"]*"/); printf "FAILED %s\n", substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
     want && /<Message>/ {
-      line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
-      printf "       %s\n", substr(line, 1, 400); want = 0 }'
+      line = $0; sub(/.*<Message>/, "", line); inmsg = !/<\/Message>/; sub(/<\/Message>.*/, "", line)
+      printf "       %s\n", substr(line, 1, 400); want = 0; shown = 1; next }
+    inmsg {
+      line = $0; if (/<\/Message>/) { inmsg = 0; sub(/<\/Message>.*/, "", line) }
+      if (++shown <= 60) printf "       %s\n", substr(line, 1, 400)
+      else if (shown == 61) printf "       ... (the rest is in the .trx file)\n" }'
 done
 echo
 echo "$passed passed, $failed failed"

@@ -55,6 +55,8 @@ internal sealed class IvrBaresip : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("cc-ivr-baresip-").FullName;
 
         // baresip listens for SIP on UDP/TCP at sip_listen and TLS at the next port: keep the console clear of both.
+        // net_interface pins its local address to loopback: without it baresip 1.0 takes the address of the default
+        // route, and on a machine with no default route it cannot register or open RTP ("Protocol not supported").
         var sipPort = Sipp.FreeUdpPort();
         int consolePort;
         do
@@ -66,6 +68,7 @@ internal sealed class IvrBaresip : IAsyncDisposable
         File.WriteAllText(Path.Combine(folder, "config"), $"""
             module_path {modules}
             sip_listen 127.0.0.1:{sipPort}
+            net_interface 127.0.0.1
             audio_source ausine,440
             ausrc_srate 48000
             ausrc_channels 2

@@ -81,11 +81,21 @@ public class BaresipSoftphoneTests
             return Task.CompletedTask;
         };
 
-        var consPort = SippRunner.FreeUdpPort();
+        // baresip listens for SIP on UDP/TCP at sip_listen and TLS at the next port: keep the console clear of both.
+        // net_interface pins its local address to loopback: without it baresip 1.0 takes the address of the default
+        // route, and on a machine with no default route it cannot register or open RTP ("Protocol not supported").
+        var sipPort = SippRunner.FreeUdpPort();
+        int consPort;
+        do
+        {
+            consPort = SippRunner.FreeUdpPort();
+        }
+        while (consPort == sipPort || consPort == sipPort + 1);
         var dir = Directory.CreateTempSubdirectory("baresip").FullName;
         File.WriteAllText(Path.Combine(dir, "config"), $"""
             module_path {modules}
-            sip_listen 127.0.0.1:{SippRunner.FreeUdpPort()}
+            sip_listen 127.0.0.1:{sipPort}
+            net_interface 127.0.0.1
             audio_source ausine,440
             ausrc_srate 48000
             ausrc_channels 2
