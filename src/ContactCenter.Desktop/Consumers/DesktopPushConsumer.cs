@@ -104,9 +104,16 @@ internal sealed class DesktopPushConsumer(
 /// <summary>Retry and concurrency for the desktop's endpoint.</summary>
 internal sealed class DesktopPushConsumerDefinition : ConsumerDefinition<DesktopPushConsumer>
 {
+    /// <summary>
+    /// Pushes in flight: about nine events per call reach this endpoint, so at 100 calls/s over RabbitMQ 16 in flight
+    /// (each waiting for a core and its acknowledgement) let the screen pops queue up for a second. Order between them
+    /// does not matter: <see cref="DesktopState"/> drops stale events.
+    /// </summary>
+    private const int Concurrency = 64;
+
     public DesktopPushConsumerDefinition()
     {
-        ConcurrentMessageLimit = 16;
+        ConcurrentMessageLimit = Concurrency;
     }
 
     protected override void ConfigureConsumer(
@@ -116,6 +123,6 @@ internal sealed class DesktopPushConsumerDefinition : ConsumerDefinition<Desktop
     {
         endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 1000));
         // As many deliveries as may be in flight (RabbitMQ's default prefetch is 4 on two cores).
-        endpointConfigurator.PrefetchCount = 16;
+        endpointConfigurator.PrefetchCount = Concurrency;
     }
 }
