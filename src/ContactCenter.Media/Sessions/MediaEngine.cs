@@ -22,9 +22,11 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
     private readonly PortAllocator ports;
     private readonly ConcurrentDictionary<MediaSession, byte> sessions = new();
     private readonly Lock bridgeGate = new();
+    private readonly Lock totalsGate = new();
     private readonly ITimer housekeeping;
     private int disposed;
     private int nextClock;
+    private MediaPacketTotals retired;
 
     /// <summary>Creates the engine; throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public MediaEngine(MediaOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
@@ -70,6 +72,24 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
 
     /// <summary>Sessions open now.</summary>
     public int SessionCount => sessions.Count;
+
+    /// <summary>
+    /// RTP packets received, sent and lost (RFC 3550 cumulative loss) by every session since the engine started, closed
+    /// sessions included; for metrics. Walks the open sessions, so read it at scrape rate, not per packet.
+    /// </summary>
+    public MediaPacketTotals GetPacketTotals()
+    {
+        lock (totalsGate)
+        {
+            MediaPacketTotals totals = retired;
+            foreach (MediaSession session in sessions.Keys)
+            {
+                totals += session.PacketCounters();
+            }
+
+            return totals;
+        }
+    }
 
     internal MediaOptions Options { get; }
 
@@ -151,7 +171,18 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
 
     internal void Remove(MediaSession session)
     {
-        if (sessions.TryRemove(session, out _))
+        bool removed;
+        lock (totalsGate)
+        {
+            // Under the totals' lock, so a scrape counts a closing session exactly once (open or retired).
+            removed = sessions.TryRemove(session, out _);
+            if (removed)
+            {
+                retired += session.PacketCounters();
+            }
+        }
+
+        if (removed)
         {
             ports.Release(session.LocalPort);
         }
@@ -194,4 +225,11 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
 
         IoLoop?.Dispose();
     }
+}
+
+/// <summary>RTP packet counters summed over a media engine's sessions (<see cref="MediaEngine.GetPacketTotals"/>).</summary>
+public readonly record struct MediaPacketTotals(long Received, long Sent, long Lost)
+{
+    public static MediaPacketTotals operator +(MediaPacketTotals a, MediaPacketTotals b) =>
+        new(a.Received + b.Received, a.Sent + b.Sent, a.Lost + b.Lost);
 }

@@ -344,6 +344,22 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         });
     }
 
+    /// <summary>This session's packet counters, without the allocations of <see cref="GetStatistics"/> (the engine's totals).</summary>
+    internal MediaPacketTotals PacketCounters()
+    {
+        long received, lost;
+        lock (statsLock)
+        {
+            received = stats.PacketsReceived;
+            lost = stats.CumulativeLost;
+        }
+
+        lock (sendLock)
+        {
+            return new MediaPacketTotals(received, packetsSent, lost);
+        }
+    }
+
     public MediaStatistics GetStatistics()
     {
         long received, lost;

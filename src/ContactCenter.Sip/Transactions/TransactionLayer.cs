@@ -36,6 +36,8 @@ internal sealed class TransactionLayer : IDisposable
     private readonly ExpiryQueue<SipClientTransaction> clientExpiries;
     private ITransactionUser? user;
     private SipDestination? lastDestination;
+    private long serversStarted;
+    private long clientsStarted;
 
     public TransactionLayer(SipTransport transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
     {
@@ -60,6 +62,12 @@ internal sealed class TransactionLayer : IDisposable
     public int ServerCount => servers.Count;
 
     public int ClientCount => clients.Count;
+
+    /// <summary>Server transactions created since start (retransmissions absorbed by an existing one are not counted).</summary>
+    public long ServerTransactionsStarted => Interlocked.Read(ref serversStarted);
+
+    /// <summary>Client transactions created since start.</summary>
+    public long ClientTransactionsStarted => Interlocked.Read(ref clientsStarted);
 
     public void SetUser(ITransactionUser tu) => user = tu;
 
@@ -124,6 +132,7 @@ internal sealed class TransactionLayer : IDisposable
             }
             return;
         }
+        Interlocked.Increment(ref serversStarted);
         // §8.2.2.2: a request without To tag whose From tag, Call-ID and CSeq match an ongoing transaction
         // that arrived by another path is a merged request: 482.
         if (request.To.Tag is null && request.From.Tag is { } fromTag)
@@ -262,6 +271,7 @@ internal sealed class TransactionLayer : IDisposable
         var key = ClientKey(request.TopVia!.Branch, request.CSeq.Method);
         var tx = new SipClientTransaction(this, key, request, destination, onResponse);
         clients[key] = tx;
+        Interlocked.Increment(ref clientsStarted);
         tx.Start();
         return tx;
     }

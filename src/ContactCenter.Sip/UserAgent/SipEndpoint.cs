@@ -86,6 +86,12 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Live transactions (server + client); for tests and metrics.</summary>
     public int TransactionCount => transactions.ServerCount + transactions.ClientCount;
 
+    /// <summary>Server transactions created since start (a retransmission absorbed by a live one is not a new one); for metrics.</summary>
+    public long ServerTransactionsStarted => transactions.ServerTransactionsStarted;
+
+    /// <summary>Client transactions created since start; for metrics.</summary>
+    public long ClientTransactionsStarted => transactions.ClientTransactionsStarted;
+
     /// <summary>Open TCP connections.</summary>
     public int TcpConnectionCount => transport.TcpConnectionCount;
 

@@ -62,7 +62,7 @@ internal sealed class SipGateway(
 
         var endpoint = sip;
         var engine = media;
-        metrics = new TelephonyMetrics(meters, () => calls.Count, () => endpoint.Registrar.LiveBindingCount, () => endpoint.TransactionCount, () => engine.SessionCount);
+        metrics = new TelephonyMetrics(meters, () => calls.Count, endpoint, engine);
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config);

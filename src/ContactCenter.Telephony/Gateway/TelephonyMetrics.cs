@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using ContactCenter.Contracts;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Sip.UserAgent;
 
 namespace ContactCenter.Telephony.Gateway;
 
@@ -15,7 +17,7 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> rejected;
     private readonly Counter<long> transferred;
 
-    public TelephonyMetrics(IMeterFactory meters, Func<int> liveCalls, Func<int> registeredPhones, Func<int> sipTransactions, Func<int> mediaSessions)
+    public TelephonyMetrics(IMeterFactory meters, Func<int> liveCalls, SipEndpoint sip, MediaEngine media)
     {
         meter = meters.Create(MeterName);
         received = meter.CreateCounter<long>("contactcenter.telephony.calls.received", description: "Inbound calls answered by the gateway");
@@ -24,9 +26,24 @@ internal sealed class TelephonyMetrics : IDisposable
         rejected = meter.CreateCounter<long>("contactcenter.telephony.calls.rejected", description: "Inbound INVITEs refused, by status code");
         transferred = meter.CreateCounter<long>("contactcenter.telephony.calls.transferred", description: "Calls blind-transferred from an agent's phone (REFER)");
         meter.CreateObservableGauge("contactcenter.telephony.calls.live", liveCalls, description: "Calls held by the gateway now");
-        meter.CreateObservableGauge("contactcenter.telephony.phones.registered", registeredPhones, description: "Agent phones with a live registration");
-        meter.CreateObservableGauge("contactcenter.sip.transactions", sipTransactions, description: "SIP transactions in progress");
-        meter.CreateObservableGauge("contactcenter.media.sessions", mediaSessions, description: "RTP sessions open");
+        meter.CreateObservableGauge("contactcenter.telephony.phones.registered", () => sip.Registrar.LiveBindingCount, description: "Agent phones with a live registration");
+        meter.CreateObservableGauge("contactcenter.sip.transactions", () => sip.TransactionCount, description: "SIP transactions in progress");
+        meter.CreateObservableCounter("contactcenter.sip.transactions.started", () => (Measurement<long>[])
+            [
+                new(sip.ServerTransactionsStarted, new KeyValuePair<string, object?>("kind", "server")),
+                new(sip.ClientTransactionsStarted, new KeyValuePair<string, object?>("kind", "client")),
+            ], description: "SIP transactions created since start (server: requests received; client: requests sent)");
+        meter.CreateObservableGauge("contactcenter.media.sessions", () => media.SessionCount, description: "RTP sessions open");
+        meter.CreateObservableCounter("contactcenter.media.rtp.packets", () =>
+        {
+            var totals = media.GetPacketTotals();
+            return (Measurement<long>[])
+            [
+                new(totals.Received, new KeyValuePair<string, object?>("direction", "received")),
+                new(totals.Sent, new KeyValuePair<string, object?>("direction", "sent")),
+            ];
+        }, description: "RTP packets received and sent by every call leg since start");
+        meter.CreateObservableCounter("contactcenter.media.rtp.packets.lost", () => media.GetPacketTotals().Lost, description: "RTP packets lost on the way in (RFC 3550 cumulative loss) since start");
     }
 
     public void CallReceived() => received.Add(1);

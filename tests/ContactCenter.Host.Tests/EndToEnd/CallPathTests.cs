@@ -172,6 +172,18 @@ public sealed class CallPathTests
 
         // alice's phone is the one registration.
         Assert.Matches(new System.Text.RegularExpressions.Regex(@"(?m)^contactcenter_telephony_phones_registered(\{[^}]*\})? 1(\s|$)"), metrics);
+
+        // Counters a Grafana board rates: SIP transactions the call created, RTP out (the prompts), and the received and
+        // loss counters present (this caller keys in by SIP INFO and sends no RTP; IvrExternalTests count RTP in).
+        var operations = string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("contactcenter_sip_", StringComparison.Ordinal) || l.StartsWith("contactcenter_media_", StringComparison.Ordinal)));
+        foreach (var pattern in (string[])[
+            @"^contactcenter_sip_transactions_started_total\{[^}]*kind=""server""[^}]*\} [1-9]",
+            @"^contactcenter_media_rtp_packets_total\{[^}]*direction=""sent""[^}]*\} [1-9]",
+            @"^contactcenter_media_rtp_packets_total\{[^}]*direction=""received""[^}]*\} [0-9]",
+            @"^contactcenter_media_rtp_packets_lost_total(\{[^}]*\})? [0-9]"])
+        {
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, pattern, System.Text.RegularExpressions.RegexOptions.Multiline), $"/metrics lacks {pattern}:\n{operations}");
+        }
     }
 
     internal static HostProcess StartHost(params (string Key, string Value)[] extra)

@@ -96,6 +96,11 @@ public sealed class IvrExternalTests(IvrHostFixture fixture, ITestOutputHelper o
         Assert.Equal("main>3>billing", billing.GetProperty("ivrPath").GetString());
         Assert.Equal("billing", billing.GetProperty("queue").GetString());
         Assert.Equal("abandoned", billing.GetProperty("outcome").GetString());
+
+        // The gateway's RTP counter saw the captures' packets arrive: ten per call (seven event packets, three ends).
+        var metrics = await api.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var received = System.Text.RegularExpressions.Regex.Match(metrics, @"(?m)^contactcenter_media_rtp_packets_total\{[^}]*direction=""received""[^}]*\} ([0-9]+)");
+        Assert.True(received.Success && long.Parse(received.Groups[1].Value, CultureInfo.InvariantCulture) >= 30, $"RTP received counter: {(received.Success ? received.Value : "missing")}");
     });
 
     [Fact]

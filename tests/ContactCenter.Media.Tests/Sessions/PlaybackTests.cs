@@ -268,6 +268,29 @@ public class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Packet_totals_count_every_session_open_and_after_it_closed()
+    {
+        Assert.Equal(default, engine.GetPacketTotals());
+        string prompt = TestAudio.WriteSine(folder, "totals.wav", 400, 200);
+        IMediaSession session = engine.CreateSession("totals");
+        session.Configure(TestEngine.To(peer));
+        peer.SendAudio(session.LocalEndPoint, AudioCodec.Pcmu, new short[160]);
+        peer.SendAudio(session.LocalEndPoint, AudioCodec.Pcmu, new short[160]);
+        await WaitUntilAsync(() => session.GetStatistics().PacketsReceived == 2);
+        Assert.Equal(PlaybackOutcome.Completed, (await session.PlayAsync([prompt]).WaitAsync(TimeSpan.FromSeconds(5))).Outcome);
+
+        // 200 ms of prompt is ten 20 ms packets out; two came in; none lost (consecutive sequence numbers).
+        MediaPacketTotals open = engine.GetPacketTotals();
+        Assert.Equal(new MediaPacketTotals(Received: 2, Sent: session.GetStatistics().PacketsSent, Lost: 0), open);
+        Assert.InRange(open.Sent, 9, 11);
+
+        // A closed session's packets stay in the totals (a Prometheus counter never goes down).
+        await session.DisposeAsync();
+        Assert.Equal(0, engine.SessionCount);
+        Assert.Equal(open, engine.GetPacketTotals());
+    }
+
+    [Fact]
     public async Task Cancelling_playback_throws_and_stops_sending()
     {
         string prompt = TestAudio.WriteSine(folder, "cancel.wav", 400, 5000);

@@ -71,6 +71,10 @@ public class FinishedTransactionTests
         await peer.SendAsync(bye, ep.UdpEndPoint!);
         var again = await ReceiveRawAsync(peer, Wait);
         Assert.Equal(first, again);
+        // The metrics' counters: two server transactions (INVITE, BYE), the retransmission absorbed, the ACK for the 2xx
+        // none; nothing sent as a client.
+        Assert.Equal(2, ep.ServerTransactionsStarted);
+        Assert.Equal(0, ep.ClientTransactionsStarted);
 
         time.Advance(TimeSpan.FromSeconds(12) - TimeSpan.FromMilliseconds(1));
         Assert.Equal(2, ep.TransactionCount);
@@ -79,6 +83,7 @@ public class FinishedTransactionTests
         // A BYE after Timer J is a new transaction in no dialog: 481.
         await peer.SendAsync(bye, ep.UdpEndPoint!);
         Assert.Equal(481, (await peer.ReceiveFinalAsync(Wait))!.StatusCode);
+        Assert.Equal(3, ep.ServerTransactionsStarted);
     }
 
     [Fact]
