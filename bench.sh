@@ -43,9 +43,10 @@ media() {
   dotnet "$(dll Media)" pacing 60
   # Phones are a child process; each relay step runs the same traffic phone to phone first (the
   # loopback baseline) and reports added latency, per-packet loss and the engine's CPU per call.
-  # The old receive path (one async receive per socket) against epoll, same run, same load:
-  dotnet "$(dll Media)" relay 250 --io both --codecs same --seconds "${BENCH_SECONDS:-10}"
-  dotnet "$(dll Media)" relay ${MEDIA_RELAY_STEPS:-250 500 750 1000 1250} --seconds "${BENCH_SECONDS:-10}"
+  # The phones poll their sockets (as a jitter buffer does) unless --phones block; the first run below
+  # also shows the blocking phones, and the old receive path (one async receive per socket) against epoll:
+  dotnet "$(dll Media)" relay 250 --io both --codecs same --phones both --seconds "${BENCH_SECONDS:-10}"
+  dotnet "$(dll Media)" relay ${MEDIA_RELAY_STEPS:-250 500 600 700 750 1000} --seconds "${BENCH_SECONDS:-10}"
   dotnet "$(dll Media)" ivr ${MEDIA_IVR_STEPS:-500 1000 1500 2000} --seconds "${BENCH_SECONDS:-10}"
 }
 

@@ -8,8 +8,9 @@ namespace ContactCenter.Media.Benchmarks;
 
 /// <summary>
 /// The far ends of the load tests, run as a child process (<c>gen relay|ivr ...</c>) so the
-/// engine's process CPU is the engine's alone. A few shared UDP sockets (one blocking receive
-/// thread each) stand for all the phones; streams are told apart by SSRC. The parent talks to it
+/// engine's process CPU is the engine's alone. A few shared UDP sockets stand for all the phones
+/// (read by one polling thread, or by a blocking thread each: see <see cref="RunPhase"/>); streams
+/// are told apart by SSRC. The parent talks to it
 /// over stdin/stdout, one line per message.
 /// </summary>
 internal static class Generator
@@ -20,6 +21,7 @@ internal static class Generator
     public static int Run(string[] args)
     {
         string mode = args[1];
+        bool poll = args.Length > 5 && args[5] == "poll";
         int streams = int.Parse(args[2], CultureInfo.InvariantCulture);
         double seconds = double.Parse(args[3], CultureInfo.InvariantCulture);
         int socketCount = Math.Min(int.Parse(args[4], CultureInfo.InvariantCulture), streams);
@@ -31,7 +33,7 @@ internal static class Generator
         }
 
         Console.WriteLine("ports " + string.Join(' ', sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)));
-        int result = mode == "relay" ? Relay(sockets, streams, seconds) : Ivr(sockets, streams, seconds);
+        int result = mode == "relay" ? Relay(sockets, streams, seconds, poll) : Ivr(sockets, streams, seconds);
         foreach (Socket socket in sockets)
         {
             socket.Dispose();
@@ -46,7 +48,7 @@ internal static class Generator
     /// it to leg s^1 and on to phone s^1. Sends are spread evenly over each 20 ms period, as calls that
     /// started at different times are.
     /// </summary>
-    private static int Relay(Socket[] sockets, int streams, double seconds)
+    private static int Relay(Socket[] sockets, int streams, double seconds, bool poll)
     {
         int ticks = (int)(seconds * 50);
         var legPort = new int[streams];
@@ -65,11 +67,11 @@ internal static class Generator
             ssrcToStream.TryAdd((uint)(s + 1), s);
         }
 
-        Phase direct = RunPhase(sockets, streams, ticks, s => (IPEndPoint)sockets[(s ^ 1) % sockets.Length].LocalEndPoint!, payloadType, ssrcToStream);
+        Phase direct = RunPhase(sockets, streams, ticks, s => (IPEndPoint)sockets[(s ^ 1) % sockets.Length].LocalEndPoint!, payloadType, ssrcToStream, poll);
         Console.WriteLine("phase relay");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        Phase relay = RunPhase(sockets, streams, ticks, s => new IPEndPoint(IPAddress.Loopback, legPort[s]), payloadType, ssrcToStream);
+        Phase relay = RunPhase(sockets, streams, ticks, s => new IPEndPoint(IPAddress.Loopback, legPort[s]), payloadType, ssrcToStream, poll);
         double generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
         Console.WriteLine("phase end");
         Console.WriteLine(FormattableString.Invariant(
@@ -77,7 +79,15 @@ internal static class Generator
         return 0;
     }
 
-    private static Phase RunPhase(Socket[] sockets, int streams, int ticks, Func<int, IPEndPoint> target, byte[] payloadType, Dictionary<uint, int> ssrcToStream)
+    /// <summary>
+    /// One phase: every stream sends <paramref name="ticks"/> packets; the phones time each arrival. <paramref name="poll"/>:
+    /// one thread drains every socket, then sleeps about 1 ms when none had anything (as a phone's jitter buffer reads
+    /// on its own clock). Otherwise a thread per socket blocks in receive, so every packet sent to a phone wakes a
+    /// thread, and on loopback that wake-up (and being pre-empted by the woken thread) is charged to the sender: half
+    /// of the relay's CPU in a perf profile, a cost a phone on another host never puts on the relay. Both phases of a
+    /// run read the same way, so the ~0.5 ms a poll adds on average cancels out of the added latency.
+    /// </summary>
+    private static Phase RunPhase(Socket[] sockets, int streams, int ticks, Func<int, IPEndPoint> target, byte[] payloadType, Dictionary<uint, int> ssrcToStream, bool poll)
     {
         var sentAt = new long[streams][];
         var receivedAt = new long[streams][];
@@ -97,52 +107,93 @@ internal static class Generator
         }
 
         bool stopping = false;
-        var receivers = new Thread[sockets.Length];
-        for (int r = 0; r < sockets.Length; r++)
+        void Arrived(byte[] buffer, int length)
         {
-            Socket socket = sockets[r];
-            receivers[r] = new Thread(() =>
+            long at = Stopwatch.GetTimestamp();
+            if (!RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToStream.TryGetValue(header.Ssrc, out int s))
             {
-                byte[] buffer = new byte[2048];
-                socket.ReceiveTimeout = 200;
-                while (!Volatile.Read(ref stopping))
+                return;
+            }
+
+            // The relay keeps the timestamp spacing of a source: index from the first packet seen
+            // (packet 0 unless it was lost, in which case the shifted last one counts as extra).
+            if (firstTimestamp[s] < 0)
+            {
+                firstTimestamp[s] = header.Timestamp;
+            }
+
+            long index = (uint)(header.Timestamp - (uint)firstTimestamp[s]) / PayloadLength;
+            if (index < ticks && receivedAt[s][index] == 0)
+            {
+                receivedAt[s][index] = at;
+            }
+            else
+            {
+                extra[s]++;
+            }
+        }
+
+        Thread[] receivers;
+        if (poll)
+        {
+            receivers =
+            [
+                new Thread(() =>
                 {
-                    int length;
-                    try
+                    byte[] buffer = new byte[2048];
+                    while (!Volatile.Read(ref stopping))
                     {
-                        length = socket.Receive(buffer);
-                    }
-                    catch (SocketException)
-                    {
-                        continue;
-                    }
+                        bool any = false;
+                        foreach (Socket socket in sockets)
+                        {
+                            while (socket.Available > 0)
+                            {
+                                Arrived(buffer, socket.Receive(buffer));
+                                any = true;
+                            }
+                        }
 
-                    long at = Stopwatch.GetTimestamp();
-                    if (!RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToStream.TryGetValue(header.Ssrc, out int s))
-                    {
-                        continue;
+                        if (!any)
+                        {
+                            Thread.Sleep(1);
+                        }
                     }
+                })
+                { IsBackground = true, Name = "gen-rx-poll" },
+            ];
+        }
+        else
+        {
+            receivers = new Thread[sockets.Length];
+            for (int r = 0; r < sockets.Length; r++)
+            {
+                Socket socket = sockets[r];
+                receivers[r] = new Thread(() =>
+                {
+                    byte[] buffer = new byte[2048];
+                    socket.ReceiveTimeout = 200;
+                    while (!Volatile.Read(ref stopping))
+                    {
+                        int length;
+                        try
+                        {
+                            length = socket.Receive(buffer);
+                        }
+                        catch (SocketException)
+                        {
+                            continue;
+                        }
 
-                    // The relay keeps the timestamp spacing of a source: index from the first packet seen
-                    // (packet 0 unless it was lost, in which case the shifted last one counts as extra).
-                    if (firstTimestamp[s] < 0)
-                    {
-                        firstTimestamp[s] = header.Timestamp;
+                        Arrived(buffer, length);
                     }
+                })
+                { IsBackground = true, Name = $"gen-rx-{r}" };
+            }
+        }
 
-                    long index = (uint)(header.Timestamp - (uint)firstTimestamp[s]) / PayloadLength;
-                    if (index < ticks && receivedAt[s][index] == 0)
-                    {
-                        receivedAt[s][index] = at;
-                    }
-                    else
-                    {
-                        extra[s]++;
-                    }
-                }
-            })
-            { IsBackground = true, Name = $"gen-rx-{r}" };
-            receivers[r].Start();
+        foreach (Thread receiver in receivers)
+        {
+            receiver.Start();
         }
 
         byte[][] packets = new byte[streams][];

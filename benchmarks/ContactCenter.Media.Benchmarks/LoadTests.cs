@@ -24,7 +24,8 @@ internal static class LoadTests
     {
         // Options: --seconds S (per step, default 10), --io epoll|async|both (default epoll),
         // --codecs same|transcode|both (relay, default both), --sockets K (generator sockets, default 8),
-        // --pause-us P (the RTP threads' rest after a batch; default the engine's).
+        // --pause-us P (the RTP threads' rest after a batch; default the engine's),
+        // --phones poll|block|both (relay: how the phones read, default poll; see Generator.RunPhase).
         var options = new Dictionary<string, string>();
         var counts = new List<int>();
         for (int i = 1; i < args.Length; i++)
@@ -48,6 +49,8 @@ internal static class LoadTests
         int sockets = int.Parse(options.GetValueOrDefault("sockets", "8"), CultureInfo.InvariantCulture);
         string io = options.GetValueOrDefault("io", "epoll");
         bool[] epollModes = io == "both" ? [false, true] : [io != "async"];
+        string phones = options.GetValueOrDefault("phones", "poll");
+        bool[] pollModes = phones == "both" ? [false, true] : [phones != "block"];
         string codecs = options.GetValueOrDefault("codecs", "both");
         bool[] transcodeModes = codecs == "both" ? [false, true] : [codecs == "transcode"];
         switch (args[0])
@@ -59,7 +62,10 @@ internal static class LoadTests
                     {
                         foreach (bool epoll in epollModes)
                         {
-                            await RelayAsync(n, seconds, transcode, epoll, sockets);
+                            foreach (bool poll in pollModes)
+                            {
+                                await RelayAsync(n, seconds, transcode, epoll, sockets, poll);
+                            }
                         }
                     }
                 }
@@ -101,7 +107,7 @@ internal static class LoadTests
         return socket;
     }
 
-    private static Process StartGenerator(string mode, int streams, double seconds, int sockets)
+    private static Process StartGenerator(string mode, int streams, double seconds, int sockets, bool pollPhones = false)
     {
         string self = typeof(LoadTests).Assembly.Location;
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -110,7 +116,7 @@ internal static class LoadTests
             start.ArgumentList.Add(self);
         }
 
-        foreach (string arg in new[] { "gen", mode, streams.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture), sockets.ToString(CultureInfo.InvariantCulture) })
+        foreach (string arg in new[] { "gen", mode, streams.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture), sockets.ToString(CultureInfo.InvariantCulture), pollPhones ? "poll" : "block" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -139,10 +145,10 @@ internal static class LoadTests
     /// transcoded). The generator first runs the same traffic phone to phone (baseline), then
     /// through the relay.
     /// </summary>
-    private static async Task RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount)
+    private static async Task RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones)
     {
         int streams = pairs * 2;
-        using Process generator = StartGenerator("relay", streams, seconds, socketCount);
+        using Process generator = StartGenerator("relay", streams, seconds, socketCount, pollPhones);
         int[] ports = [.. (await ExpectAsync(generator, "ports ")).Split(' ').Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
         await using MediaEngine engine = CreateEngine(epoll);
         var sessions = new IMediaSession[streams];
@@ -182,7 +188,7 @@ internal static class LoadTests
         string result = await ExpectAsync(generator, "result ");
         await generator.WaitForExitAsync();
         Console.WriteLine(FormattableString.Invariant(
-            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops}"));
+            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops}"));
         foreach (IMediaBridge bridge in bridges)
         {
             await bridge.DisposeAsync();
