@@ -33,7 +33,7 @@ internal static class Generator
         }
 
         Console.WriteLine("ports " + string.Join(' ', sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)));
-        int result = mode == "relay" ? Relay(sockets, streams, seconds, poll) : Ivr(sockets, streams, seconds);
+        int result = mode == "relay" ? Relay(sockets, streams, seconds, poll) : Ivr(sockets, streams, seconds, poll);
         foreach (Socket socket in sockets)
         {
             socket.Dispose();
@@ -77,6 +77,80 @@ internal static class Generator
         Console.WriteLine(FormattableString.Invariant(
             $"result sent={relay.Sent} lost={relay.Lost} ({100.0 * relay.Lost / relay.Sent:F4}%; not arrived 0.5 s after the last send) duplicates={relay.Duplicates} late-sends={relay.LateSends} direct-lost={direct.Lost} | latency direct mean={direct.Mean:F3} p50={direct.P50:F3} p99={direct.P99:F3} ms; relay mean={relay.Mean:F3} p50={relay.P50:F3} p99={relay.P99:F3} max={relay.Max:F3} ms; ADDED mean={relay.Mean - direct.Mean:F3} p50={relay.P50 - direct.P50:F3} p99={relay.P99 - direct.P99:F3} ms | generator cpu={100 * generatorCpu:F0}% of a core"));
         return 0;
+    }
+
+    /// <summary>
+    /// Starts the phones' receive side: with <paramref name="poll"/> one thread draining every socket and sleeping ~1 ms
+    /// when all were empty, else a thread blocked in receive per socket. <paramref name="onPacket"/> gets the receiving
+    /// thread's number (0 when polling), the buffer and the datagram's length.
+    /// </summary>
+    private static Thread[] StartReceivers(Socket[] sockets, bool poll, Func<bool> stopping, Action<int, byte[], int> onPacket)
+    {
+        Thread[] receivers;
+        if (poll)
+        {
+            receivers =
+            [
+                new Thread(() =>
+                {
+                    byte[] buffer = new byte[2048];
+                    while (!stopping())
+                    {
+                        bool any = false;
+                        foreach (Socket socket in sockets)
+                        {
+                            while (socket.Available > 0)
+                            {
+                                onPacket(0, buffer, socket.Receive(buffer));
+                                any = true;
+                            }
+                        }
+
+                        if (!any)
+                        {
+                            Thread.Sleep(1);
+                        }
+                    }
+                })
+                { IsBackground = true, Name = "gen-rx-poll" },
+            ];
+        }
+        else
+        {
+            receivers = new Thread[sockets.Length];
+            for (int r = 0; r < sockets.Length; r++)
+            {
+                Socket socket = sockets[r];
+                int number = r;
+                receivers[r] = new Thread(() =>
+                {
+                    byte[] buffer = new byte[2048];
+                    socket.ReceiveTimeout = 200;
+                    while (!stopping())
+                    {
+                        int length;
+                        try
+                        {
+                            length = socket.Receive(buffer);
+                        }
+                        catch (SocketException)
+                        {
+                            continue;
+                        }
+
+                        onPacket(number, buffer, length);
+                    }
+                })
+                { IsBackground = true, Name = $"gen-rx-{r}" };
+            }
+        }
+
+        foreach (Thread receiver in receivers)
+        {
+            receiver.Start();
+        }
+
+        return receivers;
     }
 
     /// <summary>
@@ -133,68 +207,7 @@ internal static class Generator
             }
         }
 
-        Thread[] receivers;
-        if (poll)
-        {
-            receivers =
-            [
-                new Thread(() =>
-                {
-                    byte[] buffer = new byte[2048];
-                    while (!Volatile.Read(ref stopping))
-                    {
-                        bool any = false;
-                        foreach (Socket socket in sockets)
-                        {
-                            while (socket.Available > 0)
-                            {
-                                Arrived(buffer, socket.Receive(buffer));
-                                any = true;
-                            }
-                        }
-
-                        if (!any)
-                        {
-                            Thread.Sleep(1);
-                        }
-                    }
-                })
-                { IsBackground = true, Name = "gen-rx-poll" },
-            ];
-        }
-        else
-        {
-            receivers = new Thread[sockets.Length];
-            for (int r = 0; r < sockets.Length; r++)
-            {
-                Socket socket = sockets[r];
-                receivers[r] = new Thread(() =>
-                {
-                    byte[] buffer = new byte[2048];
-                    socket.ReceiveTimeout = 200;
-                    while (!Volatile.Read(ref stopping))
-                    {
-                        int length;
-                        try
-                        {
-                            length = socket.Receive(buffer);
-                        }
-                        catch (SocketException)
-                        {
-                            continue;
-                        }
-
-                        Arrived(buffer, length);
-                    }
-                })
-                { IsBackground = true, Name = $"gen-rx-{r}" };
-            }
-        }
-
-        foreach (Thread receiver in receivers)
-        {
-            receiver.Start();
-        }
+        Thread[] receivers = StartReceivers(sockets, poll, () => Volatile.Read(ref stopping), (_, buffer, length) => Arrived(buffer, length));
 
         byte[][] packets = new byte[streams][];
         for (int s = 0; s < streams; s++)
@@ -263,7 +276,7 @@ internal static class Generator
     }
 
     /// <summary>Receives N prompt streams: per-packet loss by sequence number and inter-arrival deviation from 20 ms.</summary>
-    private static int Ivr(Socket[] sockets, int calls, double seconds)
+    private static int Ivr(Socket[] sockets, int calls, double seconds, bool poll)
     {
         var ssrcToCall = new Dictionary<uint, int>();
         for (int i = 0; i < calls; i++)
@@ -279,58 +292,40 @@ internal static class Generator
         bool measuring = false;
         bool stopping = false;
         Array.Fill(firstSeq, -1);
-        var receivers = new Thread[sockets.Length];
         for (int r = 0; r < sockets.Length; r++)
         {
-            Socket socket = sockets[r];
-            var mine = deviations[r] = new List<double>(1 << 16);
-            receivers[r] = new Thread(() =>
-            {
-                byte[] buffer = new byte[2048];
-                socket.ReceiveTimeout = 200;
-                while (!Volatile.Read(ref stopping))
-                {
-                    int length;
-                    try
-                    {
-                        length = socket.Receive(buffer);
-                    }
-                    catch (SocketException)
-                    {
-                        continue;
-                    }
-
-                    long at = Stopwatch.GetTimestamp();
-                    if (!Volatile.Read(ref measuring) || !RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToCall.TryGetValue(header.Ssrc, out int i))
-                    {
-                        continue;
-                    }
-
-                    // Extended sequence number (wraps every 65,536 packets).
-                    long seq = header.SequenceNumber;
-                    if (firstSeq[i] < 0)
-                    {
-                        firstSeq[i] = lastSeq[i] = seq;
-                    }
-                    else
-                    {
-                        long candidate = (lastSeq[i] & ~0xFFFFL) | seq;
-                        if (candidate < lastSeq[i] - 0x8000)
-                        {
-                            candidate += 0x10000;
-                        }
-
-                        lastSeq[i] = Math.Max(lastSeq[i], candidate);
-                        mine.Add(Math.Abs(((at - lastAt[i]) * 1000.0 / Stopwatch.Frequency) - 20));
-                    }
-
-                    lastAt[i] = at;
-                    count[i]++;
-                }
-            })
-            { IsBackground = true, Name = $"gen-rx-{r}" };
-            receivers[r].Start();
+            deviations[r] = new List<double>(1 << 16);
         }
+
+        Thread[] receivers = StartReceivers(sockets, poll, () => Volatile.Read(ref stopping), (r, buffer, length) =>
+        {
+            long at = Stopwatch.GetTimestamp();
+            if (!Volatile.Read(ref measuring) || !RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToCall.TryGetValue(header.Ssrc, out int i))
+            {
+                return;
+            }
+
+            // Extended sequence number (wraps every 65,536 packets).
+            long seq = header.SequenceNumber;
+            if (firstSeq[i] < 0)
+            {
+                firstSeq[i] = lastSeq[i] = seq;
+            }
+            else
+            {
+                long candidate = (lastSeq[i] & ~0xFFFFL) | seq;
+                if (candidate < lastSeq[i] - 0x8000)
+                {
+                    candidate += 0x10000;
+                }
+
+                lastSeq[i] = Math.Max(lastSeq[i], candidate);
+                deviations[r].Add(Math.Abs(((at - lastAt[i]) * 1000.0 / Stopwatch.Frequency) - 20));
+            }
+
+            lastAt[i] = at;
+            count[i]++;
+        });
 
         Thread.Sleep(1000);
         Volatile.Write(ref measuring, true);

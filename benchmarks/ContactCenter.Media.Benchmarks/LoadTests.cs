@@ -25,7 +25,8 @@ internal static class LoadTests
         // Options: --seconds S (per step, default 10), --io epoll|async|both (default epoll),
         // --codecs same|transcode|both (relay, default both), --sockets K (generator sockets, default 8),
         // --pause-us P (the RTP threads' rest after a batch; default the engine's),
-        // --phones poll|block|both (relay: how the phones read, default poll; see Generator.RunPhase).
+        // --phones poll|block|both (how the phones read, default poll; see Generator.RunPhase; polling adds up to
+        // ~1 ms to the IVR's inter-arrival deviations).
         var options = new Dictionary<string, string>();
         var counts = new List<int>();
         for (int i = 1; i < args.Length; i++)
@@ -76,7 +77,10 @@ internal static class LoadTests
                 {
                     foreach (bool epoll in epollModes)
                     {
-                        await IvrAsync(n, seconds, epoll, sockets);
+                        foreach (bool poll in pollModes)
+                        {
+                            await IvrAsync(n, seconds, epoll, sockets, poll);
+                        }
                     }
                 }
 
@@ -196,11 +200,11 @@ internal static class LoadTests
     }
 
     /// <summary>N sessions each playing a looped prompt, as callers waiting in queue; the generator only receives.</summary>
-    private static async Task IvrAsync(int calls, double seconds, bool epoll, int socketCount)
+    private static async Task IvrAsync(int calls, double seconds, bool epoll, int socketCount, bool pollPhones)
     {
         string prompt = Path.Combine(Path.GetTempPath(), "cc-media-load-prompt.wav");
         WavFile.WriteMonoPcm16(prompt, [.. Enumerable.Range(0, 8000).Select(n => (short)(8000 * Math.Sin(2 * Math.PI * 440 * n / 8000.0)))]);
-        using Process generator = StartGenerator("ivr", calls, seconds, socketCount);
+        using Process generator = StartGenerator("ivr", calls, seconds, socketCount, pollPhones);
         int[] ports = [.. (await ExpectAsync(generator, "ports ")).Split(' ').Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
         await using MediaEngine engine = CreateEngine(epoll);
         var plan = new StringBuilder();
@@ -227,7 +231,7 @@ internal static class LoadTests
         string result = await ExpectAsync(generator, "result ");
         await generator.WaitForExitAsync();
         Console.WriteLine(FormattableString.Invariant(
-            $"ivr calls={calls}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / calls:F0} µs CPU per call per second, clock ticks skipped={skipped}, kernel drops at the phones' sockets {generatorDrops}"));
+            $"ivr calls={calls} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / calls:F0} µs CPU per call per second, clock ticks skipped={skipped}, kernel drops at the phones' sockets {generatorDrops}"));
     }
 
     /// <summary>One prompt of <paramref name="seconds"/> s to a dedicated-thread receiver: count and lateness against the 20 ms grid.</summary>
