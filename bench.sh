@@ -8,7 +8,8 @@
 #                       plus the 1,000,000-input mutation fuzz over the RFC 4475/5118 corpora
 #   ./bench.sh media    G.711 and RTP per-packet costs (BenchmarkDotNet), 60 s prompt pacing,
 #                       bridged relay (pass-through and transcoded, vs direct loopback) and
-#                       concurrent IVR playback at rising call counts (MEDIA_RELAY_STEPS, MEDIA_IVR_STEPS)
+#                       concurrent IVR playback at rising call counts (MEDIA_RELAY_STEPS, MEDIA_IVR_STEPS),
+#                       then the relay with both legs driven by SIPp rtp_stream (MEDIA_SIPP_STEPS)
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
@@ -48,6 +49,9 @@ media() {
   dotnet "$(dll Media)" relay 250 --io both --codecs same --phones both --seconds "${BENCH_SECONDS:-10}"
   dotnet "$(dll Media)" relay ${MEDIA_RELAY_STEPS:-250 500 600 700 750 1000} --seconds "${BENCH_SECONDS:-10}"
   dotnet "$(dll Media)" ivr ${MEDIA_IVR_STEPS:-500 1000 1500 2000} --seconds "${BENCH_SECONDS:-10}"
+  # Both legs driven by SIPp (rtp_stream) through a B2BUA built from our Sip and Media libraries,
+  # against the same SIPps directly:
+  benchmarks/ContactCenter.Sip.Benchmarks/bench-relay.sh ${MEDIA_SIPP_STEPS:-200 400 600 800 1000}
 }
 
 routing() {
