@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Routing;
@@ -21,7 +22,9 @@ public static class RoutingModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<RoutingOptions>()
             .BindConfiguration("Routing")
-            .PostConfigure(o => o.QueuesFile ??= Path.Combine(configuration["Telephony:ConfigPath"] ?? "telephony-config", "queues.yaml"))
+            .PostConfigure<IServiceProvider>((o, sp) => o.QueuesFile = FindQueuesFile(
+                o.QueuesFile ?? Path.Combine(configuration["Telephony:ConfigPath"] ?? "telephony-config", "queues.yaml"),
+                sp.GetService<IHostEnvironment>()?.ContentRootPath))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddSingleton<IValidateOptions<RoutingOptions>, QueueFileValidator>();
@@ -31,6 +34,30 @@ public static class RoutingModule
         services.AddSingleton<RoutingActor>();
         services.AddHostedService<RoutingHostedService>();
         return services;
+    }
+
+    /// <summary>
+    /// A relative queues file is looked for from the working folder, then from the content root and each folder above
+    /// it, as the telephony config folder is, so both modules read the same telephony-config whichever folder the
+    /// host was started from. Not found: the path as given, for the validator's message.
+    /// </summary>
+    private static string FindQueuesFile(string path, string? contentRoot)
+    {
+        if (Path.IsPathRooted(path) || File.Exists(path) || contentRoot is null)
+        {
+            return path;
+        }
+
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, path);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return path;
     }
 
     /// <summary>Registers routing's consumers (one <c>routing</c> endpoint, single active consumer on RabbitMQ) and its request client.</summary>
