@@ -14,7 +14,7 @@ namespace ContactCenter.Sip.Benchmarks;
 /// <summary>
 /// The media relay driven by SIPp on both legs (<c>bench-relay.sh</c>): a back-to-back user agent built from the Sip
 /// and Media libraries alone. Every INVITE (leg A, SIPp's caller streaming RTP) gets a second leg B to
-/// <c>--phone</c> (SIPp's UAS streaming RTP back); when B answers, A is answered and the two are bridged in one
+/// <c>--phone</c> (SIPp's UAS streaming RTP back; several, comma-separated, take leg B in turn); when B answers, A is answered and the two are bridged in one
 /// <see cref="MediaEngine"/>; a BYE on either side ends the other. Once a second it prints one line: bridged calls
 /// now, RTP packets received and sent by the engine in that second, and the process's CPU.
 /// </summary>
@@ -23,8 +23,9 @@ internal static class B2buaMode
     public static async Task<int> RunAsync(string[] args)
     {
         var options = new SipEndpointOptions { ListenAddress = "127.0.0.1", Port = 5080, RateLimitPerSecond = 0 };
-        IPEndPoint? phone = null;
+        IPEndPoint[] phones = [];
         var seconds = 60.0;
+        string? bridgesPath = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -33,10 +34,13 @@ internal static class B2buaMode
                     options.Port = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
                 case "--phone":
-                    phone = IPEndPoint.Parse(args[i + 1]);
+                    phones = [.. args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPEndPoint.Parse)];
                     break;
                 case "--seconds":
                     seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--bridges":
+                    bridgesPath = args[i + 1];
                     break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
@@ -44,9 +48,9 @@ internal static class B2buaMode
             }
         }
 
-        if (phone is null)
+        if (phones.Length == 0)
         {
-            Console.Error.WriteLine("b2bua needs --phone HOST:PORT (the SIPp UAS that answers leg B)");
+            Console.Error.WriteLine("b2bua needs --phone HOST:PORT[,HOST:PORT...] (the SIPp UASs that answer leg B, in turn)");
             return 2;
         }
 
@@ -56,12 +60,17 @@ internal static class B2buaMode
             TimeProvider.System,
             NullLoggerFactory.Instance);
         await using var endpoint = new SipEndpoint(options, NullLoggerFactory.Instance);
+        // One line per bridge (leg A local and remote RTP ports, leg B local and remote), so a capture of the traffic
+        // can pair what came in on one leg with what went out on the other (bench-relay.sh measures latency that way).
+        await using var bridgeLog = bridgesPath is null ? null : new StreamWriter(bridgesPath) { AutoFlush = true };
+        var bridgeLogGate = new Lock();
         long bridged = 0;
+        long calls = 0;
         long failed = 0;
         long live = 0;
         endpoint.IncomingCallHandler = call => BridgeAsync(call);
         endpoint.Start();
-        Console.WriteLine($"b2bua on {options.ListenAddress}:{endpoint.Port}, leg B to {phone}");
+        Console.WriteLine($"b2bua on {options.ListenAddress}:{endpoint.Port}, leg B to {string.Join(", ", phones.Select(p => p.ToString()))}");
 
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -102,6 +111,7 @@ internal static class B2buaMode
             }
 
             var host = endpoint.Host;
+            var phone = phones[(int)((ulong)Interlocked.Increment(ref calls) % (ulong)phones.Length)];
             var outgoing = endpoint.Call(new SipCallOptions
             {
                 Target = SipUri.Create("phone", phone.Address.ToString(), phone.Port),
@@ -135,6 +145,14 @@ internal static class B2buaMode
             }
 
             var bridge = media.Bridge(legA, legB);
+            if (bridgeLog is not null)
+            {
+                lock (bridgeLogGate)
+                {
+                    bridgeLog.WriteLine(FormattableString.Invariant($"{legA.LocalPort} {answerA.Audio!.RemoteRtp.Port} {legB.LocalPort} {negotiatedB.RemoteRtp.Port}"));
+                }
+            }
+
             Interlocked.Increment(ref bridged);
             Interlocked.Increment(ref live);
             var ended = await Task.WhenAny(dialogA.Ended, dialogB.Ended);

@@ -6,7 +6,7 @@ using ContactCenter.Sip.Benchmarks;
 //        [--alloc-profile]                     also print the top allocating types every 5 s
 //        [--retained]                          full GC before each 5 s report: live heap per live transaction
 //   fuzz [--inputs 1000000] [--corpora DIR]     mutation fuzzer over the torture corpora
-//   b2bua --phone HOST:PORT [--port 5080] [--seconds 60]
+//   b2bua --phone HOST:PORT[,HOST:PORT...] [--port 5080] [--seconds 60] [--bridges FILE: one line per bridge, its four RTP ports]
 //                                               bridge every INVITE to the phone through the media relay (bench-relay.sh)
 return args.Length > 0 && args[0] == "uas" ? await UasMode.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "b2bua" ? await B2buaMode.RunAsync(args[1..])

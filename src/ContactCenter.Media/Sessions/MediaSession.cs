@@ -854,7 +854,10 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             return;
         }
 
-        if (inBandDetector is { } detector)
+        // In-band DTMF is listened for only while this leg is not bridged: once it is, the tones reach the other
+        // leg inside the relayed audio, and nothing takes digits from a connected call (the IVR has finished).
+        // Goertzel over every relayed packet was a third of the relay's CPU (docs/benchmarks.md, media).
+        if (inBandDetector is { } detector && Bridge is null)
         {
             Span<short> samples = decodeBuffer.AsSpan(0, payload.Length);
             G711.Decode(current.Codec, payload, samples);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -34,6 +35,7 @@ internal sealed partial class RtpIoLoop : IDisposable
     private readonly Worker[] workers;
     private readonly ILogger logger;
     private readonly long pauseNanoseconds;
+    private readonly long pauseTicks;
     private int nextWorker;
     private volatile bool stopping;
 
@@ -41,6 +43,7 @@ internal sealed partial class RtpIoLoop : IDisposable
     {
         this.logger = logger;
         pauseNanoseconds = (long)(batchPause.TotalMilliseconds * 1_000_000);
+        pauseTicks = (long)(batchPause.TotalSeconds * Stopwatch.Frequency);
         workers = new Worker[threads];
         try
         {
@@ -71,9 +74,10 @@ internal sealed partial class RtpIoLoop : IDisposable
     /// <paramref name="batchPause"/>: after handling a batch a thread rests this long before looking
     /// again, so packets that arrive meanwhile are picked up by one epoll_wait instead of one wake-up
     /// (a context switch) each; an idle thread still wakes at once for the first packet, and a thread
-    /// that just met a burst (a socket with more waiting) does not rest. This is
-    /// interrupt moderation: it bounds wake-ups per thread to about 1/pause per second at the cost of
-    /// at most that much added latency. Zero turns it off.
+    /// that just met a burst (a socket with more waiting, or a batch that took longer than the pause) does
+    /// not rest. This is interrupt moderation: it bounds wake-ups per thread to about 1/pause per second
+    /// at the cost of at most that much added latency, and never slows a thread that has more work than
+    /// rest. Zero turns it off.
     /// </remarks>
     public static RtpIoLoop? TryCreate(int threads, TimeSpan batchPause, ILogger logger)
     {
@@ -234,6 +238,7 @@ internal sealed partial class RtpIoLoop : IDisposable
                     continue;
                 }
 
+                long batchStarted = Stopwatch.GetTimestamp();
                 Slot?[] current = Volatile.Read(ref slots);
                 bool burst = false;
                 for (int i = 0; i < count; i++)
@@ -255,7 +260,11 @@ internal sealed partial class RtpIoLoop : IDisposable
                     }
                 }
 
-                if (count > 0 && count < MaxEvents && !burst && owner.pauseNanoseconds > 0)
+                // Rest only after a light batch: one that took longer than the pause means packets are arriving faster
+                // than a rest would save wake-ups, and resting would hold a burst's tail (every call's packet at once,
+                // as SIPp's rtp_stream sends them) back by a pause per batch.
+                if (count > 0 && count < MaxEvents && !burst && owner.pauseNanoseconds > 0
+                    && Stopwatch.GetTimestamp() - batchStarted < owner.pauseTicks)
                 {
                     Native.Pause(owner.pauseNanoseconds);
                 }

@@ -107,6 +107,62 @@ public class BridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_band_tones_on_a_bridged_leg_reach_the_other_leg_and_are_detected_again_once_unbridged()
+    {
+        await using IMediaSession caller = engine.CreateSession("caller");
+        await using IMediaSession agent = engine.CreateSession("agent");
+        caller.Configure(TestEngine.To(callerPhone, AudioCodec.Pcmu, telephoneEvent: null));
+        agent.Configure(TestEngine.To(agentPhone, AudioCodec.Pcmu, telephoneEvent: null));
+        var detected = new List<char>();
+        caller.DtmfReceived += (_, e) =>
+        {
+            lock (detected)
+            {
+                detected.Add(e.Digit);
+            }
+        };
+
+        IMediaBridge bridge = engine.Bridge(caller, agent);
+        await SendToneAsync(callerPhone, caller, '5');
+        var atAgent = await agentPhone.WaitForAsync(p => p.Count >= 8, TimeSpan.FromSeconds(2));
+        var heard = new List<char>();
+        new GoertzelDtmfDetector(d => heard.Add(d.Digit)).Process(TestEngine.Decode(atAgent, AudioCodec.Pcmu));
+        Assert.Equal(['5'], heard);
+        await Task.Delay(100);
+        lock (detected)
+        {
+            Assert.Empty(detected);
+        }
+
+        await bridge.DisposeAsync();
+        await SendToneAsync(callerPhone, caller, '9');
+        await Task.Delay(200);
+        lock (detected)
+        {
+            Assert.Equal(['9'], detected);
+        }
+    }
+
+    private static async Task SendToneAsync(RtpPeer phone, IMediaSession to, char key)
+    {
+        short[] frame = new short[160];
+        for (int i = 0; i < 8; i++)
+        {
+            if (i < 5)
+            {
+                GoertzelDtmfDetector.GenerateTone(key, frame, i * 160L);
+            }
+            else
+            {
+                Array.Clear(frame);
+            }
+
+            phone.SendAudio(to.LocalEndPoint, AudioCodec.Pcmu, frame, marker: i == 0);
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
     public async Task Hold_stops_relaying_towards_the_held_leg_and_resume_restarts_it()
     {
         await using IMediaSession caller = engine.CreateSession("caller");
