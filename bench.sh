@@ -9,7 +9,9 @@
 #   ./bench.sh media    G.711 and RTP per-packet costs (BenchmarkDotNet), 60 s prompt pacing,
 #                       bridged relay (pass-through and transcoded, vs direct loopback) and
 #                       concurrent IVR playback at rising call counts (MEDIA_RELAY_STEPS, MEDIA_IVR_STEPS),
-#                       then the relay with both legs driven by SIPp rtp_stream (MEDIA_SIPP_STEPS)
+#                       then the relay with both legs driven by SIPp rtp_stream (MEDIA_SIPP_STEPS; the calls
+#                       spread over SIPP_PAIRS SIPp callers and phones, latency from a dumpcap capture:
+#                       needs tshark's dumpcap), and the same with one SIPp pair (every stream in one burst)
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
@@ -51,7 +53,10 @@ media() {
   dotnet "$(dll Media)" ivr ${MEDIA_IVR_STEPS:-500 1000 1500 2000} --seconds "${BENCH_SECONDS:-10}"
   # Both legs driven by SIPp (rtp_stream) through a B2BUA built from our Sip and Media libraries,
   # against the same SIPps directly:
-  benchmarks/ContactCenter.Sip.Benchmarks/bench-relay.sh ${MEDIA_SIPP_STEPS:-200 400 600 800 1000}
+  benchmarks/ContactCenter.Sip.Benchmarks/bench-relay.sh ${MEDIA_SIPP_STEPS:-600 1000 1400 1800}
+  # One SIPp process per side: SIPp 3.6 sends all of a process's rtp_stream calls in the same instant every 20 ms,
+  # the worst case of burstiness (see bench-relay.sh).
+  SIPP_PAIRS=1 benchmarks/ContactCenter.Sip.Benchmarks/bench-relay.sh ${MEDIA_SIPP_BURST_STEPS:-400 600 800}
 }
 
 routing() {
