@@ -75,8 +75,9 @@ public class RoutingApiTests
             var harness = app.Services.GetRequiredService<ITestHarness>();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var http = new HttpClient { BaseAddress = new Uri(address) };
-            var actor = app.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingActor>();
-            await actor.Started.WaitAsync(TimeSpan.FromSeconds(10));
+            var partition = app.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingPartitions>()["default"]!;
+            await partition.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+            var actor = partition.Actor!;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while ((await actor.Query(e => e.AgentSnapshots())).Count < 3)
             {
