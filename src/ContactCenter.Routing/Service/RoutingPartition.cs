@@ -173,6 +173,9 @@ internal sealed partial class RoutingPartition
                 }
             }
             _actor = null;
+            // Stepping down (broker gone, lease lost): effects still unconfirmed are given up on quickly, their inputs are
+            // journaled and their messages return to the queue for the next active instance, which drops them as duplicates.
+            await actor.StopAsync(stopping.IsCancellationRequested ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             await actor.DisposeAsync().ConfigureAwait(false);
             if (profiles is not null)
             {
