@@ -11,7 +11,10 @@ namespace ContactCenter.Routing;
 /// <summary>A queue on the board: who waits (in routing order) and the live figures.</summary>
 public sealed record QueueBoard(QueueSnapshot Queue, QueueStatistics Statistics);
 
-/// <summary>Answers from every partition active in this process (a standby process answers with what it holds: nothing).</summary>
+/// <summary>
+/// Answers from every partition active in this process. A process where none is active (a standby) answers 503, so a front door
+/// with several routing processes behind it (nginx <c>proxy_next_upstream http_503</c>) asks the active one.
+/// </summary>
 internal static class RoutingApi
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -22,12 +25,19 @@ internal static class RoutingApi
         group.MapGet("/queues", GetQueues).RequireAuthorization("agent");
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<RoutingDecision>>, NotFound, ValidationProblem>> GetDecisions(
+    private static ProblemHttpResult Standby() =>
+        TypedResults.Problem("No routing partition is active in this process (standby).", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<IReadOnlyList<RoutingDecision>>, NotFound, ValidationProblem, ProblemHttpResult>> GetDecisions(
         string? callId, RoutingPartitions partitions, CancellationToken ct)
     {
         if (!Guid.TryParse(callId, out var id))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["callId"] = ["callId must be a call's GUID"] });
+        }
+        if (!partitions.AnyActive)
+        {
+            return Standby();
         }
         // A call transferred across partitions has decisions in both: oldest first.
         var decisions = new List<RoutingDecision>();
@@ -42,8 +52,12 @@ internal static class RoutingApi
         return decisions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok<IReadOnlyList<RoutingDecision>>(decisions);
     }
 
-    private static async Task<Ok<IReadOnlyList<AgentSnapshot>>> GetAgents(RoutingPartitions partitions, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<AgentSnapshot>>, ProblemHttpResult>> GetAgents(RoutingPartitions partitions, CancellationToken ct)
     {
+        if (!partitions.AnyActive)
+        {
+            return Standby();
+        }
         // An agent that moved to another partition is still known, logged out, where it was: the owner's entry wins.
         var agents = new Dictionary<string, AgentSnapshot>(StringComparer.Ordinal);
         foreach (var actor in partitions.ActiveActors())
@@ -59,8 +73,12 @@ internal static class RoutingApi
         return TypedResults.Ok<IReadOnlyList<AgentSnapshot>>([.. agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal)]);
     }
 
-    private static async Task<Ok<IReadOnlyList<QueueBoard>>> GetQueues(RoutingPartitions partitions, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<QueueBoard>>, ProblemHttpResult>> GetQueues(RoutingPartitions partitions, CancellationToken ct)
     {
+        if (!partitions.AnyActive)
+        {
+            return Standby();
+        }
         var list = new List<QueueBoard>();
         foreach (var actor in partitions.ActiveActors())
         {

@@ -31,6 +31,9 @@ internal sealed class RoutingPartitions
 
     public RoutingPartition? this[string name] => All.FirstOrDefault(p => p.Name == name);
 
+    /// <summary>Whether this process is the active instance of at least one partition.</summary>
+    public bool AnyActive => All.Any(p => p.IsActive);
+
     /// <summary>The actors of the partitions active in this process now.</summary>
     public IEnumerable<RoutingActor> ActiveActors()
     {
