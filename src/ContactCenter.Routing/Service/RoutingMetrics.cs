@@ -44,21 +44,36 @@ internal sealed class RoutingMetrics : IDisposable
     {
         foreach (var (queue, statistics) in latest)
         {
-            if (queue != "*")
+            // "*" (one partition) or "*{partition}" (several): overall rows, not queues.
+            if (!queue.StartsWith('*'))
             {
                 yield return new Measurement<double>(value(statistics), new KeyValuePair<string, object?>("queue", queue));
             }
         }
     }
 
+    /// <summary>Agents by state over the partitions this process serves (an agent belongs to one partition: the sum counts each once).</summary>
     private IEnumerable<Measurement<int>> AgentsByState()
     {
-        if (!latest.TryGetValue("*", out var all))
+        var totals = new SortedDictionary<AgentState, int>();
+        var any = false;
+        foreach (var (queue, statistics) in latest)
+        {
+            if (!queue.StartsWith('*'))
+            {
+                continue;
+            }
+            any = true;
+            foreach (var (state, count) in statistics.AgentsByState)
+            {
+                totals[state] = totals.GetValueOrDefault(state) + count;
+            }
+        }
+        if (!any)
         {
             yield break;
         }
-
-        foreach (var (state, count) in all.AgentsByState)
+        foreach (var (state, count) in totals)
         {
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("state", state.ToString()));
         }
