@@ -159,6 +159,16 @@ public sealed class PartitionTests : IDisposable
         await harness.Bus.Publish(new SetAgentState { AgentId = "alice", State = AgentState.Available, RequestedBy = "alice", OccurredAt = TimeProvider.System.GetUtcNow() });
         Assert.True(await harness.Published.Any<AgentReserved>(m => m.Context.Message.CallId == support2 && m.Context.Message.AgentId == "alice"));
         Assert.Equal(AgentState.LoggedOut, (await RoutingInstance.Query(east, e => e.Agent("alice")))!.State);
+
+        // bob blind-transfers his support call to the sales queue: his part ends in west (wrap-up), east queues it and carol takes it.
+        await harness.Bus.Publish(new CallTransferred
+        {
+            CallId = support1, AgentId = "bob", Queue = "sales", Caller = "+442071234567", GatewayId = "gw-a", IvrPath = "main>1>transfer>sales",
+            OccurredAt = TimeProvider.System.GetUtcNow(),
+        });
+        Assert.True(await harness.Published.Any<AgentReserved>(m => m.Context.Message.CallId == support1 && m.Context.Message.AgentId == "carol"));
+        await Until(west, e => e.Agent("bob")!.State == AgentState.WrapUp && !e.KnowsCall(support1));
+        Assert.Equal(support1, (await RoutingInstance.Query(east, e => e.Agent("carol")))!.CallId);
         Assert.Empty(await RoutingInstance.Query(east, e => e.CheckInvariants()));
         Assert.Empty(await RoutingInstance.Query(west, e => e.CheckInvariants()));
         await harness.Stop();
