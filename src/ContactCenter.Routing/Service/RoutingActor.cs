@@ -70,7 +70,7 @@ internal sealed class RoutingActor : IAsyncDisposable
     /// <summary>Completes once the journal is replayed and the loop runs.</summary>
     public Task Started => _started.Task;
 
-    /// <summary>Faults when the journal refuses an append because another instance took the lease over.</summary>
+    /// <summary>Raised (on the actor thread) when the journal refuses an append because another instance took the lease over.</summary>
     public event Action<Exception>? LeaseLost;
 
     /// <summary>
