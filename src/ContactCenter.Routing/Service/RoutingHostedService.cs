@@ -7,8 +7,11 @@ using Microsoft.Extensions.Options;
 namespace ContactCenter.Routing.Service;
 
 /// <summary>The partitions this process serves (<c>Routing:Partitions</c>, default every partition of queues.yaml).</summary>
-internal sealed class RoutingPartitions
+internal sealed class RoutingPartitions : IAsyncDisposable
 {
+    private readonly CancellationTokenSource _disposed = new();
+    private Task _running = Task.CompletedTask;
+
     public RoutingPartitions(RoutingConfiguration all, IOptions<RoutingOptions> options, TimeProvider time, IServiceProvider services,
         ILoggerFactory logs)
     {
@@ -34,6 +37,23 @@ internal sealed class RoutingPartitions
     /// <summary>Whether this process is the active instance of at least one partition.</summary>
     public bool AnyActive => All.Any(p => p.IsActive);
 
+    /// <summary>Runs every partition (standby, active, ...) until <paramref name="stopping"/> or disposal.</summary>
+    public Task RunAsync(CancellationToken stopping)
+    {
+        var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, _disposed.Token);
+        _running = Task.WhenAll(All.Select(p => p.RunAsync(both.Token))).ContinueWith(_ => both.Dispose(), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return _running;
+    }
+
+    /// <summary>A container disposed without its hosted services stopped (a test harness) still ends every term and releases every lease.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        await _running.ConfigureAwait(false);
+        _disposed.Dispose();
+    }
+
     /// <summary>The actors of the partitions active in this process now.</summary>
     public IEnumerable<RoutingActor> ActiveActors()
     {
@@ -55,6 +75,6 @@ internal sealed class RoutingHostedService(RoutingPartitions partitions, ILogger
         await Task.Yield();
         log.LogInformation("Routing serves partitions {Partitions} ({Store})", string.Join(", ", partitions.All.Select(p => $"{p.Name} on {p.EndpointName}")),
             partitions.All.FirstOrDefault()?.Store);
-        await Task.WhenAll(partitions.All.Select(p => p.RunAsync(stoppingToken))).ConfigureAwait(false);
+        await partitions.RunAsync(stoppingToken).ConfigureAwait(false);
     }
 }
