@@ -577,6 +577,7 @@ internal sealed class RoutingActor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _metrics?.Forget([.. _engine.Configuration.Queues.Select(q => q.Name), _overallName]);
         _journal.Dispose();
         _inbox.Dispose();
         _dispatchAbort.Dispose();

@@ -38,6 +38,15 @@ internal sealed class RoutingMetrics : IDisposable
     /// <summary>Keeps the figures just published for the next scrape.</summary>
     public void Published(QueueStatistics statistics) => latest[statistics.Queue] = statistics;
 
+    /// <summary>A partition stopped being active here: its figures are another process's to report now.</summary>
+    public void Forget(IEnumerable<string> queues)
+    {
+        foreach (var queue in queues)
+        {
+            latest.TryRemove(queue, out _);
+        }
+    }
+
     public void Dispose() => meter.Dispose();
 
     private IEnumerable<Measurement<double>> PerQueue(Func<QueueStatistics, double> value)
