@@ -136,6 +136,8 @@ public sealed class PartitionTests : IDisposable
         Assert.True(await harness.Published.Any<AgentReserved>(m => m.Context.Message.CallId == sales && m.Context.Message.AgentId == "alice"));
         Assert.False(await RoutingInstance.Query(west, e => e.KnowsCall(sales)));
         await harness.Bus.Publish(new CallConnected { CallId = sales, AgentId = "alice", Queue = "sales", OccurredAt = TimeProvider.System.GetUtcNow() });
+        // The endpoint consumes concurrently: let the answer land before the hang-up.
+        await Until(east, e => e.Agent("alice")!.State == AgentState.OnCall);
         await harness.Bus.Publish(new CallEnded { CallId = sales, AgentId = "alice", Queue = "sales", Outcome = CallOutcome.Answered, EndedBy = CallParty.Caller, Reason = "bye", OccurredAt = TimeProvider.System.GetUtcNow() });
         await Until(east, e => e.Agent("alice")!.State == AgentState.WrapUp);
         await harness.Bus.Publish(new CompleteWrapUp { CallId = sales, AgentId = "alice", Disposition = "sold", OccurredAt = TimeProvider.System.GetUtcNow() });

@@ -75,7 +75,10 @@ public sealed class SplitBrainTests : IAsyncDisposable
             Profile = new AgentProfile { AgentId = "bob", DisplayName = "Bob", Role = PersonRole.Agent, Skills = [new() { Skill = "support", Level = 3 }], Queues = ["support"] },
             OccurredAt = queuedAt,
         });
+        // The endpoint consumes concurrently: a state change that overtook the profile would be ignored (unknown agent), so wait.
+        await Until(() => a.Actor is { } known ? known.Query(e => e.KnowsAgent("bob")) : Task.FromResult(false), 20);
         await publisher.Publish(new SetAgentState { AgentId = "bob", State = AgentState.NotReady, Reason = "training", RequestedBy = "sam", OccurredAt = queuedAt });
+        await Until(() => a.Actor is { } ready ? ready.Query(e => e.Agent("bob")!.State == AgentState.NotReady) : Task.FromResult(false), 20);
         await publisher.Publish(new CallQueued
         {
             CallId = call, Queue = "support", Caller = "+442071234567", GatewayId = "gw-a", IvrPath = "main>2",
