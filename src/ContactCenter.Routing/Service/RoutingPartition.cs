@@ -132,6 +132,11 @@ internal sealed partial class RoutingPartition
         {
             await actor.StartAsync(stopping).ConfigureAwait(false);
             _actor = actor;
+            // A first start (nothing in the journal) asks the CRM for the agents before consuming: messages already waiting in
+            // the queue (an agent going available) would otherwise reach an engine that does not know the agent yet and be
+            // ignored. One attempt; a silent CRM is asked again in the background. A take-over has the agents from the journal.
+            var hadAgents = await actor.Query(e => e.AgentSnapshots().Count > 0, stopping).ConfigureAwait(false);
+            var preloaded = !hadAgents && await TryLoadProfilesAsync(actor, attempt: 1, retryIn: null, stopping).ConfigureAwait(false);
             if (_services.GetService<IReceiveEndpointConnector>() is { } connector)
             {
                 endpoint = connector.ConnectReceiveEndpoint(EndpointName, (_, e) =>
@@ -150,7 +155,8 @@ internal sealed partial class RoutingPartition
             Interlocked.Increment(ref _terms);
             LogActive(_log, Name, EndpointName, lease.Holder, _store.Location);
             _firstActive.TrySetResult();
-            profiles = LoadProfilesAsync(actor, termCancel.Token);
+            // After a take-over, profiles may have changed while this instance was not active: ask again, in the background.
+            profiles = preloaded ? Task.CompletedTask : LoadProfilesAsync(actor, firstAttempt: hadAgents ? 1 : 2, termCancel.Token);
             reason = await WaitForEndAsync(watch, termEnded.Task).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -204,38 +210,15 @@ internal sealed partial class RoutingPartition
     }
 
     /// <summary>Asks the CRM for every agent profile, retrying with back-off until it answers, without blocking the term.</summary>
-    private async Task LoadProfilesAsync(RoutingActor actor, CancellationToken cancellationToken)
+    private async Task LoadProfilesAsync(RoutingActor actor, int firstAttempt, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var delay = TimeSpan.FromSeconds(1);
-        var attempt = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        for (var attempt = firstAttempt; !cancellationToken.IsCancellationRequested; attempt++)
         {
-            attempt++;
-            try
-            {
-                using var scope = _services.CreateScope();
-                var client = scope.ServiceProvider.GetService<IRequestClient<GetAgentProfiles>>();
-                if (client is null)
-                {
-                    return;
-                }
-                var response = await client.GetResponse<AgentProfiles>(new GetAgentProfiles { OccurredAt = _time.GetUtcNow() }, cancellationToken,
-                    RequestTimeout.After(ms: (int)_options.ProfileRequestTimeout.TotalMilliseconds)).ConfigureAwait(false);
-                foreach (var profile in response.Message.Profiles)
-                {
-                    await actor.Submit(new UpsertAgent(profile), cancellationToken).ConfigureAwait(false);
-                }
-                LogProfiles(_log, Name, response.Message.Profiles.Count);
-                return;
-            }
-            catch (OperationCanceledException)
+            if (await TryLoadProfilesAsync(actor, attempt, delay, cancellationToken).ConfigureAwait(false))
             {
                 return;
-            }
-            catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or InvalidOperationException)
-            {
-                LogProfilesNotLoaded(_log, Name, attempt, ex.Message, delay);
             }
             try
             {
@@ -246,6 +229,37 @@ internal sealed partial class RoutingPartition
                 return;
             }
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ProfileRetryMaxDelay.Ticks));
+        }
+    }
+
+    /// <summary>One request for every agent profile; true once they are all submitted (or there is no bus to ask).</summary>
+    private async Task<bool> TryLoadProfilesAsync(RoutingActor actor, int attempt, TimeSpan? retryIn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var scope = _services.CreateScope();
+            var client = scope.ServiceProvider.GetService<IRequestClient<GetAgentProfiles>>();
+            if (client is null)
+            {
+                return true;
+            }
+            var response = await client.GetResponse<AgentProfiles>(new GetAgentProfiles { OccurredAt = _time.GetUtcNow() }, cancellationToken,
+                RequestTimeout.After(ms: (int)_options.ProfileRequestTimeout.TotalMilliseconds)).ConfigureAwait(false);
+            foreach (var profile in response.Message.Profiles)
+            {
+                await actor.Submit(new UpsertAgent(profile), cancellationToken).ConfigureAwait(false);
+            }
+            LogProfiles(_log, Name, response.Message.Profiles.Count);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or InvalidOperationException)
+        {
+            LogProfilesNotLoaded(_log, Name, attempt, ex.Message, retryIn ?? TimeSpan.FromSeconds(1));
+            return false;
         }
     }
 
