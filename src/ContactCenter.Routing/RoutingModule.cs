@@ -40,6 +40,7 @@ public static class RoutingModule
         services.AddMetrics();
         services.AddSingleton<RoutingMetrics>();
         services.AddSingleton<RoutingPartitions>();
+        services.AddBusObserver<RoutingBusObserver>();
         services.AddHostedService<RoutingHostedService>();
         return services;
     }

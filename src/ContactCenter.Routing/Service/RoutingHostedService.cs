@@ -1,5 +1,6 @@
 using ContactCenter.Routing.Configuration;
 using ContactCenter.Routing.Service.Database;
+using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -65,6 +66,37 @@ internal sealed class RoutingPartitions : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>Connects the partitions' endpoints as an in-memory bus starts (see <see cref="RoutingPartition.HoldEndpoint"/>).</summary>
+internal sealed class RoutingBusObserver(RoutingPartitions partitions) : IBusObserver
+{
+    public void PostCreate(IBus bus)
+    {
+    }
+
+    public void CreateFaulted(Exception exception)
+    {
+    }
+
+    public Task PreStart(IBus bus) => Task.CompletedTask;
+
+    public Task PostStart(IBus bus, Task<BusReady> busReady)
+    {
+        foreach (var partition in partitions.All)
+        {
+            partition.HoldEndpoint(bus);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StartFaulted(IBus bus, Exception exception) => Task.CompletedTask;
+
+    public Task PreStop(IBus bus) => Task.CompletedTask;
+
+    public Task PostStop(IBus bus) => Task.CompletedTask;
+
+    public Task StopFaulted(IBus bus, Exception exception) => Task.CompletedTask;
 }
 
 /// <summary>Runs every served partition (standby until it holds the lease, then active) until the host stops.</summary>

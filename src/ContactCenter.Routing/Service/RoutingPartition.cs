@@ -27,6 +27,8 @@ internal sealed partial class RoutingPartition
     private readonly PartitionGate _queues;
     private readonly TaskCompletionSource _firstActive = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RoutingActor? _actor;
+    private volatile TaskCompletionSource<RoutingActor> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HostReceiveEndpointHandle? _held;
     private int _terms;
 
     public RoutingPartition(string name, RoutingConfiguration all, IJournalStore store, RoutingOptions options, TimeProvider time,
@@ -72,7 +74,29 @@ internal sealed partial class RoutingPartition
     public Task Submit(EngineInput input, CancellationToken cancellationToken) =>
         _actor is { } actor
             ? actor.Submit(input, cancellationToken)
-            : Task.FromException(new PartitionInactiveException($"routing partition '{Name}' is not active here"));
+            : _held is not null
+                ? SubmitWhenActiveAsync(input, cancellationToken)
+                : Task.FromException(new PartitionInactiveException($"routing partition '{Name}' is not active here"));
+
+    private async Task SubmitWhenActiveAsync(EngineInput input, CancellationToken cancellationToken)
+    {
+        var actor = await _next.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await actor.Submit(input, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The in-memory transport (one process, no standby possible) keeps no queue for an endpoint not yet connected: a message
+    /// published before would be lost. There the endpoint is connected as the bus starts, for the process's lifetime, and its
+    /// messages wait for the partition to become active (as they waited in the actor's inbox before partitions).
+    /// </summary>
+    public void HoldEndpoint(IBus bus)
+    {
+        if (_held is not null || bus.Address.Scheme != "loopback")
+        {
+            return;
+        }
+        _held = bus.ConnectReceiveEndpoint(EndpointName, e => PartitionConsumer.ConfigureEndpoint(e, this));
+    }
 
     /// <summary>Standby, active, standby again... until the host stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -131,27 +155,30 @@ internal sealed partial class RoutingPartition
         try
         {
             await actor.StartAsync(stopping).ConfigureAwait(false);
-            _actor = actor;
             // A first start (nothing in the journal) asks the CRM for the agents before consuming: messages already waiting in
             // the queue (an agent going available) would otherwise reach an engine that does not know the agent yet and be
             // ignored. One attempt; a silent CRM is asked again in the background. A take-over has the agents from the journal.
             var hadAgents = await actor.Query(e => e.AgentSnapshots().Count > 0, stopping).ConfigureAwait(false);
             var preloaded = !hadAgents && await TryLoadProfilesAsync(actor, attempt: 1, retryIn: null, stopping).ConfigureAwait(false);
-            if (_services.GetService<IReceiveEndpointConnector>() is { } connector)
+            if (_held is null && _services.GetService<IReceiveEndpointConnector>() is { } connector)
             {
                 endpoint = connector.ConnectReceiveEndpoint(EndpointName, (_, e) =>
                 {
                     PartitionConsumer.ConfigureEndpoint(e, this);
                     e.ConnectReceiveEndpointObserver(watch);
                 });
-                var ready = await Task.WhenAny(endpoint.Ready, termEnded.Task, Task.Delay(_options.BusLossStepDown, _time, stopping)).ConfigureAwait(false);
+                // A queue declared for the first time takes a moment; a broker that cannot declare it in this long is in trouble.
+                var readyWithin = _options.BusLossStepDown + TimeSpan.FromSeconds(10);
+                var ready = await Task.WhenAny(endpoint.Ready, termEnded.Task, Task.Delay(readyWithin, _time, stopping)).ConfigureAwait(false);
                 if (ready != endpoint.Ready)
                 {
-                    reason = termEnded.Task.IsCompleted ? await termEnded.Task.ConfigureAwait(false) : $"its endpoint {EndpointName} was not ready within {_options.BusLossStepDown}";
+                    reason = termEnded.Task.IsCompleted ? await termEnded.Task.ConfigureAwait(false) : $"its endpoint {EndpointName} was not ready within {readyWithin}";
                     return;
                 }
                 await endpoint.Ready.ConfigureAwait(false);
             }
+            _actor = actor;
+            _next.TrySetResult(actor);
             Interlocked.Increment(ref _terms);
             LogActive(_log, Name, EndpointName, lease.Holder, _store.Location);
             _firstActive.TrySetResult();
@@ -178,6 +205,7 @@ internal sealed partial class RoutingPartition
                     LogEndpointStopFailed(_log, Name, ex.Message);
                 }
             }
+            _next = new TaskCompletionSource<RoutingActor>(TaskCreationOptions.RunContinuationsAsynchronously);
             _actor = null;
             // Stepping down (broker gone, lease lost): effects still unconfirmed are given up on quickly, their inputs are
             // journaled and their messages return to the queue for the next active instance, which drops them as duplicates.
