@@ -27,7 +27,6 @@ internal sealed partial class RoutingPartition
     private readonly PartitionGate _queues;
     private readonly TaskCompletionSource _firstActive = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RoutingActor? _actor;
-    private volatile TaskCompletionSource<RoutingActor> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HostReceiveEndpointHandle? _held;
     private int _terms;
 
@@ -70,18 +69,32 @@ internal sealed partial class RoutingPartition
 
     public bool OwnsQueue(string queue) => _queues.OwnsQueue(queue);
 
-    /// <summary>Hands an input to the active actor; fails with <see cref="PartitionInactiveException"/> (message back to its queue) otherwise.</summary>
-    public Task Submit(EngineInput input, CancellationToken cancellationToken) =>
-        _actor is { } actor
-            ? actor.Submit(input, cancellationToken)
-            : _held is not null
-                ? SubmitWhenActiveAsync(input, cancellationToken)
-                : Task.FromException(new PartitionInactiveException($"routing partition '{Name}' is not active here"));
-
-    private async Task SubmitWhenActiveAsync(EngineInput input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands an input to the active actor. While the partition is not active here (its endpoint held before the first term on the
+    /// in-memory transport, or a term ending under a message in flight) it waits for this process's next term, or for the
+    /// message's cancellation: the endpoint being stopped cancels it, MassTransit then returns it to the queue (an
+    /// <see cref="OperationCanceledException"/> on a cancelled token is neither retried nor dead-lettered) for the active instance.
+    /// </summary>
+    public async Task Submit(EngineInput input, CancellationToken cancellationToken)
     {
-        var actor = await _next.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await actor.Submit(input, cancellationToken).ConfigureAwait(false);
+        RoutingActor? failed = null;
+        while (true)
+        {
+            if (_actor is { } actor && actor != failed)
+            {
+                try
+                {
+                    await actor.Submit(input, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PartitionInactiveException)
+                {
+                    // Fenced off or stopping: this term is over.
+                    failed = actor;
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -91,6 +104,7 @@ internal sealed partial class RoutingPartition
     /// </summary>
     public void HoldEndpoint(IBus bus)
     {
+        ArgumentNullException.ThrowIfNull(bus);
         if (_held is not null || bus.Address.Scheme != "loopback")
         {
             return;
@@ -160,6 +174,8 @@ internal sealed partial class RoutingPartition
             // ignored. One attempt; a silent CRM is asked again in the background. A take-over has the agents from the journal.
             var hadAgents = await actor.Query(e => e.AgentSnapshots().Count > 0, stopping).ConfigureAwait(false);
             var preloaded = !hadAgents && await TryLoadProfilesAsync(actor, attempt: 1, retryIn: null, stopping).ConfigureAwait(false);
+            // Active before the endpoint connects: its first deliveries must find the actor.
+            _actor = actor;
             if (_held is null && _services.GetService<IReceiveEndpointConnector>() is { } connector)
             {
                 endpoint = connector.ConnectReceiveEndpoint(EndpointName, (_, e) =>
@@ -177,8 +193,7 @@ internal sealed partial class RoutingPartition
                 }
                 await endpoint.Ready.ConfigureAwait(false);
             }
-            _actor = actor;
-            _next.TrySetResult(actor);
+
             Interlocked.Increment(ref _terms);
             LogActive(_log, Name, EndpointName, lease.Holder, _store.Location);
             _firstActive.TrySetResult();
@@ -198,14 +213,15 @@ internal sealed partial class RoutingPartition
             {
                 try
                 {
-                    await endpoint.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+                    // Deliveries still waiting after 2 s are cancelled (and so returned to the queue).
+                    using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await endpoint.StopAsync(patience.Token).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or MassTransitException)
                 {
                     LogEndpointStopFailed(_log, Name, ex.Message);
                 }
             }
-            _next = new TaskCompletionSource<RoutingActor>(TaskCreationOptions.RunContinuationsAsynchronously);
             _actor = null;
             // Stepping down (broker gone, lease lost): effects still unconfirmed are given up on quickly, their inputs are
             // journaled and their messages return to the queue for the next active instance, which drops them as duplicates.

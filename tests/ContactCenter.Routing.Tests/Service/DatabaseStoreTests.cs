@@ -100,9 +100,10 @@ public sealed class DatabaseStoreTests : IDisposable
 
         // The deposed instance still believes it is active: its next append is refused by the fencing token, nothing is
         // journaled, and it steps down.
-        Assert.True(a.IsActive);
+        var deposed = a.Actor;
+        Assert.NotNull(deposed);
         var refused = await Assert.ThrowsAsync<PartitionInactiveException>(() =>
-            RoutingInstance.Submit(a, new ChangeAgentState("alice", AgentState.Available, null, "alice")));
+            deposed.Submit(new ChangeAgentState("alice", AgentState.Available, null, "alice")));
         Assert.IsType<LeaseLostException>(refused.InnerException);
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (a.IsActive)

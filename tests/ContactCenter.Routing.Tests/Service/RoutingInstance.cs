@@ -71,8 +71,12 @@ internal sealed class RoutingInstance : IAsyncDisposable
         ["Routing:ProfileRequestTimeout"] = "00:00:02",
     };
 
-    /// <summary>Hands an input to the partition as a message of the bus would (fails when the partition is not active here).</summary>
-    public static Task Submit(RoutingPartition partition, EngineInput input) => partition.Submit(input, CancellationToken.None);
+    /// <summary>Hands an input to the partition as a message of the bus would (waits, up to 10 s, while the partition is not active here).</summary>
+    public static async Task Submit(RoutingPartition partition, EngineInput input)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await partition.Submit(input, patience.Token);
+    }
 
     public static Task<T> Query<T>(RoutingPartition partition, Func<RoutingEngine, T> query) =>
         (partition.Actor ?? throw new InvalidOperationException($"partition {partition.Name} is not active")).Query(query);
