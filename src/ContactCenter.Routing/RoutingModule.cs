@@ -1,6 +1,7 @@
 using ContactCenter.Contracts;
 using ContactCenter.Routing.Configuration;
 using ContactCenter.Routing.Service;
+using ContactCenter.Routing.Service.Database;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -22,16 +23,24 @@ public static class RoutingModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<RoutingOptions>()
             .BindConfiguration("Routing")
-            .PostConfigure<IServiceProvider>((o, sp) => o.QueuesFile = FindQueuesFile(
-                o.QueuesFile ?? Path.Combine(configuration["Telephony:ConfigPath"] ?? "telephony-config", "queues.yaml"),
-                sp.GetService<IHostEnvironment>()?.ContentRootPath))
+            .PostConfigure<IServiceProvider>((o, sp) =>
+            {
+                o.QueuesFile = FindQueuesFile(
+                    o.QueuesFile ?? Path.Combine(configuration["Telephony:ConfigPath"] ?? "telephony-config", "queues.yaml"),
+                    sp.GetService<IHostEnvironment>()?.ContentRootPath);
+                o.DatabaseProvider = configuration["Database:Provider"] is { Length: > 0 } provider ? provider.Trim() : "Sqlite";
+                o.ConnectionString = configuration.GetConnectionString("Routing") is { Length: > 0 } own ? own
+                    : configuration.GetConnectionString("ContactCenter") is { Length: > 0 } shared ? shared
+                    : o.DatabaseProvider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase) ? "Data Source=" + Path.Combine("data", "contactcenter.db") : null;
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddSingleton<IValidateOptions<RoutingOptions>, QueueFileValidator>();
         services.AddSingleton(sp => QueueConfigLoader.LoadFile(sp.GetRequiredService<IOptions<RoutingOptions>>().Value.QueuesFile!));
         services.AddMetrics();
         services.AddSingleton<RoutingMetrics>();
-        services.AddSingleton<RoutingActor>();
+        services.AddSingleton<RoutingPartitions>();
+        services.AddBusObserver<RoutingBusObserver>();
         services.AddHostedService<RoutingHostedService>();
         return services;
     }
@@ -60,21 +69,35 @@ public static class RoutingModule
         return path;
     }
 
-    /// <summary>Registers routing's consumers (one <c>routing</c> endpoint, single active consumer on RabbitMQ) and its request client.</summary>
+    /// <summary>
+    /// Registers routing's request client. Its consumers are not registered here: each partition connects its own endpoint
+    /// (<c>routing</c>, <c>routing-{partition}</c>; single active consumer on RabbitMQ) only while this process holds the
+    /// partition's lease and its engine has replayed the journal (<see cref="RoutingPartition"/>).
+    /// </summary>
     public static void AddRoutingConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<CallQueuedConsumer, RoutingConsumerDefinition<CallQueuedConsumer>>();
-        bus.AddConsumer<CallerIdentifiedConsumer, RoutingConsumerDefinition<CallerIdentifiedConsumer>>();
-        bus.AddConsumer<AgentNoAnswerConsumer, RoutingConsumerDefinition<AgentNoAnswerConsumer>>();
-        bus.AddConsumer<CallConnectedConsumer, RoutingConsumerDefinition<CallConnectedConsumer>>();
-        bus.AddConsumer<CallEndedConsumer, RoutingConsumerDefinition<CallEndedConsumer>>();
-        bus.AddConsumer<CallTransferredConsumer, RoutingConsumerDefinition<CallTransferredConsumer>>();
-        bus.AddConsumer<CallHeartbeatConsumer, RoutingConsumerDefinition<CallHeartbeatConsumer>>();
-        bus.AddConsumer<SetAgentStateConsumer, RoutingConsumerDefinition<SetAgentStateConsumer>>();
-        bus.AddConsumer<CompleteWrapUpConsumer, RoutingConsumerDefinition<CompleteWrapUpConsumer>>();
-        bus.AddConsumer<AgentProfileChangedConsumer, RoutingConsumerDefinition<AgentProfileChangedConsumer>>();
         bus.AddRequestClient<GetAgentProfiles>();
+    }
+
+    /// <summary>Creates or upgrades routing's tables when <c>Routing:JournalStore</c> is <c>Database</c> (nothing to do for files).</summary>
+    public static async Task MigrateRoutingDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.GetRequiredService<IOptions<RoutingOptions>>().Value;
+        if (!options.UsesDatabase)
+        {
+            return;
+        }
+        try
+        {
+            await new RoutingDatabase(options.DatabaseProvider, options.ConnectionString!).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OptionsValidationException)
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:Routing: cannot open or migrate routing's tables in the {options.DatabaseProvider} database: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Maps <c>/api/routing/decisions</c> (supervisor), <c>/api/routing/agents</c> and <c>/api/routing/queues</c> (agent).</summary>
@@ -96,8 +119,12 @@ internal sealed class QueueFileValidator : IValidateOptions<RoutingOptions>
         }
         try
         {
-            QueueConfigLoader.LoadFile(options.QueuesFile);
-            return ValidateOptionsResult.Success;
+            var config = QueueConfigLoader.LoadFile(options.QueuesFile);
+            var known = config.Partitions();
+            var unknown = options.ServedPartitions(config).Where(p => !known.Contains(p)).ToList();
+            return unknown.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"Routing:Partitions: {string.Join(", ", unknown.Select(p => $"'{p}'"))} is not a partition of {options.QueuesFile} (its partitions: {string.Join(", ", known)})");
         }
         catch (RoutingConfigurationException ex)
         {

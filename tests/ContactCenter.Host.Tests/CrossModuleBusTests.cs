@@ -27,6 +27,16 @@ public sealed class CrossModuleBusTests
         Assert.Contains("RabbitMq", host.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Agent_state_round_trips_through_routing_with_its_journal_in_the_database()
+    {
+        // Routing's journal, snapshot and lease in its own tables of the embedded SQLite database (created at start).
+        await using var host = HostProcess.Start(new Dictionary<string, string> { ["Routing__JournalStore"] = "Database" });
+        await AssertAgentStateRoundTripAsync(host);
+        Assert.Contains("Routing partition default is active here: endpoint routing", host.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Sqlite tables RoutingJournal/RoutingSnapshot/RoutingLease", host.StandardOutput, StringComparison.Ordinal);
+    }
+
     private static async Task AssertAgentStateRoundTripAsync(HostProcess host)
     {
         await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));

@@ -11,6 +11,8 @@ public sealed class StartupValidationTests
     [InlineData("ConnectionStrings__ContactCenter", "Data Sorce=x.db", "ConnectionStrings:ContactCenter")]
     [InlineData("ConnectionStrings__ContactCenter", "", "ConnectionStrings:ContactCenter")]
     [InlineData("Auth__SigningKey", "too-short", "Auth:SigningKey")]
+    [InlineData("Routing__JournalStore", "Redis", "Routing:JournalStore")]
+    [InlineData("Routing__Partitions", "north", "Routing:Partitions")]
     public async Task Bad_setting_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string key)
     {
         await using var host = HostProcess.Start(new Dictionary<string, string> { [variable] = value });

@@ -78,6 +78,11 @@ internal static class ModuleWiring
         {
             await services.MigrateCrmDatabaseAsync(cancellationToken);
         }
+
+        if (modules.Contains(Module.Routing))
+        {
+            await services.MigrateRoutingDatabaseAsync(cancellationToken);
+        }
     }
 
     private static IEnumerable<Module> Ordered(IReadOnlySet<Module> modules) =>

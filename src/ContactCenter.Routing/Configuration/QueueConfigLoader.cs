@@ -23,6 +23,9 @@ public static partial class QueueConfigLoader
     [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
     private static partial Regex NamePattern();
 
+    /// <summary>Longest partition name: it becomes part of a bus queue name (<c>routing-{partition}</c>) and a journal file name.</summary>
+    public const int MaxPartitionLength = 40;
+
     /// <summary>Loads the file; throws <see cref="RoutingConfigurationException"/> naming file, line and field of every error.</summary>
     public static RoutingConfiguration LoadFile(string path)
     {
@@ -163,7 +166,7 @@ public static partial class QueueConfigLoader
             }
             var queues = new List<QueueDefinition>();
             var names = new HashSet<string>(StringComparer.Ordinal);
-            var overflowChecks = new List<(YamlNode Node, string Field, string Target)>();
+            var overflowChecks = new List<(YamlNode Node, string Field, string Target, string Partition)>();
             for (var i = 0; i < queuesNode.Children.Count; i++)
             {
                 var q = Queue(queuesNode.Children[i], i, zone, overflowChecks);
@@ -177,11 +180,16 @@ public static partial class QueueConfigLoader
                 }
                 queues.Add(q);
             }
-            foreach (var (node, field, target) in overflowChecks)
+            foreach (var (node, field, target, partition) in overflowChecks)
             {
                 if (!names.Contains(target))
                 {
                     Error(node, field, $"overflow queue '{target}' is not defined");
+                }
+                else if (queues.Find(q => q.Name == target) is { } to && to.Partition != partition)
+                {
+                    // One engine owns a call from queue to agent: an overflow cannot hand it to another partition's engine.
+                    Error(node, field, $"overflow queue '{target}' is in partition '{to.Partition}', not '{partition}' (a call overflows within its partition)");
                 }
             }
             if (queues.Count == 0 && Errors.Count == 0)
@@ -200,7 +208,7 @@ public static partial class QueueConfigLoader
             };
         }
 
-        private QueueDefinition? Queue(YamlNode node, int index, TimeZoneInfo defaultZone, List<(YamlNode, string, string)> overflowChecks)
+        private QueueDefinition? Queue(YamlNode node, int index, TimeZoneInfo defaultZone, List<(YamlNode, string, string, string)> overflowChecks)
         {
             var at = $"queues[{index}]";
             if (node is not YamlMappingNode map)
@@ -212,6 +220,7 @@ public static partial class QueueConfigLoader
             string? name = null;
             var q = new QueueDefinition { Name = "", TimeZone = defaultZone };
             YamlNode? actionNode = null;
+            (YamlNode Node, string Field, string Target)? overflow = null;
             foreach (var (keyNode, value) in map.Children)
             {
                 var key = ((YamlScalarNode)keyNode).Value ?? "";
@@ -287,7 +296,18 @@ public static partial class QueueConfigLoader
                         if (target is not null)
                         {
                             q = q with { OverflowQueue = target };
-                            overflowChecks.Add((value, field, target));
+                            overflow = (value, field, target);
+                        }
+                        break;
+                    case "partition":
+                        var partition = Scalar(value, field);
+                        if (partition is not null && (!NamePattern().IsMatch(partition) || partition.Length > MaxPartitionLength))
+                        {
+                            Error(value, field, $"'{partition}' must be lower-case letters, digits and '-', at most {MaxPartitionLength} characters");
+                        }
+                        else if (partition is not null)
+                        {
+                            q = q with { Partition = partition };
                         }
                         break;
                     case "maxLength":
@@ -347,6 +367,10 @@ public static partial class QueueConfigLoader
             if (q.OverflowQueue == name)
             {
                 Error(map, $"{at}.overflowQueue", "a queue cannot overflow to itself");
+            }
+            if (overflow is { } o)
+            {
+                overflowChecks.Add((o.Node, o.Field, o.Target, q.Partition));
             }
             return Errors.Count == errorsBefore ? q with { Name = name } : null;
         }

@@ -73,6 +73,11 @@ public sealed record QueueDefinition
     public IReadOnlyList<WideningStep> Widening { get; init; } = [];
     /// <summary>Time zone for "since midnight" statistics.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    /// <summary>
+    /// The partition of queues this queue belongs to: one routing engine (one active instance, its own journal and lease)
+    /// serves each partition. Default <see cref="RoutingConfiguration.DefaultPartition"/>.
+    /// </summary>
+    public string Partition { get; init; } = RoutingConfiguration.DefaultPartition;
 }
 
 /// <summary>The whole routing configuration: queues plus global priority and presence settings.</summary>
@@ -100,4 +105,55 @@ public sealed record RoutingConfiguration
     public TimeSpan DefaultHandleTime { get; init; } = TimeSpan.FromSeconds(180);
     /// <summary>Extra time routing allows beyond a ring timeout before it re-queues the call itself.</summary>
     public TimeSpan RingGrace { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The partition of queues that names none.</summary>
+    public const string DefaultPartition = "default";
+
+    /// <summary>The partitions the queues name, in the order of their first queue.</summary>
+    public IReadOnlyList<string> Partitions()
+    {
+        var list = new List<string>();
+        foreach (var q in Queues)
+        {
+            if (!list.Contains(q.Partition))
+            {
+                list.Add(q.Partition);
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The same settings with only the queues of <paramref name="partition"/>: the configuration of that partition's engine.</summary>
+    public RoutingConfiguration ForPartition(string partition) =>
+        this with { Queues = [.. Queues.Where(q => q.Partition == partition)] };
+
+    /// <summary>The partition of a queue, or null when no queue has that name.</summary>
+    public string? PartitionOf(string queue)
+    {
+        foreach (var q in Queues)
+        {
+            if (q.Name == queue)
+            {
+                return q.Partition;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The one partition that owns an agent (its presence, reservations and state changes): the partition of the first of its
+    /// queues in the order of queues.yaml. Null when none of its queues is configured. An agent whose queues span partitions is
+    /// offered only the calls of its owning partition's queues.
+    /// </summary>
+    public string? OwnerOf(IReadOnlyCollection<string> agentQueues)
+    {
+        foreach (var q in Queues)
+        {
+            if (agentQueues.Contains(q.Name))
+            {
+                return q.Partition;
+            }
+        }
+        return null;
+    }
 }

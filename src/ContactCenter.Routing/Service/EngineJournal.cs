@@ -18,7 +18,7 @@ internal sealed record JournalSnapshot(long JournalSeq, DateTimeOffset At, Engin
 /// the journal; start-up restores the snapshot and replays only the entries after it (a crash between the rename and the
 /// truncation leaves entries the snapshot already holds: their sequence numbers are skipped).
 /// </summary>
-internal sealed class EngineJournal : IDisposable
+internal sealed class EngineJournal : IEngineJournal
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -46,6 +46,8 @@ internal sealed class EngineJournal : IDisposable
     }
 
     public string FilePath { get; }
+
+    public string Location => FilePath;
 
     public string SnapshotPath => FilePath + ".snapshot";
 

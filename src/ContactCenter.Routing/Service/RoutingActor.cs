@@ -5,29 +5,32 @@ using ContactCenter.Routing.Configuration;
 using ContactCenter.Routing.Engine;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Routing.Service;
 
 /// <summary>
-/// The one thread of control around the engine: every input (bus messages, timers, queries) goes through a channel and is
-/// journaled, applied and its effects published in order. The engine itself is single-threaded and never sees concurrency.
+/// The one thread of control around one partition's engine: every input (bus messages, timers, queries) goes through a channel
+/// and is journaled, applied and its effects published in order. The engine itself is single-threaded and never sees
+/// concurrency. An actor lives for one term of its partition's lease: it is built when the lease is taken (the journal replayed
+/// into a fresh engine) and disposed when the lease is released or lost; a later term builds a new one.
 /// </summary>
 internal sealed class RoutingActor : IAsyncDisposable
 {
-    /// <summary>Inputs wait here for the actor's own thread, which blocks on the journal's fsync and so stays off the thread pool.</summary>
+    /// <summary>Inputs wait here for the actor's own thread, which blocks on the journal's commit and so stays off the thread pool.</summary>
     private readonly BlockingCollection<WorkItem> _inbox = new(new ConcurrentQueue<WorkItem>());
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ReplayClock _clock;
     private readonly TimeProvider _time;
     private readonly RoutingOptions _options;
     private readonly IServiceProvider _services;
-    private readonly ILogger<RoutingActor> _log;
+    private readonly ILogger _log;
     private readonly RoutingEngine _engine;
+    private readonly PartitionGate _gate;
+    private readonly IEngineJournal _journal;
+    private readonly string _overallName;
     private readonly List<int> _dirty = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EngineJournal? _journal;
-    private JournalLease? _lease;
+    private readonly CancellationTokenSource _dispatchAbort = new();
     private bool _starting;
     private ITimer? _deadlineTimer;
     private ITimer? _statsTimer;
@@ -36,39 +39,53 @@ internal sealed class RoutingActor : IAsyncDisposable
     private Task? _dispatcher;
     private readonly Channel<Outbound> _outbox = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
-    /// <summary>Most inputs journaled under one fsync.</summary>
+    /// <summary>Most inputs journaled under one commit.</summary>
     private const int MaxBatch = 256;
     private int _statsTicks;
 
     private readonly RoutingMetrics? _metrics;
 
-    public RoutingActor(RoutingConfiguration config, IOptions<RoutingOptions> options, TimeProvider time, IServiceProvider services, ILogger<RoutingActor> log)
+    /// <param name="partition">The partition this actor serves.</param>
+    /// <param name="all">The whole queue configuration; the engine gets only <paramref name="partition"/>'s queues.</param>
+    /// <param name="journal">The partition's journal, opened under its lease.</param>
+    public RoutingActor(string partition, RoutingConfiguration all, IEngineJournal journal, RoutingOptions options, TimeProvider time,
+        IServiceProvider services, ILogger log)
     {
         _metrics = services.GetService(typeof(RoutingMetrics)) as RoutingMetrics;
+        Partition = partition;
         _time = time;
         _clock = new ReplayClock(time);
-        _options = options.Value;
+        _options = options;
         _services = services;
         _log = log;
-        _engine = new RoutingEngine(config, _clock);
+        _journal = journal;
+        _engine = new RoutingEngine(all.ForPartition(partition), _clock);
+        _gate = new PartitionGate(partition, all, log);
+        // With one partition its overall figures are everyone's ("*"); with several, each partition's are its own ("*east").
+        _overallName = all.Partitions().Count > 1 ? "*" + partition : "*";
     }
+
+    public string Partition { get; }
 
     /// <summary>Completes once the journal is replayed and the loop runs.</summary>
     public Task Started => _started.Task;
 
+    /// <summary>Raised (on the actor thread) when the journal refuses an append because another instance took the lease over.</summary>
+    public event Action<Exception>? LeaseLost;
+
     /// <summary>
-    /// Takes the active-instance lease (a standby waits here), restores the compaction snapshot and replays the journal after it
-    /// (state as it was, original waits kept), then starts processing.
+    /// Restores the compaction snapshot and replays the journal after it (state as it was, original waits kept), then starts
+    /// processing. The caller holds the partition's lease.
     /// </summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_loop is not null || _starting)
         {
-            return;
+            return Task.CompletedTask;
         }
+        cancellationToken.ThrowIfCancellationRequested();
         _starting = true;
-        _lease = await JournalLease.AcquireAsync(_options.JournalPath, _options.LeaseRetryInterval, _time, _log, cancellationToken).ConfigureAwait(false);
-        _journal = new EngineJournal(_options.JournalPath);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = _journal.ReadSnapshot();
         if (snapshot is not null)
         {
@@ -81,27 +98,29 @@ internal sealed class RoutingActor : IAsyncDisposable
         _clock.Release();
         _engine.DrainDirty(_dirty);
         _dirty.Clear();
-        _log.LogInformation("Routing resumed from {Path}: snapshot {Snapshot}, {Count} journal entries replayed", _options.JournalPath,
-            snapshot is null ? "none" : $"at entry {snapshot.JournalSeq}", after.Count);
+        _log.LogInformation("Routing partition {Partition} resumed from {Location}: snapshot {Snapshot}, {Count} journal entries replayed in {Elapsed} ms",
+            Partition, _journal.Location, snapshot is null ? "none" : $"at entry {snapshot.JournalSeq}", after.Count,
+            (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         _dispatcher = Task.Run(DispatchLoopAsync, CancellationToken.None);
-        new Thread(Run) { IsBackground = true, Name = "routing-actor" }.Start();
+        new Thread(Run) { IsBackground = true, Name = "routing-actor-" + Partition }.Start();
         _loop = _stopped.Task;
         _statsTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Statistics, null, null)), null, _options.StatisticsInterval, _options.StatisticsInterval);
         _started.TrySetResult();
         Post(new WorkItem(WorkKind.Input, new Tick(), null));
+        return Task.CompletedTask;
     }
 
     /// <summary>Snapshot + empty journal, so that the journal does not grow for ever and a restart replays little.</summary>
     private void CompactIfDue()
     {
-        if (_journal is null || _journal.EntriesSinceSnapshot < _options.CompactAfterEntries)
+        if (_journal.EntriesSinceSnapshot < _options.CompactAfterEntries)
         {
             return;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var entries = _journal.EntriesSinceSnapshot;
         _journal.Compact(_clock.GetUtcNow(), _engine.Capture());
-        _log.LogInformation("Routing journal compacted: {Entries} entries folded into {Path} in {Elapsed} ms", entries, _journal.SnapshotPath,
+        _log.LogInformation("Routing partition {Partition}: journal compacted, {Entries} entries folded into a snapshot in {Location} in {Elapsed} ms", Partition, entries, _journal.Location,
             (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
@@ -129,8 +148,9 @@ internal sealed class RoutingActor : IAsyncDisposable
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
-            // Completed for adding (or disposed): a late timer or message while routing stops.
-            item.Done?.TrySetException(new InvalidOperationException("routing is stopping"));
+            // Completed for adding (or disposed): a late timer or message while this term ends. The message goes back to its
+            // queue for the active instance.
+            item.Done?.TrySetException(new PartitionInactiveException($"routing partition '{Partition}' is not active here"));
         }
     }
 
@@ -167,6 +187,7 @@ internal sealed class RoutingActor : IAsyncDisposable
             }
             try
             {
+                _gate.BeginBatch();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var item = batch[i];
@@ -174,19 +195,35 @@ internal sealed class RoutingActor : IAsyncDisposable
                     stamps.Add(at);
                     if (item.Kind == WorkKind.Input)
                     {
-                        _journal!.Write(at, item.Input!);
+                        // Inputs that cannot change this partition's engine are not journaled (nor applied): their senders are done.
+                        var admitted = _gate.Admit(_engine, item.Input!);
+                        batch[i] = item = item with { Input = admitted, Kind = admitted is null ? WorkKind.Dropped : WorkKind.Input };
+                        if (admitted is not null)
+                        {
+                            _journal.Write(at, admitted);
+                        }
                     }
                 }
-                _journal!.Commit();
+                _journal.Commit();
             }
             catch (Exception ex)
             {
                 // Nothing of the batch was applied: its senders see the failure (the bus redelivers) and the engine is untouched.
-                _journal!.Discard();
-                _log.LogError(ex, "Routing could not journal {Count} inputs", batch.Count);
+                _journal.Discard();
+                Exception failure = ex;
+                if (ex is LeaseLostException)
+                {
+                    _log.LogError("Routing partition {Partition}: {Message}", Partition, ex.Message);
+                    failure = new PartitionInactiveException(ex.Message, ex);
+                    LeaseLost?.Invoke(ex);
+                }
+                else
+                {
+                    _log.LogError(ex, "Routing partition {Partition} could not journal {Count} inputs", Partition, batch.Count);
+                }
                 foreach (var item in batch)
                 {
-                    item.Done?.TrySetException(ex);
+                    item.Done?.TrySetException(failure);
                 }
                 continue;
             }
@@ -198,10 +235,15 @@ internal sealed class RoutingActor : IAsyncDisposable
             {
                 CompactIfDue();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (LeaseLostException ex)
+            {
+                _log.LogError("Routing partition {Partition}: {Message}", Partition, ex.Message);
+                LeaseLost?.Invoke(ex);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException)
             {
                 // The journal keeps growing and compaction is tried again after the next batch; routing goes on.
-                _log.LogError(ex, "Routing could not compact its journal");
+                _log.LogError(ex, "Routing partition {Partition} could not compact its journal", Partition);
             }
             ArmDeadlineTimer();
         }
@@ -242,6 +284,9 @@ internal sealed class RoutingActor : IAsyncDisposable
                 case WorkKind.Query:
                     item.Done!.TrySetResult(item.Query!(_engine));
                     break;
+                case WorkKind.Dropped:
+                    item.Done?.TrySetResult(null);
+                    break;
                 case WorkKind.Statistics:
                     var statistics = CollectStatistics();
                     if (statistics is not null)
@@ -253,7 +298,7 @@ internal sealed class RoutingActor : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogError(ex, "Routing failed to process {Kind} {Input}", item.Kind, item.Input?.GetType().Name);
+            _log.LogError(ex, "Routing partition {Partition} failed to process {Kind} {Input}", Partition, item.Kind, item.Input?.GetType().Name);
             item.Done?.TrySetException(ex);
         }
         finally
@@ -322,7 +367,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                     {
                         foreach (var s in statistics)
                         {
-                            sends.Add(bus.Publish(s, CancellationToken.None));
+                            sends.Add(bus.Publish(s, _dispatchAbort.Token));
                         }
                     }
                 }
@@ -353,7 +398,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                 else
                 {
                     // The sender's message is not acknowledged and comes again; consumers of the effects are idempotent.
-                    _log.LogError(failure, "Routing failed to publish {Count} effects", outbound.Sends.To - outbound.Sends.From);
+                    _log.LogError(failure, "Routing partition {Partition} failed to publish {Count} effects", Partition, outbound.Sends.To - outbound.Sends.From);
                     outbound.Done?.TrySetException(failure);
                 }
             }
@@ -391,7 +436,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                             Waited = d.Waited,
                             Reason = d.Summary(),
                             OccurredAt = d.At,
-                        }, CancellationToken.None));
+                        }, _dispatchAbort.Token));
                         var endpoint = await GatewayEndpointAsync(bus, r.GatewayId, endpoints).ConfigureAwait(false);
                         sends.Add(endpoint.Send(new ConnectCallToAgent
                         {
@@ -401,7 +446,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                             RingTimeout = r.RingTimeout,
                             Record = r.Record,
                             OccurredAt = d.At,
-                        }, CancellationToken.None));
+                        }, _dispatchAbort.Token));
                         break;
                     }
                 case AgentStateChange s:
@@ -413,7 +458,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                         Reason = s.Reason,
                         CallId = s.CallId,
                         OccurredAt = s.At,
-                    }, CancellationToken.None));
+                    }, _dispatchAbort.Token));
                     break;
                 case CallDiverted c:
                     {
@@ -425,7 +470,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                             Action = c.Action,
                             Reason = c.Reason,
                             OccurredAt = c.At,
-                        }, CancellationToken.None));
+                        }, _dispatchAbort.Token));
                         break;
                     }
                 default:
@@ -483,13 +528,22 @@ internal sealed class RoutingActor : IAsyncDisposable
         foreach (var i in _dirty)
         {
             var statistics = _engine.Statistics(i);
+            if (i >= _engine.QueueCount && _overallName != "*")
+            {
+                statistics = statistics with { Queue = _overallName };
+            }
             _metrics?.Published(statistics);
             list.Add(statistics);
         }
         return list;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Ends this term: inputs still waiting are journaled and applied (or fail when the lease is gone), effects waiting are
+    /// published for up to <paramref name="publishTimeout"/> (a broker that is gone makes them fail: their inputs are journaled
+    /// and their messages come again to the next active instance, which drops them as duplicates), then timers stop.
+    /// </summary>
+    public async ValueTask StopAsync(TimeSpan publishTimeout)
     {
         _inbox.CompleteAdding();
         if (_statsTimer is not null)
@@ -503,15 +557,30 @@ internal sealed class RoutingActor : IAsyncDisposable
         _outbox.Writer.TryComplete();
         if (_dispatcher is not null)
         {
-            await _dispatcher.ConfigureAwait(false);
+            try
+            {
+                await _dispatcher.WaitAsync(publishTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _log.LogWarning("Routing partition {Partition}: effects not confirmed by the broker within {Timeout}; abandoned (their inputs are journaled)", Partition, publishTimeout);
+                await _dispatchAbort.CancelAsync().ConfigureAwait(false);
+                await _dispatcher.ConfigureAwait(false);
+            }
         }
         if (_deadlineTimer is not null)
         {
             await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         }
-        _journal?.Dispose();
-        _lease?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _metrics?.Forget([.. _engine.Configuration.Queues.Select(q => q.Name), _overallName]);
+        _journal.Dispose();
         _inbox.Dispose();
+        _dispatchAbort.Dispose();
     }
 
     private enum WorkKind
@@ -519,6 +588,8 @@ internal sealed class RoutingActor : IAsyncDisposable
         Input,
         Query,
         Statistics,
+        /// <summary>An input the partition gate left out: nothing to journal or apply.</summary>
+        Dropped,
     }
 
     /// <summary>Effects of one input (with its sender's completion) or one round of statistics, for the dispatcher.</summary>

@@ -4,111 +4,102 @@ using MassTransit;
 
 namespace ContactCenter.Routing.Service;
 
-/// <summary>Every routing consumer shares one endpoint (<c>routing</c>) so that one active instance owns the engine.</summary>
-internal sealed class RoutingConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
-    where TConsumer : class, IConsumer
+/// <summary>
+/// Routing's consumers for one partition's endpoint (<c>routing</c> for the default partition, <c>routing-{partition}</c> for the
+/// others). Every input is published, so every partition's endpoint gets every message: a queued call of another partition's
+/// queue is acknowledged and left here; the rest is sorted by the partition's gate on the actor's thread
+/// (<see cref="PartitionGate"/>). One instance per partition, shared by concurrent deliveries: it only hands inputs to the
+/// partition's current actor and waits for their effects to be confirmed.
+/// </summary>
+internal sealed class PartitionConsumer(RoutingPartition partition) :
+    IConsumer<CallQueued>,
+    IConsumer<CallerIdentified>,
+    IConsumer<AgentNoAnswer>,
+    IConsumer<CallConnected>,
+    IConsumer<CallEnded>,
+    IConsumer<CallTransferred>,
+    IConsumer<CallHeartbeat>,
+    IConsumer<SetAgentState>,
+    IConsumer<CompleteWrapUp>,
+    IConsumer<AgentProfileChanged>
 {
-    public const string EndpointQueue = "routing";
-
     /// <summary>
     /// Messages in flight on the endpoint. Each consumer only hands its input to the actor and waits for the effects to be
-    /// confirmed, so many can wait at once and the actor journals them under one fsync; RabbitMQ's default prefetch on two
+    /// confirmed, so many can wait at once and the actor journals them under one commit; RabbitMQ's default prefetch on two
     /// cores (4) would cap routing at 4 inputs per confirm round trip.
     /// </summary>
     public const int Concurrency = 128;
 
-    public RoutingConsumerDefinition()
+    /// <summary>Retry, concurrency and single active consumer for a partition's endpoint.</summary>
+    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, RoutingPartition partition)
     {
-        EndpointName = EndpointQueue;
-        ConcurrentMessageLimit = Concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 2000));
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        endpoint.ConcurrentMessageLimit = Concurrency;
+        // A partition that stops being active here fails its inputs with PartitionInactiveException (an OperationCanceledException):
+        // no retry, and MassTransit returns the message to the queue instead of moving it to the error queue.
+        endpoint.UseMessageRetry(r =>
         {
-            // Active/standby: RabbitMQ delivers to one consumer of the queue; a standby takes over when it goes away.
+            r.Ignore<PartitionInactiveException>();
+            r.Intervals(100, 500, 2000);
+        });
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            // Belt and braces: only the lease holder connects this endpoint, and RabbitMQ also delivers to one consumer only
+            // (a deposed instance that has not noticed yet keeps the queue until its appends fail on the fencing token).
             rabbit.SingleActiveConsumer = true;
             rabbit.PrefetchCount = Concurrency;
         }
+        endpoint.Instance(new PartitionConsumer(partition));
     }
-}
 
-internal sealed class CallQueuedConsumer(RoutingActor actor) : IConsumer<CallQueued>
-{
     public Task Consume(ConsumeContext<CallQueued> context)
     {
         var m = context.Message;
-        return actor.Submit(new QueueCall(m.CallId, m.Queue, m.Caller, m.GatewayId, m.IvrPath, m.Skills, m.Priority, m.Tier, m.CustomerId,
+        if (!partition.OwnsQueue(m.Queue))
+        {
+            return Task.CompletedTask;
+        }
+        return partition.Submit(new QueueCall(m.CallId, m.Queue, m.Caller, m.GatewayId, m.IvrPath, m.Skills, m.Priority, m.Tier, m.CustomerId,
             m.PreferredAgentId, m.IsCallback, m.QueuedAt), context.CancellationToken);
     }
-}
 
-internal sealed class CallerIdentifiedConsumer(RoutingActor actor) : IConsumer<CallerIdentified>
-{
     public Task Consume(ConsumeContext<CallerIdentified> context)
     {
         var m = context.Message;
-        return actor.Submit(new UpdateCaller(m.CallId, m.Tier, m.Language, m.PreferredAgentId), context.CancellationToken);
+        return partition.Submit(new UpdateCaller(m.CallId, m.Tier, m.Language, m.PreferredAgentId), context.CancellationToken);
     }
-}
 
-internal sealed class AgentNoAnswerConsumer(RoutingActor actor) : IConsumer<AgentNoAnswer>
-{
     public Task Consume(ConsumeContext<AgentNoAnswer> context) =>
-        actor.Submit(new RingNoAnswer(context.Message.CallId, context.Message.AgentId, context.Message.Reason), context.CancellationToken);
-}
+        partition.Submit(new RingNoAnswer(context.Message.CallId, context.Message.AgentId, context.Message.Reason), context.CancellationToken);
 
-internal sealed class CallConnectedConsumer(RoutingActor actor) : IConsumer<CallConnected>
-{
     public Task Consume(ConsumeContext<CallConnected> context) =>
-        actor.Submit(new ConnectCall(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
-}
+        partition.Submit(new ConnectCall(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
 
-internal sealed class CallEndedConsumer(RoutingActor actor) : IConsumer<CallEnded>
-{
     public Task Consume(ConsumeContext<CallEnded> context)
     {
         var m = context.Message;
-        return actor.Submit(new EndCall(m.CallId, m.AgentId, m.Outcome, m.EndedBy, m.Reason), context.CancellationToken);
+        return partition.Submit(new EndCall(m.CallId, m.AgentId, m.Outcome, m.EndedBy, m.Reason), context.CancellationToken);
     }
-}
 
-internal sealed class CallHeartbeatConsumer(RoutingActor actor) : IConsumer<CallHeartbeat>
-{
-    public Task Consume(ConsumeContext<CallHeartbeat> context) =>
-        actor.Submit(new GatewayHeartbeat(context.Message.GatewayId, context.Message.LiveCalls, context.Message.Interval), context.CancellationToken);
-}
-
-internal sealed class SetAgentStateConsumer(RoutingActor actor) : IConsumer<SetAgentState>
-{
-    public Task Consume(ConsumeContext<SetAgentState> context)
-    {
-        var m = context.Message;
-        return actor.Submit(new ChangeAgentState(m.AgentId, m.State, m.Reason, m.RequestedBy), context.CancellationToken);
-    }
-}
-
-internal sealed class CompleteWrapUpConsumer(RoutingActor actor) : IConsumer<CompleteWrapUp>
-{
-    public Task Consume(ConsumeContext<CompleteWrapUp> context) =>
-        actor.Submit(new FinishWrapUp(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
-}
-
-internal sealed class AgentProfileChangedConsumer(RoutingActor actor) : IConsumer<AgentProfileChanged>
-{
-    public Task Consume(ConsumeContext<AgentProfileChanged> context) =>
-        actor.Submit(new UpsertAgent(context.Message.Profile), context.CancellationToken);
-}
-
-internal sealed class CallTransferredConsumer(RoutingActor actor) : IConsumer<CallTransferred>
-{
     public Task Consume(ConsumeContext<CallTransferred> context)
     {
         var m = context.Message;
         var requeue = new QueueCall(m.CallId, m.Queue, m.Caller, m.GatewayId, m.IvrPath, m.Skills, m.Priority, m.Tier, m.CustomerId,
             m.TargetAgentId, IsCallback: false, QueuedAt: m.OccurredAt);
-        return actor.Submit(new TransferCall(m.CallId, m.AgentId, requeue), context.CancellationToken);
+        return partition.Submit(new TransferCall(m.CallId, m.AgentId, requeue), context.CancellationToken);
     }
+
+    public Task Consume(ConsumeContext<CallHeartbeat> context) =>
+        partition.Submit(new GatewayHeartbeat(context.Message.GatewayId, context.Message.LiveCalls, context.Message.Interval), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<SetAgentState> context)
+    {
+        var m = context.Message;
+        return partition.Submit(new ChangeAgentState(m.AgentId, m.State, m.Reason, m.RequestedBy), context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<CompleteWrapUp> context) =>
+        partition.Submit(new FinishWrapUp(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<AgentProfileChanged> context) =>
+        partition.Submit(new UpsertAgent(context.Message.Profile), context.CancellationToken);
 }

@@ -38,27 +38,51 @@ internal sealed class RoutingMetrics : IDisposable
     /// <summary>Keeps the figures just published for the next scrape.</summary>
     public void Published(QueueStatistics statistics) => latest[statistics.Queue] = statistics;
 
+    /// <summary>A partition stopped being active here: its figures are another process's to report now.</summary>
+    public void Forget(IEnumerable<string> queues)
+    {
+        foreach (var queue in queues)
+        {
+            latest.TryRemove(queue, out _);
+        }
+    }
+
     public void Dispose() => meter.Dispose();
 
     private IEnumerable<Measurement<double>> PerQueue(Func<QueueStatistics, double> value)
     {
         foreach (var (queue, statistics) in latest)
         {
-            if (queue != "*")
+            // "*" (one partition) or "*{partition}" (several): overall rows, not queues.
+            if (!queue.StartsWith('*'))
             {
                 yield return new Measurement<double>(value(statistics), new KeyValuePair<string, object?>("queue", queue));
             }
         }
     }
 
+    /// <summary>Agents by state over the partitions this process serves (an agent belongs to one partition: the sum counts each once).</summary>
     private IEnumerable<Measurement<int>> AgentsByState()
     {
-        if (!latest.TryGetValue("*", out var all))
+        var totals = new SortedDictionary<AgentState, int>();
+        var any = false;
+        foreach (var (queue, statistics) in latest)
+        {
+            if (!queue.StartsWith('*'))
+            {
+                continue;
+            }
+            any = true;
+            foreach (var (state, count) in statistics.AgentsByState)
+            {
+                totals[state] = totals.GetValueOrDefault(state) + count;
+            }
+        }
+        if (!any)
         {
             yield break;
         }
-
-        foreach (var (state, count) in all.AgentsByState)
+        foreach (var (state, count) in totals)
         {
             yield return new Measurement<int>(count, new KeyValuePair<string, object?>("state", state.ToString()));
         }

@@ -1,3 +1,4 @@
+using ContactCenter.Routing.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Routing.Service;
@@ -8,14 +9,65 @@ public sealed class RoutingOptions
     /// <summary>The queue file; default <c>{Telephony:ConfigPath}/queues.yaml</c>.</summary>
     public string? QueuesFile { get; set; }
 
-    /// <summary>Journal of engine inputs (JSON lines) used to resume after a restart; default <c>data/routing-journal.jsonl</c>.</summary>
+    /// <summary>
+    /// The partitions of queues this process serves, comma-separated (each has its own engine, journal, lease and bus endpoint);
+    /// empty for every partition queues.yaml names.
+    /// </summary>
+    public string? Partitions { get; set; }
+
+    /// <summary>
+    /// Where each partition keeps its journal, snapshot and lease: <c>File</c> (the embedded default: files beside
+    /// <see cref="JournalPath"/>, a standby must run on the same host) or <c>Database</c> (routing's own tables, so active and
+    /// standby may run on different hosts).
+    /// </summary>
+    public string JournalStore { get; set; } = "File";
+
+    /// <summary>Journal of engine inputs (JSON lines) used to resume after a restart; default <c>data/routing-journal.jsonl</c>.
+    /// The default partition uses it as named; partition <c>p</c> uses <c>routing-journal-p.jsonl</c> beside it.</summary>
     public string JournalPath { get; set; } = Path.Combine("data", "routing-journal.jsonl");
 
-    /// <summary>Journal entries after which the engine's state is written to <c>{JournalPath}.snapshot</c> and the journal emptied.</summary>
+    /// <summary>Journal entries after which the engine's state is written to a snapshot and the journal emptied.</summary>
     public int CompactAfterEntries { get; set; } = 50_000;
 
-    /// <summary>How often a standby instance tries to take the journal's lease (<c>{JournalPath}.lock</c>) from the active one.</summary>
-    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often a standby instance tries to take a partition's lease from the active one.</summary>
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Database store: the active instance renews its lease every third of this; a standby takes the lease over once it has seen
+    /// it unrenewed for this long (a crashed active instance). A graceful stop or step-down releases it at once.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// How long the active instance's partition endpoint may stop consuming (broker connection lost, consumer cancelled) before it
+    /// steps down and releases the lease, so that a standby that still reaches the broker takes over.
+    /// </summary>
+    public TimeSpan BusLossStepDown { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Database store: <c>Database:Provider</c> (<c>Sqlite</c> or <c>SqlServer</c>).</summary>
+    public string DatabaseProvider { get; set; } = "Sqlite";
+
+    /// <summary>Database store: <c>ConnectionStrings:Routing</c>, else <c>ConnectionStrings:ContactCenter</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    internal bool UsesDatabase => string.Equals(JournalStore, "Database", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The partitions named by <see cref="Partitions"/>, or every partition of the configuration.</summary>
+    internal IReadOnlyList<string> ServedPartitions(RoutingConfiguration all) =>
+        string.IsNullOrWhiteSpace(Partitions)
+            ? all.Partitions()
+            : [.. Partitions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The default partition's journal is <see cref="JournalPath"/> itself (as before partitions); others get their own file beside it.</summary>
+    internal string JournalPathFor(string partition)
+    {
+        if (partition == RoutingConfiguration.DefaultPartition)
+        {
+            return JournalPath;
+        }
+        var folder = Path.GetDirectoryName(JournalPath) ?? "";
+        return Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(JournalPath)}-{partition}{Path.GetExtension(JournalPath)}");
+    }
 
     /// <summary>How long to wait for the CRM to answer GetAgentProfiles before asking again.</summary>
     public TimeSpan ProfileRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -51,6 +103,34 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (options.LeaseRetryInterval <= TimeSpan.Zero)
         {
             errors.Add("Routing:LeaseRetryInterval: must be positive");
+        }
+        if (!string.Equals(options.JournalStore, "File", StringComparison.OrdinalIgnoreCase) && !options.UsesDatabase)
+        {
+            errors.Add($"Routing:JournalStore: '{options.JournalStore}' is not File or Database");
+        }
+        if (options.LeaseDuration < TimeSpan.FromMilliseconds(300))
+        {
+            errors.Add("Routing:LeaseDuration: must be at least 00:00:00.300");
+        }
+        else if (options.UsesDatabase && options.LeaseRetryInterval >= options.LeaseDuration)
+        {
+            errors.Add("Routing:LeaseRetryInterval: must be shorter than Routing:LeaseDuration");
+        }
+        if (options.BusLossStepDown <= TimeSpan.Zero)
+        {
+            errors.Add("Routing:BusLossStepDown: must be positive");
+        }
+        if (options.UsesDatabase)
+        {
+            if (!string.Equals(options.DatabaseProvider, "Sqlite", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(options.DatabaseProvider, "SqlServer", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"Database:Provider: '{options.DatabaseProvider}' is not Sqlite or SqlServer (Routing:JournalStore is Database)");
+            }
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                errors.Add("ConnectionStrings:Routing: must be set (or ConnectionStrings:ContactCenter) when Routing:JournalStore is Database");
+            }
         }
         if (options.ProfileRequestTimeout <= TimeSpan.Zero)
         {

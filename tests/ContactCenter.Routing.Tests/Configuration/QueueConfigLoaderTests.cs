@@ -45,10 +45,42 @@ public class QueueConfigLoaderTests
     [InlineData("queue:\n  - name: a\n", "q.yaml:1:1: queue: unknown field")]
     [InlineData("queues: [\n", "q.yaml:2:1: invalid YAML")]
     [InlineData("queues:\n  - skills: []\n", "q.yaml:2:5: queues[0].name: missing")]
+    [InlineData("queues:\n  - name: a\n    partition: East\n", "q.yaml:3:16: queues[0].partition: 'East' must be lower-case letters, digits and '-', at most 40 characters")]
+    [InlineData("queues:\n  - name: a\n    partition: east_1\n", "q.yaml:3:16: queues[0].partition: 'east_1' must be lower-case")]
+    [InlineData("queues:\n  - name: a\n    partition: \"\"\n", "q.yaml:3:16: queues[0].partition: expected a value")]
+    [InlineData("queues:\n  - name: a\n    partition: [x]\n", "q.yaml:3:16: queues[0].partition: expected a value")]
+    [InlineData("queues:\n  - name: a\n    partition: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "q.yaml:3:16: queues[0].partition: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' must be lower-case letters, digits and '-', at most 40 characters")]
+    [InlineData("queues:\n  - name: a\n    partition: east\n    maxWaitSeconds: 10\n    maxWaitAction: overflow\n    overflowQueue: b\n  - name: b\n    partition: west\n",
+        "q.yaml:6:20: queues[0].overflowQueue: overflow queue 'b' is in partition 'west', not 'east' (a call overflows within its partition)")]
+    [InlineData("queues:\n  - name: a\n    maxWaitSeconds: 10\n    maxWaitAction: overflow\n    overflowQueue: b\n  - name: b\n    partition: west\n",
+        "q.yaml:5:20: queues[0].overflowQueue: overflow queue 'b' is in partition 'west', not 'default'")]
     public void Errors_name_the_file_line_and_field(string yaml, string expected)
     {
         var ex = Assert.Throws<RoutingConfigurationException>(() => QueueConfigLoader.Parse(yaml, "q.yaml"));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Queues_without_a_partition_are_in_the_default_one_and_agents_are_owned_by_their_first_queue_in_file_order()
+    {
+        var single = QueueConfigLoader.LoadFile(RepoFile("telephony-config/queues.yaml"));
+        Assert.Equal([RoutingConfiguration.DefaultPartition], single.Partitions());
+        Assert.All(single.Queues, q => Assert.Equal("default", q.Partition));
+
+        var config = QueueConfigLoader.Parse(
+            "queues:\n  - name: sales\n    partition: east\n  - name: support\n    partition: west\n  - name: billing\n    partition: east\n  - name: vip\n", "q.yaml");
+        Assert.Equal(["east", "west", "default"], config.Partitions());
+        Assert.Equal(["sales", "billing"], config.ForPartition("east").Queues.Select(q => q.Name));
+        Assert.Equal(["vip"], config.ForPartition("default").Queues.Select(q => q.Name));
+        Assert.Equal("west", config.PartitionOf("support"));
+        Assert.Null(config.PartitionOf("nowhere"));
+        // The profile lists queues in any order (the CRM sorts them); the file's order decides.
+        Assert.Equal("east", config.OwnerOf(["support", "sales"]));
+        Assert.Equal("west", config.OwnerOf(["billing", "support"]));
+        Assert.Equal("west", config.OwnerOf(["support", "vip"]));
+        Assert.Equal("default", config.OwnerOf(["vip"]));
+        Assert.Null(config.OwnerOf(["nowhere"]));
+        Assert.Null(config.OwnerOf([]));
     }
 
     [Fact]

@@ -41,42 +41,15 @@ public class RoutingApiTests
     {
         var folder = Path.Combine(Path.GetTempPath(), "routing-api-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddConfiguration(RoutingServiceFixture.Configuration(folder));
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MapInboundClaims = false;
-            o.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = "ContactCenter",
-                ValidAudience = "ContactCenter",
-                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)),
-                NameClaimType = "sub",
-                RoleClaimType = "role",
-            };
-        });
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy("agent", p => p.RequireRole("agent", "supervisor"))
-            .AddPolicy("supervisor", p => p.RequireRole("supervisor"));
-        builder.Services.AddRouting(builder.Configuration);
-        builder.Services.AddMassTransitTestHarness(bus =>
-        {
-            bus.AddRoutingConsumers();
-            bus.AddConsumer<DemoDirectoryConsumer>();
-        });
-        await using var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapRouting();
-        await app.StartAsync();
+        var app = await StartAppAsync(folder);
         try
         {
             var harness = app.Services.GetRequiredService<ITestHarness>();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var http = new HttpClient { BaseAddress = new Uri(address) };
-            var actor = app.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingActor>();
-            await actor.Started.WaitAsync(TimeSpan.FromSeconds(10));
+            var partition = app.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingPartitions>()["default"]!;
+            await partition.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+            var actor = partition.Actor!;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while ((await actor.Query(e => e.AgentSnapshots())).Count < 3)
             {
@@ -126,6 +99,76 @@ public class RoutingApiTests
         {
             await app.StopAsync();
             await app.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<WebApplication> StartAppAsync(string folder)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddConfiguration(RoutingServiceFixture.Configuration(folder));
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = "ContactCenter",
+                ValidAudience = "ContactCenter",
+                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)),
+                NameClaimType = "sub",
+                RoleClaimType = "role",
+            };
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy("agent", p => p.RequireRole("agent", "supervisor"))
+            .AddPolicy("supervisor", p => p.RequireRole("supervisor"));
+        builder.Services.AddRouting(builder.Configuration);
+        builder.Services.AddMassTransitTestHarness(bus =>
+        {
+            bus.AddRoutingConsumers();
+            bus.AddConsumer<DemoDirectoryConsumer>();
+        });
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRouting();
+        await app.StartAsync();
+        return app;
+    }
+
+    [Fact]
+    public async Task A_standby_process_answers_503_so_a_front_door_asks_the_active_one()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "routing-api-standby-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var active = await StartAppAsync(folder);
+        WebApplication? standby = null;
+        try
+        {
+            await active.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingPartitions>()["default"]!.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+            // Same journal file: the second process waits for the lease.
+            standby = await StartAppAsync(folder);
+            await Task.Delay(500);
+            Assert.False(standby.Services.GetRequiredService<ContactCenter.Routing.Service.RoutingPartitions>().AnyActive);
+            foreach (var (app, expected) in new[] { (active, HttpStatusCode.OK), (standby, HttpStatusCode.ServiceUnavailable) })
+            {
+                var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                using var http = new HttpClient { BaseAddress = new Uri(address) };
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("sue", "supervisor"));
+                Assert.Equal(expected, (await http.GetAsync("/api/routing/agents")).StatusCode);
+                Assert.Equal(expected, (await http.GetAsync("/api/routing/queues")).StatusCode);
+            }
+        }
+        finally
+        {
+            if (standby is not null)
+            {
+                await standby.StopAsync();
+                await standby.DisposeAsync();
+            }
+            await active.StopAsync();
+            await active.DisposeAsync();
             Directory.Delete(folder, recursive: true);
         }
     }

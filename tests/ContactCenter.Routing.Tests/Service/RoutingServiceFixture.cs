@@ -46,13 +46,16 @@ internal sealed class RoutingServiceFixture : IAsyncDisposable
         Provider = provider;
         Folder = folder;
         Harness = provider.GetRequiredService<ITestHarness>();
-        Actor = provider.GetRequiredService<RoutingActor>();
+        Partitions = provider.GetRequiredService<RoutingPartitions>();
     }
 
     public ServiceProvider Provider { get; }
     public string Folder { get; }
     public ITestHarness Harness { get; }
-    public RoutingActor Actor { get; }
+    public RoutingPartitions Partitions { get; }
+
+    /// <summary>The default partition's actor of the current term (the shipped queues.yaml has one partition).</summary>
+    public RoutingActor Actor => Partitions["default"]?.Actor ?? throw new InvalidOperationException("the default partition is not active");
 
     public static string QueuesFile()
     {
@@ -101,9 +104,9 @@ internal sealed class RoutingServiceFixture : IAsyncDisposable
         });
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var fixture = new RoutingServiceFixture(provider, folder);
-        // Starts the bus and every hosted service, RoutingHostedService included (journal replay, profile loading).
+        // Starts the bus and every hosted service, RoutingHostedService included (lease, journal replay, endpoint, profile loading).
         await fixture.Harness.Start();
-        await fixture.Actor.Started.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(fixture.Partitions.All.Select(p => p.FirstActive)).WaitAsync(TimeSpan.FromSeconds(10));
         if (withDirectory)
         {
             await fixture.Until(e => e.AgentSnapshots().Count == 3);

@@ -42,8 +42,13 @@ function longestWait(entry: { stat: QueueStatistics; receivedAt: number }): numb
   return entry.stat.waiting > 0 ? entry.stat.longestWaitSeconds + (Date.now() - entry.receivedAt) / 1000 : 0;
 }
 
+// Routing's overall rows: "*" (all queues) or, when routing runs several partitions of queues, "*{partition}" for each.
+const isTotal = (name: string): boolean => name.startsWith("*");
+const rowId = (name: string): string => (name === "*" ? "all" : isTotal(name) ? `all-${name.slice(1)}` : name);
+const rowLabel = (name: string): string => (name === "*" ? "All queues" : isTotal(name) ? `All queues (${name.slice(1)})` : name);
+
 function renderQueues(): void {
-  const names = [...queues.keys()].sort((a, b) => (a === "*" ? 1 : b === "*" ? -1 : a.localeCompare(b)));
+  const names = [...queues.keys()].sort((a, b) => (isTotal(a) !== isTotal(b) ? (isTotal(a) ? 1 : -1) : a.localeCompare(b)));
   if (names.length === 0) {
     queueBody.replaceChildren(h("tr", {}, h("td", { colspan: 11, class: "muted" }, "No queue figures yet.")));
     return;
@@ -55,8 +60,8 @@ function renderQueues(): void {
       const by = s.agentsByState;
       return h(
         "tr",
-        { testid: `queue-row-${name === "*" ? "all" : name}`, class: name === "*" ? "total" : undefined },
-        h("th", { scope: "row" }, name === "*" ? "All queues" : name),
+        { testid: `queue-row-${rowId(name)}`, class: isTotal(name) ? "total" : undefined },
+        h("th", { scope: "row" }, rowLabel(name)),
         h("td", { testid: "waiting", class: s.waiting > 0 ? "num hot" : "num" }, s.waiting),
         h("td", { testid: "longest-wait", class: "num mono" }, formatDuration(longestWait(entry))),
         h("td", { testid: "service-level", class: s.serviceLevel < SERVICE_LEVEL_TARGET && s.offered > 0 ? "num warn" : "num" }, formatPercent(s.serviceLevel)),
@@ -133,7 +138,7 @@ function tick(): void {
     cell.textContent = formatDuration(secondsSince(cell.dataset.since));
   }
   for (const [name, entry] of queues) {
-    const cell = document.querySelector<HTMLElement>(`[data-testid="queue-row-${name === "*" ? "all" : name}"] [data-testid="longest-wait"]`);
+    const cell = document.querySelector<HTMLElement>(`[data-testid="queue-row-${rowId(name)}"] [data-testid="longest-wait"]`);
     if (cell) {
       cell.textContent = formatDuration(longestWait(entry));
     }

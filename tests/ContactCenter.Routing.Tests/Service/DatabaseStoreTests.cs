@@ -1,0 +1,228 @@
+using ContactCenter.Contracts;
+using ContactCenter.Routing.Engine;
+using ContactCenter.Routing.Service;
+using ContactCenter.Routing.Service.Database;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ContactCenter.Routing.Tests.Service;
+
+/// <summary>
+/// Routing:JournalStore=Database: two routing processes (each its own service provider, as two hosts would be) on one SQLite
+/// database file, sharing nothing else. The journal, snapshot and lease are rows; appends are fenced by the lease's token.
+/// </summary>
+public sealed class DatabaseStoreTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("cc-routing-db-").FullName;
+
+    private string DatabaseFile => Path.Combine(_folder, "routing.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_standby_on_another_host_takes_over_a_frozen_active_instance_with_every_call_and_agent_and_the_deposed_append_is_fenced()
+    {
+        var settings = RoutingInstance.DatabaseSettings(DatabaseFile);
+        // Compaction every few inputs: the standby restores a snapshot row and replays the journal rows after it.
+        settings["Routing:CompactAfterEntries"] = "5";
+        var start = TimeProvider.System.GetUtcNow();
+        // The active instance's clock is driven by the test: while it runs, the instance renews its lease; when it stops, the
+        // instance is frozen as a process paused by the OS or a long GC is (it neither renews nor notices anything).
+        var clock = new FakeTimeProvider(start);
+        using var pump = new CancellationTokenSource();
+        var pumping = Task.Run(async () =>
+        {
+            // Follows the real clock (a late wake-up catches up rather than slowing the instance's time down).
+            var elapsed = System.Diagnostics.Stopwatch.StartNew();
+            while (!pump.IsCancellationRequested)
+            {
+                await Task.Delay(10, CancellationToken.None);
+                if (start + elapsed.Elapsed is var now && now > clock.GetUtcNow())
+                {
+                    clock.SetUtcNow(now);
+                }
+            }
+        });
+
+        await using var active = await RoutingInstance.StartAsync(settings, clock);
+        var a = active.Default;
+        await a.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var profile in DemoDirectoryConsumer.Profiles)
+        {
+            await RoutingInstance.Submit(a, new UpsertAgent(profile));
+        }
+        await RoutingInstance.Submit(a, new ChangeAgentState("alice", AgentState.NotReady, "lunch", "alice"));
+        await RoutingInstance.Submit(a, new ChangeAgentState("carol", AgentState.NotReady, "training", "sam"));
+        await RoutingInstance.Submit(a, new ChangeAgentState("bob", AgentState.Available, null, "bob"));
+        var ringing = Guid.NewGuid();
+        var waiting = new[] { Guid.NewGuid(), Guid.NewGuid() };
+        var billing = Guid.NewGuid();
+        await RoutingInstance.Submit(a, RoutingInstance.Call(ringing, "support", clock.GetUtcNow()));
+        await RoutingInstance.Submit(a, RoutingInstance.Call(waiting[0], "support", start.AddSeconds(-42)));
+        await RoutingInstance.Submit(a, RoutingInstance.Call(waiting[1], "support", start.AddSeconds(-30)));
+        await RoutingInstance.Submit(a, RoutingInstance.Call(billing, "billing", start.AddSeconds(-10)));
+        var before = await RoutingInstance.Query(a, Describe);
+        Assert.Equal((AgentState.Reserved, (Guid?)ringing), (before.Agents["bob"].State, before.Agents["bob"].CallId));
+        Assert.Equal([.. waiting], before.Waiting["support"]);
+
+        await using var standby = await RoutingInstance.StartAsync(settings);
+        var b = standby.Default;
+        // While the active instance renews, the standby waits (more than a lease duration).
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(b.IsActive, "the standby took a lease that was being renewed");
+        Assert.True(a.IsActive);
+
+        await pump.CancelAsync();
+        await pumping;
+        var frozen = System.Diagnostics.Stopwatch.StartNew();
+        await b.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+        var takeOver = frozen.Elapsed;
+        // Budget: the lease duration (2 s here) for the standby to see it unrenewed, then the 2 s restart budget.
+        Assert.True(takeOver < TimeSpan.FromSeconds(2 + 2), $"took over in {takeOver}");
+
+        var after = await RoutingInstance.Query(b, Describe);
+        Assert.Empty(await RoutingInstance.Query(b, e => e.CheckInvariants()));
+        foreach (var (id, agent) in before.Agents)
+        {
+            Assert.Equal((agent.State, agent.Reason, agent.CallId), (after.Agents[id].State, after.Agents[id].Reason, after.Agents[id].CallId));
+        }
+        Assert.Equal(before.Waiting["support"], after.Waiting["support"]);
+        Assert.Equal(before.Waiting["billing"], after.Waiting["billing"]);
+        var waits = await RoutingInstance.Query(b, e => e.QueueSnapshots()[0].Waiting.ToDictionary(w => w.CallId, w => w.Waited));
+        Assert.InRange(waits[waiting[0]], TimeSpan.FromSeconds(42), TimeSpan.FromSeconds(60));
+        Assert.InRange(waits[waiting[1]], TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(48));
+
+        // The deposed instance still believes it is active: its next append is refused by the fencing token, nothing is
+        // journaled, and it steps down.
+        var deposed = a.Actor;
+        Assert.NotNull(deposed);
+        var refused = await Assert.ThrowsAsync<PartitionInactiveException>(() =>
+            deposed.Submit(new ChangeAgentState("alice", AgentState.Available, null, "alice")));
+        Assert.IsType<LeaseLostException>(refused.InnerException);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (a.IsActive)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "the deposed instance did not step down");
+            await Task.Delay(20);
+        }
+        Assert.Equal(AgentState.NotReady, (await RoutingInstance.Query(b, e => e.Agent("alice")))!.State);
+
+        // The new active instance carries on: alice takes the call that waited longest; bob keeps his; no call has two agents.
+        await RoutingInstance.Submit(b, new ChangeAgentState("alice", AgentState.Available, null, "alice"));
+        var alice = (await RoutingInstance.Query(b, e => e.Agent("alice")))!;
+        Assert.Equal((AgentState.Reserved, (Guid?)waiting[0]), (alice.State, alice.CallId));
+        Assert.Equal(ringing, (await RoutingInstance.Query(b, e => e.Agent("bob")))!.CallId);
+        Assert.Empty(await RoutingInstance.Query(b, e => e.CheckInvariants()));
+
+        await using var db = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}").Create();
+        var lease = await db.Leases.AsNoTracking().SingleAsync(l => l.Partition == "default");
+        Assert.Equal(2, lease.Token);
+        Assert.NotNull(await db.Snapshots.AsNoTracking().SingleOrDefaultAsync(s => s.Partition == "default"));
+        var rows = await db.Journal.AsNoTracking().Where(r => r.Partition == "default").ToListAsync();
+        Assert.All(rows, r => Assert.True(r.Seq <= lease.LastSeq));
+        Assert.InRange(rows.Count, 0, 5);
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_hands_the_partition_over_at_once_and_the_standby_resumes_within_two_seconds()
+    {
+        var settings = RoutingInstance.DatabaseSettings(DatabaseFile);
+        var call = Guid.NewGuid();
+        var queuedAt = TimeProvider.System.GetUtcNow().AddSeconds(-42);
+        await using var first = await RoutingInstance.StartAsync(settings);
+        await first.Default.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var profile in DemoDirectoryConsumer.Profiles)
+        {
+            await RoutingInstance.Submit(first.Default, new UpsertAgent(profile));
+        }
+        await RoutingInstance.Submit(first.Default, new ChangeAgentState("bob", AgentState.NotReady, "training", "sam"));
+        await RoutingInstance.Submit(first.Default, RoutingInstance.Call(call, "support", queuedAt));
+
+        await using var second = await RoutingInstance.StartAsync(settings);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.False(second.Default.IsActive);
+
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        await first.StopAsync();
+        await second.Default.FirstActive.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(2), $"resumed {stopped.Elapsed} after the active instance stopped");
+        var w = Assert.Single(await RoutingInstance.Query(second.Default, e => e.QueueSnapshots()[0].Waiting));
+        Assert.Equal(call, w.CallId);
+        Assert.InRange(w.Waited, TimeSpan.FromSeconds(42), TimeSpan.FromSeconds(60));
+        Assert.Equal(("training", AgentState.NotReady), await RoutingInstance.Query(second.Default, e => (e.Agent("bob")!.Reason, e.Agent("bob")!.State)));
+    }
+
+    [Fact]
+    public async Task The_database_journal_commits_a_batch_in_one_transaction_and_refuses_a_stale_token()
+    {
+        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
+        await database.MigrateAsync(CancellationToken.None);
+        var store = new DatabaseJournalStore("east", database, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var first = await store.AcquireAsync(() => true, CancellationToken.None);
+        using var journal = store.Open(first);
+        var at = TimeProvider.System.GetUtcNow();
+        journal.Write(at, new Tick());
+        journal.Write(at, new ChangeAgentState("alice", AgentState.Available, null, "alice"));
+        Assert.Empty(store.Open(first).ReadAll());
+        journal.Commit();
+        Assert.Equal(2, store.Open(first).ReadAll().Count);
+
+        // A second holder takes the lease over (the first is released here, as a graceful stop does; expiry is the other way).
+        await first.DisposeAsync();
+        var second = await store.AcquireAsync(() => true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        journal.Write(at, new Tick());
+        Assert.Throws<LeaseLostException>(journal.Commit);
+        journal.Discard();
+        var entries = store.Open(second).ReadAll();
+        Assert.Equal([1L, 2L], entries.Select(e => e.Seq));
+        await second.DisposeAsync();
+    }
+
+    [Fact]
+    public void Sql_server_migration_script_has_routings_tables()
+    {
+        var options = new DbContextOptionsBuilder<SqlServerRoutingDbContext>()
+            .UseSqlServer("Server=nowhere;Database=ContactCenter;Trusted_Connection=True;TrustServerCertificate=True",
+                o => o.MigrationsHistoryTable(RoutingDbContext.HistoryTable))
+            .Options;
+        using var ctx = new SqlServerRoutingDbContext(options);
+        Assert.Contains(ctx.Database.GetMigrations(), m => m.EndsWith("_InitialRouting", StringComparison.Ordinal));
+        Assert.False(ctx.Database.HasPendingModelChanges(), "routing's model changed without a SQL Server migration: run Service/Database/Migrations/add-migration.sh");
+        var script = ctx.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
+        Assert.Contains("CREATE TABLE [RoutingJournal]", script, StringComparison.Ordinal);
+        Assert.Contains("CONSTRAINT [PK_RoutingJournal] PRIMARY KEY ([Partition], [Seq])", script, StringComparison.Ordinal);
+        Assert.Contains("[Input] nvarchar(max) NOT NULL", script, StringComparison.Ordinal);
+        Assert.Contains("CREATE TABLE [RoutingSnapshot]", script, StringComparison.Ordinal);
+        Assert.Contains("CREATE TABLE [RoutingLease]", script, StringComparison.Ordinal);
+        Assert.Contains("[Token] bigint NOT NULL", script, StringComparison.Ordinal);
+        Assert.Contains("[Partition] nvarchar(40) NOT NULL", script, StringComparison.Ordinal);
+        Assert.Contains("__RoutingMigrationsHistory", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("__EFMigrationsHistory", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sqlite_migrations_match_the_model_and_keep_their_own_history_beside_the_crms()
+    {
+        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
+        await database.MigrateAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
+        await using var ctx = database.Create();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        Assert.False(ctx.Database.HasPendingModelChanges(), "routing's model changed without a SQLite migration: run Service/Database/Migrations/add-migration.sh");
+        var tables = await ctx.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync();
+        Assert.Subset(tables.ToHashSet(), new HashSet<string> { "RoutingJournal", "RoutingSnapshot", "RoutingLease", RoutingDbContext.HistoryTable });
+    }
+
+    private sealed record EngineView(Dictionary<string, AgentSnapshot> Agents, Dictionary<string, Guid[]> Waiting);
+
+    private static EngineView Describe(RoutingEngine e) => new(
+        e.AgentSnapshots().ToDictionary(a => a.AgentId),
+        e.QueueSnapshots().ToDictionary(q => q.Queue, q => q.Waiting.Select(w => w.CallId).ToArray()));
+}
