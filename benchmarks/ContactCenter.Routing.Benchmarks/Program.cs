@@ -6,5 +6,10 @@ if (args.Length > 0 && args[0] == "--latency")
     LatencyProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
     return;
 }
+if (args.Length > 1 && args[0] == "--spin")
+{
+    Spin.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
