@@ -34,7 +34,15 @@ internal sealed partial class RoutingEngine
     private readonly Dictionary<string, GatewayState> _gateways = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Deadline, (long Ticks, long Seq)> _deadlines = new();
     private readonly List<CallRecord> _scratchCalls = [];
-    private readonly List<LoserNote> _losers = [];
+    /// <summary>Per queue, the first agents of its qualified order (see <see cref="QueueTop"/>).</summary>
+    private readonly QueueTop[] _tops;
+    /// <summary>Per queue, its waiting calls as a freed agent first looks at them (see <see cref="WaitingHead"/>).</summary>
+    private readonly WaitingHead[] _heads;
+    /// <summary>The losers of the selection in progress, as indexes (<see cref="LoserRef"/>); resolved to text only if it is kept.</summary>
+    private LoserRefBuffer _loserRefs;
+    private int _loserCount;
+    /// <summary>Where losers beyond <see cref="MaxLosers"/> are written and forgotten.</summary>
+    private LoserRef _loserOverflow;
     private CallRecord? _probeCall;
     private readonly bool[] _dirty;
     private long _seq;
@@ -59,6 +67,8 @@ internal sealed partial class RoutingEngine
             _queueIndex[q.Name] = i;
         }
         _dirty = new bool[_queues.Length + 1];
+        _tops = new QueueTop[_queues.Length];
+        _heads = new WaitingHead[_queues.Length];
         Stats = new QueueStatsTracker(config);
         _now = clock.GetUtcNow();
         _nowTicks = _now.UtcTicks;
@@ -565,12 +575,7 @@ internal sealed partial class RoutingEngine
             levels[_skills[s.Skill]] = (byte)Math.Clamp(s.Level, 0, 5);
         }
         agent.Levels = levels;
-        var meets = new bool[agent.Queues.Length];
-        for (var k = 0; k < meets.Length; k++)
-        {
-            meets[k] = MeetsRequirements(agent, _queues[agent.Queues[k]].Requirements);
-        }
-        agent.MeetsBase = meets;
+        agent.Memberships = MembershipsOf(agent);
         foreach (var q in agent.Queues)
         {
             _queues[q].Members.Add(agent.Index);
@@ -736,6 +741,7 @@ internal sealed partial class RoutingEngine
         queue.Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
         call.SpecialCounted = false;
         RefreshSpecial(call);
+        RefreshHead(queue);
     }
 
     private void RemoveWaiting(CallRecord call)
@@ -747,6 +753,7 @@ internal sealed partial class RoutingEngine
             queue.SpecialWaiting--;
             call.SpecialCounted = false;
         }
+        RefreshHead(queue);
     }
 
     /// <summary>Keeps <see cref="QueueState.SpecialWaiting"/> right after a waiting call's requirements or ring changed.</summary>
@@ -759,6 +766,36 @@ internal sealed partial class RoutingEngine
             queue.SpecialWaiting += special ? 1 : -1;
             call.SpecialCounted = special;
         }
+        RefreshHead(queue);
+    }
+
+    /// <summary>
+    /// Re-reads a queue's <see cref="WaitingHead"/> from its waiting list. Called after every change to the list, to
+    /// <see cref="QueueState.SpecialWaiting"/>, or to a waiting call's requirements, ring or preferred agent (whichever call it is:
+    /// the head may be the one that changed).
+    /// </summary>
+    private void RefreshHead(QueueState queue)
+    {
+        ref var head = ref _heads[queue.Index];
+        head.Count = queue.Waiting.Count;
+        head.Special = queue.SpecialWaiting;
+        if (head.Count == 0)
+        {
+            head.Call = null;
+            head.Id = default;
+            head.Key = 0;
+            head.Seq = 0;
+            head.LastMissed = -1;
+            head.Plain = false;
+            return;
+        }
+        var (key, call) = queue.Waiting[0];
+        head.Key = key.EffectiveKey;
+        head.Seq = key.Seq;
+        head.Id = call.Id;
+        head.Call = call;
+        head.LastMissed = call.LastMissedAgent;
+        head.Plain = IsBase(call, queue) && call.PreferredAgent < 0;
     }
 
     private void Requeue(CallRecord call)
@@ -820,6 +857,7 @@ internal sealed partial class RoutingEngine
             return;
         }
         (agent.PreferredCalls ??= []).Add(call);
+        RefreshHead(_queues[call.Queue]);
     }
 
     private void UnsetPreferred(CallRecord call)
@@ -828,6 +866,7 @@ internal sealed partial class RoutingEngine
         {
             _agents[call.PreferredAgent].PreferredCalls?.Remove(call);
             call.PreferredAgent = -1;
+            RefreshHead(_queues[call.Queue]);
         }
     }
 
@@ -1049,9 +1088,14 @@ internal sealed partial class RoutingEngine
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
             var key = new AvailableKey(TieKey(agent, q), agent.Index);
             q.Available[bucket].Add(key);
-            if (agent.MeetsBase[k])
+            if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Add(key);
+                ref var top = ref _tops[q.Index];
+                if (top.Count < QueueTop.Size || Ranks(bucket, key, top.Entries[QueueTop.Size - 1]))
+                {
+                    RebuildTop(q);
+                }
             }
         }
     }
@@ -1065,11 +1109,64 @@ internal sealed partial class RoutingEngine
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
             var key = new AvailableKey(TieKey(agent, q), agent.Index);
             q.Available[bucket].Remove(key);
-            if (agent.MeetsBase[k])
+            if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Remove(key);
+                if (InTop(_tops[q.Index], agent.Index))
+                {
+                    RebuildTop(q);
+                }
             }
         }
+    }
+
+    /// <summary>Whether an agent in <paramref name="bucket"/> with <paramref name="key"/> comes before <paramref name="entry"/> in the qualified order.</summary>
+    private static bool Ranks(int bucket, AvailableKey key, in TopEntry entry) =>
+        bucket > entry.Level || (bucket == entry.Level && key.CompareTo(new AvailableKey(entry.Key, entry.Agent)) < 0);
+
+    private static bool InTop(in QueueTop top, int agent)
+    {
+        for (var i = 0; i < top.Count; i++)
+        {
+            if (top.Entries[i].Agent == agent)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Refills a queue's <see cref="QueueTop"/> from its qualified buckets, best bucket first (at most four entries read).</summary>
+    private void RebuildTop(QueueState queue)
+    {
+        ref var top = ref _tops[queue.Index];
+        var n = 0;
+        for (var b = queue.Qualified.Length - 1; b >= 0 && n < QueueTop.Size; b--)
+        {
+            var set = queue.Qualified[b];
+            for (var i = 0; i < set.Count && n < QueueTop.Size; i++)
+            {
+                var key = set[i];
+                top.Entries[n++] = new TopEntry(key.Key, key.Agent, b);
+            }
+        }
+        for (var i = n; i < top.Count; i++)
+        {
+            top.Entries[i] = default;
+        }
+        top.Count = n;
+    }
+
+    /// <summary>The agent's queues with whether it meets each one's own requirements (after its levels or queues changed).</summary>
+    private Membership[] MembershipsOf(AgentRecord agent)
+    {
+        var memberships = new Membership[agent.Queues.Length];
+        for (var k = 0; k < memberships.Length; k++)
+        {
+            var q = agent.Queues[k];
+            memberships[k] = new Membership(q, MeetsRequirements(agent, _queues[q].Requirements));
+        }
+        return memberships;
     }
 
     private static bool MeetsRequirements(AgentRecord agent, Requirement[] requirements)
