@@ -31,7 +31,9 @@ internal static class LatencyProbe
         var scan = new ScanRouter(world);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"world: {RoutingWorld.Agents} agents, {RoutingWorld.Queues} queues, {RoutingWorld.Skills} skills, {engine.QueueSnapshots().Sum(q => q.Waiting.Count)} waiting calls; engine state {(after - before) / 1024.0 / 1024.0:0.0} MiB"));
-        var probe = new Probe(world, engine, scan);
+        var model = new AppQueueModel(world);
+        var probe = new Probe(world, engine, scan, model);
+        probe.CheckModel();
         probe.WarmUp();
 
         var perRound = Math.Max(1, decisions / rounds);
@@ -41,13 +43,15 @@ internal static class LatencyProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rounds} rounds of {perRound:N0} decisions per side, engine and scan alternating"));
 
         Compare("new call, whole input (CallQueued; the hang-up that undoes it is not timed)", rounds, perRound, overhead, net: false,
-            probe.EngineNewCall, probe.ScanNewCall, null, null);
+            new Side("engine", probe.EngineNewCall, null), new Side("scan", probe.ScanNewCall, null));
         Compare("freed agent, whole input (Available; the NotReady that undoes it is not timed)", rounds, perRound, overhead, net: false,
-            probe.EngineFreedAgent, probe.ScanFreedAgent, null, null);
+            new Side("engine", probe.EngineFreedAgent, null), new Side("scan", probe.ScanFreedAgent, null));
         Compare("selection only, new call (which agent; nothing changes)", rounds, perRound, overhead, net: true,
-            probe.EngineSelectAgent, probe.ScanSelectAgent, probe.EngineSelectAgentBlock, probe.ScanSelectAgentBlock);
+            new Side("engine", probe.EngineSelectAgent, probe.EngineSelectAgentBlock), new Side("scan", probe.ScanSelectAgent, probe.ScanSelectAgentBlock),
+            new Side("app_queue model", probe.ModelSelectAgent, probe.ModelSelectAgentBlock));
         Compare("selection only, freed agent (which call; nothing changes)", rounds, perRound, overhead, net: true,
-            probe.EngineSelectCall, probe.ScanSelectCall, probe.EngineSelectCallBlock, probe.ScanSelectCallBlock);
+            new Side("engine", probe.EngineSelectCall, probe.EngineSelectCallBlock), new Side("scan", probe.ScanSelectCall, probe.ScanSelectCallBlock),
+            new Side("app_queue model", probe.ModelSelectCall, probe.ModelSelectCallBlock));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"allocated per whole-input pair: engine new call + hang-up {probe.NewCallBytes} B, available + not ready {probe.FreedAgentBytes} B; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
 
@@ -67,54 +71,72 @@ internal static class LatencyProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load average at end: {LoadAverage()}"));
     }
 
-    /// <summary>Times one kind of decision on both sides in alternating rounds and prints both distributions and their ratio.</summary>
-    private static void Compare(string title, int rounds, int perRound, Stats overhead, bool net,
-        Func<long[], int, int, int> engineTimed, Func<long[], int, int, int> scanTimed, Func<int, long>? engineBlock, Func<int, long>? scanBlock)
+    /// <summary>One side of a comparison: per-decision timing into a sample array (returns decisions matched), and optionally a block timing.</summary>
+    private sealed record Side(string Name, Func<long[], int, int, int> Timed, Func<int, long>? Block);
+
+    /// <summary>
+    /// Times one kind of decision on every side in alternating rounds (the order rotates each round, so no side always runs on the
+    /// caches another left behind) and prints the distributions and each baseline's ratio to the first side, the engine.
+    /// </summary>
+    private static void Compare(string title, int rounds, int perRound, Stats overhead, bool net, params Side[] sides)
     {
-        var engineSamples = new long[rounds * perRound];
-        var scanSamples = new long[rounds * perRound];
-        var roundRatios = new List<double>(rounds);
-        long engineBlockTicks = 0, scanBlockTicks = 0;
-        int engineMatched = 0, scanMatched = 0;
+        var samples = new long[sides.Length][];
+        var blocks = new long[sides.Length][];
+        var matched = new int[sides.Length];
+        for (var k = 0; k < sides.Length; k++)
+        {
+            samples[k] = new long[rounds * perRound];
+            blocks[k] = new long[rounds];
+        }
         for (var r = 0; r < rounds; r++)
         {
-            var offset = r * perRound;
-            long e0 = 0, s0 = 0;
-            for (var side = 0; side < 2; side++)
+            for (var j = 0; j < sides.Length; j++)
             {
-                // The first side alternates, so neither always runs on the caches the other left behind.
-                var engineNow = (side == 0) == (r % 2 == 0);
-                if (engineNow)
-                {
-                    engineMatched += engineTimed(engineSamples, offset, perRound);
-                    e0 = engineBlock?.Invoke(perRound) ?? 0;
-                }
-                else
-                {
-                    scanMatched += scanTimed(scanSamples, offset, perRound);
-                    s0 = scanBlock?.Invoke(perRound) ?? 0;
-                }
+                var k = (j + r) % sides.Length;
+                matched[k] += sides[k].Timed(samples[k], r * perRound, perRound);
+                blocks[k][r] = sides[k].Block?.Invoke(perRound) ?? 0;
             }
-            engineBlockTicks += e0;
-            scanBlockTicks += s0;
-            roundRatios.Add(engineBlock is null
-                ? Median(scanSamples.AsSpan(offset, perRound)) / Math.Max(1, Median(engineSamples.AsSpan(offset, perRound)))
-                : (double)s0 / Math.Max(1, e0));
         }
-        var e = Stats.Of(engineSamples);
-        var s = Stats.Of(scanSamples);
+        var stats = Array.ConvertAll(samples, Stats.Of);
         Console.WriteLine(title);
-        Print("  engine", e, engineMatched, overhead, net);
-        Print("  scan", s, scanMatched, overhead, net);
-        var line = string.Create(CultureInfo.InvariantCulture, $"  scan/engine: p50 {s.P50 / Math.Max(1e-9, e.P50):0.0}x, p99 {s.P99 / Math.Max(1e-9, e.P99):0.0}x");
+        for (var k = 0; k < sides.Length; k++)
+        {
+            Print("  " + sides[k].Name, stats[k], matched[k], overhead, net);
+        }
         if (net)
         {
-            line += string.Create(CultureInfo.InvariantCulture,
-                $"; net p50 {(s.P50 - overhead.P50) / Math.Max(1, e.P50 - overhead.P50):0.0}x; block means {Ns(engineBlockTicks / (double)(rounds * perRound))} / {Ns(scanBlockTicks / (double)(rounds * perRound))} ns = {(double)scanBlockTicks / Math.Max(1, engineBlockTicks):0.0}x");
+            var byRound = string.Join("; ", Enumerable.Range(0, sides.Length).Select(k =>
+                sides[k].Name + " " + string.Join("/", blocks[k].Select(b => Ns(b / (double)perRound)))));
+            Console.WriteLine($"  block means per round (ns): {byRound}");
         }
-        roundRatios.Sort();
-        line += string.Create(CultureInfo.InvariantCulture, $"; per round ({(engineBlock is null ? "p50" : "block means")}) {roundRatios[0]:0.0}x-{roundRatios[^1]:0.0}x");
-        Console.WriteLine(line);
+        var e = stats[0];
+        for (var k = 1; k < sides.Length; k++)
+        {
+            var s = stats[k];
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"  {sides[k].Name}/engine: p50 {s.P50 / Math.Max(1e-9, e.P50):0.0}x, p99 {s.P99 / Math.Max(1e-9, e.P99):0.0}x");
+            var perRoundRatios = new List<double>(rounds);
+            if (net)
+            {
+                long engineTicks = blocks[0].Sum(), sideTicks = blocks[k].Sum();
+                line += string.Create(CultureInfo.InvariantCulture,
+                    $"; net p50 {(s.P50 - overhead.P50) / Math.Max(1, e.P50 - overhead.P50):0.0}x; block means {Ns(engineTicks / (double)(rounds * perRound))} / {Ns(sideTicks / (double)(rounds * perRound))} ns = {(double)sideTicks / Math.Max(1, engineTicks):0.0}x");
+                for (var r = 0; r < rounds; r++)
+                {
+                    perRoundRatios.Add((double)blocks[k][r] / Math.Max(1, blocks[0][r]));
+                }
+            }
+            else
+            {
+                for (var r = 0; r < rounds; r++)
+                {
+                    perRoundRatios.Add(Median(samples[k].AsSpan(r * perRound, perRound)) / Math.Max(1, Median(samples[0].AsSpan(r * perRound, perRound))));
+                }
+            }
+            perRoundRatios.Sort();
+            line += string.Create(CultureInfo.InvariantCulture, $"; per round ({(net ? "block means" : "p50")}) {perRoundRatios[0]:0.0}x-{perRoundRatios[^1]:0.0}x");
+            Console.WriteLine(line);
+        }
     }
 
     private static void Print(string name, Stats st, int matched, Stats overhead, bool net)
@@ -163,7 +185,7 @@ internal static class LatencyProbe
     }
 
     /// <summary>The timed operations, on one engine and one scan that both stay in the world's steady state.</summary>
-    private sealed class Probe(RoutingWorld world, RoutingEngine engine, ScanRouter scan)
+    private sealed class Probe(RoutingWorld world, RoutingEngine engine, ScanRouter scan, AppQueueModel model)
     {
         private int _call = RoutingWorld.WaitingCalls;
         private int _queue;
@@ -191,6 +213,10 @@ internal static class LatencyProbe
                 ScanSelectAgentBlock(sink.Length);
                 EngineSelectCallBlock(sink.Length);
                 ScanSelectCallBlock(sink.Length);
+                ModelSelectAgent(sink, 0, sink.Length / 10);
+                ModelSelectCall(sink, 0, sink.Length / 10);
+                ModelSelectAgentBlock(sink.Length / 10);
+                ModelSelectCallBlock(sink.Length / 10);
                 TimerOverhead(sink.Length);
                 Thread.Sleep(1000);
             }
@@ -342,6 +368,77 @@ internal static class LatencyProbe
                 matched += call is not null ? 1 : 0;
             }
             return matched;
+        }
+
+        /// <summary>The app_queue model gives a new call the scan's agent; for a freed agent it finds a call whenever the scan does (not always the same one).</summary>
+        public void CheckModel()
+        {
+            var same = 0;
+            for (var q = 250; q < 500; q++)
+            {
+                same += model.BestAgent(q) == scan.BestAgent(q) ? 1 : 0;
+            }
+            var both = 0;
+            for (var a = 5000; a < 10_000; a++)
+            {
+                both += (model.BestCall(a) >= 0) == (scan.BestCall(a) is not null) ? 1 : 0;
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"app_queue model: same agent as the scan for {same} of 250 new calls; finds a call exactly when the scan does for {both} of 5,000 freed agents"));
+        }
+
+        public int ModelSelectAgent(long[] samples, int offset, int count)
+        {
+            var matched = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var queue = NextQueue();
+                var t0 = Stopwatch.GetTimestamp();
+                var agent = model.BestAgent(queue);
+                samples[offset + i] = Stopwatch.GetTimestamp() - t0;
+                matched += agent >= 0 ? 1 : 0;
+            }
+            return matched;
+        }
+
+        public int ModelSelectCall(long[] samples, int offset, int count)
+        {
+            var matched = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var agent = NextAgent();
+                var t0 = Stopwatch.GetTimestamp();
+                var call = model.BestCall(agent);
+                samples[offset + i] = Stopwatch.GetTimestamp() - t0;
+                matched += call >= 0 ? 1 : 0;
+            }
+            return matched;
+        }
+
+        public long ModelSelectAgentBlock(int count)
+        {
+            var sink = 0;
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                sink += model.BestAgent(NextQueue());
+            }
+            var ticks = Stopwatch.GetTimestamp() - t0;
+            GC.KeepAlive(sink);
+            return ticks;
+        }
+
+        public long ModelSelectCallBlock(int count)
+        {
+            var sink = 0;
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                sink += model.BestCall(NextAgent());
+            }
+            var ticks = Stopwatch.GetTimestamp() - t0;
+            GC.KeepAlive(sink);
+            return ticks;
         }
 
         public long EngineSelectAgentBlock(int count)

@@ -7,7 +7,7 @@ namespace ContactCenter.Routing.Benchmarks;
 
 /// <summary>
 /// One kind of operation in a tight loop for a profiler (no timing per operation): <c>--spin select-agent|select-call|scan-agent|
-/// scan-call|new-call|freed-agent [seconds]</c>. Run it under <c>perf record -e cpu-clock</c> with <c>DOTNET_PerfMapEnabled=1</c> to
+/// scan-call|model-agent|model-call|new-call|freed-agent [seconds]</c>. Run it under <c>perf record -e cpu-clock</c> with <c>DOTNET_PerfMapEnabled=1</c> to
 /// see where the time of one kind of decision goes; it prints the mean time per operation (loop overhead included).
 /// </summary>
 internal static class Spin
@@ -19,6 +19,7 @@ internal static class Spin
         var world = new RoutingWorld();
         var engine = world.BuildEngine(new FixedClock(world.Start));
         var scan = new ScanRouter(world);
+        var model = new AppQueueModel(world);
         var n = RoutingWorld.WaitingCalls;
         var ops = 0L;
         var sink = 0L;
@@ -50,6 +51,18 @@ internal static class Spin
                     for (var k = 0; k < Batch; k++, i++)
                     {
                         sink += scan.BestCall(5000 + (i % 5000))?.Id ?? 0;
+                    }
+                    break;
+                case "model-agent":
+                    for (var k = 0; k < Batch; k++, i++)
+                    {
+                        sink += model.BestAgent(250 + (i % 250));
+                    }
+                    break;
+                case "model-call":
+                    for (var k = 0; k < Batch; k++, i++)
+                    {
+                        sink += model.BestCall(5000 + (i % 5000));
                     }
                     break;
                 case "new-call":
