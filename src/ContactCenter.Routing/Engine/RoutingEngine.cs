@@ -1091,11 +1091,7 @@ internal sealed partial class RoutingEngine
             if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Add(key);
-                ref var top = ref _tops[q.Index];
-                if (top.Count < QueueTop.Size || Ranks(bucket, key, top.Entries[QueueTop.Size - 1]))
-                {
-                    RebuildTop(q);
-                }
+                InsertInTop(ref _tops[q.Index], new TopEntry(key.Key, agent.Index, bucket));
             }
         }
     }
@@ -1112,17 +1108,65 @@ internal sealed partial class RoutingEngine
             if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Remove(key);
-                if (InTop(_tops[q.Index], agent.Index))
-                {
-                    RebuildTop(q);
-                }
+                RemoveFromTop(q, agent.Index);
             }
         }
     }
 
-    /// <summary>Whether an agent in <paramref name="bucket"/> with <paramref name="key"/> comes before <paramref name="entry"/> in the qualified order.</summary>
-    private static bool Ranks(int bucket, AvailableKey key, in TopEntry entry) =>
-        bucket > entry.Level || (bucket == entry.Level && key.CompareTo(new AvailableKey(entry.Key, entry.Agent)) < 0);
+    /// <summary>Whether <paramref name="a"/> comes before <paramref name="b"/> in the qualified order (higher bucket, then the bucket's key order).</summary>
+    private static bool Ranks(in TopEntry a, in TopEntry b) =>
+        a.Level > b.Level || (a.Level == b.Level && new AvailableKey(a.Key, a.Agent).CompareTo(new AvailableKey(b.Key, b.Agent)) < 0);
+
+    /// <summary>
+    /// An agent entered a queue's qualified index: if it ranks among the first <see cref="QueueTop.Size"/> (or the top is not full,
+    /// which means it holds the whole index), it takes its place there and the last entry of a full top drops out.
+    /// </summary>
+    private static void InsertInTop(ref QueueTop top, TopEntry entry)
+    {
+        var n = top.Count;
+        if (n == QueueTop.Size && !Ranks(entry, top.Entries[n - 1]))
+        {
+            return;
+        }
+        var i = Math.Min(n, QueueTop.Size - 1);
+        while (i > 0 && Ranks(entry, top.Entries[i - 1]))
+        {
+            top.Entries[i] = top.Entries[i - 1];
+            i--;
+        }
+        top.Entries[i] = entry;
+        top.Count = Math.Min(n + 1, QueueTop.Size);
+    }
+
+    /// <summary>
+    /// An agent left a queue's qualified index: if it was in the top, its entry goes; a full top is then refilled from the buckets
+    /// (the next agent of the order is needed), a top that was not full held the whole index and simply shrinks.
+    /// </summary>
+    private void RemoveFromTop(QueueState queue, int agent)
+    {
+        ref var top = ref _tops[queue.Index];
+        var n = top.Count;
+        var i = 0;
+        while (i < n && top.Entries[i].Agent != agent)
+        {
+            i++;
+        }
+        if (i == n)
+        {
+            return;
+        }
+        if (n == QueueTop.Size)
+        {
+            RebuildTop(queue);
+            return;
+        }
+        for (; i < n - 1; i++)
+        {
+            top.Entries[i] = top.Entries[i + 1];
+        }
+        top.Entries[n - 1] = default;
+        top.Count = n - 1;
+    }
 
     private static bool InTop(in QueueTop top, int agent)
     {
