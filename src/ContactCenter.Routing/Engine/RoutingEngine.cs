@@ -740,8 +740,7 @@ internal sealed partial class RoutingEngine
         var queue = _queues[call.Queue];
         queue.Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
         call.SpecialCounted = false;
-        RefreshSpecial(call);
-        RefreshHead(queue);
+        RefreshSpecial(call); // and the queue's head
     }
 
     private void RemoveWaiting(CallRecord call)
