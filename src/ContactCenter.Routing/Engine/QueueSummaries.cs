@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ContactCenter.Routing.Configuration;
 
 namespace ContactCenter.Routing.Engine;
 
@@ -14,15 +15,23 @@ internal struct TopEntries
 /// <summary>
 /// The first <see cref="Size"/> agents of a queue's qualified order (best primary-skill bucket first, each bucket in tie-break
 /// order): the winner of a call that asks exactly the queue's own requirements, and the three candidates its explanation names.
-/// Kept in a flat array indexed by queue (<c>RoutingEngine._tops</c>) so that such a decision is one array element read, not a
-/// walk through six buckets of sorted lists and the agents' records. Maintained when an agent meeting the queue's requirements
-/// enters or leaves Available (<c>AddAvailable</c>/<c>RemoveAvailable</c>); <c>CheckInvariants</c> compares it with the buckets.
+/// Kept in a flat array indexed by queue (<c>RoutingEngine._tops</c>) with the little of the queue such a decision needs (its
+/// requirements, to recognise the call, its primary skill and tie-break, to explain), so that the decision is one array
+/// element read, not a walk through six buckets of sorted lists and the agents' records, nor a visit to the queue's object.
+/// The entries are maintained when an agent meeting the queue's requirements enters or leaves Available
+/// (<c>AddAvailable</c>/<c>RemoveAvailable</c>); <c>CheckInvariants</c> compares them with the buckets.
 /// </summary>
 internal struct QueueTop
 {
     /// <summary>The winner plus the three losers a decision explains.</summary>
     public const int Size = 4;
 
+    /// <summary>The queue's own requirements (<see cref="QueueState.Requirements"/>, the same array).</summary>
+    public Requirement[] Requirements;
+    /// <summary><see cref="QueueState.PrimarySkill"/>.</summary>
+    public int PrimarySkill;
+    /// <summary><see cref="QueueState.TieBreak"/>.</summary>
+    public TieBreak TieBreak;
     public int Count;
     public TopEntries Entries;
 }

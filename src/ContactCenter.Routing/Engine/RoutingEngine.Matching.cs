@@ -33,7 +33,7 @@ internal sealed partial class RoutingEngine
     /// qualifies wins, and at most three more candidates are named for the explanation.
     /// <list type="bullet">
     /// <item>A call asking exactly its queue's own requirements (the common case) reads the winner and the three next candidates
-    /// from <see cref="_tops"/>: one array element, no bucket walked, no agent record touched.</item>
+    /// from <see cref="_tops"/>: one array element, no bucket walked, no agent record or queue object touched.</item>
     /// <item>Otherwise (IVR skills, a widening ring, requirements carried over by overflow, or a call whose last missed agent is
     /// among those first candidates) <see cref="WalkAvailable"/> walks the buckets and checks each agent.</item>
     /// </list>
@@ -43,7 +43,6 @@ internal sealed partial class RoutingEngine
     private int SelectAgent(CallRecord call, out bool preferred)
     {
         _loserCount = 0;
-        var queue = _queues[call.Queue];
         if (InPreferredWindow(call))
         {
             preferred = true;
@@ -51,20 +50,19 @@ internal sealed partial class RoutingEngine
             return pref.State == AgentState.Available && Qualifies(pref, call, out _) ? pref.Index : -1;
         }
         preferred = false;
-        if (IsBase(call, queue))
+        ref readonly var top = ref _tops[call.Queue];
+        // IsBase without the queue object: the top holds the queue's requirements array.
+        if (ReferenceEquals(call.Requirements, top.Requirements) && call.LowerBy == 0 && !call.DropOptional
+            && (call.LastMissedAgent < 0 || !InTop(top, call.LastMissedAgent)))
         {
-            ref readonly var top = ref _tops[queue.Index];
-            if (call.LastMissedAgent < 0 || !InTop(top, call.LastMissedAgent))
-            {
-                return TakeTop(queue, top);
-            }
+            return TakeTop(top);
         }
-        return WalkAvailable(call, queue);
+        return WalkAvailable(call, _queues[call.Queue]);
     }
 
     /// <summary>The head of a queue's <see cref="QueueTop"/> wins; the entries after it lost, to a better level or to the tie-break.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int TakeTop(QueueState queue, in QueueTop top)
+    private int TakeTop(in QueueTop top)
     {
         if (top.Count == 0)
         {
@@ -76,11 +74,11 @@ internal sealed partial class RoutingEngine
             var e = top.Entries[i];
             if (e.Level < winner.Level)
             {
-                NextLoser().Set(LoserReason.LowerProficiency, e.Agent, default, queue.PrimarySkill, e.Level, winner.Level, 0, 0);
+                NextLoser().Set(LoserReason.LowerProficiency, e.Agent, default, top.PrimarySkill, e.Level, winner.Level, 0, 0);
             }
             else
             {
-                AddTieLoss(queue.TieBreak, e.Agent, e.Key, winner.Agent, winner.Key);
+                AddTieLoss(top.TieBreak, e.Agent, e.Key, winner.Agent, winner.Key);
             }
         }
         return winner.Agent;
@@ -352,10 +350,15 @@ internal sealed partial class RoutingEngine
         }
     }
 
-    /// <summary>Benchmark hook: the agent a new call to <paramref name="queue"/> (queue's own skills) would get now; nothing changes.</summary>
+    /// <summary>
+    /// Benchmark hook: the agent a new call to <paramref name="queue"/> (queue's own skills) would get now; nothing changes. The
+    /// call is a record made once per queue (as <c>OnQueueCall</c> makes one per call, from the queue it has just looked up): the
+    /// hook times <see cref="SelectAgent"/>, the function every decision goes through.
+    /// </summary>
     internal int SelectAgentForNewCall(int queue)
     {
-        var probe = _probeCall ??= new CallRecord
+        var probes = _probeCalls ??= new CallRecord?[_queues.Length];
+        var probe = probes[queue] ??= new CallRecord
         {
             Id = Guid.Empty,
             Seq = long.MaxValue,
@@ -363,14 +366,12 @@ internal sealed partial class RoutingEngine
             Caller = "",
             GatewayId = "",
             IvrPath = "",
-            Requirements = [],
+            Requirements = _queues[queue].Requirements,
             Priority = 0,
             Tier = CustomerTier.Standard,
             QueuedAtTicks = _nowTicks,
             KnownSinceTicks = _nowTicks,
         };
-        probe.Queue = queue;
-        probe.Requirements = _queues[queue].Requirements;
         var winner = SelectAgent(probe, out _);
         _loserCount = 0;
         return winner;

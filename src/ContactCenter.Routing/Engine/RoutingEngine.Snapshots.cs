@@ -288,6 +288,10 @@ internal sealed partial class RoutingEngine
             }
         }
         ref readonly var top = ref _tops[q.Index];
+        if (!ReferenceEquals(top.Requirements, q.Requirements) || top.PrimarySkill != q.PrimarySkill || top.TieBreak != q.TieBreak)
+        {
+            errors.Add($"{q.Definition.Name}: the top's copy of the queue's requirements, primary skill or tie-break differs");
+        }
         var same = top.Count == expected.Count;
         for (var i = 0; same && i < expected.Count; i++)
         {

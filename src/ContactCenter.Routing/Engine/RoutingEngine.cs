@@ -43,7 +43,7 @@ internal sealed partial class RoutingEngine
     private int _loserCount;
     /// <summary>Where losers beyond <see cref="MaxLosers"/> are written and forgotten.</summary>
     private LoserRef _loserOverflow;
-    private CallRecord? _probeCall;
+    private CallRecord?[]? _probeCalls;
     private readonly bool[] _dirty;
     private long _seq;
     private int _compactAt = 4096;
@@ -69,6 +69,12 @@ internal sealed partial class RoutingEngine
         _dirty = new bool[_queues.Length + 1];
         _tops = new QueueTop[_queues.Length];
         _heads = new WaitingHead[_queues.Length];
+        foreach (var q in _queues)
+        {
+            _tops[q.Index].Requirements = q.Requirements;
+            _tops[q.Index].PrimarySkill = q.PrimarySkill;
+            _tops[q.Index].TieBreak = q.TieBreak;
+        }
         Stats = new QueueStatsTracker(config);
         _now = clock.GetUtcNow();
         _nowTicks = _now.UtcTicks;
