@@ -52,7 +52,10 @@ internal sealed class AppQueueModel
     private readonly Lock _pendingLock = new();
     private readonly Dictionary<string, Member> _pendingMembers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int> _deviceStates = new(StringComparer.OrdinalIgnoreCase);
-    private readonly long _epoch = Environment.TickCount64 / 1000;
+    /// <summary>Makes <see cref="Time"/> look like <c>time(NULL)</c> (seconds since 1970), so no member's <c>lastcall</c> is 0 ("never called").</summary>
+    private const long UnixEpochOffset = 1_700_000_000;
+
+    private readonly long _epoch = Time();
     private readonly Caller _newCaller = new(-1, 0);
     private long _now;
     private CallAttempt? _freeAttempts;
@@ -279,7 +282,7 @@ internal sealed class AppQueueModel
     /// <c>time(NULL)</c>, read once per routing pass (app_queue reads it per member in <c>calc_metric</c>; through the vDSO that costs a
     /// few nanoseconds in C, more than that through .NET, so the model leaves it out rather than overcharge app_queue).
     /// </summary>
-    private static long Time() => Environment.TickCount64 / 1000;
+    private static long Time() => UnixEpochOffset + (Environment.TickCount64 / 1000);
 
     /// <summary>
     /// <c>ast_calloc(1, sizeof(struct callattempt))</c>: glibc serves a freed chunk of this size from its thread cache, so the model
