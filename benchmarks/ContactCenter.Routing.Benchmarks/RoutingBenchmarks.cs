@@ -11,7 +11,8 @@ namespace ContactCenter.Routing.Benchmarks;
 /// scan in the same run. Each operation is one decision plus the input that undoes it (so the world stays the same size):
 /// new call = CallQueued (decision) + caller hang-up; freed agent = Available (decision) + NotReady (call back to its place).
 /// The "selection" categories compare like with like: the choice alone (engine: its indexes plus the losers' explanation;
-/// scan: the walk), with no state change on either side.
+/// scan: the walk), with no state change on either side. The scan is THE baseline (ratios are to it); the app_queue model
+/// (<see cref="AppQueueModel"/>, a second baseline: app_queue's own steps for one caller's routing pass) is reported beside it.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(PercentileConfig))]
@@ -22,6 +23,7 @@ public class RoutingBenchmarks
     private RoutingWorld _world = null!;
     private RoutingEngine _engine = null!;
     private ScanRouter _scan = null!;
+    private AppQueueModel _model = null!;
     private int _n;
     private int _agent;
 
@@ -31,6 +33,7 @@ public class RoutingBenchmarks
         _world = new RoutingWorld();
         _engine = _world.BuildEngine(new FixedClock(_world.Start));
         _scan = new ScanRouter(_world);
+        _model = new AppQueueModel(_world);
         _n = RoutingWorld.WaitingCalls;
     }
 
@@ -99,6 +102,14 @@ public class RoutingBenchmarks
     [Benchmark(Description = "engine: select call for a freed agent")]
     [BenchmarkCategory("selection: freed agent")]
     public bool EngineSelectCall() => _engine.SelectCallForFreedAgent(5000 + (_agent++ % 5000)) is not null;
+
+    [Benchmark(Description = "app_queue model: select agent for a call")]
+    [BenchmarkCategory("selection: new call")]
+    public int ModelSelectAgent() => _model.BestAgent(250 + (_n++ % 250));
+
+    [Benchmark(Description = "app_queue model: select call for a freed agent")]
+    [BenchmarkCategory("selection: freed agent")]
+    public int ModelSelectCall() => _model.BestCall(5000 + (_agent++ % 5000));
 
     private sealed class PercentileConfig : ManualConfig
     {

@@ -44,6 +44,9 @@ internal sealed class CallRecord
     public bool SpecialCounted { get; set; }
 }
 
+/// <summary>A queue an agent serves, and whether the agent meets that queue's own requirements (precomputed when the profile loads).</summary>
+internal readonly record struct Membership(int Queue, bool MeetsBase);
+
 /// <summary>An agent's routing state.</summary>
 internal sealed class AgentRecord
 {
@@ -53,8 +56,11 @@ internal sealed class AgentRecord
     public bool Active { get; set; } = true;
     public byte[] Levels { get; set; } = [];
     public int[] Queues { get; set; } = [];
-    /// <summary>Per entry of <see cref="Queues"/>: whether the agent meets that queue's own requirements at their configured levels.</summary>
-    public bool[] MeetsBase { get; set; } = [];
+    /// <summary>
+    /// Per entry of <see cref="Queues"/>, in the same order: the queue, and whether the agent meets that queue's own requirements at
+    /// their configured levels. One array of pairs rather than two parallel arrays: a freed agent's selection reads only this.
+    /// </summary>
+    public Membership[] Memberships { get; set; } = [];
     public AgentState State { get; set; } = AgentState.LoggedOut;
     public string? Reason { get; set; }
     public long StateSinceTicks { get; set; }
@@ -102,6 +108,7 @@ internal sealed class QueueState
         Index = index;
         Definition = definition;
         Requirements = requirements;
+        TieBreak = definition.TieBreak;
         PrimarySkill = -1;
         foreach (var r in requirements)
         {
@@ -122,6 +129,8 @@ internal sealed class QueueState
     public QueueDefinition Definition { get; }
     public Requirement[] Requirements { get; }
     public int PrimarySkill { get; }
+    /// <summary><see cref="QueueDefinition.TieBreak"/>, copied here so a decision does not reach into the configuration.</summary>
+    public TieBreak TieBreak { get; }
     /// <summary>Available agents by their level (0..5) in the primary skill; each bucket ordered by the tie-break key.</summary>
     public OrderedList<AvailableKey>[] Available { get; } = new OrderedList<AvailableKey>[6];
     /// <summary>

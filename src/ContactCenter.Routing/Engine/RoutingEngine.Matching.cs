@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ContactCenter.Contracts;
 using ContactCenter.Routing.Configuration;
 
@@ -16,37 +17,82 @@ internal sealed partial class RoutingEngine
         {
             return false;
         }
-        var winner = SelectAgent(call, out var rule);
-        if (winner is null)
+        var winner = SelectAgent(call, out var preferred);
+        if (winner < 0)
         {
             return false;
         }
-        Reserve(winner, call, trigger, rule);
+        var agent = _agents[winner];
+        Reserve(agent, call, trigger, preferred ? PreferredRule : AgentRule(_queues[call.Queue], agent));
         return true;
     }
 
     /// <summary>
-    /// The agent a waiting call would get now (losers recorded in <see cref="_losers"/>), without reserving. Walks the queue's
-    /// available agents best bucket first, each bucket in tie-break order: the first qualified agent wins and at most three
-    /// more candidates are looked at, for the explanation. Empty buckets cost one comparison each (six in all).
+    /// The agent (index, or -1) a waiting call would get now, without reserving; the losers are left in <see cref="_loserRefs"/>.
+    /// The order is the queue's available agents best primary-skill bucket first, each bucket in tie-break order: the first who
+    /// qualifies wins, and at most three more candidates are named for the explanation.
+    /// <list type="bullet">
+    /// <item>A call asking exactly its queue's own requirements (the common case) reads the winner and the three next candidates
+    /// from <see cref="_tops"/>: one array element, no bucket walked, no agent record or queue object touched.</item>
+    /// <item>Otherwise (IVR skills, a widening ring, requirements carried over by overflow, or a call whose last missed agent is
+    /// among those first candidates) <see cref="WalkAvailable"/> walks the buckets and checks each agent.</item>
+    /// </list>
+    /// Both give the same choice and the same losers for a base call: <see cref="QueueTop"/> is the first four entries of the
+    /// order the walk follows (checked by <c>CheckInvariants</c>).
     /// </summary>
-    private AgentRecord? SelectAgent(CallRecord call, out string rule)
+    private int SelectAgent(CallRecord call, out bool preferred)
     {
-        _losers.Clear();
-        var queue = _queues[call.Queue];
+        _loserCount = 0;
         if (InPreferredWindow(call))
         {
+            preferred = true;
             var pref = _agents[call.PreferredAgent];
-            rule = PreferredRule;
-            return pref.State == AgentState.Available && Qualifies(pref, call, out _) ? pref : null;
+            return pref.State == AgentState.Available && Qualifies(pref, call, out _) ? pref.Index : -1;
         }
+        preferred = false;
+        ref readonly var top = ref _tops[call.Queue];
+        // IsBase without the queue object: the top holds the queue's requirements array.
+        if (ReferenceEquals(call.Requirements, top.Requirements) && call.LowerBy == 0 && !call.DropOptional
+            && (call.LastMissedAgent < 0 || !InTop(top, call.LastMissedAgent)))
+        {
+            return TakeTop(top);
+        }
+        return WalkAvailable(call, _queues[call.Queue]);
+    }
+
+    /// <summary>The head of a queue's <see cref="QueueTop"/> wins; the entries after it lost, to a better level or to the tie-break.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int TakeTop(in QueueTop top)
+    {
+        if (top.Count == 0)
+        {
+            return -1;
+        }
+        var winner = top.Entries[0];
+        for (var i = 1; i < top.Count; i++)
+        {
+            var e = top.Entries[i];
+            if (e.Level < winner.Level)
+            {
+                NextLoser().Set(LoserReason.LowerProficiency, e.Agent, default, top.PrimarySkill, e.Level, winner.Level, 0, 0);
+            }
+            else
+            {
+                AddTieLoss(top.TieBreak, e.Agent, e.Key, winner.Agent, winner.Key);
+            }
+        }
+        return winner.Agent;
+    }
+
+    /// <summary>The general walk of <see cref="SelectAgent"/>: every bucket of available agents, each agent checked against the call.</summary>
+    private int WalkAvailable(CallRecord call, QueueState queue)
+    {
         AgentRecord? winner = null;
         AgentRecord? fallback = null;
         var winnerBucket = -1;
         var winnerKey = default(AvailableKey);
         var extra = 0;
-        // A call asking just its queue's requirements walks only agents known to meet them (no skill check, no agent record
-        // touched but the winner's and the explained losers').
+        // A call asking just its queue's requirements walks only agents known to meet them (no skill check).
         var trusted = IsBase(call, queue);
         var buckets = trusted ? queue.Qualified : queue.Available;
         for (var b = buckets.Length - 1; b >= 0 && extra < 3; b--)
@@ -65,7 +111,8 @@ internal sealed partial class RoutingEngine
                 var a = _agents[key.Agent];
                 if (!trusted && !Qualifies(a, call, out var failed))
                 {
-                    AddLacks(a, call, failed);
+                    var r = call.Requirements[failed];
+                    NextLoser().Set(LoserReason.LacksSkill, a.Index, default, r.Skill, LevelInForce(call, r), a.Level(r.Skill), 0, 0);
                     if (winner is not null && ++extra >= 3)
                     {
                         break;
@@ -75,7 +122,7 @@ internal sealed partial class RoutingEngine
                 if (key.Agent == call.LastMissedAgent)
                 {
                     fallback = a;
-                    AddLoser(new LoserNote(LoserReason.MissedBefore, a.Id, default, null, 0, 0, 0, 0));
+                    NextLoser().Set(LoserReason.MissedBefore, a.Index, default, 0, 0, 0, 0, 0);
                     continue;
                 }
                 if (winner is null)
@@ -85,26 +132,30 @@ internal sealed partial class RoutingEngine
                     winnerKey = key;
                     continue;
                 }
-                AddLoser(b < winnerBucket
-                    ? new LoserNote(LoserReason.LowerProficiency, a.Id, default, SkillName(queue.PrimarySkill), b, winnerBucket, 0, 0)
-                    : TieLoss(queue, a.Id, key, winner.Id, winnerKey));
+                if (b < winnerBucket)
+                {
+                    NextLoser().Set(LoserReason.LowerProficiency, a.Index, default, queue.PrimarySkill, b, winnerBucket, 0, 0);
+                }
+                else
+                {
+                    AddTieLoss(queue.TieBreak, a.Index, key.Key, winner.Index, winnerKey.Key);
+                }
                 if (++extra >= 3)
                 {
                     break;
                 }
             }
         }
-        winner ??= fallback;
-        if (winner is null)
-        {
-            rule = "";
-            return null;
-        }
+        return (winner ?? fallback)?.Index ?? -1;
+    }
+
+    /// <summary>The rule text of a decision won on proficiency and tie-break (built once per queue and level).</summary>
+    private string AgentRule(QueueState queue, AgentRecord winner)
+    {
         var level = queue.PrimarySkill < 0 ? 0 : winner.Level(queue.PrimarySkill);
-        rule = queue.RuleText[level] ??= queue.PrimarySkill < 0
-            ? TieName(queue.Definition.TieBreak)
-            : string.Create(CultureInfo.InvariantCulture, $"best {SkillName(queue.PrimarySkill)} proficiency ({level}), then {TieName(queue.Definition.TieBreak)}");
-        return winner;
+        return queue.RuleText[level] ??= queue.PrimarySkill < 0
+            ? TieName(queue.TieBreak)
+            : string.Create(CultureInfo.InvariantCulture, $"best {SkillName(queue.PrimarySkill)} proficiency ({level}), then {TieName(queue.TieBreak)}");
     }
 
     /// <summary>A freed agent takes the best waiting call it qualifies for across all its queues: calls preferring it first, then the smallest effective enqueue time.</summary>
@@ -114,27 +165,28 @@ internal sealed partial class RoutingEngine
         {
             return false;
         }
-        var best = SelectCall(agent, out var rule);
+        var best = SelectCall(agent, out var preferred);
         if (best is null)
         {
             return false;
         }
-        Reserve(agent, best, MatchTrigger.FreedAgent, rule);
+        Reserve(agent, best, MatchTrigger.FreedAgent, preferred ? PreferredRule : FreedAgentRule);
         return true;
     }
 
     /// <summary>
-    /// The call an agent would take now (losers recorded), without reserving: calls preferring it first, then, per queue it
-    /// serves, the queue's waiting calls in effective-wait order until one it qualifies for (or one later than the best so far).
+    /// The call an agent would take now (losers left in <see cref="_loserRefs"/>), without reserving: calls preferring it first,
+    /// then, per queue it serves, the queue's waiting calls in effective-wait order until one it qualifies for (or one later than
+    /// the best so far). <see cref="SelectFromHeads"/> decides from the queues' <see cref="WaitingHead"/>s alone when it can (the
+    /// common case); otherwise <see cref="SelectWalking"/> starts again and walks the queues that need it.
     /// </summary>
-    private CallRecord? SelectCall(AgentRecord agent, out string rule)
+    private CallRecord? SelectCall(AgentRecord agent, out bool preferred)
     {
-        _losers.Clear();
+        _loserCount = 0;
         CallRecord? best = null;
-        CallRecord? fallback = null;
-        if (agent.PreferredCalls is { Count: > 0 } preferred)
+        if (agent.PreferredCalls is { Count: > 0 } held)
         {
-            foreach (var c in preferred)
+            foreach (var c in held)
             {
                 if (c.Phase == CallPhase.Waiting && InPreferredWindow(c) && Qualifies(agent, c, out _) && (best is null || Earlier(c, best)))
                 {
@@ -143,61 +195,170 @@ internal sealed partial class RoutingEngine
             }
             if (best is not null)
             {
-                rule = PreferredRule;
+                preferred = true;
                 return best;
             }
         }
-        var queues = agent.Queues;
-        for (var k = 0; k < queues.Length; k++)
+        preferred = false;
+        var queue = SelectFromHeads(agent);
+        if (queue >= 0)
         {
-            var queue = _queues[queues[k]];
-            // O(1) skips: nothing waits, or the agent lacks the queue's own requirements and every waiting call asks exactly those.
-            if (queue.Waiting.Count == 0 || (!agent.MeetsBase[k] && queue.SpecialWaiting == 0))
+            return _heads[queue].Call;
+        }
+        if (queue == NoCall)
+        {
+            return null;
+        }
+        _loserCount = 0;
+        return SelectWalking(agent);
+    }
+
+    private const int NoCall = -1;
+    private const int NeedsWalk = -2;
+
+    /// <summary>
+    /// The freed agent's choice read from the heads of its queues' waiting lists, each queue in one element of
+    /// <see cref="_heads"/> (no queue object, list or call record touched): returns the queue whose head the agent takes,
+    /// <see cref="NoCall"/>, or <see cref="NeedsWalk"/> when some queue's head cannot be judged alone. Per queue, in the agent's
+    /// order, it does what the walk's first step would do:
+    /// <list type="bullet">
+    /// <item>nothing waits, or the agent lacks the queue's own requirements and every waiting call asks exactly those: skipped;</item>
+    /// <item>the head is not earlier than the best so far: that call loses (shorter effective wait), and so would every call behind it;</item>
+    /// <item>the head is <see cref="WaitingHead.Plain"/>, the agent meets the queue's requirements and did not miss that call: it
+    /// becomes the best, and the best so far loses (longer effective wait elsewhere);</item>
+    /// <item>otherwise (a call held for a preferred agent, asking other skills, or missed by this agent): the walk is needed.</item>
+    /// </list>
+    /// </summary>
+    private int SelectFromHeads(AgentRecord agent)
+    {
+        var heads = _heads;
+        var memberships = agent.Memberships;
+        var self = agent.Index;
+        var best = NoCall;
+        long bestKey = 0;
+        long bestSeq = 0;
+        for (var k = 0; k < memberships.Length; k++)
+        {
+            var (qi, meets) = memberships[k];
+            ref readonly var head = ref heads[qi];
+            if (head.Count == 0 || (!meets && head.Special == 0))
             {
                 continue;
             }
-            foreach (var (_, c) in queue.Waiting)
+            if (best >= 0 && !Earlier(head.Key, head.Seq, bestKey, bestSeq))
             {
-                if (best is not null && !Earlier(c, best))
-                {
-                    AddLoser(new LoserNote(LoserReason.ShorterEffectiveWait, null, c.Id, queue.Definition.Name, 0, 0, 0, 0));
-                    break;
-                }
-                if (InPreferredWindow(c) && c.PreferredAgent != agent.Index)
-                {
-                    AddLoser(new LoserNote(LoserReason.HeldForPreferredAgent, null, c.Id, _agents[c.PreferredAgent].Id, 0, 0, 0, 0));
-                    continue;
-                }
-                if (!Qualifies(agent, c, out var failed))
-                {
-                    var r = c.Requirements[failed];
-                    AddLoser(new LoserNote(LoserReason.LacksSkill, null, c.Id, SkillName(r.Skill), LevelInForce(c, r), agent.Level(r.Skill), 0, 0));
-                    continue;
-                }
-                if (c.LastMissedAgent == agent.Index)
-                {
-                    if (fallback is null || Earlier(c, fallback))
-                    {
-                        fallback = c;
-                    }
-                    continue;
-                }
-                if (best is not null)
-                {
-                    AddLoser(new LoserNote(LoserReason.LongerWaitElsewhere, null, best.Id, null, 0, 0, 0, 0));
-                }
-                best = c;
-                break;
+                NextLoser().Set(LoserReason.ShorterEffectiveWait, -1, head.Id, qi, 0, 0, 0, 0);
+                continue;
             }
+            if (!meets || !head.Plain || head.LastMissed == self)
+            {
+                return NeedsWalk;
+            }
+            if (best >= 0)
+            {
+                NextLoser().Set(LoserReason.LongerWaitElsewhere, -1, heads[best].Id, 0, 0, 0, 0, 0);
+            }
+            best = qi;
+            bestKey = head.Key;
+            bestSeq = head.Seq;
         }
-        rule = FreedAgentRule;
-        return best ?? fallback;
+        return best;
     }
 
-    /// <summary>Benchmark hook: the agent a new call to <paramref name="queue"/> (queue's own skills) would get now; nothing changes.</summary>
+    /// <summary>
+    /// The general form of <see cref="SelectCall"/>: queues skipped or decided from their heads as in <see cref="SelectFromHeads"/>,
+    /// the others walked call by call (<see cref="WalkWaiting"/>).
+    /// </summary>
+    private CallRecord? SelectWalking(AgentRecord agent)
+    {
+        var pick = default(Pick);
+        foreach (var (qi, meets) in agent.Memberships)
+        {
+            ref readonly var head = ref _heads[qi];
+            if (head.Count == 0 || (!meets && head.Special == 0))
+            {
+                continue;
+            }
+            if (pick.Best is not null && !Earlier(head.Key, head.Seq, pick.Key, pick.Seq))
+            {
+                NextLoser().Set(LoserReason.ShorterEffectiveWait, -1, head.Id, qi, 0, 0, 0, 0);
+                continue;
+            }
+            if (meets && head.Plain && head.LastMissed != agent.Index)
+            {
+                Take(ref pick, head.Call!, head.Key, head.Seq, head.Id);
+                continue;
+            }
+            WalkWaiting(agent, _queues[qi], ref pick);
+        }
+        return pick.Best ?? pick.Fallback;
+    }
+
+    /// <summary>The best call so far of a freed agent's selection, and the call it missed before (taken only if nothing else is).</summary>
+    private struct Pick
+    {
+        public CallRecord? Best;
+        public long Key;
+        public long Seq;
+        public Guid Id;
+        public CallRecord? Fallback;
+    }
+
+    private void Take(ref Pick pick, CallRecord call, long key, long seq, Guid id)
+    {
+        if (pick.Best is not null)
+        {
+            NextLoser().Set(LoserReason.LongerWaitElsewhere, -1, pick.Id, 0, 0, 0, 0, 0);
+        }
+        pick.Best = call;
+        pick.Key = key;
+        pick.Seq = seq;
+        pick.Id = id;
+    }
+
+    /// <summary>One queue's waiting calls in order, each checked against the agent, until one it may take (or one later than the best).</summary>
+    private void WalkWaiting(AgentRecord agent, QueueState queue, ref Pick pick)
+    {
+        foreach (var (key, c) in queue.Waiting)
+        {
+            if (pick.Best is not null && !Earlier(key.EffectiveKey, key.Seq, pick.Key, pick.Seq))
+            {
+                NextLoser().Set(LoserReason.ShorterEffectiveWait, -1, c.Id, queue.Index, 0, 0, 0, 0);
+                break;
+            }
+            if (InPreferredWindow(c) && c.PreferredAgent != agent.Index)
+            {
+                NextLoser().Set(LoserReason.HeldForPreferredAgent, -1, c.Id, c.PreferredAgent, 0, 0, 0, 0);
+                continue;
+            }
+            if (!Qualifies(agent, c, out var failed))
+            {
+                var r = c.Requirements[failed];
+                NextLoser().Set(LoserReason.LacksSkill, -1, c.Id, r.Skill, LevelInForce(c, r), agent.Level(r.Skill), 0, 0);
+                continue;
+            }
+            if (c.LastMissedAgent == agent.Index)
+            {
+                if (pick.Fallback is null || Earlier(c, pick.Fallback))
+                {
+                    pick.Fallback = c;
+                }
+                continue;
+            }
+            Take(ref pick, c, key.EffectiveKey, key.Seq, c.Id);
+            break;
+        }
+    }
+
+    /// <summary>
+    /// Benchmark hook: the agent a new call to <paramref name="queue"/> (queue's own skills) would get now; nothing changes. The
+    /// call is a record made once per queue (as <c>OnQueueCall</c> makes one per call, from the queue it has just looked up): the
+    /// hook times <see cref="SelectAgent"/>, the function every decision goes through.
+    /// </summary>
     internal int SelectAgentForNewCall(int queue)
     {
-        var probe = _probeCall ??= new CallRecord
+        var probes = _probeCalls ??= new CallRecord?[_queues.Length];
+        var probe = probes[queue] ??= new CallRecord
         {
             Id = Guid.Empty,
             Seq = long.MaxValue,
@@ -205,26 +366,30 @@ internal sealed partial class RoutingEngine
             Caller = "",
             GatewayId = "",
             IvrPath = "",
-            Requirements = [],
+            Requirements = _queues[queue].Requirements,
             Priority = 0,
             Tier = CustomerTier.Standard,
             QueuedAtTicks = _nowTicks,
             KnownSinceTicks = _nowTicks,
         };
-        probe.Queue = queue;
-        probe.Requirements = _queues[queue].Requirements;
         var winner = SelectAgent(probe, out _);
-        _losers.Clear();
-        return winner?.Index ?? -1;
+        _loserCount = 0;
+        return winner;
     }
 
-    /// <summary>Benchmark hook: the call agent number <paramref name="agent"/> would take if it became free now; nothing changes.</summary>
-    internal Guid? SelectCallForFreedAgent(int agent)
+    /// <summary>
+    /// Benchmark hook: the call agent number <paramref name="agent"/> would take if it became free now (its record, not read here:
+    /// like the scan's, the choice is a reference); nothing changes.
+    /// </summary>
+    internal CallRecord? SelectCallForFreedAgent(int agent)
     {
         var call = SelectCall(_agents[agent], out _);
-        _losers.Clear();
-        return call?.Id;
+        _loserCount = 0;
+        return call;
     }
+
+    private static bool Earlier(long key, long seq, long otherKey, long otherSeq) =>
+        key < otherKey || (key == otherKey && seq < otherSeq);
 
     private static bool Earlier(CallRecord a, CallRecord b) =>
         a.EffectiveKey < b.EffectiveKey || (a.EffectiveKey == b.EffectiveKey && a.Seq < b.Seq);
@@ -257,31 +422,49 @@ internal sealed partial class RoutingEngine
     /// <summary>Level in force for a requirement of a call now (after widening).</summary>
     private static int LevelInForce(CallRecord call, Requirement r) => Math.Max(1, r.Level - call.LowerBy);
 
-    private void AddLoser(in LoserNote note)
+    /// <summary>The slot for the next loser of the selection in progress (past <see cref="MaxLosers"/>, a slot that is never read).</summary>
+    private ref LoserRef NextLoser()
     {
-        if (_losers.Count < MaxLosers)
+        var n = _loserCount;
+        if (n < MaxLosers)
         {
-            _losers.Add(note);
+            _loserCount = n + 1;
+            return ref _loserRefs[n];
+        }
+        return ref _loserOverflow;
+    }
+
+    /// <summary>Records why an agent lost a tie, from the index keys (which hold the tie-break value: idle since, talk time, offer order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTieLoss(TieBreak tieBreak, int loser, long loserKey, int winner, long winnerKey)
+    {
+        switch (tieBreak)
+        {
+            case TieBreak.LeastTalkTime:
+                NextLoser().Set(LoserReason.MoreTalkTime, loser, default, winner, 0, 0, loserKey, winnerKey);
+                break;
+            case TieBreak.RoundRobin:
+                NextLoser().Set(LoserReason.OfferedMoreRecently, loser, default, winner, 0, 0, 0, 0);
+                break;
+            case TieBreak.LongestIdle:
+            default:
+                NextLoser().Set(LoserReason.LessIdle, loser, default, winner, 0, 0, _nowTicks - loserKey, _nowTicks - winnerKey);
+                break;
         }
     }
 
-    private void AddLacks(AgentRecord agent, CallRecord call, int failed)
+    /// <summary>A recorded loser with its ids and names looked up (what the decision log keeps and the snapshot stores).</summary>
+    private LoserNote Resolve(in LoserRef r)
     {
-        if (_losers.Count < MaxLosers)
+        var text = r.Reason switch
         {
-            var r = call.Requirements[failed];
-            _losers.Add(new LoserNote(LoserReason.LacksSkill, agent.Id, default, SkillName(r.Skill), LevelInForce(call, r), agent.Level(r.Skill), 0, 0));
-        }
+            LoserReason.LacksSkill or LoserReason.LowerProficiency => SkillName(r.Ref),
+            LoserReason.LessIdle or LoserReason.MoreTalkTime or LoserReason.OfferedMoreRecently or LoserReason.HeldForPreferredAgent => _agents[r.Ref].Id,
+            LoserReason.ShorterEffectiveWait => _queues[r.Ref].Definition.Name,
+            _ => null,
+        };
+        return new LoserNote(r.Reason, r.Agent >= 0 ? _agents[r.Agent].Id : null, r.Call, text, r.A, r.B, r.T1, r.T2);
     }
-
-    /// <summary>Why an agent lost a tie, from the index keys (which hold the tie-break value: idle since, talk time, offer order).</summary>
-    private LoserNote TieLoss(QueueState queue, string loser, AvailableKey loserKey, string winner, AvailableKey winnerKey) => queue.Definition.TieBreak switch
-    {
-        TieBreak.LongestIdle => new LoserNote(LoserReason.LessIdle, loser, default, winner, 0, 0, _nowTicks - loserKey.Key, _nowTicks - winnerKey.Key),
-        TieBreak.LeastTalkTime => new LoserNote(LoserReason.MoreTalkTime, loser, default, winner, 0, 0, loserKey.Key, winnerKey.Key),
-        TieBreak.RoundRobin => new LoserNote(LoserReason.OfferedMoreRecently, loser, default, winner, 0, 0, 0, 0),
-        _ => new LoserNote(LoserReason.LessIdle, loser, default, winner, 0, 0, 0, 0),
-    };
 
     private static string TieName(TieBreak t) => t switch
     {
@@ -337,14 +520,14 @@ internal sealed partial class RoutingEngine
             kept++;
         }
         slot.SkillCount = kept;
-        var losers = Math.Min(_losers.Count, DecisionLog.MaxLosers);
+        var losers = Math.Min(_loserCount, DecisionLog.MaxLosers);
         for (var i = 0; i < losers; i++)
         {
-            slot.Losers[i] = _losers[i];
+            slot.Losers[i] = Resolve(_loserRefs[i]);
         }
         slot.LoserCount = losers;
+        _loserCount = 0;
         var decision = Materialize(slot);
-        _losers.Clear();
         call.Phase = CallPhase.Reserved;
         call.Agent = agent.Index;
         call.Generation++;

@@ -197,17 +197,17 @@ internal sealed partial class RoutingEngine
     {
         foreach (var a in _agents)
         {
-            if (a.MeetsBase.Length != a.Queues.Length)
+            if (a.Memberships.Length != a.Queues.Length)
             {
-                errors.Add($"{a.Id}: MeetsBase has {a.MeetsBase.Length} entries for {a.Queues.Length} queues");
+                errors.Add($"{a.Id}: {a.Memberships.Length} memberships for {a.Queues.Length} queues");
                 continue;
             }
             for (var k = 0; k < a.Queues.Length; k++)
             {
                 var q = _queues[a.Queues[k]];
-                if (a.MeetsBase[k] != MeetsRequirements(a, q.Requirements))
+                if (a.Memberships[k] != new Membership(q.Index, MeetsRequirements(a, q.Requirements)))
                 {
-                    errors.Add($"{a.Id}: MeetsBase for {q.Definition.Name} is stale");
+                    errors.Add($"{a.Id}: membership {k} ({q.Definition.Name}) is stale");
                 }
                 var bucket = q.PrimarySkill < 0 ? 0 : a.Level(q.PrimarySkill);
                 var key = new AvailableKey(TieKey(a, q), a.Index);
@@ -218,7 +218,7 @@ internal sealed partial class RoutingEngine
                 {
                     errors.Add($"{a.Id} is {a.State} but {(inAvailable ? "in" : "missing from")} {q.Definition.Name}'s available index");
                 }
-                if (inQualified != (available && a.MeetsBase[k]))
+                if (inQualified != (available && a.Memberships[k].MeetsBase))
                 {
                     errors.Add($"{a.Id} is {(inQualified ? "wrongly in" : "missing from")} {q.Definition.Name}'s qualified index");
                 }
@@ -239,7 +239,7 @@ internal sealed partial class RoutingEngine
                 if (a.State == AgentState.Available)
                 {
                     members++;
-                    k += a.MeetsBase[Array.IndexOf(a.Queues, q.Index)] ? 1 : 0;
+                    k += a.Memberships[Array.IndexOf(a.Queues, q.Index)].MeetsBase ? 1 : 0;
                 }
             }
             foreach (var (key, c) in q.Waiting)
@@ -262,12 +262,57 @@ internal sealed partial class RoutingEngine
             {
                 errors.Add($"{q.Definition.Name}: SpecialWaiting {q.SpecialWaiting}, but {special} waiting calls differ from the queue's requirements");
             }
+            CheckSummaries(q, errors);
         }
         foreach (var c in _calls.Values)
         {
             if (c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
             {
                 errors.Add($"waiting call {c.Id} missing from {_queues[c.Queue].Definition.Name}'s waiting index");
+            }
+        }
+    }
+
+    /// <summary>A queue's <see cref="QueueTop"/> and <see cref="WaitingHead"/> say what its qualified buckets and waiting list say.</summary>
+    private void CheckSummaries(QueueState q, List<string> errors)
+    {
+        var expected = new List<TopEntry>();
+        for (var b = q.Qualified.Length - 1; b >= 0; b--)
+        {
+            foreach (var key in q.Qualified[b])
+            {
+                if (expected.Count < QueueTop.Size)
+                {
+                    expected.Add(new TopEntry(key.Key, key.Agent, b));
+                }
+            }
+        }
+        ref readonly var top = ref _tops[q.Index];
+        if (!ReferenceEquals(top.Requirements, q.Requirements) || top.PrimarySkill != q.PrimarySkill || top.TieBreak != q.TieBreak)
+        {
+            errors.Add($"{q.Definition.Name}: the top's copy of the queue's requirements, primary skill or tie-break differs");
+        }
+        var same = top.Count == expected.Count;
+        for (var i = 0; same && i < expected.Count; i++)
+        {
+            same = top.Entries[i] == expected[i];
+        }
+        if (!same)
+        {
+            errors.Add($"{q.Definition.Name}: the top of the qualified index is stale ({top.Count} entries, {expected.Count} expected)");
+        }
+        ref readonly var head = ref _heads[q.Index];
+        if (head.Count != q.Waiting.Count || head.Special != q.SpecialWaiting)
+        {
+            errors.Add($"{q.Definition.Name}: waiting head says {head.Count} waiting / {head.Special} special, the list {q.Waiting.Count} / {q.SpecialWaiting}");
+        }
+        else if (q.Waiting.Count > 0)
+        {
+            var (key, c) = q.Waiting[0];
+            if (head.Call != c || head.Id != c.Id || head.Key != key.EffectiveKey || head.Seq != key.Seq || head.LastMissed != c.LastMissedAgent
+                || head.Plain != (IsBase(c, q) && c.PreferredAgent < 0))
+            {
+                errors.Add($"{q.Definition.Name}: waiting head is stale (call {head.Id}, head of the list {c.Id})");
             }
         }
     }

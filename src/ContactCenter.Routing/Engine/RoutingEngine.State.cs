@@ -207,14 +207,12 @@ internal sealed partial class RoutingEngine
                 TalkOfLastCallTicks = d.TalkOfLastCallTicks,
                 LastCallQueue = d.LastCallQueue,
             };
-            var meets = new bool[agent.Queues.Length];
-            for (var k = 0; k < meets.Length; k++)
+            foreach (var q in agent.Queues)
             {
-                meets[k] = MeetsRequirements(agent, _queues[agent.Queues[k]].Requirements);
-                _queues[agent.Queues[k]].Members.Add(agent.Index);
-                _queues[agent.Queues[k]].LoggedIn += agent.State == AgentState.LoggedOut ? 0 : 1;
+                _queues[q].Members.Add(agent.Index);
+                _queues[q].LoggedIn += agent.State == AgentState.LoggedOut ? 0 : 1;
             }
-            agent.MeetsBase = meets;
+            agent.Memberships = MembershipsOf(agent);
             _agents.Add(agent);
             _agentsById[agent.Id] = agent;
         }

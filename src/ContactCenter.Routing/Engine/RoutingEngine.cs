@@ -34,8 +34,16 @@ internal sealed partial class RoutingEngine
     private readonly Dictionary<string, GatewayState> _gateways = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Deadline, (long Ticks, long Seq)> _deadlines = new();
     private readonly List<CallRecord> _scratchCalls = [];
-    private readonly List<LoserNote> _losers = [];
-    private CallRecord? _probeCall;
+    /// <summary>Per queue, the first agents of its qualified order (see <see cref="QueueTop"/>).</summary>
+    private readonly QueueTop[] _tops;
+    /// <summary>Per queue, its waiting calls as a freed agent first looks at them (see <see cref="WaitingHead"/>).</summary>
+    private readonly WaitingHead[] _heads;
+    /// <summary>The losers of the selection in progress, as indexes (<see cref="LoserRef"/>); resolved to text only if it is kept.</summary>
+    private LoserRefBuffer _loserRefs;
+    private int _loserCount;
+    /// <summary>Where losers beyond <see cref="MaxLosers"/> are written and forgotten.</summary>
+    private LoserRef _loserOverflow;
+    private CallRecord?[]? _probeCalls;
     private readonly bool[] _dirty;
     private long _seq;
     private int _compactAt = 4096;
@@ -59,6 +67,14 @@ internal sealed partial class RoutingEngine
             _queueIndex[q.Name] = i;
         }
         _dirty = new bool[_queues.Length + 1];
+        _tops = new QueueTop[_queues.Length];
+        _heads = new WaitingHead[_queues.Length];
+        foreach (var q in _queues)
+        {
+            _tops[q.Index].Requirements = q.Requirements;
+            _tops[q.Index].PrimarySkill = q.PrimarySkill;
+            _tops[q.Index].TieBreak = q.TieBreak;
+        }
         Stats = new QueueStatsTracker(config);
         _now = clock.GetUtcNow();
         _nowTicks = _now.UtcTicks;
@@ -565,12 +581,7 @@ internal sealed partial class RoutingEngine
             levels[_skills[s.Skill]] = (byte)Math.Clamp(s.Level, 0, 5);
         }
         agent.Levels = levels;
-        var meets = new bool[agent.Queues.Length];
-        for (var k = 0; k < meets.Length; k++)
-        {
-            meets[k] = MeetsRequirements(agent, _queues[agent.Queues[k]].Requirements);
-        }
-        agent.MeetsBase = meets;
+        agent.Memberships = MembershipsOf(agent);
         foreach (var q in agent.Queues)
         {
             _queues[q].Members.Add(agent.Index);
@@ -735,7 +746,7 @@ internal sealed partial class RoutingEngine
         var queue = _queues[call.Queue];
         queue.Waiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
         call.SpecialCounted = false;
-        RefreshSpecial(call);
+        RefreshSpecial(call); // and the queue's head
     }
 
     private void RemoveWaiting(CallRecord call)
@@ -747,6 +758,7 @@ internal sealed partial class RoutingEngine
             queue.SpecialWaiting--;
             call.SpecialCounted = false;
         }
+        RefreshHead(queue);
     }
 
     /// <summary>Keeps <see cref="QueueState.SpecialWaiting"/> right after a waiting call's requirements or ring changed.</summary>
@@ -759,6 +771,36 @@ internal sealed partial class RoutingEngine
             queue.SpecialWaiting += special ? 1 : -1;
             call.SpecialCounted = special;
         }
+        RefreshHead(queue);
+    }
+
+    /// <summary>
+    /// Re-reads a queue's <see cref="WaitingHead"/> from its waiting list. Called after every change to the list, to
+    /// <see cref="QueueState.SpecialWaiting"/>, or to a waiting call's requirements, ring or preferred agent (whichever call it is:
+    /// the head may be the one that changed).
+    /// </summary>
+    private void RefreshHead(QueueState queue)
+    {
+        ref var head = ref _heads[queue.Index];
+        head.Count = queue.Waiting.Count;
+        head.Special = queue.SpecialWaiting;
+        if (head.Count == 0)
+        {
+            head.Call = null;
+            head.Id = default;
+            head.Key = 0;
+            head.Seq = 0;
+            head.LastMissed = -1;
+            head.Plain = false;
+            return;
+        }
+        var (key, call) = queue.Waiting[0];
+        head.Key = key.EffectiveKey;
+        head.Seq = key.Seq;
+        head.Id = call.Id;
+        head.Call = call;
+        head.LastMissed = call.LastMissedAgent;
+        head.Plain = IsBase(call, queue) && call.PreferredAgent < 0;
     }
 
     private void Requeue(CallRecord call)
@@ -820,6 +862,7 @@ internal sealed partial class RoutingEngine
             return;
         }
         (agent.PreferredCalls ??= []).Add(call);
+        RefreshHead(_queues[call.Queue]);
     }
 
     private void UnsetPreferred(CallRecord call)
@@ -828,6 +871,7 @@ internal sealed partial class RoutingEngine
         {
             _agents[call.PreferredAgent].PreferredCalls?.Remove(call);
             call.PreferredAgent = -1;
+            RefreshHead(_queues[call.Queue]);
         }
     }
 
@@ -1049,9 +1093,10 @@ internal sealed partial class RoutingEngine
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
             var key = new AvailableKey(TieKey(agent, q), agent.Index);
             q.Available[bucket].Add(key);
-            if (agent.MeetsBase[k])
+            if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Add(key);
+                InsertInTop(ref _tops[q.Index], new TopEntry(key.Key, agent.Index, bucket));
             }
         }
     }
@@ -1065,11 +1110,112 @@ internal sealed partial class RoutingEngine
             var bucket = q.PrimarySkill < 0 ? 0 : agent.Level(q.PrimarySkill);
             var key = new AvailableKey(TieKey(agent, q), agent.Index);
             q.Available[bucket].Remove(key);
-            if (agent.MeetsBase[k])
+            if (agent.Memberships[k].MeetsBase)
             {
                 q.Qualified[bucket].Remove(key);
+                RemoveFromTop(q, agent.Index);
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="a"/> comes before <paramref name="b"/> in the qualified order (higher bucket, then the bucket's key order).</summary>
+    private static bool Ranks(in TopEntry a, in TopEntry b) =>
+        a.Level > b.Level || (a.Level == b.Level && new AvailableKey(a.Key, a.Agent).CompareTo(new AvailableKey(b.Key, b.Agent)) < 0);
+
+    /// <summary>
+    /// An agent entered a queue's qualified index: if it ranks among the first <see cref="QueueTop.Size"/> (or the top is not full,
+    /// which means it holds the whole index), it takes its place there and the last entry of a full top drops out.
+    /// </summary>
+    private static void InsertInTop(ref QueueTop top, TopEntry entry)
+    {
+        var n = top.Count;
+        if (n == QueueTop.Size && !Ranks(entry, top.Entries[n - 1]))
+        {
+            return;
+        }
+        var i = Math.Min(n, QueueTop.Size - 1);
+        while (i > 0 && Ranks(entry, top.Entries[i - 1]))
+        {
+            top.Entries[i] = top.Entries[i - 1];
+            i--;
+        }
+        top.Entries[i] = entry;
+        top.Count = Math.Min(n + 1, QueueTop.Size);
+    }
+
+    /// <summary>
+    /// An agent left a queue's qualified index: if it was in the top, its entry goes; a full top is then refilled from the buckets
+    /// (the next agent of the order is needed), a top that was not full held the whole index and simply shrinks.
+    /// </summary>
+    private void RemoveFromTop(QueueState queue, int agent)
+    {
+        ref var top = ref _tops[queue.Index];
+        var n = top.Count;
+        var i = 0;
+        while (i < n && top.Entries[i].Agent != agent)
+        {
+            i++;
+        }
+        if (i == n)
+        {
+            return;
+        }
+        if (n == QueueTop.Size)
+        {
+            RebuildTop(queue);
+            return;
+        }
+        for (; i < n - 1; i++)
+        {
+            top.Entries[i] = top.Entries[i + 1];
+        }
+        top.Entries[n - 1] = default;
+        top.Count = n - 1;
+    }
+
+    private static bool InTop(in QueueTop top, int agent)
+    {
+        for (var i = 0; i < top.Count; i++)
+        {
+            if (top.Entries[i].Agent == agent)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Refills a queue's <see cref="QueueTop"/> from its qualified buckets, best bucket first (at most four entries read).</summary>
+    private void RebuildTop(QueueState queue)
+    {
+        ref var top = ref _tops[queue.Index];
+        var n = 0;
+        for (var b = queue.Qualified.Length - 1; b >= 0 && n < QueueTop.Size; b--)
+        {
+            var set = queue.Qualified[b];
+            for (var i = 0; i < set.Count && n < QueueTop.Size; i++)
+            {
+                var key = set[i];
+                top.Entries[n++] = new TopEntry(key.Key, key.Agent, b);
+            }
+        }
+        for (var i = n; i < top.Count; i++)
+        {
+            top.Entries[i] = default;
+        }
+        top.Count = n;
+    }
+
+    /// <summary>The agent's queues with whether it meets each one's own requirements (after its levels or queues changed).</summary>
+    private Membership[] MembershipsOf(AgentRecord agent)
+    {
+        var memberships = new Membership[agent.Queues.Length];
+        for (var k = 0; k < memberships.Length; k++)
+        {
+            var q = agent.Queues[k];
+            memberships[k] = new Membership(q, MeetsRequirements(agent, _queues[q].Requirements));
+        }
+        return memberships;
     }
 
     private static bool MeetsRequirements(AgentRecord agent, Requirement[] requirements)
