@@ -50,7 +50,9 @@ internal static class LatencyProbe
             new Side("engine", probe.EngineSelectAgent, probe.EngineSelectAgentBlock), new Side("scan", probe.ScanSelectAgent, probe.ScanSelectAgentBlock),
             new Side("app_queue model", probe.ModelSelectAgent, probe.ModelSelectAgentBlock));
         Compare("selection only, freed agent (which call; nothing changes)", rounds, perRound, overhead, net: true,
-            new Side("engine", probe.EngineSelectCall, probe.EngineSelectCallBlock), new Side("scan", probe.ScanSelectCall, probe.ScanSelectCallBlock),
+            new Side("engine", probe.EngineSelectCall, probe.EngineSelectCallBlock),
+            new Side("scan, every member for each head call", probe.ScanByMembersSelectCall, probe.ScanByMembersSelectCallBlock),
+            new Side("scan, agent-driven", probe.ScanSelectCall, probe.ScanSelectCallBlock),
             new Side("app_queue model", probe.ModelSelectCall, probe.ModelSelectCallBlock));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"allocated per whole-input pair: engine new call + hang-up {probe.NewCallBytes} B, available + not ready {probe.FreedAgentBytes} B; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
@@ -216,6 +218,8 @@ internal static class LatencyProbe
                 ScanSelectAgentBlock(sink.Length);
                 EngineSelectCallBlock(sink.Length);
                 ScanSelectCallBlock(sink.Length);
+                ScanByMembersSelectCall(sink, 0, sink.Length);
+                ScanByMembersSelectCallBlock(sink.Length);
                 ModelSelectAgent(sink, 0, sink.Length / 10);
                 ModelSelectCall(sink, 0, sink.Length / 10);
                 ModelSelectAgentBlock(sink.Length / 10);
@@ -388,6 +392,17 @@ internal static class LatencyProbe
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"app_queue model: same agent as the scan for {same} of 250 new calls; finds a call exactly when the scan does for {both} of 5,000 freed agents"));
+            var agree = 0;
+            var engineAgree = 0;
+            for (var a = 5000; a < 10_000; a++)
+            {
+                var byMembers = scan.BestCallByMembers(a);
+                agree += byMembers?.Id == scan.BestCall(a)?.Id ? 1 : 0;
+                var chosen = engine.SelectCallForFreedAgent(a);
+                engineAgree += (chosen is null) == (byMembers is null) && (chosen is null || chosen.Id == RoutingWorld.CallId(byMembers!.Id)) ? 1 : 0;
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"freed agents: the scan of every member for each head call takes the same call as the agent-driven scan for {agree} of 5,000, the engine's call for {engineAgree} of 5,000"));
         }
 
         public int ModelSelectAgent(long[] samples, int offset, int count)
@@ -481,6 +496,33 @@ internal static class LatencyProbe
             var ticks = Stopwatch.GetTimestamp() - t0;
             GC.KeepAlive(sink);
             return ticks;
+        }
+
+        public int ScanByMembersSelectCall(long[] samples, int offset, int count)
+        {
+            var matched = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var agent = NextAgent();
+                var t0 = Stopwatch.GetTimestamp();
+                var call = scan.BestCallByMembers(agent);
+                samples[offset + i] = Stopwatch.GetTimestamp() - t0;
+                matched += call is not null ? 1 : 0;
+            }
+            return matched;
+        }
+
+        public long ScanByMembersSelectCallBlock(int count)
+        {
+            var sink = 0;
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                sink += scan.BestCallByMembers(NextAgent()) is null ? 0 : 1;
+            }
+            var elapsed = Stopwatch.GetTimestamp() - t0;
+            GC.KeepAlive(sink);
+            return elapsed;
         }
 
         public long ScanSelectCallBlock(int count)

@@ -95,9 +95,13 @@ public class RoutingBenchmarks
     [BenchmarkCategory("selection: new call")]
     public int EngineSelectAgent() => _engine.SelectAgentForNewCall(250 + (_n++ % 250));
 
-    [Benchmark(Baseline = true, Description = "scan: select call for a freed agent")]
+    [Benchmark(Baseline = true, Description = "scan, agent-driven: select call for a freed agent")]
     [BenchmarkCategory("selection: freed agent")]
     public int ScanSelectCall() => _scan.BestCall(5000 + (_agent++ % 5000))?.Id ?? -1;
+
+    [Benchmark(Description = "scan, every member for each head call: select call for a freed agent")]
+    [BenchmarkCategory("selection: freed agent")]
+    public int ScanByMembersSelectCall() => _scan.BestCallByMembers(5000 + (_agent++ % 5000))?.Id ?? -1;
 
     [Benchmark(Description = "engine: select call for a freed agent")]
     [BenchmarkCategory("selection: freed agent")]

@@ -10,9 +10,17 @@ namespace ContactCenter.Routing.Benchmarks;
 /// checks its state; keeps the best available, eligible member. It does not skip busy members before computing their
 /// eligibility and score (app_queue does not either: it computes the metric of every member and only checks the device
 /// and pause state when it tries to ring the best one).</item>
-/// <item><b>Freed agent</b>: walks every waiting call of every queue the agent serves and, for each one, checks the agent
-/// against that call's own requirements (calls carry IVR skills, so eligibility is per call) and computes its effective
-/// wait (wait plus tier and IVR-priority boosts); keeps the call with the longest effective wait.</item>
+/// <item><b>Freed agent, as the issue words it</b> (<see cref="BestCallByMembers"/>: "checks every agent of the queue for every
+/// call", app_queue's way: a call looks for an agent, never the reverse): the head call of each queue the agent serves (the
+/// queue's first in effective-wait order, as app_queue's head caller, the one whose turn it is) scans EVERY member of its queue
+/// as a new call does; a head whose best available, eligible member is the freed agent is a candidate, and the candidate with
+/// the longest effective wait takes the agent (the engine's fairness across queues). Flat arrays, no allocation: what
+/// <see cref="AppQueueModel"/> does for a freed agent without app_queue's per-member allocations, locks and string copies.</item>
+/// <item><b>Freed agent, agent-driven</b> (<see cref="BestCall"/>, a cleverer scan than app_queue has): walks every waiting call
+/// of every queue the agent serves and, for each one, checks the agent against that call's own requirements (calls carry IVR
+/// skills, so eligibility is per call) and computes its effective wait (wait plus tier and IVR-priority boosts); keeps the call
+/// with the longest effective wait. It checks one agent per call instead of every member, so it is far cheaper than the
+/// issue's scan; it is reported beside it.</item>
 /// </list>
 /// It is not a straw man: no allocation per member (app_queue callocs a <c>callattempt</c> per member and may walk the
 /// list once more per busy best candidate in <c>ring_one</c>), flat arrays, one pass. It does less than the engine per
@@ -59,6 +67,11 @@ internal sealed class ScanRouter
             _waiting[queue].Add(new ScanCall(n, queue, world.Start.UtcTicks - TimeSpan.FromSeconds(RoutingWorld.WaitingCalls - n).Ticks, n % 10 == 0 ? 1 : 0, n % 4,
                 world.QueueSkills[queue]));
         }
+        // Each queue's calls in effective-wait order, as app_queue keeps its callers in priority order: the head is the first.
+        foreach (var waiting in _waiting)
+        {
+            waiting.Sort(static (x, y) => x.Key != y.Key ? x.Key.CompareTo(y.Key) : x.Id.CompareTo(y.Id));
+        }
     }
 
     private static bool Qualifies(int[] levels, (int Skill, int Level)[] requirements)
@@ -83,12 +96,76 @@ internal sealed class ScanRouter
     }
 
     /// <summary>The selection alone: the agent a new call to the queue would get; nothing changes.</summary>
-    public int BestAgent(int queue)
+    public int BestAgent(int queue) => BestMember(queue, _world.QueueSkills[queue]);
+
+    public void Release(int agent) => _available[agent] = true;
+
+    /// <summary>A freed agent: scan every waiting call of every queue it serves; returns the call taken.</summary>
+    public ScanCall? FreedAgent(int agent)
+    {
+        var best = BestCall(agent);
+        if (best is not null)
+        {
+            _waiting[best.Queue].Remove(best);
+        }
+        return best;
+    }
+
+    /// <summary>The selection alone, agent-driven: the call a freed agent would take; nothing changes.</summary>
+    public ScanCall? BestCall(int agent)
+    {
+        ScanCall? best = null;
+        var bestKey = long.MaxValue;
+        var levels = _world.AgentLevels[agent];
+        foreach (var q in _world.AgentQueues[agent])
+        {
+            foreach (var c in _waiting[q])
+            {
+                var eligible = Qualifies(levels, c.Requirements);
+                var key = c.QueuedAt - ((c.Priority * TimeSpan.TicksPerMinute) + TierBoostTicks[c.Tier]);
+                // Equal effective waits: the earlier arrival, as the engine breaks the tie.
+                if (eligible && (key < bestKey || (key == bestKey && c.Id < best!.Id)))
+                {
+                    best = c;
+                    bestKey = key;
+                }
+            }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// The selection alone, as the issue words the scan (every agent of the queue checked for every call): each of the agent's
+    /// queues' head call scans every member with the freed agent now available; nothing changes.
+    /// </summary>
+    public ScanCall? BestCallByMembers(int agent)
+    {
+        var wasAvailable = _available[agent];
+        _available[agent] = true;
+        ScanCall? best = null;
+        foreach (var q in _world.AgentQueues[agent])
+        {
+            var waiting = _waiting[q];
+            if (waiting.Count == 0)
+            {
+                continue;
+            }
+            var head = waiting[0];
+            if ((best is null || head.Key < best.Key || (head.Key == best.Key && head.Id < best.Id)) && BestMember(q, head.Requirements) == agent)
+            {
+                best = head;
+            }
+        }
+        _available[agent] = wasAvailable;
+        return best;
+    }
+
+    /// <summary>The best available member of <paramref name="queue"/> meeting <paramref name="requirements"/>, every member checked.</summary>
+    private int BestMember(int queue, (int Skill, int Level)[] requirements)
     {
         var best = -1;
         var bestLevel = -1;
         var bestIdle = long.MaxValue;
-        var requirements = _world.QueueSkills[queue];
         var primary = requirements[0].Skill;
         foreach (var a in _members[queue])
         {
@@ -107,42 +184,19 @@ internal sealed class ScanRouter
         return best;
     }
 
-    public void Release(int agent) => _available[agent] = true;
-
-    /// <summary>A freed agent: scan every waiting call of every queue it serves; returns the call taken.</summary>
-    public ScanCall? FreedAgent(int agent)
+    /// <summary>Puts a taken call back in its place in its queue's order.</summary>
+    public void Requeue(ScanCall call)
     {
-        var best = BestCall(agent);
-        if (best is not null)
-        {
-            _waiting[best.Queue].Remove(best);
-        }
-        return best;
+        var waiting = _waiting[call.Queue];
+        var i = waiting.FindIndex(c => c.Key > call.Key || (c.Key == call.Key && c.Id > call.Id));
+        waiting.Insert(i < 0 ? waiting.Count : i, call);
     }
-
-    /// <summary>The selection alone: the call a freed agent would take; nothing changes.</summary>
-    public ScanCall? BestCall(int agent)
-    {
-        ScanCall? best = null;
-        var bestKey = long.MaxValue;
-        var levels = _world.AgentLevels[agent];
-        foreach (var q in _world.AgentQueues[agent])
-        {
-            foreach (var c in _waiting[q])
-            {
-                var eligible = Qualifies(levels, c.Requirements);
-                var key = c.QueuedAt - ((c.Priority * TimeSpan.TicksPerMinute) + TierBoostTicks[c.Tier]);
-                if (eligible && key < bestKey)
-                {
-                    best = c;
-                    bestKey = key;
-                }
-            }
-        }
-        return best;
-    }
-
-    public void Requeue(ScanCall call) => _waiting[call.Queue].Add(call);
 }
 
-internal sealed record ScanCall(int Id, int Queue, long QueuedAt, int Priority, int Tier, (int Skill, int Level)[] Requirements);
+internal sealed record ScanCall(int Id, int Queue, long QueuedAt, int Priority, int Tier, (int Skill, int Level)[] Requirements)
+{
+    private static readonly long[] TierBoost = [0, 30 * TimeSpan.TicksPerSecond, 60 * TimeSpan.TicksPerSecond, 120 * TimeSpan.TicksPerSecond];
+
+    /// <summary>Effective enqueue time (wait adjusted by IVR priority and tier, the engine's defaults): smaller waits longer.</summary>
+    public long Key { get; } = QueuedAt - ((Priority * TimeSpan.TicksPerMinute) + TierBoost[Tier]);
+}
