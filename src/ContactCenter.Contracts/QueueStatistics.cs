@@ -1,6 +1,9 @@
 namespace ContactCenter.Contracts;
 
-/// <summary>Event: live figures for one queue, published on change (at most 4 per second per queue).</summary>
+/// <summary>
+/// Event: live figures for one queue, published on change (at most 4 per second per queue). The counters behind the rates
+/// travel too, so that rows can be merged exactly (the board's "All queues" over several routing partitions).
+/// </summary>
 public sealed record QueueStatistics
 {
     /// <summary>The queue; <c>*</c> for all queues together.</summary>
@@ -29,6 +32,22 @@ public sealed record QueueStatistics
     public required TimeSpan EstimatedWait { get; init; }
     /// <summary>The queue's agents counted by state.</summary>
     public required IReadOnlyDictionary<AgentState, int> AgentsByState { get; init; }
+    /// <summary>Calls answered within the service-level target since midnight (the service level's numerator).</summary>
+    public int AnsweredWithinTarget { get; init; }
+    /// <summary>Calls abandoned before the short-abandon threshold since midnight (left out of service level and abandonment).</summary>
+    public int ShortAbandoned { get; init; }
+    /// <summary>Calls that left the queue otherwise since midnight (overflow out, voicemail, loss).</summary>
+    public int Diverted { get; init; }
+    /// <summary>Calls whose handling (talk + wrap-up) completed since midnight (AHT's denominator).</summary>
+    public int Handled { get; init; }
+    /// <summary>Sum of the answered calls' waits since midnight (ASA's numerator).</summary>
+    public TimeSpan TotalAnswerWait { get; init; }
+    /// <summary>Sum of talk + wrap-up since midnight (AHT's numerator).</summary>
+    public TimeSpan TotalHandleTime { get; init; }
+    /// <summary>The agents' time on call or in wrap-up over the rolling window (occupancy's numerator).</summary>
+    public TimeSpan BusyTime { get; init; }
+    /// <summary>The agents' staffed time over the rolling window (occupancy's denominator).</summary>
+    public TimeSpan StaffedTime { get; init; }
     /// <summary>When the figures were taken.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

@@ -90,6 +90,9 @@ public sealed class MessageConventionTests
             Occupancy = 0.75,
             EstimatedWait = TimeSpan.FromSeconds(30),
             AgentsByState = new Dictionary<AgentState, int> { [AgentState.Available] = 1, [AgentState.OnCall] = 2 },
+            AnsweredWithinTarget = 6,
+            TotalAnswerWait = TimeSpan.FromSeconds(84),
+            StaffedTime = TimeSpan.FromMinutes(45),
             OccurredAt = when,
         };
 
@@ -103,5 +106,8 @@ public sealed class MessageConventionTests
         Assert.Equal(when, queuedBack.QueuedAt);
         Assert.Equal(2, statsBack.AgentsByState[AgentState.OnCall]);
         Assert.Equal(TimeSpan.FromSeconds(42), statsBack.LongestWait);
+        Assert.Equal(6, statsBack.AnsweredWithinTarget);
+        Assert.Equal(TimeSpan.FromSeconds(84), statsBack.TotalAnswerWait);
+        Assert.Equal(TimeSpan.FromMinutes(45), statsBack.StaffedTime);
     }
 }

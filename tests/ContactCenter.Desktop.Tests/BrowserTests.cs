@@ -169,6 +169,25 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(support.GetByTestId("waiting")).ToHaveTextAsync("5");
         await Expect(support.GetByTestId("service-level")).ToHaveTextAsync("62.5%");
         Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "the board must update without reloading");
+
+        // Routing in two partitions: each partition's total, and "All queues" merged from their counters (not their rates).
+        await host.Publish(Calls.Stats("*east", waiting: 2));
+        await host.Publish(Calls.Stats("*west", waiting: 1) with
+        {
+            Offered = 10, Answered = 8, Abandoned = 0, AnsweredWithinTarget = 8, Handled = 8, TotalAnswerWait = TimeSpan.FromSeconds(8 * 23),
+            TotalHandleTime = TimeSpan.FromMinutes(8 * 4),
+        });
+        var all = page.GetByTestId("queue-row-all");
+        await Expect(all.GetByRole(AriaRole.Rowheader)).ToHaveTextAsync("All queues");
+        await Expect(all.GetByTestId("waiting")).ToHaveTextAsync("3");
+        await Expect(all.GetByTestId("offered")).ToHaveTextAsync("44/50");
+        // (30 + 8) within target over (36 + 2) + 8 calls that left the queues.
+        await Expect(all.GetByTestId("service-level")).ToHaveTextAsync("82.6%");
+        await Expect(all.GetByTestId("asa")).ToHaveTextAsync("0:23");
+        // 2 abandoned of 50 offered.
+        await Expect(all.GetByTestId("abandonment")).ToHaveTextAsync("4%");
+        await Expect(page.GetByTestId("queue-row-all-west").GetByRole(AriaRole.Rowheader)).ToHaveTextAsync("All queues (west)");
+        await Expect(page.GetByTestId("queue-row-all-east").GetByTestId("waiting")).ToHaveTextAsync("2");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "supervisor-board.png"), FullPage = true });
 
         await alice.GetByTestId("set-notReady").ClickAsync();

@@ -128,12 +128,62 @@ public sealed class DesktopStateTests
         Assert.Null(state.OnAgentState(newer).State);
 
         var stats = Calls.Stats("support", 3);
-        Assert.NotNull(state.OnQueueStatistics(stats));
-        Assert.Null(state.OnQueueStatistics(stats));
-        Assert.Null(state.OnQueueStatistics(stats with { Waiting = 0, OccurredAt = stats.OccurredAt.AddSeconds(-1) }));
+        Assert.Single(state.OnQueueStatistics(stats));
+        Assert.Empty(state.OnQueueStatistics(stats));
+        Assert.Empty(state.OnQueueStatistics(stats with { Waiting = 0, OccurredAt = stats.OccurredAt.AddSeconds(-1) }));
         var (queues, agents) = state.BoardSnapshot();
         Assert.Equal(3, Assert.Single(queues).Waiting);
         Assert.Equal(AgentState.Available, Assert.Single(agents).State);
+    }
+
+    [Fact]
+    public void Partitions_overall_rows_merge_into_all_queues_from_their_counters_not_their_rates()
+    {
+        var east = Calls.Stats("*east", 2) with
+        {
+            LongestWait = TimeSpan.FromSeconds(50), Offered = 100, Answered = 90, Abandoned = 6, AnsweredWithinTarget = 81, ShortAbandoned = 4,
+            Diverted = 0, Handled = 88, TotalAnswerWait = TimeSpan.FromSeconds(900), TotalHandleTime = TimeSpan.FromSeconds(88 * 200),
+            BusyTime = TimeSpan.FromMinutes(45), StaffedTime = TimeSpan.FromMinutes(60), EstimatedWait = TimeSpan.FromSeconds(20),
+            AgentsByState = new Dictionary<AgentState, int> { [AgentState.Available] = 2, [AgentState.OnCall] = 5 },
+        };
+        var west = Calls.Stats("*west", 1) with
+        {
+            LongestWait = TimeSpan.FromSeconds(12), Offered = 10, Answered = 5, Abandoned = 4, AnsweredWithinTarget = 1, ShortAbandoned = 0,
+            Diverted = 1, Handled = 5, TotalAnswerWait = TimeSpan.FromSeconds(300), TotalHandleTime = TimeSpan.FromSeconds(5 * 400),
+            BusyTime = TimeSpan.FromMinutes(10), StaffedTime = TimeSpan.FromMinutes(40), EstimatedWait = TimeSpan.FromSeconds(90),
+            AgentsByState = new Dictionary<AgentState, int> { [AgentState.OnCall] = 1, [AgentState.NotReady] = 1 },
+            OccurredAt = Calls.Now.AddSeconds(1),
+        };
+
+        // A queue's own row is not merged into anything.
+        Assert.Equal(["support"], state.OnQueueStatistics(Calls.Stats("support", 3)).Select(v => v.Queue));
+        var first = state.OnQueueStatistics(east);
+        Assert.Equal(["*east", "*"], first.Select(v => v.Queue));
+        Assert.Equal(81.0 / 96, first[1].ServiceLevel, 9);
+        var rows = state.OnQueueStatistics(west);
+        Assert.Equal(["*west", "*"], rows.Select(v => v.Queue));
+        var all = rows[1];
+        Assert.Equal(3, all.Waiting);
+        Assert.Equal(50, all.LongestWaitSeconds);
+        Assert.Equal(110, all.Offered);
+        Assert.Equal(95, all.Answered);
+        Assert.Equal(10, all.Abandoned);
+        // SL: answered within target over calls that left the queue (answered + abandoned + diverted): 82 / 106.
+        Assert.Equal(82.0 / 106, all.ServiceLevel, 9);
+        // ASA 1,200 s over 95 answered; AHT (17,600 + 2,000) s over 93 handled; abandonment 10 / (110 - 4); occupancy 55 / 100 min.
+        Assert.Equal(1200.0 / 95, all.AverageSpeedOfAnswerSeconds, 6);
+        Assert.Equal(19600.0 / 93, all.AverageHandleTimeSeconds, 6);
+        Assert.Equal(10.0 / 106, all.AbandonmentRate, 9);
+        Assert.Equal(0.55, all.Occupancy, 9);
+        Assert.Equal(90, all.EstimatedWaitSeconds);
+        Assert.Equal(2, all.AgentsByState["available"]);
+        Assert.Equal(6, all.AgentsByState["onCall"]);
+        Assert.Equal(1, all.AgentsByState["notReady"]);
+        Assert.Equal(west.OccurredAt, all.OccurredAt);
+
+        // The board's snapshot (a board that connects later) has the merged row beside each partition's.
+        Assert.Equal(["*", "*east", "*west", "support"], state.BoardSnapshot().Queues.Select(q => q.Queue));
+        Assert.Equal(110, state.BoardSnapshot().Queues[0].Offered);
     }
 
     [Fact]

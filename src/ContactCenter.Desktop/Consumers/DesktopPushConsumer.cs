@@ -94,7 +94,7 @@ internal sealed class DesktopPushConsumer(
 
     public async Task Consume(ConsumeContext<QueueStatistics> context)
     {
-        if (desktop.OnQueueStatistics(context.Message) is { } view)
+        foreach (var view in desktop.OnQueueStatistics(context.Message))
         {
             await boards.Clients.All.QueueStatistics(view);
         }

@@ -206,18 +206,98 @@ internal sealed class DesktopState(TimeProvider time)
         }
     }
 
-    public QueueStatisticsView? OnQueueStatistics(QueueStatistics m)
+    /// <summary>
+    /// New figures for a queue: the rows to push to the boards (none when stale). A partition's overall row (<c>*east</c>, when
+    /// routing runs several partitions of queues) also refreshes the merged <c>*</c> row, "All queues".
+    /// </summary>
+    public IReadOnlyList<QueueStatisticsView> OnQueueStatistics(QueueStatistics m)
     {
         lock (gate)
         {
             if (queues.TryGetValue(m.Queue, out var current) && current.OccurredAt >= m.OccurredAt)
             {
-                return null;
+                return [];
             }
 
             queues[m.Queue] = m;
-            return QueueView(m);
+            if (m.Queue.Length > 1 && m.Queue[0] == '*')
+            {
+                var all = MergePartitions();
+                queues[all.Queue] = all;
+                return [QueueView(m), QueueView(all)];
+            }
+
+            return [QueueView(m)];
         }
+    }
+
+    /// <summary>
+    /// "All queues" from every partition's overall row, exactly: counts add up, and each rate is recomputed from the counters
+    /// behind it (service level, ASA, AHT, abandonment, occupancy), never averaged. Longest wait and estimated wait are the
+    /// longest of the partitions'.
+    /// </summary>
+    private QueueStatistics MergePartitions()
+    {
+        int waiting = 0, offered = 0, answered = 0, abandoned = 0, within = 0, shortAbandoned = 0, diverted = 0, handled = 0;
+        TimeSpan longest = TimeSpan.Zero, estimated = TimeSpan.Zero, answerWait = TimeSpan.Zero, handle = TimeSpan.Zero, busy = TimeSpan.Zero, staffed = TimeSpan.Zero;
+        var at = DateTimeOffset.MinValue;
+        var byState = new Dictionary<AgentState, int>();
+        foreach (var (name, q) in queues)
+        {
+            if (name.Length < 2 || name[0] != '*')
+            {
+                continue;
+            }
+
+            waiting += q.Waiting;
+            offered += q.Offered;
+            answered += q.Answered;
+            abandoned += q.Abandoned;
+            within += q.AnsweredWithinTarget;
+            shortAbandoned += q.ShortAbandoned;
+            diverted += q.Diverted;
+            handled += q.Handled;
+            answerWait += q.TotalAnswerWait;
+            handle += q.TotalHandleTime;
+            busy += q.BusyTime;
+            staffed += q.StaffedTime;
+            longest = longest > q.LongestWait ? longest : q.LongestWait;
+            estimated = estimated > q.EstimatedWait ? estimated : q.EstimatedWait;
+            at = at > q.OccurredAt ? at : q.OccurredAt;
+            foreach (var (state, count) in q.AgentsByState)
+            {
+                byState[state] = byState.GetValueOrDefault(state) + count;
+            }
+        }
+
+        // The same definitions as routing's (docs/routing.md): SL over calls that left the queue, short abandons excluded.
+        var slBase = answered + abandoned + diverted;
+        var abandonBase = offered - shortAbandoned;
+        return new QueueStatistics
+        {
+            Queue = "*",
+            Waiting = waiting,
+            LongestWait = longest,
+            Offered = offered,
+            Answered = answered,
+            Abandoned = abandoned,
+            ServiceLevel = slBase == 0 ? 1.0 : (double)within / slBase,
+            AverageSpeedOfAnswer = answered == 0 ? TimeSpan.Zero : answerWait / answered,
+            AverageHandleTime = handled == 0 ? TimeSpan.Zero : handle / handled,
+            AbandonmentRate = abandonBase <= 0 ? 0 : (double)abandoned / abandonBase,
+            Occupancy = staffed <= TimeSpan.Zero ? 0 : busy / staffed,
+            EstimatedWait = estimated,
+            AgentsByState = byState,
+            AnsweredWithinTarget = within,
+            ShortAbandoned = shortAbandoned,
+            Diverted = diverted,
+            Handled = handled,
+            TotalAnswerWait = answerWait,
+            TotalHandleTime = handle,
+            BusyTime = busy,
+            StaffedTime = staffed,
+            OccurredAt = at,
+        };
     }
 
     /// <summary>An agent's desktop connected: what to resend it, and its row for the board.</summary>

@@ -122,6 +122,14 @@ internal sealed partial class RoutingEngine
             Occupancy = rolling.Occupancy,
             EstimatedWait = ewt,
             AgentsByState = byState,
+            AnsweredWithinTarget = today.AnsweredWithinTarget,
+            ShortAbandoned = today.ShortAbandoned,
+            Diverted = today.Diverted,
+            Handled = today.Handled,
+            TotalAnswerWait = TimeSpan.FromTicks(today.AnswerWaitTicks),
+            TotalHandleTime = TimeSpan.FromTicks(today.HandleTicks),
+            BusyTime = TimeSpan.FromTicks(rolling.BusyTicks),
+            StaffedTime = TimeSpan.FromTicks(rolling.StaffedTicks),
             OccurredAt = now,
         };
     }

@@ -85,6 +85,13 @@ public static class Calls
         Occupancy = 0.7,
         EstimatedWait = TimeSpan.FromSeconds(30),
         AgentsByState = new Dictionary<AgentState, int> { [AgentState.Available] = 2, [AgentState.OnCall] = 3, [AgentState.WrapUp] = 1, [AgentState.NotReady] = 1 },
+        // The counters behind those rates (service level over the 38 calls that left the queue).
+        AnsweredWithinTarget = (int)Math.Round(serviceLevel * 38),
+        Handled = 36,
+        TotalAnswerWait = TimeSpan.FromSeconds(36 * 23),
+        TotalHandleTime = TimeSpan.FromMinutes(36 * 4),
+        BusyTime = TimeSpan.FromMinutes(42),
+        StaffedTime = TimeSpan.FromMinutes(60),
         OccurredAt = Now,
     };
 }

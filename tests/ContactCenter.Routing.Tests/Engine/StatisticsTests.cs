@@ -49,6 +49,14 @@ public class StatisticsTests
         Assert.Equal(1, s.AgentsByState[AgentState.OnCall]);
         Assert.Equal(1, s.AgentsByState[AgentState.NotReady]);
         Assert.InRange(s.Occupancy, 0.01, 1.0);
+        // The counters behind the rates travel with them (so the board can merge partitions' rows exactly).
+        Assert.Equal(1, s.AnsweredWithinTarget);
+        Assert.Equal(1, s.ShortAbandoned);
+        Assert.Equal(0, s.Diverted);
+        Assert.Equal(1, s.Handled);
+        Assert.Equal(TimeSpan.FromSeconds(50), s.TotalAnswerWait);
+        Assert.Equal(TimeSpan.FromSeconds(120), s.TotalHandleTime);
+        Assert.Equal(s.Occupancy, s.BusyTime / s.StaffedTime, 9);
         var overall = f.Engine.Statistics(f.Engine.QueueCount);
         Assert.Equal("*", overall.Queue);
         Assert.Equal(5, overall.Offered);

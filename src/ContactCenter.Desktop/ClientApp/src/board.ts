@@ -42,7 +42,8 @@ function longestWait(entry: { stat: QueueStatistics; receivedAt: number }): numb
   return entry.stat.waiting > 0 ? entry.stat.longestWaitSeconds + (Date.now() - entry.receivedAt) / 1000 : 0;
 }
 
-// Routing's overall rows: "*" (all queues) or, when routing runs several partitions of queues, "*{partition}" for each.
+// Overall rows: "*" (all queues) and, when routing runs several partitions of queues, "*{partition}" for each (the
+// desktop server merges those into "*").
 const isTotal = (name: string): boolean => name.startsWith("*");
 const rowId = (name: string): string => (name === "*" ? "all" : isTotal(name) ? `all-${name.slice(1)}` : name);
 const rowLabel = (name: string): string => (name === "*" ? "All queues" : isTotal(name) ? `All queues (${name.slice(1)})` : name);
