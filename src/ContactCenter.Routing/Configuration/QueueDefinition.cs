@@ -126,34 +126,57 @@ public sealed record RoutingConfiguration
     /// <summary>The same settings with only the queues of <paramref name="partition"/>: the configuration of that partition's engine.</summary>
     public RoutingConfiguration ForPartition(string partition) =>
         this with { Queues = [.. Queues.Where(q => q.Partition == partition)] };
+}
+
+/// <summary>
+/// Which partition serves each queue, and which partition owns an agent: built once from a configuration, so the per-call
+/// question (is this queue mine?) is one dictionary lookup, not a walk over every queue.
+/// </summary>
+internal sealed class PartitionMap
+{
+    private readonly Dictionary<string, (int Order, string Partition)> _queues = new(StringComparer.Ordinal);
+
+    public PartitionMap(RoutingConfiguration configuration)
+    {
+        for (var i = 0; i < configuration.Queues.Count; i++)
+        {
+            var q = configuration.Queues[i];
+            _queues.TryAdd(q.Name, (i, q.Partition));
+        }
+    }
 
     /// <summary>The partition of a queue, or null when no queue has that name.</summary>
-    public string? PartitionOf(string queue)
-    {
-        foreach (var q in Queues)
-        {
-            if (q.Name == queue)
-            {
-                return q.Partition;
-            }
-        }
-        return null;
-    }
+    public string? PartitionOf(string queue) => _queues.TryGetValue(queue, out var q) ? q.Partition : null;
 
     /// <summary>
     /// The one partition that owns an agent (its presence, reservations and state changes): the partition of the first of its
     /// queues in the order of queues.yaml. Null when none of its queues is configured. An agent whose queues span partitions is
     /// offered only the calls of its owning partition's queues.
     /// </summary>
-    public string? OwnerOf(IReadOnlyCollection<string> agentQueues)
+    public string? OwnerOf(IReadOnlyList<string> agentQueues)
     {
-        foreach (var q in Queues)
+        (int Order, string Partition)? first = null;
+        for (var i = 0; i < agentQueues.Count; i++)
         {
-            if (agentQueues.Contains(q.Name))
+            if (_queues.TryGetValue(agentQueues[i], out var q) && (first is null || q.Order < first.Value.Order))
             {
-                return q.Partition;
+                first = q;
             }
         }
-        return null;
+        return first?.Partition;
+    }
+
+    /// <summary>The first of <paramref name="agentQueues"/>, in the order of queues.yaml, that is in <paramref name="partition"/>.</summary>
+    public string? FirstQueueIn(string partition, IReadOnlyList<string> agentQueues)
+    {
+        (int Order, string Name)? first = null;
+        for (var i = 0; i < agentQueues.Count; i++)
+        {
+            if (_queues.TryGetValue(agentQueues[i], out var q) && q.Partition == partition && (first is null || q.Order < first.Value.Order))
+            {
+                first = (q.Order, agentQueues[i]);
+            }
+        }
+        return first?.Name;
     }
 }

@@ -11,7 +11,7 @@ namespace ContactCenter.Routing.Service;
 /// <list type="bullet">
 /// <item>a queued call: only the partition of its queue (a queue no partition names: the first partition of queues.yaml, which
 /// diverts it as unknown);</item>
-/// <item>an agent profile: the agent's owning partition (<see cref="RoutingConfiguration.OwnerOf"/>); a partition that knew the
+/// <item>an agent profile: the agent's owning partition (<see cref="PartitionMap.OwnerOf"/>); a partition that knew the
 /// agent and no longer owns it gets it as removed (logged out, no queues), so no agent is ever available in two engines;</item>
 /// <item>agent commands and call events: only a partition that knows the agent or the call (or queued it earlier in the same
 /// batch) — anywhere else the engine would ignore them, so leaving them out changes nothing, replay included;</item>
@@ -25,13 +25,14 @@ namespace ContactCenter.Routing.Service;
 internal sealed partial class PartitionGate(string partition, RoutingConfiguration all, ILogger log)
 {
     private readonly string _fallback = all.Partitions() is { Count: > 0 } p ? p[0] : RoutingConfiguration.DefaultPartition;
+    private readonly PartitionMap _map = new(all);
     private readonly HashSet<Guid> _callsInBatch = [];
     private readonly HashSet<string> _agentsInBatch = new(StringComparer.Ordinal);
     // Every agent's queues as the directory last said (every partition sees every profile): where a transfer to an agent goes.
     private readonly Dictionary<string, IReadOnlyList<string>> _agentQueues = new(StringComparer.Ordinal);
 
     /// <summary>The partition that takes calls for a queue.</summary>
-    public string PartitionOfQueue(string queue) => all.PartitionOf(queue) ?? _fallback;
+    public string PartitionOfQueue(string queue) => _map.PartitionOf(queue) ?? _fallback;
 
     /// <summary>Whether a queued call is this partition's (the consumers drop the others before they reach the actor).</summary>
     public bool OwnsQueue(string queue) => PartitionOfQueue(queue) == partition;
@@ -105,18 +106,12 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
     private TransferCall ToTargetAgentsPartition(TransferCall t)
     {
         if (t.Requeue.PreferredAgentId is not { } target || !_agentQueues.TryGetValue(target, out var queues)
-            || all.OwnerOf(queues) is not { } owner || PartitionOfQueue(t.Requeue.Queue) == owner)
+            || _map.OwnerOf(queues) is not { } owner || PartitionOfQueue(t.Requeue.Queue) == owner
+            || _map.FirstQueueIn(owner, queues) is not { } queue)
         {
             return t;
         }
-        foreach (var q in all.Queues)
-        {
-            if (q.Partition == owner && queues.Contains(q.Name))
-            {
-                return t with { Requeue = t.Requeue with { Queue = q.Name } };
-            }
-        }
-        return t;
+        return t with { Requeue = t.Requeue with { Queue = queue } };
     }
 
     private EngineInput? AdmitProfile(RoutingEngine engine, UpsertAgent u)
@@ -124,10 +119,10 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
         var profile = u.Profile;
         _agentQueues[profile.AgentId] = profile.Queues;
         // An agent of no configured queue (a supervisor, say) is kept by the first partition, as one engine kept everyone before.
-        var owner = all.OwnerOf(profile.Queues) ?? _fallback;
+        var owner = _map.OwnerOf(profile.Queues) ?? _fallback;
         if (owner == partition)
         {
-            var elsewhere = profile.Queues.Where(q => all.PartitionOf(q) is { } p && p != partition).ToList();
+            var elsewhere = profile.Queues.Where(q => _map.PartitionOf(q) is { } p && p != partition).ToList();
             if (elsewhere.Count > 0)
             {
                 LogSpansPartitions(log, profile.AgentId, partition, string.Join(", ", elsewhere));

@@ -72,15 +72,20 @@ public class QueueConfigLoaderTests
         Assert.Equal(["east", "west", "default"], config.Partitions());
         Assert.Equal(["sales", "billing"], config.ForPartition("east").Queues.Select(q => q.Name));
         Assert.Equal(["vip"], config.ForPartition("default").Queues.Select(q => q.Name));
-        Assert.Equal("west", config.PartitionOf("support"));
-        Assert.Null(config.PartitionOf("nowhere"));
+        var map = new PartitionMap(config);
+        Assert.Equal("west", map.PartitionOf("support"));
+        Assert.Null(map.PartitionOf("nowhere"));
         // The profile lists queues in any order (the CRM sorts them); the file's order decides.
-        Assert.Equal("east", config.OwnerOf(["support", "sales"]));
-        Assert.Equal("west", config.OwnerOf(["billing", "support"]));
-        Assert.Equal("west", config.OwnerOf(["support", "vip"]));
-        Assert.Equal("default", config.OwnerOf(["vip"]));
-        Assert.Null(config.OwnerOf(["nowhere"]));
-        Assert.Null(config.OwnerOf([]));
+        Assert.Equal("east", map.OwnerOf(["support", "sales"]));
+        Assert.Equal("west", map.OwnerOf(["billing", "support"]));
+        Assert.Equal("west", map.OwnerOf(["support", "vip"]));
+        Assert.Equal("default", map.OwnerOf(["vip"]));
+        Assert.Null(map.OwnerOf(["nowhere"]));
+        Assert.Null(map.OwnerOf([]));
+        // Where a transfer to an agent lands in its owning partition: the first of its queues there, in file order.
+        Assert.Equal("sales", map.FirstQueueIn("east", ["billing", "support", "sales"]));
+        Assert.Equal("support", map.FirstQueueIn("west", ["billing", "support", "sales"]));
+        Assert.Null(map.FirstQueueIn("default", ["billing", "support"]));
     }
 
     [Fact]
