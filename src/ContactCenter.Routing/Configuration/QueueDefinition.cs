@@ -165,18 +165,4 @@ internal sealed class PartitionMap
         }
         return first?.Partition;
     }
-
-    /// <summary>The first of <paramref name="agentQueues"/>, in the order of queues.yaml, that is in <paramref name="partition"/>.</summary>
-    public string? FirstQueueIn(string partition, IReadOnlyList<string> agentQueues)
-    {
-        (int Order, string Name)? first = null;
-        for (var i = 0; i < agentQueues.Count; i++)
-        {
-            if (_queues.TryGetValue(agentQueues[i], out var q) && q.Partition == partition && (first is null || q.Order < first.Value.Order))
-            {
-                first = (q.Order, agentQueues[i]);
-            }
-        }
-        return first?.Name;
-    }
 }

@@ -15,9 +15,9 @@ namespace ContactCenter.Routing.Service;
 /// agent and no longer owns it gets it as removed (logged out, no queues), so no agent is ever available in two engines;</item>
 /// <item>agent commands and call events: only a partition that knows the agent or the call (or queued it earlier in the same
 /// batch) — anywhere else the engine would ignore them, so leaving them out changes nothing, replay included;</item>
-/// <item>a blind transfer to another partition's queue: the agent's partition ends the agent's part, the target's queues it; a
-/// transfer to a named agent goes to the partition that owns that agent, in the first of its queues there unless it serves the
-/// requested queue in that partition (the engine then tries the agent first, as in one partition);</item>
+/// <item>a blind transfer to another partition's queue: the agent's partition ends the agent's part, the target's queues it (the
+/// requested queue decides, a fact of the configuration every partition shares; a named agent owned by yet another partition is
+/// not tried first there);</item>
 /// <item>caller identification (it may precede the call's queueing), gateway heartbeats and ticks: every partition.</item>
 /// </list>
 /// Only inputs the engine would ignore are left out, so the journal replays to the same state as the live engine had.
@@ -28,8 +28,6 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
     private readonly PartitionMap _map = new(all);
     private readonly HashSet<Guid> _callsInBatch = [];
     private readonly HashSet<string> _agentsInBatch = new(StringComparer.Ordinal);
-    // Every agent's queues as the directory last said (every partition sees every profile): where a transfer to an agent goes.
-    private readonly Dictionary<string, IReadOnlyList<string>> _agentQueues = new(StringComparer.Ordinal);
 
     /// <summary>The partition that takes calls for a queue.</summary>
     public string PartitionOfQueue(string queue) => _map.PartitionOf(queue) ?? _fallback;
@@ -56,9 +54,8 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
                 }
                 _callsInBatch.Add(q.CallId);
                 return q;
-            case TransferCall transfer:
+            case TransferCall t:
                 {
-                    var t = ToTargetAgentsPartition(transfer);
                     var knows = KnowsCall(engine, t.CallId);
                     var ours = OwnsQueue(t.Requeue.Queue);
                     if (knows && ours)
@@ -98,26 +95,9 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
         }
     }
 
-    /// <summary>
-    /// A transfer to a named agent owned by another partition than the requested queue's: requeued in the first queue (in the
-    /// order of queues.yaml) that the agent serves in its owning partition, so the engine that can reserve the agent tries it first.
-    /// Every partition rewrites it the same way, before journaling, so replay is unchanged.
-    /// </summary>
-    private TransferCall ToTargetAgentsPartition(TransferCall t)
-    {
-        if (t.Requeue.PreferredAgentId is not { } target || !_agentQueues.TryGetValue(target, out var queues)
-            || _map.OwnerOf(queues) is not { } owner || PartitionOfQueue(t.Requeue.Queue) == owner
-            || _map.FirstQueueIn(owner, queues) is not { } queue)
-        {
-            return t;
-        }
-        return t with { Requeue = t.Requeue with { Queue = queue } };
-    }
-
     private EngineInput? AdmitProfile(RoutingEngine engine, UpsertAgent u)
     {
         var profile = u.Profile;
-        _agentQueues[profile.AgentId] = profile.Queues;
         // An agent of no configured queue (a supervisor, say) is kept by the first partition, as one engine kept everyone before.
         var owner = _map.OwnerOf(profile.Queues) ?? _fallback;
         if (owner == partition)

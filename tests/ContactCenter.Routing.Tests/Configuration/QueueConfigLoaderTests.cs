@@ -82,10 +82,6 @@ public class QueueConfigLoaderTests
         Assert.Equal("default", map.OwnerOf(["vip"]));
         Assert.Null(map.OwnerOf(["nowhere"]));
         Assert.Null(map.OwnerOf([]));
-        // Where a transfer to an agent lands in its owning partition: the first of its queues there, in file order.
-        Assert.Equal("sales", map.FirstQueueIn("east", ["billing", "support", "sales"]));
-        Assert.Equal("support", map.FirstQueueIn("west", ["billing", "support", "sales"]));
-        Assert.Null(map.FirstQueueIn("default", ["billing", "support"]));
     }
 
     [Fact]
