@@ -111,8 +111,7 @@ internal sealed partial class RoutingEngine
                 var a = _agents[key.Agent];
                 if (!trusted && !Qualifies(a, call, out var failed))
                 {
-                    var r = call.Requirements[failed];
-                    NextLoser().Set(LoserReason.LacksSkill, a.Index, default, r.Skill, LevelInForce(call, r), a.Level(r.Skill), 0, 0);
+                    AddLacks(a.Index, default, a, call, failed);
                     if (winner is not null && ++extra >= 3)
                     {
                         break;
@@ -177,8 +176,7 @@ internal sealed partial class RoutingEngine
     /// <summary>
     /// The call an agent would take now (losers left in <see cref="_loserRefs"/>), without reserving: calls preferring it first,
     /// then, per queue it serves, the queue's waiting calls in effective-wait order until one it qualifies for (or one later than
-    /// the best so far). <see cref="SelectFromHeads"/> decides from the queues' <see cref="WaitingHead"/>s alone when it can (the
-    /// common case); otherwise <see cref="SelectWalking"/> starts again and walks the queues that need it.
+    /// the best so far), decided from each queue's <see cref="WaitingHead"/> alone when it can (<see cref="SelectWalking"/>).
     /// </summary>
     private CallRecord? SelectCall(AgentRecord agent, out bool preferred)
     {
@@ -200,74 +198,20 @@ internal sealed partial class RoutingEngine
             }
         }
         preferred = false;
-        var queue = SelectFromHeads(agent);
-        if (queue >= 0)
-        {
-            return _heads[queue].Call;
-        }
-        if (queue == NoCall)
-        {
-            return null;
-        }
-        _loserCount = 0;
         return SelectWalking(agent);
     }
 
-    private const int NoCall = -1;
-    private const int NeedsWalk = -2;
-
     /// <summary>
-    /// The freed agent's choice read from the heads of its queues' waiting lists, each queue in one element of
-    /// <see cref="_heads"/> (no queue object, list or call record touched): returns the queue whose head the agent takes,
-    /// <see cref="NoCall"/>, or <see cref="NeedsWalk"/> when some queue's head cannot be judged alone. Per queue, in the agent's
-    /// order, it does what the walk's first step would do:
+    /// The freed agent's choice across its queues, in the agent's order. Per queue, from its <see cref="WaitingHead"/> (one element of
+    /// <see cref="_heads"/>, no queue object or list touched) when it can:
     /// <list type="bullet">
     /// <item>nothing waits, or the agent lacks the queue's own requirements and every waiting call asks exactly those: skipped;</item>
     /// <item>the head is not earlier than the best so far: that call loses (shorter effective wait), and so would every call behind it;</item>
     /// <item>the head is <see cref="WaitingHead.Plain"/>, the agent meets the queue's requirements and did not miss that call: it
     /// becomes the best, and the best so far loses (longer effective wait elsewhere);</item>
-    /// <item>otherwise (a call held for a preferred agent, asking other skills, or missed by this agent): the walk is needed.</item>
+    /// <item>otherwise (a call held for a preferred agent, asking other skills, or missed by this agent): the queue is walked call
+    /// by call (<see cref="WalkWaiting"/>).</item>
     /// </list>
-    /// </summary>
-    private int SelectFromHeads(AgentRecord agent)
-    {
-        var heads = _heads;
-        var memberships = agent.Memberships;
-        var self = agent.Index;
-        var best = NoCall;
-        long bestKey = 0;
-        long bestSeq = 0;
-        for (var k = 0; k < memberships.Length; k++)
-        {
-            var (qi, meets) = memberships[k];
-            ref readonly var head = ref heads[qi];
-            if (head.Count == 0 || (!meets && head.Special == 0))
-            {
-                continue;
-            }
-            if (best >= 0 && !Earlier(head.Key, head.Seq, bestKey, bestSeq))
-            {
-                NextLoser().Set(LoserReason.ShorterEffectiveWait, -1, head.Id, qi, 0, 0, 0, 0);
-                continue;
-            }
-            if (!meets || !head.Plain || head.LastMissed == self)
-            {
-                return NeedsWalk;
-            }
-            if (best >= 0)
-            {
-                NextLoser().Set(LoserReason.LongerWaitElsewhere, -1, heads[best].Id, 0, 0, 0, 0, 0);
-            }
-            best = qi;
-            bestKey = head.Key;
-            bestSeq = head.Seq;
-        }
-        return best;
-    }
-
-    /// <summary>
-    /// The general form of <see cref="SelectCall"/>: queues skipped or decided from their heads as in <see cref="SelectFromHeads"/>,
-    /// the others walked call by call (<see cref="WalkWaiting"/>).
     /// </summary>
     private CallRecord? SelectWalking(AgentRecord agent)
     {
@@ -333,8 +277,7 @@ internal sealed partial class RoutingEngine
             }
             if (!Qualifies(agent, c, out var failed))
             {
-                var r = c.Requirements[failed];
-                NextLoser().Set(LoserReason.LacksSkill, -1, c.Id, r.Skill, LevelInForce(c, r), agent.Level(r.Skill), 0, 0);
+                AddLacks(-1, c.Id, agent, c, failed);
                 continue;
             }
             if (c.LastMissedAgent == agent.Index)
@@ -436,6 +379,16 @@ internal sealed partial class RoutingEngine
 
     /// <summary>Records why an agent lost a tie, from the index keys (which hold the tie-break value: idle since, talk time, offer order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>
+    /// <paramref name="agent"/> lacks one of <paramref name="call"/>'s skills at the level in force: the loser is the agent (a new
+    /// call's selection: <paramref name="loserAgent"/>) or the call (a freed agent's: <paramref name="loserCall"/>).
+    /// </summary>
+    private void AddLacks(int loserAgent, Guid loserCall, AgentRecord agent, CallRecord call, int failed)
+    {
+        var r = call.Requirements[failed];
+        NextLoser().Set(LoserReason.LacksSkill, loserAgent, loserCall, r.Skill, LevelInForce(call, r), agent.Level(r.Skill), 0, 0);
+    }
+
     private void AddTieLoss(TieBreak tieBreak, int loser, long loserKey, int winner, long winnerKey)
     {
         switch (tieBreak)

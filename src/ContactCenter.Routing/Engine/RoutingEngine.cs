@@ -1076,7 +1076,7 @@ internal sealed partial class RoutingEngine
         Outputs.Add(new AgentStateChange(agent.Id, state, previous, reason, callId, _now));
     }
 
-    private long TieKey(AgentRecord agent, QueueState queue) => queue.Definition.TieBreak switch
+    private long TieKey(AgentRecord agent, QueueState queue) => queue.TieBreak switch
     {
         TieBreak.LongestIdle => agent.IdleSinceTicks,
         TieBreak.LeastTalkTime => agent.TalkTicksToday,
