@@ -165,7 +165,7 @@ public static partial class QueueConfigLoader
                 return null;
             }
             var queues = new List<QueueDefinition>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            var partitionOf = new Dictionary<string, string>(StringComparer.Ordinal);
             var overflowChecks = new List<(YamlNode Node, string Field, string Target, string Partition)>();
             for (var i = 0; i < queuesNode.Children.Count; i++)
             {
@@ -174,7 +174,7 @@ public static partial class QueueConfigLoader
                 {
                     continue;
                 }
-                if (!names.Add(q.Name))
+                if (!partitionOf.TryAdd(q.Name, q.Partition))
                 {
                     Error(queuesNode.Children[i], $"queues[{i}].name", $"duplicate queue '{q.Name}'");
                 }
@@ -182,14 +182,14 @@ public static partial class QueueConfigLoader
             }
             foreach (var (node, field, target, partition) in overflowChecks)
             {
-                if (!names.Contains(target))
+                if (!partitionOf.TryGetValue(target, out var targetPartition))
                 {
                     Error(node, field, $"overflow queue '{target}' is not defined");
                 }
-                else if (queues.Find(q => q.Name == target) is { } to && to.Partition != partition)
+                else if (targetPartition != partition)
                 {
                     // One engine owns a call from queue to agent: an overflow cannot hand it to another partition's engine.
-                    Error(node, field, $"overflow queue '{target}' is in partition '{to.Partition}', not '{partition}' (a call overflows within its partition)");
+                    Error(node, field, $"overflow queue '{target}' is in partition '{targetPartition}', not '{partition}' (a call overflows within its partition)");
                 }
             }
             if (queues.Count == 0 && Errors.Count == 0)

@@ -143,10 +143,17 @@ internal sealed class PartitionMap
             var q = configuration.Queues[i];
             _queues.TryAdd(q.Name, (i, q.Partition));
         }
+        First = configuration.Queues.Count > 0 ? configuration.Queues[0].Partition : RoutingConfiguration.DefaultPartition;
     }
+
+    /// <summary>The partition of the first queue of queues.yaml: it takes what names no queue (and diverts it as unknown).</summary>
+    public string First { get; }
 
     /// <summary>The partition of a queue, or null when no queue has that name.</summary>
     public string? PartitionOf(string queue) => _queues.TryGetValue(queue, out var q) ? q.Partition : null;
+
+    /// <summary>The partition that takes calls for a queue: its own, or <see cref="First"/> for a queue no partition names.</summary>
+    public string TakesCallsFor(string queue) => PartitionOf(queue) ?? First;
 
     /// <summary>
     /// The one partition that owns an agent (its presence, reservations and state changes): the partition of the first of its

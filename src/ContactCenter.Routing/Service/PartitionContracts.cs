@@ -65,10 +65,11 @@ internal sealed class LeaseLostException : Exception
 }
 
 /// <summary>
-/// The partition is not active in this process (standby, stepping down or stopping). An <see cref="OperationCanceledException"/>
-/// so that MassTransit neither retries nor dead-letters the message: it is returned to the queue for the active instance.
+/// The partition is not active in this process (standby, stepping down or stopping). Not a cancellation: callers that wait for
+/// the next term (<see cref="RoutingPartition.Submit"/>) or answer 503 (the API) catch it by name, and a term that meets it
+/// ends like any failed term, so the partition competes for its lease again.
 /// </summary>
-internal sealed class PartitionInactiveException : OperationCanceledException
+internal sealed class PartitionInactiveException : Exception
 {
     public PartitionInactiveException() { }
     public PartitionInactiveException(string message) : base(message) { }

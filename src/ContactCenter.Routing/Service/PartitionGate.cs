@@ -24,15 +24,14 @@ namespace ContactCenter.Routing.Service;
 /// </summary>
 internal sealed partial class PartitionGate(string partition, RoutingConfiguration all, ILogger log)
 {
-    private readonly string _fallback = all.Partitions() is { Count: > 0 } p ? p[0] : RoutingConfiguration.DefaultPartition;
     private readonly PartitionMap _map = new(all);
     private readonly HashSet<Guid> _callsInBatch = [];
     private readonly HashSet<string> _agentsInBatch = new(StringComparer.Ordinal);
 
     /// <summary>The partition that takes calls for a queue.</summary>
-    public string PartitionOfQueue(string queue) => _map.PartitionOf(queue) ?? _fallback;
+    public string PartitionOfQueue(string queue) => _map.TakesCallsFor(queue);
 
-    /// <summary>Whether a queued call is this partition's (the consumers drop the others before they reach the actor).</summary>
+    /// <summary>Whether a queued call is this partition's.</summary>
     public bool OwnsQueue(string queue) => PartitionOfQueue(queue) == partition;
 
     /// <summary>Inputs of one batch are journaled before any is applied: remember what earlier inputs of the batch add.</summary>
@@ -88,9 +87,8 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
                 return KnowsAgent(engine, s.AgentId) ? s : null;
             case UpsertAgent u:
                 return AdmitProfile(engine, u);
-            case UpdateCaller or GatewayHeartbeat or Tick:
-                return input;
             default:
+                // Caller identification, gateway heartbeats and ticks: every partition.
                 return input;
         }
     }
@@ -99,7 +97,7 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
     {
         var profile = u.Profile;
         // An agent of no configured queue (a supervisor, say) is kept by the first partition, as one engine kept everyone before.
-        var owner = _map.OwnerOf(profile.Queues) ?? _fallback;
+        var owner = _map.OwnerOf(profile.Queues) ?? _map.First;
         if (owner == partition)
         {
             var elsewhere = profile.Queues.Where(q => _map.PartitionOf(q) is { } p && p != partition).ToList();

@@ -29,7 +29,6 @@ internal sealed class RoutingActor : IAsyncDisposable
     private readonly IEngineJournal _journal;
     private readonly string _overallName;
     private readonly List<int> _dirty = [];
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _dispatchAbort = new();
     private bool _starting;
     private ITimer? _deadlineTimer;
@@ -67,12 +66,6 @@ internal sealed class RoutingActor : IAsyncDisposable
 
     public string Partition { get; }
 
-    /// <summary>Completes once the journal is replayed and the loop runs.</summary>
-    public Task Started => _started.Task;
-
-    /// <summary>Raised (on the actor thread) when the journal refuses an append because another instance took the lease over.</summary>
-    public event Action<Exception>? LeaseLost;
-
     /// <summary>
     /// Restores the compaction snapshot and replays the journal after it (state as it was, original waits kept), then starts
     /// processing. The caller holds the partition's lease.
@@ -105,7 +98,6 @@ internal sealed class RoutingActor : IAsyncDisposable
         new Thread(Run) { IsBackground = true, Name = "routing-actor-" + Partition }.Start();
         _loop = _stopped.Task;
         _statsTimer = _time.CreateTimer(_ => Post(new WorkItem(WorkKind.Statistics, null, null)), null, _options.StatisticsInterval, _options.StatisticsInterval);
-        _started.TrySetResult();
         Post(new WorkItem(WorkKind.Input, new Tick(), null));
         return Task.CompletedTask;
     }
@@ -214,8 +206,8 @@ internal sealed class RoutingActor : IAsyncDisposable
                 if (ex is LeaseLostException)
                 {
                     _log.LogError("Routing partition {Partition}: {Message}", Partition, ex.Message);
+                    // The journal marked the lease lost before throwing: the partition ends its term on the lease's Lost token.
                     failure = new PartitionInactiveException(ex.Message, ex);
-                    LeaseLost?.Invoke(ex);
                 }
                 else
                 {
@@ -223,7 +215,15 @@ internal sealed class RoutingActor : IAsyncDisposable
                 }
                 foreach (var item in batch)
                 {
-                    item.Done?.TrySetException(failure);
+                    if (item.Kind is WorkKind.Query or WorkKind.Statistics)
+                    {
+                        // Reads need no journal: they see the engine as it was (nothing of the batch was applied).
+                        Apply(item, _time.GetUtcNow());
+                    }
+                    else
+                    {
+                        item.Done?.TrySetException(failure);
+                    }
                 }
                 continue;
             }
@@ -238,7 +238,6 @@ internal sealed class RoutingActor : IAsyncDisposable
             catch (LeaseLostException ex)
             {
                 _log.LogError("Routing partition {Partition}: {Message}", Partition, ex.Message);
-                LeaseLost?.Invoke(ex);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException)
             {

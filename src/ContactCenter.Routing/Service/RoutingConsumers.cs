@@ -34,13 +34,10 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
     public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, RoutingPartition partition)
     {
         endpoint.ConcurrentMessageLimit = Concurrency;
-        // A partition that stops being active here fails its inputs with PartitionInactiveException (an OperationCanceledException):
-        // no retry, and MassTransit returns the message to the queue instead of moving it to the error queue.
-        endpoint.UseMessageRetry(r =>
-        {
-            r.Ignore<PartitionInactiveException>();
-            r.Intervals(100, 500, 2000);
-        });
+        // Retries are for a journal that failed a commit. A partition that stops being active here never fails a message:
+        // RoutingPartition.Submit waits for the next term or for the endpoint stopping, which cancels the delivery and returns
+        // the message to the queue for the active instance.
+        endpoint.UseMessageRetry(r => r.Intervals(100, 500, 2000));
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             // Belt and braces: only the lease holder connects this endpoint, and RabbitMQ also delivers to one consumer only

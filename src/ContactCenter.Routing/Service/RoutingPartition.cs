@@ -24,7 +24,7 @@ internal sealed partial class RoutingPartition
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
     private readonly ILogger _log;
-    private readonly PartitionGate _queues;
+    private readonly PartitionMap _queues;
     private readonly TaskCompletionSource _firstActive = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RoutingActor? _actor;
     private HostReceiveEndpointHandle? _held;
@@ -40,7 +40,7 @@ internal sealed partial class RoutingPartition
         _time = time;
         _services = services;
         _log = log;
-        _queues = new PartitionGate(name, all, log);
+        _queues = new PartitionMap(all);
         EndpointName = EndpointFor(name);
     }
 
@@ -67,7 +67,8 @@ internal sealed partial class RoutingPartition
     /// <summary>Completes when this process first becomes the partition's active instance.</summary>
     public Task FirstActive => _firstActive.Task;
 
-    public bool OwnsQueue(string queue) => _queues.OwnsQueue(queue);
+    /// <summary>Whether a queued call is this partition's (the consumers drop the others before they reach the actor).</summary>
+    public bool OwnsQueue(string queue) => _queues.TakesCallsFor(queue) == Name;
 
     /// <summary>
     /// Hands an input to the active actor. While the partition is not active here (its endpoint held before the first term on the
@@ -130,7 +131,7 @@ internal sealed partial class RoutingPartition
             {
                 await RunTermAsync(lease, stopping).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 LogTermFailed(_log, ex, Name);
             }
@@ -154,13 +155,36 @@ internal sealed partial class RoutingPartition
     private bool CanLead() =>
         _services.GetService<IBusControl>() is not { } bus || bus.CheckHealth().Status != BusHealthStatus.Unhealthy;
 
+    /// <summary>One term under a lease just taken; the lease is released however the term ends, so a standby can take over.</summary>
     private async Task RunTermAsync(IPartitionLease lease, CancellationToken stopping)
     {
+        try
+        {
+            var journal = _store.Open(lease);
+            RoutingActor actor;
+            try
+            {
+                actor = new RoutingActor(Name, _all, journal, _options, _time, _services, _log);
+            }
+            catch
+            {
+                journal.Dispose();
+                throw;
+            }
+            await RunActorAsync(lease, actor, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunActorAsync(IPartitionLease lease, RoutingActor actor, CancellationToken stopping)
+    {
         var termEnded = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A fenced append marks the lease lost too.
         using var onLost = lease.Lost.Register(() => termEnded.TrySetResult("the lease was taken over"));
         using var onStop = stopping.Register(() => termEnded.TrySetResult("the host is stopping"));
-        var actor = new RoutingActor(Name, _all, _store.Open(lease), _options, _time, _services, _log);
-        actor.LeaseLost += _ => termEnded.TrySetResult("an append was fenced off: the lease was taken over");
         var watch = new EndpointWatch(_time);
         HostReceiveEndpointHandle? endpoint = null;
         using var termCancel = new CancellationTokenSource();
@@ -229,9 +253,15 @@ internal sealed partial class RoutingPartition
             await actor.DisposeAsync().ConfigureAwait(false);
             if (profiles is not null)
             {
-                await profiles.ConfigureAwait(false);
+                try
+                {
+                    await profiles.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    LogProfilesFailed(_log, ex, Name);
+                }
             }
-            await lease.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -296,12 +326,13 @@ internal sealed partial class RoutingPartition
             LogProfiles(_log, Name, response.Message.Profiles.Count);
             return true;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return true;
         }
-        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // A silent or failing CRM, or a journal that refused the batch: asked again after the delay, while the term lasts.
             LogProfilesNotLoaded(_log, Name, attempt, ex.Message, retryIn ?? TimeSpan.FromSeconds(1));
             return false;
         }
@@ -357,6 +388,9 @@ internal sealed partial class RoutingPartition
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Routing partition {Partition}: its endpoint did not stop cleanly ({Message})")]
     private static partial void LogEndpointStopFailed(ILogger log, string partition, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Routing partition {Partition}: loading the agent profiles failed")]
+    private static partial void LogProfilesFailed(ILogger log, Exception ex, string partition);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Routing partition {Partition} loaded {Count} agent profiles from the CRM")]
     private static partial void LogProfiles(ILogger log, string partition, int count);

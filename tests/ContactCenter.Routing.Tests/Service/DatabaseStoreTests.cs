@@ -186,6 +186,34 @@ public sealed class DatabaseStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_that_fails_while_the_journal_holds_its_entries_steps_down_instead_of_reusing_their_numbers()
+    {
+        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
+        await database.MigrateAsync(CancellationToken.None);
+        var store = new DatabaseJournalStore("east", database, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await using var lease = await store.AcquireAsync(() => true, CancellationToken.None);
+        using var journal = store.Open(lease);
+        var at = TimeProvider.System.GetUtcNow();
+        journal.Write(at, new Tick());
+        journal.Commit();
+
+        // Entry 2 reached the table although this instance saw its commit fail (the connection dropped after the server
+        // committed): the next batch, numbered from 2 again, fails on the key. It must not keep failing under a live lease.
+        await using (var db = database.Create())
+        {
+            db.Journal.Add(new JournalRow { Partition = "east", Seq = 2, At = at, Input = System.Text.Json.JsonSerializer.Serialize<EngineInput>(new Tick(), EngineJournal.Json) });
+            await db.SaveChangesAsync();
+        }
+        journal.Write(at, new ChangeAgentState("alice", AgentState.Available, null, "alice"));
+        var error = Assert.Throws<LeaseLostException>(journal.Commit);
+        Assert.Contains("may hold entry 2 or later", error.Message, StringComparison.Ordinal);
+        Assert.True(lease.Lost.IsCancellationRequested, "the term must end so that the next one replays the journal");
+        journal.Discard();
+        Assert.Equal([1L, 2L], store.Open(lease).ReadAll().Select(e => e.Seq));
+    }
+
+    [Fact]
     public void Sql_server_migration_script_has_routings_tables()
     {
         var options = new DbContextOptionsBuilder<SqlServerRoutingDbContext>()

@@ -60,13 +60,28 @@ internal sealed class DatabaseJournal(string partition, RoutingDatabase database
             return;
         }
         var last = _pending[^1].Seq;
-        using (var db = database.Create())
-        using (var transaction = db.Database.BeginTransaction())
+        try
         {
+            using var db = database.Create();
+            using var transaction = db.Database.BeginTransaction();
             Fence(db, last);
             db.Journal.AddRange(_pending);
             db.SaveChanges();
             transaction.Commit();
+        }
+        catch (Exception ex) when (ex is not LeaseLostException)
+        {
+            if (JournalEndsBefore(_pending[0].Seq))
+            {
+                throw;
+            }
+            // The commit failed, but the table may hold this batch anyway (a connection lost after the server committed): the
+            // engine will not apply it, and the next batch would reuse its sequence numbers. Step down; the next term replays
+            // the journal as it really is, and the redelivered messages are dropped there as duplicates.
+            lease.MarkLost();
+            throw new LeaseLostException(
+                $"routing partition '{partition}': a journal commit failed ({ex.Message}) and the journal may hold entry {_pending[0].Seq} or later; stepping down to replay it",
+                ex);
         }
         _seq = last;
         EntriesSinceSnapshot += _pending.Count;
@@ -74,6 +89,20 @@ internal sealed class DatabaseJournal(string partition, RoutingDatabase database
     }
 
     public void Discard() => _pending.Clear();
+
+    /// <summary>True when the table is known to hold no entry from <paramref name="seq"/> on (false when it cannot be read either).</summary>
+    private bool JournalEndsBefore(long seq)
+    {
+        try
+        {
+            using var db = database.Create();
+            return !db.Journal.Any(r => r.Partition == partition && r.Seq >= seq);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            return false;
+        }
+    }
 
     public void Compact(DateTimeOffset at, EngineState state)
     {
