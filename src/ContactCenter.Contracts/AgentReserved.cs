@@ -17,6 +17,8 @@ public sealed record AgentReserved
     public required TimeSpan Waited { get; init; }
     /// <summary>One-line explanation of the decision; the full breakdown is at /api/routing/decisions.</summary>
     public required string Reason { get; init; }
+    /// <summary>True when the reservation is for a callback: the agent's phone rings first, then the customer is dialled.</summary>
+    public bool IsCallback { get; init; }
     /// <summary>When the reservation was made.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

@@ -9,6 +9,8 @@ public sealed record CallConnected
     public required string AgentId { get; init; }
     /// <summary>The queue the call came from.</summary>
     public required string Queue { get; init; }
+    /// <summary>Inbound, an agent's outbound call, or a callback (for a callback: the agent answered and the customer is being dialled).</summary>
+    public CallDirection Direction { get; init; }
     /// <summary>When the agent answered.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

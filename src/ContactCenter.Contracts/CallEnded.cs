@@ -19,6 +19,14 @@ public sealed record CallEnded
     public required string Reason { get; init; }
     /// <summary>Recording file, when the call was recorded.</summary>
     public string? RecordingPath { get; init; }
+    /// <summary>Inbound, an agent's outbound call, or a callback.</summary>
+    public CallDirection Direction { get; init; }
+    /// <summary>The number dialled, for an outbound call or callback.</summary>
+    public string? Dialled { get; init; }
+    /// <summary>For a callback: the attempt (1 for the first).</summary>
+    public int Attempt { get; init; }
+    /// <summary>For a callback that did not reach the customer: when the next attempt is due, or null when none will be made.</summary>
+    public DateTimeOffset? RetryAt { get; init; }
     /// <summary>When the last leg was released.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

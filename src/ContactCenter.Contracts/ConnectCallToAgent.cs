@@ -13,6 +13,12 @@ public sealed record ConnectCallToAgent
     public required TimeSpan RingTimeout { get; init; }
     /// <summary>Record the bridged call (queue setting).</summary>
     public bool Record { get; init; }
+    /// <summary>True for a callback (a virtual call with no caller's leg): the gateway rings the agent, then dials the customer.</summary>
+    public bool IsCallback { get; init; }
+    /// <summary>The number to dial back (the caller's number) for a callback.</summary>
+    public string? Caller { get; init; }
+    /// <summary>The IVR path of the call (for the callback's history).</summary>
+    public string? IvrPath { get; init; }
     /// <summary>When routing sent it.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

@@ -7,8 +7,8 @@ public sealed record DivertQueuedCall
     public required Guid CallId { get; init; }
     /// <summary>The queue the call was in.</summary>
     public required string Queue { get; init; }
-    /// <summary>What to do: <c>voicemail</c>, <c>callback</c> (offer a call back), <c>queue-full</c> or <c>no-agents</c>.</summary>
-    public required string Action { get; init; }
+    /// <summary>What to do: an enum, so that an action the gateway cannot carry out cannot be sent.</summary>
+    public required DivertAction Action { get; init; }
     /// <summary>Why, in words (max wait 300 s reached, queue at its maximum length 50...).</summary>
     public required string Reason { get; init; }
     /// <summary>When routing decided it.</summary>

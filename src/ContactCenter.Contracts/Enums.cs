@@ -32,6 +32,38 @@ public enum CallOutcome
     Overflowed,
     /// <summary>The gateway refused the call (closed, queue full, not allowed).</summary>
     Rejected,
+    /// <summary>The caller left a voicemail (kept; it becomes a callback in the queue).</summary>
+    Voicemail,
+    /// <summary>An outbound call or callback: the customer's phone rang out (or the agent hung up first).</summary>
+    NoAnswer,
+    /// <summary>An outbound call or callback: the customer's line was busy (486/600).</summary>
+    Busy,
+    /// <summary>An outbound call or callback could not be placed (carrier 4xx/5xx/6xx, timeout, no trunk, do-not-call).</summary>
+    Failed,
+}
+
+/// <summary>Which way a call went, for the customer's history.</summary>
+public enum CallDirection
+{
+    /// <summary>The customer called in.</summary>
+    Inbound,
+    /// <summary>An agent called the customer (click to dial).</summary>
+    Outbound,
+    /// <summary>The contact centre called the customer back as promised (callback or voicemail).</summary>
+    Callback,
+}
+
+/// <summary>What the gateway must do with a queued call that routing takes out of its queue.</summary>
+public enum DivertAction
+{
+    /// <summary>Record the caller's voicemail; it comes back to the queue as a callback.</summary>
+    Voicemail,
+    /// <summary>Offer the caller a callback that keeps their place.</summary>
+    Callback,
+    /// <summary>The queue is at its maximum length: refuse the call.</summary>
+    QueueFull,
+    /// <summary>No agent can take the call (none logged in, unknown queue): refuse the call.</summary>
+    NoAgents,
 }
 
 /// <summary>Which side ended a call.</summary>

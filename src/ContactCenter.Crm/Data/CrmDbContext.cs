@@ -107,6 +107,12 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(i => i.Disposition).HasMaxLength(64);
             b.Property(i => i.Notes).HasMaxLength(4000);
             b.Property(i => i.RecordingPath).HasMaxLength(512);
+            b.Property(i => i.Direction).HasConversion<string>().HasMaxLength(16).HasDefaultValue(CallDirection.Inbound).HasSentinel((CallDirection)(-1));
+            b.Property(i => i.Dialled).HasMaxLength(64);
+            b.Property(i => i.VoicemailPath).HasMaxLength(512);
+            b.Property(i => i.VoicemailNote).HasMaxLength(256);
+            b.Property(i => i.Transcript).HasMaxLength(8000);
+            b.HasIndex(i => i.CallbackOf);
             ConfigureVersion(b.Property(i => i.Version));
             // The customer's history, newest first: WHERE CustomerId = @id ORDER BY StartedAt DESC.
             b.HasIndex(i => new { i.CustomerId, i.StartedAt });

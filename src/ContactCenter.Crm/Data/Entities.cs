@@ -73,6 +73,26 @@ internal sealed class Interaction
     public string? Notes { get; set; }
     public Guid? CaseId { get; set; }
     public string? RecordingPath { get; set; }
+    /// <summary>Inbound, an agent's outbound call, or a callback.</summary>
+    public CallDirection Direction { get; set; }
+    /// <summary>The number dialled for an outbound call or callback.</summary>
+    public string? Dialled { get; set; }
+    /// <summary>For a retried callback: the original call it keeps the promise of.</summary>
+    public Guid? CallbackOf { get; set; }
+    /// <summary>When the caller took a callback (or left a voicemail that became one).</summary>
+    public DateTimeOffset? CallbackRequestedAt { get; set; }
+    /// <summary>Callback attempts made on this row's call.</summary>
+    public int CallbackAttempts { get; set; }
+    /// <summary>When the next callback attempt is due, if one will be made.</summary>
+    public DateTimeOffset? CallbackRetryAt { get; set; }
+    /// <summary>The caller's voicemail (file name in the gateway's voicemail folder), when one was kept.</summary>
+    public string? VoicemailPath { get; set; }
+    /// <summary>Length of the voicemail in seconds.</summary>
+    public int? VoicemailSeconds { get; set; }
+    /// <summary>Why a voicemail was not kept (silent, too short).</summary>
+    public string? VoicemailNote { get; set; }
+    /// <summary>The voicemail's transcript (left empty until a transcription service fills it).</summary>
+    public string? Transcript { get; set; }
     public byte[] Version { get; set; } = [];
 }
 

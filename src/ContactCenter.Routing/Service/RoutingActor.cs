@@ -434,6 +434,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                             IvrPath = r.IvrPath,
                             Waited = d.Waited,
                             Reason = d.Summary(),
+                            IsCallback = r.IsCallback,
                             OccurredAt = d.At,
                         }, _dispatchAbort.Token));
                         var endpoint = await GatewayEndpointAsync(bus, r.GatewayId, endpoints).ConfigureAwait(false);
@@ -444,6 +445,9 @@ internal sealed class RoutingActor : IAsyncDisposable
                             Queue = d.Queue,
                             RingTimeout = r.RingTimeout,
                             Record = r.Record,
+                            IsCallback = r.IsCallback,
+                            Caller = r.Caller,
+                            IvrPath = r.IvrPath,
                             OccurredAt = d.At,
                         }, _dispatchAbort.Token));
                         break;
@@ -466,7 +470,13 @@ internal sealed class RoutingActor : IAsyncDisposable
                         {
                             CallId = c.CallId,
                             Queue = c.Queue,
-                            Action = c.Action,
+                            Action = c.Action switch
+                            {
+                                "voicemail" => DivertAction.Voicemail,
+                                "callback" => DivertAction.Callback,
+                                "queue-full" => DivertAction.QueueFull,
+                                _ => DivertAction.NoAgents,
+                            },
                             Reason = c.Reason,
                             OccurredAt = c.At,
                         }, _dispatchAbort.Token));

@@ -606,14 +606,21 @@ internal sealed class CallSession
             return;
         }
 
-        if (string.Equals(command.Action, "callback", StringComparison.OrdinalIgnoreCase))
+        switch (command.Action)
         {
-            await Handle(new CallbackOfferRequested());
-            return;
+            case DivertAction.Callback:
+                await Handle(new CallbackOfferRequested());
+                break;
+            case DivertAction.Voicemail:
+                await EndAsync(CallParty.System, $"voicemail: {command.Reason}", CallOutcome.Overflowed);
+                break;
+            case DivertAction.QueueFull:
+            case DivertAction.NoAgents:
+                await EndAsync(CallParty.System, $"{command.Action}: {command.Reason}", CallOutcome.Rejected);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(command), command.Action, "unknown divert action");
         }
-
-        var outcome = command.Action is "queue-full" or "no-agents" ? CallOutcome.Rejected : CallOutcome.Overflowed;
-        await EndAsync(CallParty.System, $"{command.Action}: {command.Reason}", outcome);
     }
 
     private Task PublishNoAnswerAsync(string agentId, string reason) =>

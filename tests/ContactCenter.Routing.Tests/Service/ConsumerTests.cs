@@ -91,7 +91,7 @@ public class ConsumerTests
                 await f.Publish(Queued(call, "billing"));
             }
             await f.Until(e => e.Statistics(1).Offered == 60);
-            var full = f.Harness.Sent.Select<DivertQueuedCall>(m => m.Context.Message.Action == "queue-full").Take(10).ToList();
+            var full = f.Harness.Sent.Select<DivertQueuedCall>(m => m.Context.Message.Action == DivertAction.QueueFull).Take(10).ToList();
             Assert.Equal(10, full.Count);
             Assert.All(full, m => Assert.EndsWith("telephony-gw-a", m.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal));
             await Task.Delay(1500);

@@ -182,6 +182,18 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                     b.Property<DateTimeOffset?>("AnsweredAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<int>("CallbackAttempts")
+                        .HasColumnType("int");
+
+                    b.Property<Guid?>("CallbackOf")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset?>("CallbackRequestedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("CallbackRetryAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<string>("Caller")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
@@ -192,9 +204,20 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                     b.Property<Guid?>("CustomerId")
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<string>("Dialled")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<string>("Did")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)")
+                        .HasDefaultValue("Inbound");
 
                     b.Property<string>("Disposition")
                         .HasMaxLength(64)
@@ -256,11 +279,26 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                     b.Property<int?>("TalkSeconds")
                         .HasColumnType("int");
 
+                    b.Property<string>("Transcript")
+                        .HasMaxLength(8000)
+                        .HasColumnType("nvarchar(max)");
+
                     b.Property<byte[]>("Version")
                         .IsConcurrencyToken()
                         .IsRequired()
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("rowversion");
+
+                    b.Property<string>("VoicemailNote")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("VoicemailPath")
+                        .HasMaxLength(512)
+                        .HasColumnType("nvarchar(512)");
+
+                    b.Property<int?>("VoicemailSeconds")
+                        .HasColumnType("int");
 
                     b.Property<int?>("WaitSeconds")
                         .HasColumnType("int");
@@ -272,6 +310,8 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                         .HasColumnType("datetimeoffset");
 
                     b.HasKey("CallId");
+
+                    b.HasIndex("CallbackOf");
 
                     b.HasIndex("CaseId");
 

@@ -175,6 +175,18 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.Property<long?>("AnsweredAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("CallbackAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CallbackOf")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CallbackRequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CallbackRetryAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Caller")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -185,9 +197,20 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.Property<Guid?>("CustomerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Dialled")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Did")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("Inbound");
 
                     b.Property<string>("Disposition")
                         .HasMaxLength(64)
@@ -249,11 +272,26 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.Property<int?>("TalkSeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Transcript")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("Version")
                         .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("BLOB");
+
+                    b.Property<string>("VoicemailNote")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VoicemailPath")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("VoicemailSeconds")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("WaitSeconds")
                         .HasColumnType("INTEGER");
@@ -265,6 +303,8 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("CallId");
+
+                    b.HasIndex("CallbackOf");
 
                     b.HasIndex("CaseId");
 
