@@ -17,6 +17,8 @@ public sealed record ConnectCallToAgent
     public bool IsCallback { get; init; }
     /// <summary>The number to dial back (the caller's number) for a callback.</summary>
     public string? Caller { get; init; }
+    /// <summary>When the call started waiting (a callback keeps the original call's wait).</summary>
+    public DateTimeOffset? QueuedAt { get; init; }
     /// <summary>The IVR path of the call (for the callback's history).</summary>
     public string? IvrPath { get; init; }
     /// <summary>When routing sent it.</summary>

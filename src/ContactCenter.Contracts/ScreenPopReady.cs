@@ -13,7 +13,9 @@ public sealed record ScreenPopReady
     public required string Queue { get; init; }
     /// <summary>The path the caller took through the IVR.</summary>
     public required string IvrPath { get; init; }
-    /// <summary>How long the caller waited.</summary>
+    /// <summary>True when the agent is reserved for a callback: their phone rings first, then the customer is dialled.</summary>
+    public bool IsCallback { get; init; }
+    /// <summary>How long the caller waited (for a callback: since the original call started waiting).</summary>
     public required TimeSpan Waited { get; init; }
     /// <summary>The customer, or null for an unknown caller ("new caller").</summary>
     public CustomerCard? Customer { get; init; }

@@ -118,4 +118,13 @@ count=$((count + 1))
 sox -n -r 8000 -c 1 -b 16 -e signed-integer "$out/music/comfort-tone.wav" synth 0.25 sine 440 fade 0.02 0.25 0.05 gain -15 pad 0 3.75
 count=$((count + 1))
 
+# What the agent hears on a callback while the customer is dialled: a short announcement, then ringback
+# (UK cadence: 400+450 Hz, 0.4 s on, 0.2 s off, 0.4 s on, 2 s off), looped until the customer answers.
+say callback/agent-intro "Callback. Dialling the customer now."
+sox -n -r 8000 -c 1 -b 16 "$tmp/ring-on.wav" synth 0.4 sine 400 sine 450 channels 1 gain -n -14
+sox -n -r 8000 -c 1 -b 16 "$tmp/ring-gap.wav" trim 0 0.2
+sox -n -r 8000 -c 1 -b 16 "$tmp/ring-rest.wav" trim 0 2.0
+sox "$tmp/ring-on.wav" "$tmp/ring-gap.wav" "$tmp/ring-on.wav" "$tmp/ring-rest.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out/callback/ringback.wav"
+count=$((count + 1))
+
 echo "generate.sh: wrote $count prompts (8 kHz mono PCM16) under $out"

@@ -54,7 +54,34 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
 
     public Task RecordAsync(CallEnded m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
-        i.EndedAt = Earliest(i.EndedAt, m.OccurredAt);
+        if (m.Direction == CallDirection.Callback)
+        {
+            // An attempt to call the customer back on this call's promise. The first attempt of a callback taken on an inbound
+            // call shares that call's id and row: the row then tells the whole story (requested at, attempts, how it ended).
+            if (m.Attempt < i.CallbackAttempts)
+            {
+                return; // an older attempt's end, arriving late: the latest attempt's outcome stands
+            }
+
+            i.CallbackAttempts = m.Attempt;
+            i.CallbackRetryAt = m.RetryAt;
+            i.Dialled = m.Dialled ?? i.Dialled;
+            i.EndedAt = Latest(i.EndedAt, m.OccurredAt);
+        }
+        else
+        {
+            if (m.Outcome == CallOutcome.Callback)
+            {
+                i.CallbackRequestedAt = Earliest(i.CallbackRequestedAt, m.OccurredAt);
+            }
+
+            i.EndedAt = Earliest(i.EndedAt, m.OccurredAt);
+            if (i.CallbackAttempts > 0)
+            {
+                return; // the callback's outcome (later, whatever the arrival order) stands over the inbound leg's
+            }
+        }
+
         i.Outcome = m.Outcome;
         i.EndedBy = m.EndedBy;
         i.EndReason = Truncate(m.Reason, 256);

@@ -79,6 +79,7 @@ internal sealed class ScreenPopConsumer(
             Queue = call.Queue,
             IvrPath = call.IvrPath,
             Waited = call.Waited,
+            IsCallback = call.IsCallback,
             Customer = c is null ? null : new CustomerCard
             {
                 Id = c.Customer.Id,

@@ -14,6 +14,7 @@ namespace ContactCenter.Desktop.Hubs;
 /// <param name="TotalInteractions">All contacts on record.</param>
 /// <param name="OpenCases">Open service cases with their age and SLA.</param>
 /// <param name="OccurredAt">When the CRM assembled the pop.</param>
+/// <param name="IsCallback">True for a callback: the agent's phone rings first, then the customer is dialled.</param>
 public sealed record ScreenPop(
     Guid CallId,
     string AgentId,
@@ -25,7 +26,8 @@ public sealed record ScreenPop(
     IReadOnlyList<InteractionSummary> RecentInteractions,
     int TotalInteractions,
     IReadOnlyList<OpenCaseView> OpenCases,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    bool IsCallback = false);
 
 /// <summary>An open case in a pop, with its age at the time it was sent.</summary>
 /// <param name="Id">Case id.</param>

@@ -445,7 +445,7 @@ internal sealed class DesktopState(TimeProvider time)
 
         return new ScreenPop(
             m.CallId, m.AgentId, m.Caller, m.Queue, m.IvrPath, m.Waited.TotalSeconds, m.Customer,
-            m.RecentInteractions, m.TotalInteractions, cases, m.OccurredAt);
+            m.RecentInteractions, m.TotalInteractions, cases, m.OccurredAt, m.IsCallback);
     }
 
     internal static string FormatAge(TimeSpan age)

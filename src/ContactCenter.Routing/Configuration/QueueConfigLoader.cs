@@ -319,6 +319,14 @@ public static partial class QueueConfigLoader
                     case "record":
                         q = q with { Record = Bool(value, field) ?? false };
                         break;
+                    case "callback":
+                        // How the gateway places this queue's callbacks (mode, attempts, retry interval): read and
+                        // validated by the telephony gateway's loader; routing only needs to accept the key.
+                        if (value is not YamlMappingNode)
+                        {
+                            Error(value, field, "expected a mapping (mode, attempts, retryAfterSeconds, noAnswerSeconds)");
+                        }
+                        break;
                     case "preferredAgentSeconds":
                         q = q with { PreferredAgentWindow = Seconds(value, field, 0, 3600) ?? q.PreferredAgentWindow };
                         break;

@@ -448,6 +448,7 @@ internal sealed class RoutingActor : IAsyncDisposable
                             IsCallback = r.IsCallback,
                             Caller = r.Caller,
                             IvrPath = r.IvrPath,
+                            QueuedAt = d.At - d.Waited,
                             OccurredAt = d.At,
                         }, _dispatchAbort.Token));
                         break;

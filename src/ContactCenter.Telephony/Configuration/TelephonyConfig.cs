@@ -12,6 +12,14 @@ internal sealed class TelephonyConfig
     public required IReadOnlyDictionary<string, IvrFlow> Flows { get; init; }
     public required IReadOnlySet<string> Queues { get; init; }
     public required PromptCatalog Prompts { get; init; }
+    /// <summary>Outbound trunks: which one dials a number.</summary>
+    public required DialPlan DialPlan { get; init; }
+    /// <summary>Each queue's callback settings (queues.yaml <c>callback:</c>, else the defaults).</summary>
+    public required IReadOnlyDictionary<string, QueueCallbackSettings> Callbacks { get; init; }
+
+    /// <summary>The callback settings of a queue (the defaults for a queue this file does not name).</summary>
+    public QueueCallbackSettings CallbackSettings(string? queue) =>
+        queue is not null && Callbacks.TryGetValue(queue, out var settings) ? settings : QueueCallbackSettings.Default;
 
     /// <summary>
     /// Trunk ACL for an inbound INVITE: allowed when some trunk lists the source address (or a CIDR

@@ -42,8 +42,12 @@ internal static class TelephonyConfigLoader
         var flows = LoadFlows(root, prompts, queues, brokenFlows, errors);
         var trunks = LoadTrunks(root, errors);
         var dids = LoadDids(root, flows, brokenFlows, queues, trunks, errors);
+        var outbound = OutboundConfigLoader.LoadOutboundTrunks(root, errors);
+        var callbacks = OutboundConfigLoader.LoadCallbackSettings(root, errors);
+        var dialPlan = new DialPlan(outbound ?? []);
+        CheckOutboundUse(flows, dialPlan, errors);
 
-        if (errors.Count > 0 || trunks is null || dids is null || queues is null)
+        if (errors.Count > 0 || trunks is null || dids is null || queues is null || callbacks is null)
         {
             return (null, errors);
         }
@@ -56,8 +60,45 @@ internal static class TelephonyConfigLoader
             Flows = flows,
             Queues = queues,
             Prompts = prompts,
+            DialPlan = dialPlan,
+            Callbacks = callbacks,
         };
         return (config, errors);
+    }
+
+    /// <summary>
+    /// What the IVR promises must be deliverable: a callback needs an outbound trunk to place it, and a transfer node's
+    /// target must be a number some outbound trunk may dial (the gateway dials it and bridges the caller).
+    /// </summary>
+    private static void CheckOutboundUse(Dictionary<string, IvrFlow> flows, DialPlan dialPlan, List<ConfigError> errors)
+    {
+        foreach (var flow in flows.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            var file = $"{FlowsFolder}/{flow.Name}.yaml";
+            foreach (var (id, node) in flow.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+            {
+                switch (node)
+                {
+                    case CallbackNode when dialPlan.Trunks.Count == 0:
+                        errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}", $"a callback needs an outbound trunk to place it: add one under 'outbound:' in {TrunksFile}"));
+                        break;
+                    case QueueNode { CallbackAfter: not null } when dialPlan.Trunks.Count == 0:
+                        errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.callback_after", $"a callback needs an outbound trunk to place it: add one under 'outbound:' in {TrunksFile}"));
+                        break;
+                    case TransferNode transfer:
+                        var number = DialPlan.Normalise(transfer.Target);
+                        if (number is null)
+                        {
+                            errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.target", $"'{transfer.Target}' is not a number: a transfer dials a number through an outbound trunk"));
+                        }
+                        else if (dialPlan.TrunkFor(number) is null)
+                        {
+                            errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.target", $"no outbound trunk in {TrunksFile} may dial '{number}'"));
+                        }
+                        break;
+                }
+            }
+        }
     }
 
     private static HashSet<string>? LoadQueueNames(string root, List<ConfigError> errors)
@@ -168,7 +209,7 @@ internal static class TelephonyConfigLoader
             return null;
         }
 
-        file.CheckKeys(file.Root, string.Empty, "trunks");
+        file.CheckKeys(file.Root, string.Empty, "trunks", "outbound");
         var list = file.List(file.Root, "trunks", string.Empty, required: true);
         if (list is null)
         {

@@ -7,6 +7,7 @@ using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Gateway.Legs;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace ContactCenter.Telephony.Gateway;
 /// event — SIP, media, timers, bus replies — is posted to the call's own mailbox and handled one
 /// at a time, so the state below needs no locks and no thread is held per call.
 /// </summary>
-internal sealed class CallSession
+internal sealed class CallSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
     private readonly IncomingCall incoming;
@@ -469,11 +470,11 @@ internal sealed class CallSession
 
         var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
         var host = gateway.Sip.Host;
-        var from = SipNameAddress.Create(SipUri.Create(SipUser(Caller), host), displayName: null);
+        var from = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(Caller), host), displayName: null);
         var call = gateway.Sip.Call(new SipCallOptions
         {
             Target = binding.Contact,
-            Destination = NatRoute(binding),
+            Destination = AgentPhone.Route(binding),
             From = from,
             To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
             Offer = offer,
@@ -1032,38 +1033,6 @@ internal sealed class CallSession
         {
             await callerMedia.DisposeAsync();
         }
-    }
-
-    /// <summary>
-    /// Where to send the INVITE for a registration. A phone that registered over TCP is reached over
-    /// its own connection; a phone whose Contact names another IP address than the one its REGISTER
-    /// came from is behind NAT and is reached at that source (like Asterisk's nat=force_rport,comedia).
-    /// Otherwise the Contact is used as the phone gave it.
-    /// </summary>
-    private static SipDestination? NatRoute(Sip.Registrar.RegistrarBinding binding)
-    {
-        if (binding.Source is not { } source)
-        {
-            return null;
-        }
-
-        var natted = !IPAddress.TryParse(binding.Contact.Host.Trim('[', ']'), out var contactAddress)
-            || !contactAddress.Equals(source.RemoteEndPoint.Address);
-        return source.Protocol != SipProtocol.Udp || natted ? new SipDestination(source.Protocol, source.RemoteEndPoint) : null;
-    }
-
-    private static string SipUser(string caller)
-    {
-        var chars = new List<char>(caller.Length);
-        foreach (var c in caller)
-        {
-            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '_')
-            {
-                chars.Add(c);
-            }
-        }
-
-        return chars.Count == 0 ? "anonymous" : new string([.. chars]);
     }
 
     private static RemoteMedia ToRemoteMedia(NegotiatedAudio audio) => new()

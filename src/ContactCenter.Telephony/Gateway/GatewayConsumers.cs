@@ -17,6 +17,13 @@ internal sealed class ConnectCallToAgentConsumer(SipGateway gateway, ILogger<Con
             return;
         }
 
+        if (command.IsCallback)
+        {
+            // A callback has no caller's leg: the gateway places it now (or drops a repeat of one already placed).
+            gateway.PlaceCallback(command);
+            return;
+        }
+
         // The call is gone (caller hung up; routing has or will have its CallEnded). Tell routing
         // the agent was not rung, so the reservation ends at once instead of at its ring timeout.
         logger.LogInformation("ConnectCallToAgent for unknown call {CallId}; releasing {Agent}", command.CallId, command.AgentId);
@@ -33,10 +40,16 @@ internal sealed class ConnectCallToAgentConsumer(SipGateway gateway, ILogger<Con
 /// <summary>Routing takes a waiting call out of its queue (overflow, callback, queue full).</summary>
 internal sealed class DivertQueuedCallConsumer(SipGateway gateway) : IConsumer<DivertQueuedCall>
 {
-    public Task Consume(ConsumeContext<DivertQueuedCall> context)
+    public async Task Consume(ConsumeContext<DivertQueuedCall> context)
     {
-        gateway.Find(context.Message.CallId)?.Divert(context.Message);
-        return Task.CompletedTask;
+        if (gateway.Find(context.Message.CallId) is { } call)
+        {
+            call.Divert(context.Message);
+            return;
+        }
+
+        // Not a call held here: a callback handed to routing that it refused (queue full, no agents) is owed again later.
+        await gateway.OnCallbackRefusedAsync(context.Message);
     }
 }
 

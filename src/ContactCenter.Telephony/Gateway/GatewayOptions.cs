@@ -15,6 +15,9 @@ internal sealed class GatewayOptions
     /// <summary>Where bridged calls are recorded when their queue asks for it (<c>Telephony:RecordingsPath</c>).</summary>
     public string RecordingsPath { get; set; } = "data/recordings";
 
+    /// <summary>Where the gateway keeps its own state (<c>Telephony:DataPath</c>): the callback ledger, callbacks-{GatewayId}.jsonl.</summary>
+    public string DataPath { get; set; } = "data";
+
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -44,6 +47,11 @@ internal sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(RecordingsPath))
         {
             yield return "Telephony:RecordingsPath is empty";
+        }
+
+        if (string.IsNullOrWhiteSpace(DataPath))
+        {
+            yield return "Telephony:DataPath is empty";
         }
     }
 

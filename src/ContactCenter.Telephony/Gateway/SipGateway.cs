@@ -7,6 +7,7 @@ using ContactCenter.Sip;
 using ContactCenter.Sip.Auth;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Gateway.Callbacks;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -33,12 +34,13 @@ internal sealed class SipGateway(
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<SipGateway>();
-    private readonly ConcurrentDictionary<Guid, CallSession> calls = new();
+    private readonly ConcurrentDictionary<Guid, IGatewayCall> calls = new();
     private SipEndpoint? sip;
     private MediaEngine? media;
     private GatewayContext? context;
     private ITimer? heartbeat;
     private TelephonyMetrics? metrics;
+    private CallbackLedger? ledger;
 
     /// <summary>The SIP endpoint, once started (tests read its ports and registrar).</summary>
     public SipEndpoint? Sip => sip;
@@ -46,9 +48,14 @@ internal sealed class SipGateway(
     /// <summary>Calls held now.</summary>
     public int LiveCallCount => calls.Count;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The callback ledger, once started (tests read what it owes).</summary>
+    internal CallbackLedger? Ledger => ledger;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = gatewayOptions.Value;
+        ledger = new CallbackLedger(
+            Path.Combine(Path.GetFullPath(options.DataPath), $"callbacks-{options.GatewayId}.jsonl"), bus, time, loggerFactory.CreateLogger<CallbackLedger>());
         sip = new SipEndpoint(sipOptions.Value, loggerFactory, time, credentials);
         media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
         sip.IncomingCallHandler = OnIncomingCallAsync;
@@ -67,9 +74,9 @@ internal sealed class SipGateway(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config);
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
-        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}",
-            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd);
-        return Task.CompletedTask;
+        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
+            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
+        await ledger.StartAsync();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -110,10 +117,61 @@ internal sealed class SipGateway(
 
         metrics?.Dispose();
         metrics = null;
+        if (ledger is not null)
+        {
+            await ledger.DisposeAsync();
+            ledger = null;
+        }
     }
 
     /// <summary>The session of a call this gateway holds, or null.</summary>
-    public CallSession? Find(Guid callId) => calls.GetValueOrDefault(callId);
+    public IGatewayCall? Find(Guid callId) => calls.GetValueOrDefault(callId);
+
+    /// <summary>
+    /// Routing reserved an agent for a callback this gateway does not hold: place it (agent first, then the customer).
+    /// Returns false when it must not be placed: already placed (a redelivered command) or the gateway is not running.
+    /// </summary>
+    public bool PlaceCallback(ConnectCallToAgent command)
+    {
+        if (context is not { } gateway || ledger is not { } callbacks)
+        {
+            return false;
+        }
+
+        if (callbacks.IsDone(command.CallId))
+        {
+            logger.LogInformation("Callback {CallId} was already placed; the command for {Agent} is a repeat and is dropped", command.CallId, command.AgentId);
+            return false;
+        }
+
+        var session = new CallbackSession(gateway, callbacks, command, callbacks.AttemptFor(command.CallId), loggerFactory.CreateLogger<CallbackSession>());
+        if (!calls.TryAdd(command.CallId, session))
+        {
+            calls[command.CallId].ConnectAgent(command);
+            return true;
+        }
+
+        _ = RunCallbackAsync(session);
+        return true;
+    }
+
+    /// <summary>Routing refused a call this gateway does not hold: a callback the ledger handed over is owed again later.</summary>
+    public Task<bool> OnCallbackRefusedAsync(DivertQueuedCall command) =>
+        ledger is { } callbacks
+            ? callbacks.OnRefusedAsync(command.CallId, $"{command.Action}: {command.Reason}", config.CallbackSettings(command.Queue).RetryAfter)
+            : Task.FromResult(false);
+
+    private async Task RunCallbackAsync(CallbackSession session)
+    {
+        try
+        {
+            await session.RunAsync();
+        }
+        finally
+        {
+            calls.TryRemove(session.CallId, out _);
+        }
+    }
 
     /// <summary>Queue figures for the announcements of every call waiting in that queue here.</summary>
     public void OnQueueStatistics(QueueStatistics statistics)

@@ -232,6 +232,7 @@ function renderCall(): void {
         "div",
         { class: "call-head" },
         h("span", { class: `pill phase-${call.phase}`, testid: "call-phase", "data-phase": call.phase }, phaseText[call.phase] ?? call.phase),
+        pop?.isCallback ? h("span", { class: "pill callback", testid: "callback-badge" }, "Callback") : null,
         h("span", { class: "caller mono", testid: "caller" }, pop?.caller ?? call.caller ?? "unknown number"),
         h("span", { class: "timer mono", testid: "call-timer", "aria-label": "Call timer" }, ""),
       ),
@@ -244,6 +245,14 @@ function renderCall(): void {
         h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
         h("dt", {}, "Waited"),
         h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+        ...(pop?.isCallback
+          ? [
+              h("dt", {}, "Requested"),
+              h("dd", { testid: "callback-requested" }, new Date(Date.parse(pop.occurredAt) - pop.waitedSeconds * 1000).toLocaleTimeString()),
+              h("dt", {}, "Dialling"),
+              h("dd", { testid: "callback-number", class: "mono" }, pop.caller),
+            ]
+          : []),
       ),
     ),
     customerCard(),

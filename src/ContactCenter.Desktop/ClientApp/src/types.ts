@@ -48,6 +48,7 @@ export interface ScreenPop {
   totalInteractions: number;
   openCases: OpenCase[];
   occurredAt: string;
+  isCallback?: boolean;
 }
 
 export interface CallState {

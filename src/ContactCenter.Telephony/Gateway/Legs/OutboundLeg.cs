@@ -1,0 +1,195 @@
+using System.Net;
+using ContactCenter.Contracts;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Sip.Message;
+using ContactCenter.Sip.Sdp;
+using ContactCenter.Sip.Transactions;
+using ContactCenter.Sip.UserAgent;
+using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
+using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
+
+namespace ContactCenter.Telephony.Gateway.Legs;
+
+/// <summary>What became of a leg the gateway placed.</summary>
+internal enum LegOutcome
+{
+    /// <summary>Answered (2xx with a usable SDP answer): the leg's dialog is up.</summary>
+    Answered,
+    /// <summary>486 Busy Here, 600 Busy Everywhere.</summary>
+    Busy,
+    /// <summary>Rang out: our no-answer timer cancelled it, or 408/480/487 from the far end.</summary>
+    NoAnswer,
+    /// <summary>Refused or not reachable: any other 4xx/5xx/6xx, a transport failure, an answer without usable SDP.</summary>
+    Failed,
+    /// <summary>We cancelled it for another reason than the no-answer timer (the other party went away).</summary>
+    Cancelled,
+}
+
+/// <summary>The end of a placed leg's set-up: its outcome, the SIP status behind it, and a reason in words.</summary>
+internal sealed record LegResult(LegOutcome Outcome, int StatusCode, string Reason)
+{
+    /// <summary>A failure another attempt could cure (a server or network problem), as opposed to a number that cannot be reached (404, 484, 403...).</summary>
+    public bool IsTransient => Outcome != LegOutcome.Failed || StatusCode is 0 or 408 or 480 or >= 500 and < 600;
+
+    /// <summary>The outcome as the customer's history names it.</summary>
+    public CallOutcome AsCallOutcome() => Outcome switch
+    {
+        LegOutcome.Answered => CallOutcome.Answered,
+        LegOutcome.Busy => CallOutcome.Busy,
+        LegOutcome.NoAnswer or LegOutcome.Cancelled => CallOutcome.NoAnswer,
+        LegOutcome.Failed => CallOutcome.Failed,
+    };
+}
+
+/// <summary>Where and how to place one leg.</summary>
+internal sealed record OutboundLegRequest
+{
+    /// <summary>Media session id (for the logs), e.g. <c>{call}-b</c>.</summary>
+    public required string MediaId { get; init; }
+    public required SipUri Target { get; init; }
+    public SipDestination? Destination { get; init; }
+    public required SipNameAddress From { get; init; }
+    public required SipNameAddress To { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public (string User, string Password)? Credentials { get; init; }
+}
+
+/// <summary>
+/// One leg the gateway places as a B2BUA (an agent's phone, a customer through an outbound trunk): its media session,
+/// the INVITE with our SDP offer, the ring timer that CANCELs it, and the reading of the final response. Not thread-safe:
+/// the owning session awaits <see cref="SetUpAsync"/> and posts the result to its own mailbox.
+/// </summary>
+internal sealed class OutboundLeg : IAsyncDisposable
+{
+    private readonly GatewayContext gateway;
+    private bool timedOut;
+    private bool cancelled;
+    private bool disposed;
+
+    private OutboundLeg(GatewayContext gateway, IMediaSession media, OutgoingCall call)
+    {
+        this.gateway = gateway;
+        Media = media;
+        Call = call;
+    }
+
+    public IMediaSession Media { get; }
+    public OutgoingCall Call { get; }
+    /// <summary>The dialog once answered; null again after it ended.</summary>
+    public SipDialog? Dialog { get; set; }
+
+    /// <summary>Opens a media session and sends the INVITE. Throws <see cref="InvalidOperationException"/> when no media port is free.</summary>
+    public static OutboundLeg Place(GatewayContext gateway, OutboundLegRequest request)
+    {
+        var media = gateway.Media.CreateSession(request.MediaId);
+        var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        var call = gateway.Sip.Call(new SipCallOptions
+        {
+            Target = request.Target,
+            Destination = request.Destination,
+            From = request.From,
+            To = request.To,
+            Offer = offer,
+            Headers = request.Headers,
+            Credentials = request.Credentials,
+        });
+        return new OutboundLeg(gateway, media, call);
+    }
+
+    /// <summary>Waits for the final response (CANCELling at the ring timeout); on an answer the media is configured and <see cref="Dialog"/> set.</summary>
+    public async Task<LegResult> SetUpAsync(TimeSpan ringTimeout)
+    {
+        using var timer = gateway.Time.CreateTimer(_ =>
+        {
+            timedOut = true;
+            Call.Cancel();
+        }, null, ringTimeout, Timeout.InfiniteTimeSpan);
+        var result = await Call.Completion.ConfigureAwait(false);
+        if (result.IsAnswered && result.Dialog is { } dialog)
+        {
+            var negotiated = result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
+            if (negotiated is null || disposed || cancelled)
+            {
+                await SafeByeAsync(dialog).ConfigureAwait(false);
+                return negotiated is null
+                    ? new LegResult(LegOutcome.Failed, result.StatusCode, "answered without a usable SDP answer")
+                    : new LegResult(LegOutcome.Cancelled, result.StatusCode, "answered after it was given up");
+            }
+
+            Media.Configure(ToRemoteMedia(negotiated));
+            Dialog = dialog;
+            return new LegResult(LegOutcome.Answered, result.StatusCode, "answered");
+        }
+
+        var status = result.StatusCode;
+        var phrase = $"{status} {result.Response?.ReasonPhrase ?? SipResponse.DefaultReason(status)}";
+        return status switch
+        {
+            _ when timedOut => new LegResult(LegOutcome.NoAnswer, status, $"no answer within {ringTimeout.TotalSeconds:0} s"),
+            _ when cancelled => new LegResult(LegOutcome.Cancelled, status, "cancelled"),
+            486 or 600 => new LegResult(LegOutcome.Busy, status, "busy (" + phrase + ")"),
+            408 or 480 or 487 => new LegResult(LegOutcome.NoAnswer, status, "no answer (" + phrase + ")"),
+            _ => new LegResult(LegOutcome.Failed, status, phrase),
+        };
+    }
+
+    /// <summary>Gives the leg up before its answer (CANCEL); <see cref="SetUpAsync"/> then ends with <see cref="LegOutcome.Cancelled"/>.</summary>
+    public void Cancel()
+    {
+        cancelled = true;
+        Call.Cancel();
+    }
+
+    /// <summary>Hangs up an answered leg (BYE), bounded in time; never throws.</summary>
+    public async Task HangUpAsync()
+    {
+        if (Dialog is { } dialog)
+        {
+            Dialog = null;
+            await SafeByeAsync(dialog).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        await Media.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task SafeByeAsync(SipDialog dialog)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await dialog.SendByeAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            // The peer is gone or already hung up: nothing more to do.
+        }
+    }
+
+    /// <summary>The negotiated audio as the media session takes it.</summary>
+    public static RemoteMedia ToRemoteMedia(NegotiatedAudio audio) => new()
+    {
+        RtpEndPoint = audio.RemoteRtp,
+        Codec = audio.Codec switch
+        {
+            AudioCodec.Pcmu => ContactCenter.Media.Codecs.AudioCodec.Pcmu,
+            AudioCodec.Pcma => ContactCenter.Media.Codecs.AudioCodec.Pcma,
+        },
+        TelephoneEventPayloadType = audio.TelephoneEventPayloadType,
+        Direction = audio.Direction switch
+        {
+            SdpDirection.SendRecv => MediaDirection.SendRecv,
+            SdpDirection.SendOnly => MediaDirection.SendOnly,
+            SdpDirection.RecvOnly => MediaDirection.RecvOnly,
+            SdpDirection.Inactive => MediaDirection.Inactive,
+        },
+    };
+}
