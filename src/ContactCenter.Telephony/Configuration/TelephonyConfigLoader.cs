@@ -39,13 +39,14 @@ internal static class TelephonyConfigLoader
         var prompts = PromptCatalog.Scan(Path.Combine(root, PromptsFolder));
         var queues = LoadQueueNames(root, errors);
         var brokenFlows = new HashSet<string>(StringComparer.Ordinal);
-        var flows = LoadFlows(root, prompts, queues, brokenFlows, errors);
+        var flowFiles = new Dictionary<string, YamlFile>(StringComparer.Ordinal);
+        var flows = LoadFlows(root, prompts, queues, brokenFlows, flowFiles, errors);
         var trunks = LoadTrunks(root, errors);
         var dids = LoadDids(root, flows, brokenFlows, queues, trunks, errors);
         var outbound = OutboundConfigLoader.LoadOutboundTrunks(root, errors);
         var callbacks = OutboundConfigLoader.LoadCallbackSettings(root, errors);
         var dialPlan = new DialPlan(outbound ?? []);
-        CheckOutboundUse(flows, dialPlan, errors);
+        CheckOutboundUse(flows, flowFiles, dialPlan);
 
         if (errors.Count > 0 || trunks is null || dids is null || queues is null || callbacks is null)
         {
@@ -70,30 +71,38 @@ internal static class TelephonyConfigLoader
     /// What the IVR promises must be deliverable: a callback needs an outbound trunk to place it, and a transfer node's
     /// target must be a number some outbound trunk may dial (the gateway dials it and bridges the caller).
     /// </summary>
-    private static void CheckOutboundUse(Dictionary<string, IvrFlow> flows, DialPlan dialPlan, List<ConfigError> errors)
+    private static void CheckOutboundUse(Dictionary<string, IvrFlow> flows, Dictionary<string, YamlFile> flowFiles, DialPlan dialPlan)
     {
-        foreach (var flow in flows.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        const string NoTrunk = "a callback needs an outbound trunk to place it: add one under 'outbound:' in " + TrunksFile;
+        foreach (var (name, flow) in flows)
         {
-            var file = $"{FlowsFolder}/{flow.Name}.yaml";
+            var file = flowFiles[name];
+            var nodes = YamlFile.Get(file.Root, "nodes") as YamlMappingNode;
+            YamlNode? At(string id, string? key)
+            {
+                var node = nodes is null ? null : YamlFile.Get(nodes, id);
+                return key is not null && node is YamlMappingNode map ? YamlFile.Get(map, key) ?? node : node;
+            }
+
             foreach (var (id, node) in flow.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
             {
                 switch (node)
                 {
                     case CallbackNode when dialPlan.Trunks.Count == 0:
-                        errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}", $"a callback needs an outbound trunk to place it: add one under 'outbound:' in {TrunksFile}"));
+                        file.Error(At(id, null), $"nodes.{id}", NoTrunk);
                         break;
                     case QueueNode { CallbackAfter: not null } when dialPlan.Trunks.Count == 0:
-                        errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.callback_after", $"a callback needs an outbound trunk to place it: add one under 'outbound:' in {TrunksFile}"));
+                        file.Error(At(id, "callback_after"), $"nodes.{id}.callback_after", NoTrunk);
                         break;
                     case TransferNode transfer:
                         var number = DialPlan.Normalise(transfer.Target);
                         if (number is null)
                         {
-                            errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.target", $"'{transfer.Target}' is not a number: a transfer dials a number through an outbound trunk"));
+                            file.Error(At(id, "target"), $"nodes.{id}.target", $"'{transfer.Target}' is not a number: a transfer dials a number through an outbound trunk");
                         }
                         else if (dialPlan.TrunkFor(number) is null)
                         {
-                            errors.Add(new ConfigError(file, 0, 0, $"nodes.{id}.target", $"no outbound trunk in {TrunksFile} may dial '{number}'"));
+                            file.Error(At(id, "target"), $"nodes.{id}.target", $"no outbound trunk in {TrunksFile} may dial '{number}'");
                         }
                         break;
                 }
@@ -144,7 +153,7 @@ internal static class TelephonyConfigLoader
     }
 
     private static Dictionary<string, IvrFlow> LoadFlows(
-        string root, PromptCatalog prompts, HashSet<string>? queues, HashSet<string> brokenFlows, List<ConfigError> errors)
+        string root, PromptCatalog prompts, HashSet<string>? queues, HashSet<string> brokenFlows, Dictionary<string, YamlFile> flowFiles, List<ConfigError> errors)
     {
         var flows = new Dictionary<string, IvrFlow>(StringComparer.Ordinal);
         var folder = Path.Combine(root, FlowsFolder);
@@ -189,6 +198,7 @@ internal static class TelephonyConfigLoader
 
             firstFileOfFlow[flow.Name] = relative;
             flows[flow.Name] = flow;
+            flowFiles[flow.Name] = file;
         }
 
         return flows;

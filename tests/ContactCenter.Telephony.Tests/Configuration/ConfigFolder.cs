@@ -18,6 +18,11 @@ internal sealed class ConfigFolder : IDisposable
           - name: local
             allow: [127.0.0.1, "::1", 10.1.0.0/16]
             dids: ["1000", "2000"]
+        outbound:
+          - name: carrier
+            address: 127.0.0.1:5070
+            callerId: "+442079460000"
+            dial: ["+44*", "0800XXXXXX"]
         """;
 
     public const string Dids = """

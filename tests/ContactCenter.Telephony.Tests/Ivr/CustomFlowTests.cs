@@ -41,7 +41,7 @@ public sealed class CustomFlowTests
           bye:
             type: transfer
             prompts: [transfer/transferring]
-            target: sip:operator@127.0.0.1
+            target: "+442079460999"
         """;
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class CustomFlowTests
         Assert.Equal(["transfer/transferring"], h.PlayingNames);
         var transfer = Assert.Single(h.FinishPrompt().OfType<TransferCall>());
 
-        Assert.Equal("sip:operator@127.0.0.1", transfer.Target);
+        Assert.Equal("+442079460999", transfer.Target);
         Assert.True(h.Session.IsFinished);
     }
 

@@ -374,6 +374,8 @@ internal sealed class CallbackLedger : IAsyncDisposable
             return;
         }
 
+        // Written before it leaves the pending set, so that what the ledger reports owed is what a restart would owe.
+        await AppendAsync(new Entry("queued", id, entry.Origin, entry.Attempt, null, null, time.GetUtcNow())).ConfigureAwait(false);
         lock (gate)
         {
             if (!pending.Remove(id))
@@ -385,7 +387,6 @@ internal sealed class CallbackLedger : IAsyncDisposable
         }
 
         logger.LogInformation("Callback {CallId} (attempt {Attempt} of promise {Origin}) handed to routing in {Queue}", id, entry.Attempt, entry.Origin, entry.Message.Queue);
-        await AppendAsync(new Entry("queued", id, entry.Origin, entry.Attempt, null, null, time.GetUtcNow())).ConfigureAwait(false);
     }
 
     private async Task AppendAsync(Entry entry)
