@@ -60,7 +60,13 @@ internal sealed record InteractionView(
     string? Disposition,
     string? Notes,
     Guid? CaseId,
-    string? RecordingPath);
+    string? RecordingPath,
+    string Direction = "inbound",
+    string? Dialled = null,
+    Guid? CallbackOf = null,
+    DateTimeOffset? CallbackRequestedAt = null,
+    int CallbackAttempts = 0,
+    DateTimeOffset? CallbackRetryAt = null);
 
 /// <summary>Lower-case names used on the wire for the CRM's enums.</summary>
 internal static class Wire
@@ -100,5 +106,5 @@ internal static class Wire
     public static InteractionView ToView(Interaction i) => new(
         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId, Name(i.Outcome),
         i.AnsweredAt, i.EndedAt, i.WaitSeconds, i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes,
-        i.CaseId, i.RecordingPath);
+        i.CaseId, i.RecordingPath, Name(i.Direction), i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt);
 }

@@ -29,6 +29,15 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
 
     public Task RecordAsync(CallQueued m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
+        if (m.IsCallback && m.CallbackOf is { } origin && origin != m.CallId)
+        {
+            // A callback of its own (a retry, a voicemail's callback): its own row, linked to the call whose promise it keeps.
+            i.Direction = CallDirection.Callback;
+            i.CallbackOf = origin;
+            i.CallbackRequestedAt = Earliest(i.CallbackRequestedAt, m.QueuedAt);
+            i.Dialled ??= m.CallbackNumber ?? m.Caller;
+        }
+
         i.Caller ??= m.Caller;
         i.CustomerId ??= m.CustomerId;
         i.QueuedAt = Earliest(i.QueuedAt, m.QueuedAt);
