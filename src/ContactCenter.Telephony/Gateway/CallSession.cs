@@ -22,7 +22,7 @@ namespace ContactCenter.Telephony.Gateway;
 /// event — SIP, media, timers, bus replies — is posted to the call's own mailbox and handled one
 /// at a time, so the state below needs no locks and no thread is held per call.
 /// </summary>
-internal sealed class CallSession : IGatewayCall
+internal sealed partial class CallSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
     private readonly IncomingCall incoming;
@@ -68,6 +68,8 @@ internal sealed class CallSession : IGatewayCall
         Queued,
         Ringing,
         Connected,
+        /// <summary>The IVR transferred the caller to a number outside (through an outbound trunk): dialling it, or bridged with it.</summary>
+        External,
         Ended,
     }
 
@@ -334,7 +336,7 @@ internal sealed class CallSession : IGatewayCall
                 await EndAsync(CallParty.System, hangUp.Reason, hangUp.Outcome);
                 break;
             case TransferCall transfer:
-                await EndAsync(CallParty.System, $"transfer to {transfer.Target} is not available on this gateway", CallOutcome.Overflowed);
+                await TransferOutAsync(transfer.Target);
                 break;
             default:
                 throw new InvalidOperationException($"unknown IVR action {action.GetType().Name}");
@@ -438,7 +440,7 @@ internal sealed class CallSession : IGatewayCall
             return;
         }
 
-        if (state is CallState.Ringing or CallState.Connected)
+        if (state is CallState.Ringing or CallState.Connected or CallState.External)
         {
             if (agentLeg?.AgentId != command.AgentId)
             {
@@ -931,6 +933,7 @@ internal sealed class CallSession : IGatewayCall
         CallState.Connected => CallOutcome.Answered,
         CallState.Queued or CallState.Ringing => CallOutcome.Abandoned,
         CallState.Ivr => CallOutcome.SelfService,
+        CallState.External => CallOutcome.Overflowed,
         CallState.Ended => CallOutcome.Answered,
     };
 
@@ -969,6 +972,7 @@ internal sealed class CallSession : IGatewayCall
             }
         }
 
+        await EndExternalLegAsync();
         if (callerDialog is { } caller)
         {
             await SafeByeAsync(caller);
@@ -1027,6 +1031,11 @@ internal sealed class CallSession : IGatewayCall
         {
             leg.RingTimer?.Dispose();
             await leg.Media.DisposeAsync();
+        }
+
+        if (externalLeg is not null)
+        {
+            await externalLeg.DisposeAsync();
         }
 
         if (callerMedia is not null)
