@@ -25,6 +25,10 @@
 #                       p50/p99 at 50 calls/s, in-memory bus and RabbitMQ (a private broker unless
 #                       CC_TEST_RABBITMQ is set); baseline SIPp uac -> SIPp uas in the same run.
 #                       E2E_ARGS passes options to the bench (--rates, --seconds, --hold-ms, ...)
+#   ./bench.sh callbacks (not part of all) 1,000 callbacks taken by SIPp callers, the host restarted twice
+#                       while they wait, then placed by 50 agents (SIPp phones) to a SIPp carrier behind
+#                       the outbound trunk: all placed once and only once; agent reserved -> customer
+#                       ringing p50/p99. CALLBACK_ARGS passes --count, --agents, --rate, --talk-ms
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -110,7 +114,15 @@ e2e() {
   dotnet "$(dll EndToEnd)" ${E2E_ARGS:-}
 }
 
+callbacks() {
+  command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)"; exit 1; }
+  build EndToEnd
+  # shellcheck disable=SC2086
+  dotnet "$(dll EndToEnd)" callbacks ${CALLBACK_ARGS:-}
+}
+
 case "${1:-}" in
+  callbacks) callbacks ;;
   sip) sip ;;
   media) media ;;
   routing) routing ;;

@@ -35,6 +35,8 @@ internal sealed class HostProcess : IAsyncDisposable
     public string LogPath { get; }
     public int ProcessId => process.Id;
 
+    private bool disposed;
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Starts the host; a <paramref name="dataFolder"/> from an earlier host keeps its database and signing key.</summary>
@@ -157,6 +159,12 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>Asks the host to stop as Ctrl+C would (SIGTERM) and waits, then kills it if needed.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))

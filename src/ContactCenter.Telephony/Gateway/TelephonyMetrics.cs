@@ -16,6 +16,8 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> ended;
     private readonly Counter<long> rejected;
     private readonly Counter<long> transferred;
+    private readonly Counter<long> callbackAttempts;
+    private readonly Histogram<double> callbackRingDelay;
 
     public TelephonyMetrics(IMeterFactory meters, Func<int> liveCalls, SipEndpoint sip, MediaEngine media)
     {
@@ -25,6 +27,9 @@ internal sealed class TelephonyMetrics : IDisposable
         ended = meter.CreateCounter<long>("contactcenter.telephony.calls.ended", description: "Calls ended, by outcome");
         rejected = meter.CreateCounter<long>("contactcenter.telephony.calls.rejected", description: "Inbound INVITEs refused, by status code");
         transferred = meter.CreateCounter<long>("contactcenter.telephony.calls.transferred", description: "Calls blind-transferred from an agent's phone (REFER)");
+        callbackAttempts = meter.CreateCounter<long>("contactcenter.telephony.callbacks.attempts", description: "Callback attempts placed, by outcome");
+        callbackRingDelay = meter.CreateHistogram<double>("contactcenter.telephony.callbacks.ring_delay", unit: "s",
+            description: "From routing reserving an agent for a callback to the customer's phone ringing (the agent answers in between)");
         meter.CreateObservableGauge("contactcenter.telephony.calls.live", liveCalls, description: "Calls held by the gateway now");
         meter.CreateObservableGauge("contactcenter.telephony.phones.registered", () => sip.Registrar.LiveBindingCount, description: "Agent phones with a live registration");
         meter.CreateObservableGauge("contactcenter.sip.transactions", () => sip.TransactionCount, description: "SIP transactions in progress");
@@ -53,6 +58,10 @@ internal sealed class TelephonyMetrics : IDisposable
     public void CallEnded(CallOutcome outcome) => ended.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
 
     public void CallTransferred() => transferred.Add(1);
+
+    public void CallbackAttempted(CallOutcome outcome) => callbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+
+    public void CallbackRinging(TimeSpan sinceReserved) => callbackRingDelay.Record(sinceReserved.TotalSeconds);
 
     public void CallRejected(int statusCode) => rejected.Add(1, new KeyValuePair<string, object?>("status", statusCode));
 

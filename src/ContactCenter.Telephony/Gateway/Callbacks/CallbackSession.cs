@@ -225,6 +225,7 @@ internal sealed class CallbackSession : IGatewayCall
                 To = SipNameAddress.Create(target),
                 Headers = [new("X-ContactCenter-Call", CallId.ToString())],
                 Credentials = trunk.Credentials,
+                OnRinging = () => Post(OnCustomerRingingAsync),
             });
         }
         catch (InvalidOperationException error)
@@ -237,6 +238,18 @@ internal sealed class CallbackSession : IGatewayCall
         logger.LogInformation("Callback {CallId}: {Agent} answered; dialling {Number} via {Trunk} as {CallerId}", CallId, command.AgentId, number, trunk.Name, trunk.CallerId);
         var customer = customerLeg;
         _ = AwaitAsync(customer.SetUpAsync(settings.NoAnswer), r => OnCustomerResultAsync(customer, r));
+    }
+
+    private Task OnCustomerRingingAsync()
+    {
+        if (phase == Phase.DiallingCustomer)
+        {
+            var delay = gateway.Time.GetUtcNow() - command.OccurredAt;
+            gateway.Metrics.CallbackRinging(delay);
+            logger.LogInformation("Callback {CallId}: {Number} ringing {Delay:F0} ms after {Agent} was reserved", CallId, number, delay.TotalMilliseconds, command.AgentId);
+        }
+
+        return Task.CompletedTask;
     }
 
     private void PlayToAgent(IMediaSession media)
@@ -427,6 +440,7 @@ internal sealed class CallbackSession : IGatewayCall
             OccurredAt = now,
         });
         gateway.Metrics.CallEnded(outcome);
+        gateway.Metrics.CallbackAttempted(outcome);
         if (next is not null)
         {
             logger.LogInformation("Callback {CallId} attempt {Attempt}: {Outcome} ({Reason}); attempt {Next} due at {Due:O} as {Retry}",

@@ -52,6 +52,8 @@ internal sealed record OutboundLegRequest
     public required SipNameAddress To { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
     public (string User, string Password)? Credentials { get; init; }
+    /// <summary>Called (on the SIP stack's thread) at the first 180/183: the far end is ringing.</summary>
+    public Action? OnRinging { get; init; }
 }
 
 /// <summary>
@@ -92,8 +94,21 @@ internal sealed class OutboundLeg : IAsyncDisposable
             Offer = offer,
             Headers = request.Headers,
             Credentials = request.Credentials,
+            OnProvisional = request.OnRinging is { } ringing ? RingingOnce(ringing) : null,
         });
         return new OutboundLeg(gateway, media, call);
+    }
+
+    private static Action<OutgoingCall, SipResponse> RingingOnce(Action ringing)
+    {
+        var rang = 0;
+        return (_, response) =>
+        {
+            if (response.StatusCode is 180 or 183 && Interlocked.Exchange(ref rang, 1) == 0)
+            {
+                ringing();
+            }
+        };
     }
 
     /// <summary>Waits for the final response (CANCELling at the ring timeout); on an answer the media is configured and <see cref="Dialog"/> set.</summary>
