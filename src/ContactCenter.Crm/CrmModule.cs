@@ -93,6 +93,7 @@ public static class CrmModule
         bus.AddConsumer<RecordCallConnectedConsumer, RecordCallConnectedDefinition>();
         bus.AddConsumer<RecordCallEndedConsumer, RecordCallEndedDefinition>();
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
+        bus.AddConsumer<CallbackGivenUpConsumer, CallbackGivenUpDefinition>();
         bus.AddConsumer<IdentifyCallerConsumer, IdentifyCallerDefinition>();
         bus.AddConsumer<ScreenPopConsumer, ScreenPopDefinition>();
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();

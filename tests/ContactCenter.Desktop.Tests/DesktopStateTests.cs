@@ -223,4 +223,32 @@ public sealed class DesktopStateTests
     [InlineData(50 * 3600, "2d 2h")]
     public void Age_reads_at_a_glance(int seconds, string expected) =>
         Assert.Equal(expected, DesktopState.FormatAge(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public void A_callback_given_up_after_its_last_attempt_reaches_the_board_once_and_others_do_not()
+    {
+        var now = time.GetUtcNow();
+        CallEnded Ended(Guid id, CallOutcome outcome, DateTimeOffset? retryAt, CallDirection direction = CallDirection.Callback) => new()
+        {
+            CallId = id, AgentId = "alice", Queue = "support", Outcome = outcome, EndedBy = CallParty.System, Reason = "customer busy",
+            Direction = direction, Dialled = "+442079460018", Attempt = 3, RetryAt = retryAt, OccurredAt = now,
+        };
+
+        var last = Guid.NewGuid();
+        var view = state.OnCallbackEnded(Ended(last, CallOutcome.Busy, null));
+        Assert.Equal(new CallbackGivenUpView(last, "support", "+442079460018", "alice", CallOutcome.Busy, 3, "customer busy", now), view);
+        Assert.Null(state.OnCallbackEnded(Ended(last, CallOutcome.Busy, null))); // redelivered
+        Assert.Null(state.OnCallbackEnded(Ended(Guid.NewGuid(), CallOutcome.NoAnswer, now.AddMinutes(5)))); // will be retried
+        Assert.Null(state.OnCallbackEnded(Ended(Guid.NewGuid(), CallOutcome.Answered, null))); // kept
+        Assert.Null(state.OnCallbackEnded(Ended(Guid.NewGuid(), CallOutcome.Abandoned, null, CallDirection.Inbound)));
+        Assert.Equal([view!], state.CallbacksGivenUp());
+
+        for (var i = 0; i < DesktopState.GivenUpKept + 5; i++)
+        {
+            state.OnCallbackEnded(Ended(Guid.NewGuid(), CallOutcome.Failed, null));
+        }
+
+        Assert.Equal(DesktopState.GivenUpKept, state.CallbacksGivenUp().Count);
+        Assert.DoesNotContain(view!, state.CallbacksGivenUp()); // the oldest go first
+    }
 }

@@ -64,6 +64,11 @@ internal sealed class DesktopPushConsumer(
         {
             await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);
         }
+
+        if (desktop.OnCallbackEnded(context.Message) is { } givenUp)
+        {
+            await boards.Clients.All.CallbacksGivenUp([givenUp]);
+        }
     }
 
     public async Task Consume(ConsumeContext<CallTransferred> context)

@@ -22,6 +22,7 @@ internal sealed class BoardHub(
         }
 
         await Clients.Caller.AgentStates(agents);
+        await Clients.Caller.CallbacksGivenUp(desktop.CallbacksGivenUp());
         await base.OnConnectedAsync();
     }
 

@@ -21,4 +21,7 @@ public interface IBoardClient
 
     /// <summary>Agents whose state changed (on connect: every known agent).</summary>
     Task AgentStates(IReadOnlyList<AgentStateView> agents);
+
+    /// <summary>Callbacks given up after their last attempt (on connect: the latest ones).</summary>
+    Task CallbacksGivenUp(IReadOnlyList<CallbackGivenUpView> callbacks);
 }

@@ -147,3 +147,22 @@ public sealed record QueueStatisticsView(
     double EstimatedWaitSeconds,
     IReadOnlyDictionary<string, int> AgentsByState,
     DateTimeOffset OccurredAt);
+
+/// <summary>A callback the gateway gave up after the queue's last attempt, for the supervisors' board.</summary>
+/// <param name="CallId">The last attempt's call.</param>
+/// <param name="Queue">The queue it waited in.</param>
+/// <param name="Number">The number dialled.</param>
+/// <param name="AgentId">The agent of the last attempt.</param>
+/// <param name="Outcome">How the last attempt ended (busy, no answer, failed).</param>
+/// <param name="Attempts">Attempts made.</param>
+/// <param name="Reason">Why, in words.</param>
+/// <param name="At">When it was given up.</param>
+public sealed record CallbackGivenUpView(
+    Guid CallId,
+    string? Queue,
+    string? Number,
+    string? AgentId,
+    CallOutcome Outcome,
+    int Attempts,
+    string Reason,
+    DateTimeOffset At);

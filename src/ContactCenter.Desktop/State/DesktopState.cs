@@ -22,6 +22,7 @@ internal sealed class DesktopState(TimeProvider time)
     private readonly HashSet<(string AgentId, Guid CallId)> finished = [];
     private readonly Queue<(string AgentId, Guid CallId)> finishedOrder = new();
     private readonly Dictionary<string, QueueStatistics> queues = new(StringComparer.Ordinal);
+    private readonly LinkedList<CallbackGivenUpView> givenUp = new();
 
     public CallStateView? OnReserved(AgentReserved m)
     {
@@ -337,6 +338,50 @@ internal sealed class DesktopState(TimeProvider time)
 
             entry.ConnectedSince = null;
             return entry.View();
+        }
+    }
+
+    /// <summary>Most callbacks given up kept for a supervisor who connects later.</summary>
+    public const int GivenUpKept = 50;
+
+    /// <summary>
+    /// A call ended: when it was a callback's last attempt that did not reach the customer, the view for the board
+    /// (kept, newest first, for boards that connect later); otherwise null. A redelivered event changes nothing.
+    /// </summary>
+    public CallbackGivenUpView? OnCallbackEnded(CallEnded m)
+    {
+        if (m.Direction != CallDirection.Callback || m.RetryAt is not null || m.Outcome is not (CallOutcome.Busy or CallOutcome.NoAnswer or CallOutcome.Failed))
+        {
+            return null;
+        }
+
+        var view = new CallbackGivenUpView(m.CallId, m.Queue, m.Dialled, m.AgentId, m.Outcome, m.Attempt, m.Reason, m.OccurredAt);
+        lock (gate)
+        {
+            foreach (var known in givenUp)
+            {
+                if (known.CallId == m.CallId)
+                {
+                    return null;
+                }
+            }
+
+            givenUp.AddFirst(view);
+            if (givenUp.Count > GivenUpKept)
+            {
+                givenUp.RemoveLast();
+            }
+        }
+
+        return view;
+    }
+
+    /// <summary>The callbacks given up lately, newest first.</summary>
+    public IReadOnlyList<CallbackGivenUpView> CallbacksGivenUp()
+    {
+        lock (gate)
+        {
+            return [.. givenUp];
         }
     }
 

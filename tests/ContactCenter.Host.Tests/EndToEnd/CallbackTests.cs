@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ContactCenter.Host.Tests.EndToEnd;
 
@@ -84,6 +85,20 @@ public sealed class CallbackTests
         {
             var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
             await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+            // sam watches the board: a callback given up after its last attempt shows there.
+            var samToken = await AgentDesktopClient.SignInAsync(host.BaseAddress, "sam");
+            var givenUp = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+            await using var board = new HubConnectionBuilder()
+                .WithUrl(new Uri(host.BaseAddress, "/hubs/board"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(samToken))
+                .Build();
+            board.On<JsonElement[]>("CallbacksGivenUp", list =>
+            {
+                foreach (var item in list)
+                {
+                    givenUp.Writer.TryWrite(item);
+                }
+            });
+            await board.StartAsync();
             await using (var caller = StartCallbackCaller(host, folder))
             {
                 await caller.AssertSucceededAsync(Patience);
@@ -112,6 +127,19 @@ public sealed class CallbackTests
             Assert.Equal(firstId, retry.GetProperty("callbackOf").GetString());
             Assert.Equal(JsonValueKind.Null, retry.GetProperty("callbackRetryAt").ValueKind);
             Assert.Contains("given up after attempt 2 of 2", host.StandardOutput, StringComparison.Ordinal);
+
+            // Never dropped silently: the supervisors' board lists it, and Ada's open case has a note.
+            var shown = await AgentDesktopClient.WaitForAsync(givenUp, g => g.GetProperty("callId").GetString() == second.GetProperty("callId").GetString(), Patience, "the given-up callback on sam's board");
+            Assert.Equal((AdaPhone, 2), (shown.GetProperty("number").GetString(), shown.GetProperty("attempts").GetInt32()));
+            var caseId = first.GetProperty("openCases")[0].GetProperty("id").GetString();
+            string notes = "";
+            for (var i = 0; i < 80 && !notes.Contains("given up after attempt 2", StringComparison.Ordinal); i++)
+            {
+                notes = await alice.Api.GetStringAsync(new Uri($"/api/cases/{caseId}", UriKind.Relative));
+                await Task.Delay(250);
+            }
+
+            Assert.Contains($"Callback to {AdaPhone} given up after attempt 2: busy", notes, StringComparison.Ordinal);
         });
     }
 

@@ -11,7 +11,7 @@ import {
   stateLabel,
   wireSignOut,
 } from "./common";
-import type { AgentState, AgentStateView, QueueStatistics } from "./types";
+import type { AgentState, AgentStateView, CallbackGivenUp, QueueStatistics } from "./types";
 
 const session = requireSession("supervisor");
 
@@ -21,6 +21,8 @@ const agents = new Map<string, AgentStateView>();
 
 const queueBody = byTestId("queue-rows");
 const agentBody = byTestId("agent-rows");
+const givenUpBody = byTestId("given-up-rows");
+const givenUp = new Map<string, CallbackGivenUp>();
 const lastUpdate = byTestId("last-update");
 const statusEl = byTestId("status-message");
 const reasonSelect = byTestId<HTMLSelectElement>("board-reason");
@@ -98,6 +100,28 @@ function actionButton(agentId: string, state: "available" | "notReady" | "logged
   return button;
 }
 
+function renderGivenUp(): void {
+  const rows = [...givenUp.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, 50);
+  if (rows.length === 0) {
+    givenUpBody.replaceChildren(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "None: every callback so far reached the customer or is still being tried.")));
+    return;
+  }
+  givenUpBody.replaceChildren(
+    ...rows.map((c) =>
+      h(
+        "tr",
+        { testid: `given-up-${c.callId}`, title: c.reason },
+        h("td", { class: "mono" }, new Date(c.at).toLocaleTimeString()),
+        h("td", {}, c.queue ?? "—"),
+        h("td", { class: "mono", testid: "given-up-number" }, c.number ?? "—"),
+        h("td", { class: "num", testid: "given-up-attempts" }, c.attempts),
+        h("td", { testid: "given-up-outcome" }, String(c.outcome).toLowerCase()),
+        h("td", {}, c.agentId ?? ""),
+      ),
+    ),
+  );
+}
+
 function renderAgents(): void {
   const rows = [...agents.values()].sort(
     (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.agentId.localeCompare(b.agentId),
@@ -151,6 +175,7 @@ if (session) {
   wireSignOut(byTestId("sign-out"));
   renderQueues();
   renderAgents();
+  renderGivenUp();
   connection = connectHub(
     "/hubs/board",
     (c) => {
@@ -164,6 +189,13 @@ if (session) {
           agents.set(a.agentId, a);
         }
         renderAgents();
+        touch();
+      });
+      c.on("CallbacksGivenUp", (list: CallbackGivenUp[]) => {
+        for (const item of list) {
+          givenUp.set(item.callId, item);
+        }
+        renderGivenUp();
         touch();
       });
     },

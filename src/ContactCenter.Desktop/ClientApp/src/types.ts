@@ -51,6 +51,17 @@ export interface ScreenPop {
   isCallback?: boolean;
 }
 
+export interface CallbackGivenUp {
+  callId: string;
+  queue?: string | null;
+  number?: string | null;
+  agentId?: string | null;
+  outcome: string;
+  attempts: number;
+  reason: string;
+  at: string;
+}
+
 export interface CallState {
   callId: string;
   agentId: string;
