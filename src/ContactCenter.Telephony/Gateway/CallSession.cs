@@ -7,6 +7,7 @@ using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Gateway.Voicemail;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,7 @@ internal sealed class CallSession
     private string? connectedAgent;
     private string? recordingPath;
     private CallQueued? queuedAs;
+    private VoicemailTaker? voicemail;
     private string transferPath = "";
     private int agentLegs;
 
@@ -104,7 +106,8 @@ internal sealed class CallSession
     }
 
     /// <summary>Routing asks to ring an agent for this call.</summary>
-    public void ConnectAgent(ConnectCallToAgent command) => Post(() => ConnectAgentAsync(command));
+    public void ConnectAgent(ConnectCallToAgent command) =>
+        Post(() => voicemail is null ? ConnectAgentAsync(command) : PublishNoAnswerAsync(command.AgentId, "the caller is leaving a voicemail"));
 
     /// <summary>Routing takes the call out of its queue (max wait, queue full, no agents, callback).</summary>
     public void Divert(DivertQueuedCall command) => Post(() => DivertAsync(command));
@@ -283,6 +286,13 @@ internal sealed class CallSession
             return;
         }
 
+        if (voicemail is not null)
+        {
+            // The IVR has finished; only the caller's keys matter now (# ends the message).
+            await (ivrEvent is DigitPressed pressed ? voicemail.OnDigitAsync(pressed.Digit) : Task.CompletedTask);
+            return;
+        }
+
         foreach (var action in ivr.Handle(ivrEvent))
         {
             await ExecuteAsync(action);
@@ -331,6 +341,9 @@ internal sealed class CallSession
                 break;
             case HangUp hangUp:
                 await EndAsync(CallParty.System, hangUp.Reason, hangUp.Outcome);
+                break;
+            case TakeVoicemail take:
+                StartVoicemail(take, now);
                 break;
             case TransferCall transfer:
                 await EndAsync(CallParty.System, $"transfer to {transfer.Target} is not available on this gateway", CallOutcome.Overflowed);
@@ -612,7 +625,8 @@ internal sealed class CallSession
                 await Handle(new CallbackOfferRequested());
                 break;
             case DivertAction.Voicemail:
-                await EndAsync(CallParty.System, $"voicemail: {command.Reason}", CallOutcome.Overflowed);
+                logger.LogInformation("Call {CallId}: diverted to voicemail ({Reason})", CallId, command.Reason);
+                await Handle(new VoicemailRequested());
                 break;
             case DivertAction.QueueFull:
             case DivertAction.NoAgents:
@@ -621,6 +635,26 @@ internal sealed class CallSession
             default:
                 throw new ArgumentOutOfRangeException(nameof(command), command.Action, "unknown divert action");
         }
+    }
+
+    /// <summary>The IVR hands the caller to voicemail (a voicemail node, or the queue's divert): <see cref="VoicemailTaker"/> does the rest.</summary>
+    private void StartVoicemail(TakeVoicemail take, DateTimeOffset now)
+    {
+        if (callerMedia is not { } media || voicemail is not null)
+        {
+            return;
+        }
+
+        foreach (var timer in timers.Values)
+        {
+            timer.Dispose();
+        }
+
+        timers.Clear();
+        var origin = queuedAs ?? take.Callback.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now);
+        queue ??= origin.Queue;
+        voicemail = new VoicemailTaker(gateway, media, CallId, Caller, origin, take, Post, EndAsync, logger);
+        voicemail.Start();
     }
 
     private Task PublishNoAnswerAsync(string agentId, string reason) =>
@@ -938,6 +972,14 @@ internal sealed class CallSession
         if (state == CallState.Ended)
         {
             return;
+        }
+
+        if (voicemail is not null)
+        {
+            // Whoever ends the call, the message decides how it ended (a caller's hang-up keeps it).
+            var decided = await voicemail.FinishAsync(endedBy == CallParty.Caller ? "caller hung up" : reason);
+            reason = decided.Reason;
+            outcome = decided.Outcome;
         }
 
         var wasRinging = state == CallState.Ringing;

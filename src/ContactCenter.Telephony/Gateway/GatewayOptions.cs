@@ -1,3 +1,5 @@
+using ContactCenter.Telephony.Gateway.Voicemail;
+
 namespace ContactCenter.Telephony.Gateway;
 
 /// <summary>Settings of this gateway instance (section <c>Telephony</c>, beside ConfigPath).</summary>
@@ -14,6 +16,12 @@ internal sealed class GatewayOptions
 
     /// <summary>Where bridged calls are recorded when their queue asks for it (<c>Telephony:RecordingsPath</c>).</summary>
     public string RecordingsPath { get; set; } = "data/recordings";
+
+    /// <summary>Where voicemail messages are kept (<c>Telephony:VoicemailPath</c>); the CRM serves them from the same folder.</summary>
+    public string VoicemailPath { get; set; } = "data/voicemail";
+
+    /// <summary>Voicemail limits (<c>Telephony:Voicemail:*</c>).</summary>
+    public VoicemailOptions Voicemail { get; set; } = new();
 
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
@@ -44,6 +52,16 @@ internal sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(RecordingsPath))
         {
             yield return "Telephony:RecordingsPath is empty";
+        }
+
+        if (string.IsNullOrWhiteSpace(VoicemailPath))
+        {
+            yield return "Telephony:VoicemailPath is empty";
+        }
+
+        foreach (var failure in Voicemail.Validate())
+        {
+            yield return failure;
         }
     }
 

@@ -202,6 +202,22 @@ internal sealed record HangUpNode : IvrNode
     public override bool IsExit => true;
 }
 
+/// <summary>Takes a voicemail that becomes a callback in <see cref="Queue"/>; the call ends after it.</summary>
+internal sealed record VoicemailNode : IvrNode
+{
+    /// <summary>The greeting before the beep; empty for the standard <c>voicemail/greeting</c>.</summary>
+    public IReadOnlyList<string> Prompts { get; init; } = [];
+
+    /// <summary>The longest message; null for the gateway's <c>Telephony:Voicemail:MaxLength</c>.</summary>
+    public TimeSpan? MaxLength { get; init; }
+
+    /// <summary>The queue whose callback the message becomes.</summary>
+    public required string Queue { get; init; }
+
+    public override IEnumerable<string> Targets => [];
+    public override bool IsExit => true;
+}
+
 /// <summary>Plays optional prompts and transfers the call to a SIP URI or number.</summary>
 internal sealed record TransferNode : IvrNode
 {
