@@ -60,7 +60,11 @@ internal sealed record InteractionView(
     string? Disposition,
     string? Notes,
     Guid? CaseId,
-    string? RecordingPath);
+    string? RecordingPath,
+    string? VoicemailPath,
+    int? VoicemailSeconds,
+    string? VoicemailNote,
+    string? Transcript);
 
 /// <summary>Lower-case names used on the wire for the CRM's enums.</summary>
 internal static class Wire
@@ -100,5 +104,5 @@ internal static class Wire
     public static InteractionView ToView(Interaction i) => new(
         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId, Name(i.Outcome),
         i.AnsweredAt, i.EndedAt, i.WaitSeconds, i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes,
-        i.CaseId, i.RecordingPath);
+        i.CaseId, i.RecordingPath, i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript);
 }

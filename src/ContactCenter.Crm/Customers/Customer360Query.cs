@@ -190,6 +190,7 @@ internal sealed class Customer360Query(
                     .Select(i => new InteractionView(
                         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId,
                         i.Outcome == null ? null : i.Outcome.ToString(), i.AnsweredAt, i.EndedAt, i.WaitSeconds,
-                        i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes, i.CaseId, i.RecordingPath)));
+                        i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes, i.CaseId, i.RecordingPath,
+                        i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript)));
     }
 }
