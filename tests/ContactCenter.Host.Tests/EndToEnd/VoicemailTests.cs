@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ContactCenter.Host.Tests.EndToEnd;
+
+/// <summary>
+/// One host for the voicemail checks, started with a copy of queues.yaml in which billing's maximum wait is 3 s
+/// (<c>Routing:QueuesFile</c>; billing's <c>maxWaitAction</c> stays <c>voicemail</c>). Each scenario runs once, the
+/// first time a test asks for it: a caller on DID 1000 presses 3, waits past billing's maximum wait, hears the
+/// voicemail greeting and the beep, and speaks (or stays silent), then presses #.
+/// </summary>
+public sealed class VoicemailHostFixture : IAsyncLifetime
+{
+    internal const string AdaPhone = "+442079460018";
+    internal const string AlanPhone = "+441614960000";
+
+    private readonly string folder = Directory.CreateTempSubdirectory("cc-voicemail-").FullName;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Dictionary<string, Task<VoicemailCall>> calls = [];
+    private HostProcess? host;
+
+    internal HostProcess Host => host ?? throw new InvalidOperationException("the host has not started");
+
+    public async Task InitializeAsync()
+    {
+        var queues = await File.ReadAllTextAsync(Path.Combine(HostProcess.RepositoryRoot, "telephony-config", "queues.yaml"));
+        var billing = queues.IndexOf("- name: billing", StringComparison.Ordinal);
+        Assert.True(billing > 0, "queues.yaml has no billing queue");
+        var maxWait = queues.IndexOf("maxWaitSeconds: 900", billing, StringComparison.Ordinal);
+        Assert.True(maxWait > 0 && queues.IndexOf("maxWaitAction: voicemail", billing, StringComparison.Ordinal) > maxWait, "billing is no longer a 900 s queue diverting to voicemail; update this test");
+        var queuesFile = Path.Combine(folder, "queues.yaml");
+        await File.WriteAllTextAsync(queuesFile, queues[..maxWait] + "maxWaitSeconds: 3" + queues[(maxWait + "maxWaitSeconds: 900".Length)..]);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            host = CallPathTests.StartHost(("Routing__QueuesFile", queuesFile));
+            try
+            {
+                await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+                return;
+            }
+            catch (InvalidOperationException error) when (attempt < 3 && error.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+
+        Directory.Delete(folder, recursive: true);
+    }
+
+    internal async Task<HttpClient> ApiAsync(string login = "sam")
+    {
+        var token = await AgentDesktopClient.SignInAsync(Host.BaseAddress, login);
+        var api = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return api;
+    }
+
+    /// <summary>The caller who speaks after the beep (Ada): run once, shared by the tests that look at it.</summary>
+    internal Task<VoicemailCall> SpokenAsync() => OnceAsync("spoken", () => LeaveVoicemailAsync(AdaPhone, SpeechAfterTheBeep()));
+
+    /// <summary>The caller who says nothing after the beep (Alan).</summary>
+    internal Task<VoicemailCall> SilentAsync() => OnceAsync("silent", () => LeaveVoicemailAsync(AlanPhone, new short[3 * 8000]));
+
+    /// <summary>What the caller says: a real voice (a prompt spoken by espeak-ng), about 7 s.</summary>
+    internal static short[] SpeechAfterTheBeep() =>
+        IvrG711.ReadPcm16Wav(Path.Combine(HostProcess.RepositoryRoot, "telephony-config", "prompts", "queue", "all-busy.wav"));
+
+    private async Task<VoicemailCall> OnceAsync(string name, Func<Task<VoicemailCall>> run)
+    {
+        await gate.WaitAsync();
+        try
+        {
+            if (!calls.TryGetValue(name, out var call))
+            {
+                call = run();
+                calls[name] = call;
+            }
+
+            return await call;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<VoicemailCall> LeaveVoicemailAsync(string phoneNumber, short[] message)
+    {
+        using var api = await ApiAsync();
+        var (customerId, _) = await IvrHostFixture.CustomerAsync(api, phoneNumber);
+        var before = await IvrHostFixture.CallIdsAsync(api, customerId);
+        var scenarios = Directory.CreateTempSubdirectory("cc-voicemail-sipp-").FullName;
+
+        using var phone = new VoicemailPhone();
+        var scenario = Sipp.Render(scenarios, "ivr-caller.xml", new Dictionary<string, string>
+        {
+            ["caller"] = phoneNumber,
+            ["codecs"] = "0",
+            ["rtp_ip"] = "127.0.0.1",
+            ["rtp_port"] = phone.Port.ToString(CultureInfo.InvariantCulture),
+            ["after_answer"] = "",
+            // The gateway ends the call after the message: the caller answers its BYE.
+            ["ending"] = "caller-waits-bye.part",
+            ["stay_ms"] = "90000",
+        });
+        await using var caller = Sipp.Start($"caller {phoneNumber}", scenarios,
+            ["-sf", scenario, $"127.0.0.1:{Host.SipPort}", "-s", "1000", "-i", "127.0.0.1",
+             "-p", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-m", "1"]);
+
+        // The greeting plays: press 3 (billing) over it, as a caller who knows the menu does.
+        await VoicemailPhone.WaitUntilAsync(() => phone.PacketsHeard > 0, TimeSpan.FromSeconds(20), "the greeting's first RTP");
+        await phone.PressAsync('3');
+        var pressedAt = phone.PacketsHeard;
+
+        // Billing's maximum wait (3 s) passes; the voicemail greeting and its 1 kHz beep play, then the gateway is silent (recording).
+        await VoicemailPhone.WaitUntilAsync(() => phone.ToneFrames(1000, pressedAt) >= 10, TimeSpan.FromSeconds(40), "the voicemail beep");
+        await VoicemailPhone.WaitUntilAsync(() => phone.SinceLastPacket > TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), "the end of the beep");
+
+        await phone.SendAudioAsync(message);
+        await phone.PressAsync('#');
+        await caller.AssertSucceededAsync(TimeSpan.FromSeconds(40));
+
+        var ended = await IvrHostFixture.WaitForNewCallAsync(api, customerId, before,
+            c => c.GetProperty("endedAt").ValueKind == JsonValueKind.String && c.GetProperty("ivrPath").GetString() == "main>3>billing"
+                && c.GetProperty("outcome").ValueKind == JsonValueKind.String,
+            TimeSpan.FromSeconds(20), $"{phoneNumber}'s voicemail call");
+        var history = await IvrHostFixture.HistoryAsync(api, customerId);
+        return new VoicemailCall(customerId, ended, [.. history.Where(i => !before.Contains(i.GetProperty("callId").GetString()!))], message.Length / 8000.0);
+    }
+}
+
+/// <summary>A caller's voicemail call as the CRM recorded it, and the other new rows of their history (the callback).</summary>
+internal sealed record VoicemailCall(string CustomerId, JsonElement Call, IReadOnlyList<JsonElement> NewRows, double SecondsSpoken)
+{
+    public string CallId => Call.GetProperty("callId").GetString()!;
+}
+
+/// <summary>
+/// Voicemail from outside: SIPp as the caller's signalling, the test's own socket as the caller's media (it hears the
+/// beep and speaks), the host process with every module, the CRM API, routing's queue board and Chromium.
+/// </summary>
+public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture<VoicemailHostFixture>
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    private HostProcess Host => fixture.Host;
+
+    [Fact]
+    public Task A_caller_who_waits_past_billings_maximum_wait_leaves_a_voicemail_that_becomes_a_callback() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        var spoken = await fixture.SpokenAsync();
+        using var api = await fixture.ApiAsync();
+
+        // The call ended as a voicemail, and the message is in the CRM.
+        Assert.Equal("voicemail", spoken.Call.GetProperty("outcome").GetString());
+        Assert.Equal("billing", spoken.Call.GetProperty("queue").GetString());
+        var fileName = spoken.Call.GetProperty("voicemailPath").GetString();
+        Assert.Equal($"{TimeProvider.System.GetUtcNow():yyyyMMdd}-{Guid.Parse(spoken.CallId):N}.wav", fileName);
+        var seconds = spoken.Call.GetProperty("voicemailSeconds").GetInt32();
+        Assert.InRange(seconds, (int)spoken.SecondsSpoken - 1, (int)spoken.SecondsSpoken + 2);
+        Assert.Equal(JsonValueKind.Null, spoken.Call.GetProperty("voicemailNote").ValueKind);
+
+        // The WAV in the gateway's voicemail folder: 8 kHz mono PCM16, as long as what the caller said (give or take the
+        // moment between the beep and the first packet, and the # at the end).
+        var path = Path.Combine(Host.DataFolder, "data", "voicemail", fileName!);
+        Assert.True(File.Exists(path), $"{path} is missing");
+        var samples = IvrG711.ReadPcm16Wav(path);
+        Assert.InRange(samples.Length / 8000.0, spoken.SecondsSpoken - 0.5, spoken.SecondsSpoken + 1.5);
+        Assert.True(samples.Count(s => Math.Abs((int)s) > 1000) > 8000, "the recording should hold the caller's speech");
+
+        // The audio endpoint streams it to an agent, with ranges; without a token it is refused.
+        using (var alice = await fixture.ApiAsync("alice"))
+        {
+            var audio = await alice.GetAsync(new Uri($"/api/interactions/{spoken.CallId}/voicemail", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, audio.StatusCode);
+            Assert.Equal("audio/wav", audio.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(await File.ReadAllBytesAsync(path), await audio.Content.ReadAsByteArrayAsync());
+            using var range = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/interactions/{spoken.CallId}/voicemail", UriKind.Relative));
+            range.Headers.Range = new RangeHeaderValue(0, 43);
+            var header = await alice.SendAsync(range);
+            Assert.Equal(HttpStatusCode.PartialContent, header.StatusCode);
+            Assert.Equal(44, (await header.Content.ReadAsByteArrayAsync()).Length);
+        }
+
+        using (var anonymous = new HttpClient { BaseAddress = Host.BaseAddress })
+        {
+            var refused = await anonymous.GetAsync(new Uri($"/api/interactions/{spoken.CallId}/voicemail", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        // The message became a callback: a new call waiting in billing (routing's board), whose interaction carries the message.
+        var callback = Assert.Single(spoken.NewRows, r => r.GetProperty("callId").GetString() != spoken.CallId);
+        Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
+        Assert.Equal("billing", callback.GetProperty("queue").GetString());
+        Assert.Equal(JsonValueKind.Null, callback.GetProperty("endedAt").ValueKind);
+        var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
+        var billing = boards.EnumerateArray().Single(b => b.GetProperty("queue").GetProperty("queue").GetString() == "billing");
+        var waiting = billing.GetProperty("queue").GetProperty("waiting").EnumerateArray().ToList();
+        var entry = Assert.Single(waiting, w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
+        Assert.True(entry.GetProperty("isCallback").GetBoolean(), entry.ToString());
+        Assert.Equal(VoicemailHostFixture.AdaPhone, entry.GetProperty("caller").GetString());
+        Assert.DoesNotContain(waiting, w => w.GetProperty("callId").GetString() == spoken.CallId);
+    });
+
+    [Fact]
+    public Task A_silent_message_is_discarded_with_the_reason_in_the_history_and_no_callback() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        var silent = await fixture.SilentAsync();
+        using var api = await fixture.ApiAsync();
+
+        Assert.Equal("overflowed", silent.Call.GetProperty("outcome").GetString());
+        Assert.Equal(JsonValueKind.Null, silent.Call.GetProperty("voicemailPath").ValueKind);
+        Assert.StartsWith("silent:", silent.Call.GetProperty("voicemailNote").GetString(), StringComparison.Ordinal);
+        Assert.InRange(silent.Call.GetProperty("voicemailSeconds").GetInt32(), 2, 5);
+        Assert.Single(silent.NewRows);
+
+        // Nothing is kept on disk for it, and nothing waits in billing for this caller.
+        var folder = Path.Combine(Host.DataFolder, "data", "voicemail");
+        Assert.False(File.Exists(Path.Combine(folder, $"{TimeProvider.System.GetUtcNow():yyyyMMdd}-{Guid.Parse(silent.CallId):N}.wav")));
+        var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
+        Assert.DoesNotContain(boards.EnumerateArray().SelectMany(b => b.GetProperty("queue").GetProperty("waiting").EnumerateArray()),
+            w => w.GetProperty("caller").GetString() == VoicemailHostFixture.AlanPhone);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync(new Uri($"/api/interactions/{silent.CallId}/voicemail", UriKind.Relative))).StatusCode);
+    });
+
+    [Fact]
+    public Task The_agent_desktop_shows_the_voicemail_in_the_customers_history_and_plays_it() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        Assert.True(File.Exists(ChromiumPath), $"the browser test needs Debian's Chromium at {ChromiumPath} (apt-get install chromium); ./test.sh installs it");
+        var spoken = await fixture.SpokenAsync();
+        SetDefaultExpectTimeout(20_000);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB", TimezoneId = "UTC" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(new Uri(Host.BaseAddress, "/").ToString());
+        await Expect(page.Locator("body[data-ready=true]")).ToBeAttachedAsync();
+        await page.GetByTestId("login").FillAsync("alice");
+        await page.GetByTestId("password").FillAsync("demo");
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+
+        // alice looks Ada up: her history shows the voicemail with its length and a player.
+        await page.GetByTestId("customer-search").FillAsync("Ada");
+        await page.GetByTestId("search-result").First.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(page.GetByTestId("customer-360-name")).ToHaveTextAsync("Ada Lovelace");
+        var voicemail = page.GetByTestId("voicemail").First;
+        await Expect(voicemail).ToBeVisibleAsync();
+        var seconds = spoken.Call.GetProperty("voicemailSeconds").GetInt32();
+        await Expect(voicemail.GetByTestId("voicemail-length")).ToHaveTextAsync($"0:{seconds:00}");
+        var player = voicemail.GetByTestId("voicemail-player");
+        Assert.Equal("none", await player.GetAttributeAsync("preload"));
+        Assert.Equal($"/api/interactions/{spoken.CallId}/voicemail", await player.GetAttributeAsync("src"));
+
+        // It plays: the browser fetches the audio (with the sign-in's cookie), decodes it and its clock advances.
+        await player.EvaluateAsync("a => a.play()");
+        await page.WaitForFunctionAsync("a => a.error !== null || a.currentTime > 1", await player.ElementHandleAsync());
+        Assert.Null(await player.EvaluateAsync<string?>("a => a.error ? `error ${a.error.code}: ${a.error.message}` : null"));
+        var duration = await player.EvaluateAsync<double>("a => a.duration");
+        Assert.InRange(duration, seconds - 1, seconds + 1);
+    });
+}
