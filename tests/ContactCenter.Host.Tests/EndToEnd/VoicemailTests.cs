@@ -260,11 +260,13 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         await page.GetByTestId("sign-in").ClickAsync();
         await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
 
-        // alice looks Ada up: her history shows the voicemail with its length and a player.
+        // alice looks Ada up: her history shows the voicemail with its length and a player (on the call that left it, and
+        // on the callback it became, which streams the same message).
         await page.GetByTestId("customer-search").FillAsync("Ada");
         await page.GetByTestId("search-result").First.GetByRole(AriaRole.Button).ClickAsync();
         await Expect(page.GetByTestId("customer-360-name")).ToHaveTextAsync("Ada Lovelace");
-        var voicemail = page.GetByTestId("voicemail").First;
+        await Expect(page.GetByTestId("voicemail")).ToHaveCountAsync(2);
+        var voicemail = page.Locator($"[data-testid=voicemail]:has(audio[src='/api/interactions/{spoken.CallId}/voicemail'])");
         await Expect(voicemail).ToBeVisibleAsync();
         var seconds = spoken.Call.GetProperty("voicemailSeconds").GetInt32();
         await Expect(voicemail.GetByTestId("voicemail-length")).ToHaveTextAsync($"0:{seconds:00}");
