@@ -75,13 +75,24 @@ internal sealed class VoicemailPhone : IDisposable
         }
     }
 
-    /// <summary>Sends audio as 20 ms µ-law packets on a steady 20 ms clock.</summary>
-    public async Task SendAudioAsync(short[] samples)
+    /// <summary>Sends audio as 20 ms µ-law packets on a steady 20 ms clock, again and again until <paramref name="until"/> holds.</summary>
+    public async Task SendAudioUntilAsync(short[] samples, Func<bool> until, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!until())
+        {
+            Assert.True(clock.Elapsed < timeout, $"{what}: not within {timeout}");
+            await SendAudioAsync(samples, until);
+        }
+    }
+
+    /// <summary>Sends audio as 20 ms µ-law packets on a steady 20 ms clock (stopping early when <paramref name="stop"/> holds).</summary>
+    public async Task SendAudioAsync(short[] samples, Func<bool>? stop = null)
     {
         var to = gateway ?? throw new InvalidOperationException("nothing heard from the gateway yet: its media address is unknown");
         using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         var packet = new byte[12 + 160];
-        for (var offset = 0; offset < samples.Length; offset += 160)
+        for (var offset = 0; offset < samples.Length && stop?.Invoke() != true; offset += 160)
         {
             Header(packet, marker: offset == 0, payloadType: 0, timestamp);
             for (var i = 0; i < 160; i++)

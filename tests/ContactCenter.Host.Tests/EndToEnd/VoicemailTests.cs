@@ -18,6 +18,7 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
 {
     internal const string AdaPhone = "+442079460018";
     internal const string AlanPhone = "+441614960000";
+    internal const string GracePhone = "+442079460100";
 
     private readonly string folder = Directory.CreateTempSubdirectory("cc-voicemail-").FullName;
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -75,6 +76,13 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     /// <summary>The caller who says nothing after the beep (Alan).</summary>
     internal Task<VoicemailCall> SilentAsync() => OnceAsync("silent", () => LeaveVoicemailAsync(AlanPhone, new short[3 * 8000]));
 
+    /// <summary>
+    /// The caller who speaks after the beep and hangs up instead of pressing # (Grace). SIPp hangs up 35 s after the
+    /// answer, well after the beep (about 13 s in: identify, greeting, billing's 3 s, the voicemail greeting); the phone
+    /// speaks until then.
+    /// </summary>
+    internal Task<VoicemailCall> HungUpAsync() => OnceAsync("hung-up", () => LeaveVoicemailAsync(GracePhone, SpeechAfterTheBeep(), hangUpAfterMs: 35_000));
+
     /// <summary>What the caller says: a real voice (a prompt spoken by espeak-ng), about 7 s.</summary>
     internal static short[] SpeechAfterTheBeep() =>
         IvrG711.ReadPcm16Wav(Path.Combine(HostProcess.RepositoryRoot, "telephony-config", "prompts", "queue", "all-busy.wav"));
@@ -98,7 +106,7 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
         }
     }
 
-    private async Task<VoicemailCall> LeaveVoicemailAsync(string phoneNumber, short[] message)
+    private async Task<VoicemailCall> LeaveVoicemailAsync(string phoneNumber, short[] message, int? hangUpAfterMs = null)
     {
         using var api = await ApiAsync();
         var (customerId, _) = await IvrHostFixture.CustomerAsync(api, phoneNumber);
@@ -113,9 +121,9 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
             ["rtp_ip"] = "127.0.0.1",
             ["rtp_port"] = phone.Port.ToString(CultureInfo.InvariantCulture),
             ["after_answer"] = "",
-            // The gateway ends the call after the message: the caller answers its BYE.
-            ["ending"] = "caller-waits-bye.part",
-            ["stay_ms"] = "90000",
+            // The gateway ends the call after the message (the caller answers its BYE), or the caller hangs up.
+            ["ending"] = hangUpAfterMs is null ? "caller-waits-bye.part" : "caller-hangs-up.part",
+            ["stay_ms"] = (hangUpAfterMs ?? 90_000).ToString(CultureInfo.InvariantCulture),
         });
         await using var caller = Sipp.Start($"caller {phoneNumber}", scenarios,
             ["-sf", scenario, $"127.0.0.1:{Host.SipPort}", "-s", "1000", "-i", "127.0.0.1",
@@ -130,8 +138,17 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
         await VoicemailPhone.WaitUntilAsync(() => phone.ToneFrames(1000, pressedAt) >= 10, TimeSpan.FromSeconds(40), "the voicemail beep");
         await VoicemailPhone.WaitUntilAsync(() => phone.SinceLastPacket > TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), "the end of the beep");
 
-        await phone.SendAudioAsync(message);
-        await phone.PressAsync('#');
+        if (hangUpAfterMs is null)
+        {
+            await phone.SendAudioAsync(message);
+            await phone.PressAsync('#');
+        }
+        else
+        {
+            Assert.False(caller.HasExited, "the caller hung up before the beep");
+            await phone.SendAudioUntilAsync(message, () => caller.HasExited, TimeSpan.FromSeconds(60), "the caller hanging up");
+        }
+
         await caller.AssertSucceededAsync(TimeSpan.FromSeconds(40));
 
         var ended = await IvrHostFixture.WaitForNewCallAsync(api, customerId, before,
@@ -214,6 +231,22 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         Assert.True(entry.GetProperty("isCallback").GetBoolean(), entry.ToString());
         Assert.Equal(VoicemailHostFixture.AdaPhone, entry.GetProperty("caller").GetString());
         Assert.DoesNotContain(waiting, w => w.GetProperty("callId").GetString() == spoken.CallId);
+    });
+
+    [Fact]
+    public Task A_caller_who_hangs_up_after_speaking_keeps_the_message() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        var hungUp = await fixture.HungUpAsync();
+
+        Assert.Equal("voicemail", hungUp.Call.GetProperty("outcome").GetString());
+        var fileName = hungUp.Call.GetProperty("voicemailPath").GetString();
+        Assert.NotNull(fileName);
+        var seconds = hungUp.Call.GetProperty("voicemailSeconds").GetInt32();
+        Assert.InRange(seconds, 3, 34);
+        var samples = IvrG711.ReadPcm16Wav(Path.Combine(Host.DataFolder, "data", "voicemail", fileName));
+        Assert.InRange(samples.Length / 8000.0, seconds - 1, seconds + 1);
+        var callback = Assert.Single(hungUp.NewRows, r => r.GetProperty("callId").GetString() != hungUp.CallId);
+        Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
     });
 
     [Fact]
