@@ -194,7 +194,7 @@ internal sealed class VoicemailTaker
         }
 
         var folder = Path.GetFullPath(gateway.Options.VoicemailPath);
-        var name = $"{gateway.Time.GetUtcNow():yyyyMMdd}-{callId:N}.wav";
+        var name = string.Create(CultureInfo.InvariantCulture, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{callId:N}.wav");
         try
         {
             Directory.CreateDirectory(folder);
