@@ -651,7 +651,10 @@ internal sealed class CallSession
         }
 
         timers.Clear();
-        var origin = queuedAs ?? take.Callback.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now);
+        // A queued call keeps what routing knew of it (its QueuedAt above all), in the queue it is in now.
+        var origin = queuedAs is { } queued
+            ? queued with { Queue = queue ?? queued.Queue }
+            : take.Callback.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now);
         queue ??= origin.Queue;
         voicemail = new VoicemailTaker(gateway, media, CallId, Caller, origin, take, Post, EndAsync, logger);
         voicemail.Start();
