@@ -19,6 +19,7 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     internal const string AdaPhone = "+442079460018";
     internal const string AlanPhone = "+441614960000";
     internal const string GracePhone = "+442079460100";
+    internal const string KatherinePhone = "+442079460101";
 
     private readonly string folder = Directory.CreateTempSubdirectory("cc-voicemail-").FullName;
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -75,6 +76,9 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
 
     /// <summary>The caller who says nothing after the beep (Alan).</summary>
     internal Task<VoicemailCall> SilentAsync() => OnceAsync("silent", () => LeaveVoicemailAsync(AlanPhone, new short[3 * 8000]));
+
+    /// <summary>The caller who says one word after the beep (Katherine): shorter than the 2 s minimum.</summary>
+    internal Task<VoicemailCall> TooShortAsync() => OnceAsync("too-short", () => LeaveVoicemailAsync(KatherinePhone, SpeechAfterTheBeep()[..8000]));
 
     /// <summary>
     /// The caller who speaks after the beep and hangs up instead of pressing # (Grace). SIPp hangs up 35 s after the
@@ -268,6 +272,18 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         Assert.DoesNotContain(boards.EnumerateArray().SelectMany(b => b.GetProperty("queue").GetProperty("waiting").EnumerateArray()),
             w => w.GetProperty("caller").GetString() == VoicemailHostFixture.AlanPhone);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync(new Uri($"/api/interactions/{silent.CallId}/voicemail", UriKind.Relative))).StatusCode);
+    });
+
+    [Fact]
+    public Task A_message_shorter_than_the_minimum_is_discarded_with_the_reason() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        var tooShort = await fixture.TooShortAsync();
+
+        Assert.Equal("overflowed", tooShort.Call.GetProperty("outcome").GetString());
+        Assert.Equal(JsonValueKind.Null, tooShort.Call.GetProperty("voicemailPath").ValueKind);
+        Assert.StartsWith("too short:", tooShort.Call.GetProperty("voicemailNote").GetString(), StringComparison.Ordinal);
+        Assert.Contains("the minimum is 2.0 s", tooShort.Call.GetProperty("voicemailNote").GetString(), StringComparison.Ordinal);
+        Assert.Single(tooShort.NewRows);
     });
 
     [Fact]
