@@ -670,7 +670,7 @@ internal sealed class FlowParser
             }
         }
 
-        // Nodes from which an exit (queue, callback, hang-up, transfer) can be reached, by walking edges backwards.
+        // Nodes from which an exit (queue, callback, hang-up, transfer, voicemail) can be reached, by walking edges backwards.
         var canExit = new HashSet<string>(nodes.Values.Where(n => n.IsExit).Select(n => n.Id), StringComparer.Ordinal);
         var changed = true;
         while (changed)

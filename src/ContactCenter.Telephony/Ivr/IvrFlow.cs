@@ -42,7 +42,7 @@ internal abstract record IvrNode
     /// <summary>Every node this one can go to.</summary>
     public abstract IEnumerable<string> Targets { get; }
 
-    /// <summary>True when the call can leave the IVR from this node (queue, callback, hang-up, transfer).</summary>
+    /// <summary>True when the call can leave the IVR from this node (queue, callback, hang-up, transfer, voicemail).</summary>
     public virtual bool IsExit => false;
 }
 
