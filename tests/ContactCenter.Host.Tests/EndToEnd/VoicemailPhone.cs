@@ -86,14 +86,27 @@ internal sealed class VoicemailPhone : IDisposable
         }
     }
 
-    /// <summary>Sends audio as 20 ms µ-law packets on a steady 20 ms clock (stopping early when <paramref name="stop"/> holds).</summary>
+    /// <summary>Samples of audio sent so far.</summary>
+    public long SamplesSent { get; private set; }
+
+    /// <summary>
+    /// Sends audio as 20 ms µ-law packets on absolute 20 ms deadlines, as a phone's sound card clocks them (a late packet
+    /// is followed by the next at once, so the rate stays real time on a busy machine), stopping early when
+    /// <paramref name="stop"/> holds.
+    /// </summary>
     public async Task SendAudioAsync(short[] samples, Func<bool>? stop = null)
     {
         var to = gateway ?? throw new InvalidOperationException("nothing heard from the gateway yet: its media address is unknown");
-        using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        var clock = Stopwatch.StartNew();
         var packet = new byte[12 + 160];
         for (var offset = 0; offset < samples.Length && stop?.Invoke() != true; offset += 160)
         {
+            var due = TimeSpan.FromMilliseconds(offset / 8.0);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
             Header(packet, marker: offset == 0, payloadType: 0, timestamp);
             for (var i = 0; i < 160; i++)
             {
@@ -102,7 +115,7 @@ internal sealed class VoicemailPhone : IDisposable
 
             socket.SendTo(packet, to);
             timestamp += 160;
-            await clock.WaitForNextTickAsync();
+            SamplesSent += 160;
         }
     }
 

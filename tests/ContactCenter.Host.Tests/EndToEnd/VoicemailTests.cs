@@ -9,10 +9,11 @@ using static Microsoft.Playwright.Assertions;
 namespace ContactCenter.Host.Tests.EndToEnd;
 
 /// <summary>
-/// One host for the voicemail checks, started with a copy of queues.yaml in which billing's maximum wait is 3 s
-/// (<c>Routing:QueuesFile</c>; billing's <c>maxWaitAction</c> stays <c>voicemail</c>). Each scenario runs once, the
-/// first time a test asks for it: a caller on DID 1000 presses 3, waits past billing's maximum wait, hears the
-/// voicemail greeting and the beep, and speaks (or stays silent), then presses #.
+/// One host for the voicemail checks, started on a copy of telephony-config in which billing's maximum wait is 3 s
+/// (its <c>maxWaitAction</c> stays <c>voicemail</c>) and DID 1003 goes to an IVR <c>voicemail</c> node with a 5 s
+/// maximum length. Each scenario runs once, the first time a test asks for it: a caller on DID 1000 presses 3, waits
+/// past billing's maximum wait, hears the voicemail greeting and the beep, and speaks (or stays silent), then presses #
+/// or hangs up; or a caller on DID 1003 speaks until the gateway ends the message.
 /// </summary>
 public sealed class VoicemailHostFixture : IAsyncLifetime
 {
@@ -20,6 +21,38 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     internal const string AlanPhone = "+441614960000";
     internal const string GracePhone = "+442079460100";
     internal const string KatherinePhone = "+442079460101";
+    internal const string EdsgerPhone = "+447700900102";
+
+    /// <summary>DID 1003's flow (added to the copy of telephony-config): who is calling, then voicemail, a callback in support.</summary>
+    private const string LeaveMessageFlow = """
+        name: leave-message
+        path: message
+        start: who
+        nodes:
+          who:
+            type: identify
+            by: ani
+            timeout: 1500ms
+            known: message
+            unknown: message
+          message:
+            type: voicemail
+            prompts: [menu/connecting]
+            max_length: 5s
+            queue: support
+        """;
+
+    private enum Ending
+    {
+        /// <summary>The caller presses # after the message; the gateway hangs up.</summary>
+        Hash,
+
+        /// <summary>The caller hangs up (SIPp, 35 s after the answer) while still speaking.</summary>
+        HangUp,
+
+        /// <summary>The caller speaks until the gateway hangs up (the maximum length).</summary>
+        GatewayEnds,
+    }
 
     private readonly string folder = Directory.CreateTempSubdirectory("cc-voicemail-").FullName;
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -30,17 +63,23 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var queues = await File.ReadAllTextAsync(Path.Combine(HostProcess.RepositoryRoot, "telephony-config", "queues.yaml"));
+        var config = Path.Combine(folder, "telephony-config");
+        CopyFolder(Path.Combine(HostProcess.RepositoryRoot, "telephony-config"), config);
+        var queues = await File.ReadAllTextAsync(Path.Combine(config, "queues.yaml"));
         var billing = queues.IndexOf("- name: billing", StringComparison.Ordinal);
         Assert.True(billing > 0, "queues.yaml has no billing queue");
         var maxWait = queues.IndexOf("maxWaitSeconds: 900", billing, StringComparison.Ordinal);
         Assert.True(maxWait > 0 && queues.IndexOf("maxWaitAction: voicemail", billing, StringComparison.Ordinal) > maxWait, "billing is no longer a 900 s queue diverting to voicemail; update this test");
-        var queuesFile = Path.Combine(folder, "queues.yaml");
-        await File.WriteAllTextAsync(queuesFile, queues[..maxWait] + "maxWaitSeconds: 3" + queues[(maxWait + "maxWaitSeconds: 900".Length)..]);
+        await File.WriteAllTextAsync(Path.Combine(config, "queues.yaml"), queues[..maxWait] + "maxWaitSeconds: 3" + queues[(maxWait + "maxWaitSeconds: 900".Length)..]);
+        await File.WriteAllTextAsync(Path.Combine(config, "ivr", "leave-message.yaml"), LeaveMessageFlow);
+        await File.AppendAllTextAsync(Path.Combine(config, "dids.yaml"), "  - did: \"1003\"\n    flow: leave-message\n");
+        var trunks = await File.ReadAllTextAsync(Path.Combine(config, "trunks.yaml"));
+        Assert.Contains("      - \"1002\"", trunks, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(config, "trunks.yaml"), trunks.Replace("      - \"1002\"", "      - \"1002\"\n      - \"1003\"", StringComparison.Ordinal));
 
         for (var attempt = 1; ; attempt++)
         {
-            host = CallPathTests.StartHost(("Routing__QueuesFile", queuesFile));
+            host = CallPathTests.StartHost(("Telephony__ConfigPath", config));
             try
             {
                 await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
@@ -72,20 +111,24 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     }
 
     /// <summary>The caller who speaks after the beep (Ada): run once, shared by the tests that look at it.</summary>
-    internal Task<VoicemailCall> SpokenAsync() => OnceAsync("spoken", () => LeaveVoicemailAsync(AdaPhone, SpeechAfterTheBeep()));
+    internal Task<VoicemailCall> SpokenAsync() => OnceAsync("spoken", () => LeaveVoicemailAsync(AdaPhone, SpeechAfterTheBeep(), Ending.Hash));
 
     /// <summary>The caller who says nothing after the beep (Alan).</summary>
-    internal Task<VoicemailCall> SilentAsync() => OnceAsync("silent", () => LeaveVoicemailAsync(AlanPhone, new short[3 * 8000]));
+    internal Task<VoicemailCall> SilentAsync() => OnceAsync("silent", () => LeaveVoicemailAsync(AlanPhone, new short[3 * 8000], Ending.Hash));
 
     /// <summary>The caller who says one word after the beep (Katherine): shorter than the 2 s minimum.</summary>
-    internal Task<VoicemailCall> TooShortAsync() => OnceAsync("too-short", () => LeaveVoicemailAsync(KatherinePhone, SpeechAfterTheBeep()[..8000]));
+    internal Task<VoicemailCall> TooShortAsync() => OnceAsync("too-short", () => LeaveVoicemailAsync(KatherinePhone, SpeechAfterTheBeep()[..8000], Ending.Hash));
 
     /// <summary>
     /// The caller who speaks after the beep and hangs up instead of pressing # (Grace). SIPp hangs up 35 s after the
     /// answer, well after the beep (about 13 s in: identify, greeting, billing's 3 s, the voicemail greeting); the phone
     /// speaks until then.
     /// </summary>
-    internal Task<VoicemailCall> HungUpAsync() => OnceAsync("hung-up", () => LeaveVoicemailAsync(GracePhone, SpeechAfterTheBeep(), hangUpAfterMs: 35_000));
+    internal Task<VoicemailCall> HungUpAsync() => OnceAsync("hung-up", () => LeaveVoicemailAsync(GracePhone, SpeechAfterTheBeep(), Ending.HangUp));
+
+    /// <summary>The caller on DID 1003 (an IVR voicemail node, 5 s at most) who keeps talking (Edsger).</summary>
+    internal Task<VoicemailCall> MaxLengthAsync() => OnceAsync("max-length", () =>
+        LeaveVoicemailAsync(EdsgerPhone, SpeechAfterTheBeep(), Ending.GatewayEnds, did: "1003", menuKey: null, ivrPath: "message>voicemail"));
 
     /// <summary>What the caller says: a real voice (a prompt spoken by espeak-ng), about 7 s.</summary>
     internal static short[] SpeechAfterTheBeep() =>
@@ -110,7 +153,22 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
         }
     }
 
-    private async Task<VoicemailCall> LeaveVoicemailAsync(string phoneNumber, short[] message, int? hangUpAfterMs = null)
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
+    }
+
+    private async Task<VoicemailCall> LeaveVoicemailAsync(
+        string phoneNumber, short[] message, Ending ending, string did = "1000", char? menuKey = '3', string ivrPath = "main>3>billing")
     {
         using var api = await ApiAsync();
         var (customerId, _) = await IvrHostFixture.CustomerAsync(api, phoneNumber);
@@ -126,45 +184,53 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
             ["rtp_port"] = phone.Port.ToString(CultureInfo.InvariantCulture),
             ["after_answer"] = "",
             // The gateway ends the call after the message (the caller answers its BYE), or the caller hangs up.
-            ["ending"] = hangUpAfterMs is null ? "caller-waits-bye.part" : "caller-hangs-up.part",
-            ["stay_ms"] = (hangUpAfterMs ?? 90_000).ToString(CultureInfo.InvariantCulture),
+            ["ending"] = ending == Ending.HangUp ? "caller-hangs-up.part" : "caller-waits-bye.part",
+            ["stay_ms"] = ending == Ending.HangUp ? "35000" : "90000",
         });
         await using var caller = Sipp.Start($"caller {phoneNumber}", scenarios,
-            ["-sf", scenario, $"127.0.0.1:{Host.SipPort}", "-s", "1000", "-i", "127.0.0.1",
+            ["-sf", scenario, $"127.0.0.1:{Host.SipPort}", "-s", did, "-i", "127.0.0.1",
              "-p", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-m", "1"]);
 
         // The greeting plays: press 3 (billing) over it, as a caller who knows the menu does.
         await VoicemailPhone.WaitUntilAsync(() => phone.PacketsHeard > 0, TimeSpan.FromSeconds(20), "the greeting's first RTP");
-        await phone.PressAsync('3');
+        if (menuKey is { } key)
+        {
+            await phone.PressAsync(key);
+        }
+
         var pressedAt = phone.PacketsHeard;
 
         // Billing's maximum wait (3 s) passes; the voicemail greeting and its 1 kHz beep play, then the gateway is silent (recording).
         await VoicemailPhone.WaitUntilAsync(() => phone.ToneFrames(1000, pressedAt) >= 10, TimeSpan.FromSeconds(40), "the voicemail beep");
         await VoicemailPhone.WaitUntilAsync(() => phone.SinceLastPacket > TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), "the end of the beep");
 
-        if (hangUpAfterMs is null)
+        switch (ending)
         {
-            await phone.SendAudioAsync(message);
-            await phone.PressAsync('#');
-        }
-        else
-        {
-            Assert.False(caller.HasExited, "the caller hung up before the beep");
-            await phone.SendAudioUntilAsync(message, () => caller.HasExited, TimeSpan.FromSeconds(60), "the caller hanging up");
+            case Ending.Hash:
+                await phone.SendAudioAsync(message);
+                await phone.PressAsync('#');
+                break;
+            case Ending.HangUp:
+                Assert.False(caller.HasExited, "the caller hung up before the beep");
+                await phone.SendAudioUntilAsync(message, () => caller.HasExited, TimeSpan.FromSeconds(60), "the caller hanging up");
+                break;
+            case Ending.GatewayEnds:
+                await phone.SendAudioUntilAsync(message, () => caller.HasExited, TimeSpan.FromSeconds(60), "the gateway ending the message");
+                break;
         }
 
         await caller.AssertSucceededAsync(TimeSpan.FromSeconds(40));
 
         var ended = await IvrHostFixture.WaitForNewCallAsync(api, customerId, before,
-            c => c.GetProperty("endedAt").ValueKind == JsonValueKind.String && c.GetProperty("ivrPath").GetString() == "main>3>billing"
+            c => c.GetProperty("endedAt").ValueKind == JsonValueKind.String && c.GetProperty("ivrPath").GetString() == ivrPath
                 && c.GetProperty("outcome").ValueKind == JsonValueKind.String,
             TimeSpan.FromSeconds(20), $"{phoneNumber}'s voicemail call");
         var history = await IvrHostFixture.HistoryAsync(api, customerId);
-        return new VoicemailCall(customerId, ended, [.. history.Where(i => !before.Contains(i.GetProperty("callId").GetString()!))], message.Length / 8000.0);
+        return new VoicemailCall(customerId, ended, [.. history.Where(i => !before.Contains(i.GetProperty("callId").GetString()!))], phone.SamplesSent / 8000.0);
     }
 }
 
-/// <summary>A caller's voicemail call as the CRM recorded it, and the other new rows of their history (the callback).</summary>
+/// <summary>A caller's voicemail call as the CRM recorded it, the other new rows of their history (the callback), and how much the caller said after the beep.</summary>
 internal sealed record VoicemailCall(string CustomerId, JsonElement Call, IReadOnlyList<JsonElement> NewRows, double SecondsSpoken)
 {
     public string CallId => Call.GetProperty("callId").GetString()!;
@@ -251,6 +317,32 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         Assert.InRange(samples.Length / 8000.0, seconds - 1, seconds + 1);
         var callback = Assert.Single(hungUp.NewRows, r => r.GetProperty("callId").GetString() != hungUp.CallId);
         Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
+    });
+
+    [Fact]
+    public Task An_ivr_voicemail_node_stops_the_message_at_its_maximum_length_and_queues_the_callback_in_its_queue() => CallPathTests.WithHostLogAsync(Host, async () =>
+    {
+        var capped = await fixture.MaxLengthAsync();
+        using var api = await fixture.ApiAsync();
+
+        Assert.Equal("voicemail", capped.Call.GetProperty("outcome").GetString());
+        Assert.Equal("support", capped.Call.GetProperty("queue").GetString());
+        var fileName = capped.Call.GetProperty("voicemailPath").GetString();
+        Assert.NotNull(fileName);
+        // The caller kept talking through the "message saved" prompt until the gateway hung up; the file stops at 5 s
+        // (less the moment between the beep and the caller's first word).
+        var samples = IvrG711.ReadPcm16Wav(Path.Combine(Host.DataFolder, "data", "voicemail", fileName));
+        Assert.InRange(samples.Length / 8000.0, 4.0, 5.05);
+        Assert.True(capped.SecondsSpoken > samples.Length / 8000.0 + 2, $"the caller said {capped.SecondsSpoken:F1} s, the file holds {samples.Length / 8000.0:F1} s");
+        Assert.InRange(capped.Call.GetProperty("voicemailSeconds").GetInt32(), 4, 5);
+
+        var callback = Assert.Single(capped.NewRows, r => r.GetProperty("callId").GetString() != capped.CallId);
+        Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
+        var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
+        var support = boards.EnumerateArray().Single(b => b.GetProperty("queue").GetProperty("queue").GetString() == "support");
+        var entry = Assert.Single(support.GetProperty("queue").GetProperty("waiting").EnumerateArray(), w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
+        Assert.True(entry.GetProperty("isCallback").GetBoolean());
+        Assert.Equal(VoicemailHostFixture.EdsgerPhone, entry.GetProperty("caller").GetString());
     });
 
     [Fact]
