@@ -63,6 +63,12 @@ public sealed record InteractionSummary
     public string? Disposition { get; init; }
     /// <summary>The agent's notes.</summary>
     public string? Notes { get; init; }
+    /// <summary>True when the caller left a voicemail on this call (the CRM serves it at <c>/api/interactions/{callId}/voicemail</c>).</summary>
+    public bool HasVoicemail { get; init; }
+    /// <summary>Length of the voicemail in seconds, when one was left (or attempted).</summary>
+    public int? VoicemailSeconds { get; init; }
+    /// <summary>The voicemail's transcript, when one exists.</summary>
+    public string? Transcript { get; init; }
 }
 
 /// <summary>An open service case, for the pop.</summary>

@@ -94,6 +94,7 @@ public static class CrmModule
         bus.AddConsumer<RecordCallEndedConsumer, RecordCallEndedDefinition>();
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
         bus.AddConsumer<CallbackGivenUpConsumer, CallbackGivenUpDefinition>();
+        bus.AddConsumer<RecordVoicemailConsumer, RecordVoicemailDefinition>();
         bus.AddConsumer<IdentifyCallerConsumer, IdentifyCallerDefinition>();
         bus.AddConsumer<ScreenPopConsumer, ScreenPopDefinition>();
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();
@@ -108,6 +109,7 @@ public static class CrmModule
         app.MapAuthApi();
         app.MapCustomersApi();
         app.MapCasesApi();
+        app.MapInteractionsApi();
         app.MapAgentsApi();
         // Only this document's name matches, so other modules may map their own documents beside it.
         app.MapOpenApi("/openapi/{documentName:regex(^crm$)}.json");

@@ -29,6 +29,12 @@ internal sealed class CrmOptions
     /// acknowledged only after the commit either way.
     /// </summary>
     public TimeSpan InteractionLinger { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The folder of the voicemail messages the gateway records (<c>Crm:VoicemailPath</c>); the same folder as the
+    /// gateway's <c>Telephony:VoicemailPath</c> (in the embedded host, both default to <c>data/voicemail</c>).
+    /// </summary>
+    public string VoicemailPath { get; set; } = "data/voicemail";
 }
 
 internal sealed class CrmOptionsValidator : IValidateOptions<CrmOptions>
@@ -52,6 +58,10 @@ internal sealed class CrmOptionsValidator : IValidateOptions<CrmOptions>
         if (options.InteractionLinger < TimeSpan.Zero || options.InteractionLinger > TimeSpan.FromSeconds(1))
         {
             failures.Add($"Crm:InteractionLinger must be between 00:00:00 and 00:00:01 (was {options.InteractionLinger}).");
+        }
+        if (string.IsNullOrWhiteSpace(options.VoicemailPath))
+        {
+            failures.Add("Crm:VoicemailPath must not be empty.");
         }
         if (string.IsNullOrWhiteSpace(options.SipRealm))
         {

@@ -94,6 +94,13 @@ say queue/less-than-a-minute "less than one minute."
 say callback/offer "To be called back without losing your place in the queue, press 1. To keep waiting, stay on the line."
 say callback/confirmed "Thank you. We will call you back at the number you are calling from, as soon as an agent is free. Goodbye."
 
+# Voicemail (a queue's maxWaitAction: voicemail, or an IVR voicemail node): greeting, beep, thanks.
+say voicemail/greeting "No one can take your call right now. Please leave a message after the tone, and press hash when you are done."
+say voicemail/saved "Thank you. Your message has been saved, and we will call you back. Goodbye."
+say voicemail/not-saved "Sorry, we did not receive a message. Goodbye."
+sox -n -r 8000 -c 1 -b 16 -e signed-integer "$out/voicemail/beep.wav" synth 0.4 sine 1000 fade 0.01 0.4 0.02 gain -8 pad 0.1 0.1
+count=$((count + 1))
+
 # Closing, hours, transfer.
 say goodbye "Thank you for calling. Goodbye."
 say hours/closed "We are closed right now. Our opening hours are Monday to Friday, from eight in the morning to six in the evening."

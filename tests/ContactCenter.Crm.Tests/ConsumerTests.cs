@@ -121,6 +121,34 @@ public sealed class ConsumerTests(CrmTestHost host) : IClassFixture<CrmTestHost>
         Assert.False(otherRealm.Message.Found);
     }
 
+    [Fact]
+    public async Task A_voicemail_on_the_bus_reaches_the_interaction_and_the_next_pop_shows_it()
+    {
+        var callId = Guid.NewGuid();
+        var now = host.Time.GetUtcNow();
+        var bus = host.Harness.Bus;
+        await bus.Publish(new CallReceived { CallId = callId, Caller = "+442079460100", Did = "1000", GatewayId = "gw-1", OccurredAt = now });
+        var identified = await host.Harness.PublishedAsync<CallerIdentified>(m => m.CallId == callId);
+        Assert.NotNull(identified.CustomerId);
+        await bus.Publish(new CallQueued { CallId = callId, Queue = "billing", Caller = "+442079460100", GatewayId = "gw-1", IvrPath = "main>3>billing", CustomerId = identified.CustomerId, QueuedAt = now, OccurredAt = now });
+        await bus.Publish(new VoicemailRecorded { CallId = callId, Caller = "+442079460100", Queue = "billing", Path = $"20261207-{callId:N}.wav", Duration = TimeSpan.FromSeconds(15), OccurredAt = now.AddSeconds(30) });
+
+        var row = await WaitForAsync(callId, i => i.VoicemailPath != null && i.CustomerId != null);
+        Assert.Equal(15, row.VoicemailSeconds);
+
+        var callbackId = Guid.NewGuid();
+        await bus.Publish(new AgentReserved
+        {
+            CallId = callbackId, AgentId = "carol", Queue = "billing", Caller = "+442079460100", IvrPath = "main>3>billing",
+            Waited = TimeSpan.FromMinutes(3), Reason = "skills", OccurredAt = now.AddMinutes(3),
+        });
+        var pop = await host.Harness.PublishedAsync<ScreenPopReady>(m => m.CallId == callbackId);
+        var voicemail = Assert.Single(pop.RecentInteractions, i => i.CallId == callId);
+        Assert.True(voicemail.HasVoicemail);
+        Assert.Equal(15, voicemail.VoicemailSeconds);
+        Assert.DoesNotContain(pop.RecentInteractions, i => i.CallId != callId && i.HasVoicemail);
+    }
+
     private async Task<Data.Interaction> WaitForAsync(Guid callId, Func<Data.Interaction, bool> done)
     {
         var until = TimeProvider.System.GetUtcNow().AddSeconds(20);

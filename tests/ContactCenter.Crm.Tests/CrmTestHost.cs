@@ -37,6 +37,9 @@ public sealed class CrmTestHost : IAsyncLifetime
 
     public string DatabasePath => Path.Combine(folder, "data", "crm.db");
 
+    /// <summary>Where the CRM looks for voicemail files (<c>Crm:VoicemailPath</c>).</summary>
+    public string VoicemailFolder => Path.Combine(folder, "data", "voicemail");
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateBuilder();
@@ -48,6 +51,7 @@ public sealed class CrmTestHost : IAsyncLifetime
             ["Demo:Seed"] = "true",
             ["Auth:SigningKey"] = SigningKey,
             ["Crm:DefaultRegion"] = "GB",
+            ["Crm:VoicemailPath"] = VoicemailFolder,
         });
         builder.Services.AddSingleton<TimeProvider>(Time);
         builder.Services.AddCrm(builder.Configuration);

@@ -87,6 +87,45 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task A_voicemail_in_the_pops_history_shows_its_length_and_transcript_and_plays()
+    {
+        var page = await NewPage();
+        await SignIn(page, "alice");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        var callId = Guid.NewGuid();
+        var voicemailCall = Guid.NewGuid();
+        var pop = Calls.AdaPop(callId, "alice");
+        await host.Publish(pop with
+        {
+            RecentInteractions =
+            [
+                new InteractionSummary
+                {
+                    CallId = voicemailCall, StartedAt = Calls.Now.AddHours(-2), Queue = "billing", Outcome = CallOutcome.Voicemail,
+                    HasVoicemail = true, VoicemailSeconds = 3, Transcript = "Please call me back about the invoice.",
+                },
+                .. pop.RecentInteractions,
+            ],
+        });
+
+        var voicemail = page.GetByTestId("recent-interactions").GetByTestId("voicemail");
+        await Expect(voicemail).ToHaveCountAsync(1);
+        await Expect(voicemail.GetByTestId("voicemail-length")).ToHaveTextAsync("0:03");
+        await Expect(voicemail.GetByTestId("voicemail-transcript")).ToHaveTextAsync("Please call me back about the invoice.");
+        var player = voicemail.GetByTestId("voicemail-player");
+        Assert.Equal("none", await player.GetAttributeAsync("preload"));
+        Assert.Equal($"/api/interactions/{voicemailCall}/voicemail", await player.GetAttributeAsync("src"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-pop-voicemail.png"), FullPage = true });
+
+        // The player streams it (the sign-in's cookie authenticates the request) and its clock advances.
+        await player.EvaluateAsync("a => a.play()");
+        await page.WaitForFunctionAsync("a => a.error !== null || a.currentTime > 0.5", await player.ElementHandleAsync());
+        Assert.Null(await player.EvaluateAsync<string?>("a => a.error ? `error ${a.error.code}: ${a.error.message}` : null"));
+        Assert.Equal(3, await player.EvaluateAsync<double>("a => a.duration"), 1);
+        Assert.Contains(host.VoicemailRequests, r => r.CallId == voicemailCall && r.Login == "alice");
+    }
+
+    [Fact]
     public async Task Reloading_the_desktop_mid_call_shows_the_call_again()
     {
         var page = await NewPage();
@@ -287,7 +326,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
     }
 

@@ -13,6 +13,9 @@ public sealed class StartupValidationTests
     [InlineData("Auth__SigningKey", "too-short", "Auth:SigningKey")]
     [InlineData("Routing__JournalStore", "Redis", "Routing:JournalStore")]
     [InlineData("Routing__Partitions", "north", "Routing:Partitions")]
+    [InlineData("Telephony__Voicemail__MaxLength", "00:20:00", "Telephony:Voicemail:MaxLength")]
+    [InlineData("Telephony__Voicemail__SilenceThresholdDbfs", "0", "Telephony:Voicemail:SilenceThresholdDbfs")]
+    [InlineData("Crm__VoicemailPath", " ", "Crm:VoicemailPath")]
     public async Task Bad_setting_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string key)
     {
         await using var host = HostProcess.Start(new Dictionary<string, string> { [variable] = value });

@@ -96,7 +96,43 @@ public sealed class TelephonyModuleTests
         await host.StopAsync();
     }
 
-    private static IHost BuildHost(string configPath)
+    [Fact]
+    public async Task Host_refuses_to_start_with_bad_voicemail_settings_and_names_each_key()
+    {
+        using var host = BuildHost(TestPaths.ConfigFolder, new()
+        {
+            ["Telephony:VoicemailPath"] = " ",
+            ["Telephony:Voicemail:MaxLength"] = "00:00:01",
+            ["Telephony:Voicemail:SilenceThresholdDbfs"] = "3",
+        });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Telephony:VoicemailPath is empty", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Telephony:Voicemail:MaxLength must be between", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Telephony:Voicemail:MinLength must be", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Telephony:Voicemail:SilenceThresholdDbfs must be between", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Voicemail_settings_have_defaults_and_can_be_set()
+    {
+        using var host = BuildHost(TestPaths.ConfigFolder, new()
+        {
+            ["Telephony:Voicemail:MaxLength"] = "00:01:00",
+        });
+
+        await host.StartAsync();
+
+        var options = host.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        Assert.Equal("data/voicemail", options.VoicemailPath);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.Voicemail.MaxLength);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Voicemail.MinLength);
+        Assert.Equal(-40, options.Voicemail.SilenceThresholdDbfs);
+        await host.StopAsync();
+    }
+
+    private static IHost BuildHost(string configPath, Dictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -105,6 +141,7 @@ public sealed class TelephonyModuleTests
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:Port"] = "0",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
         AddTelephonyWithBus(builder);
         return builder.Build();
     }

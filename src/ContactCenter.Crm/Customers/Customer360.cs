@@ -61,6 +61,10 @@ internal sealed record InteractionView(
     string? Notes,
     Guid? CaseId,
     string? RecordingPath,
+    string? VoicemailPath,
+    int? VoicemailSeconds,
+    string? VoicemailNote,
+    string? Transcript,
     string Direction = "inbound",
     string? Dialled = null,
     Guid? CallbackOf = null,
@@ -106,5 +110,6 @@ internal static class Wire
     public static InteractionView ToView(Interaction i) => new(
         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId, Name(i.Outcome),
         i.AnsweredAt, i.EndedAt, i.WaitSeconds, i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes,
-        i.CaseId, i.RecordingPath, Name(i.Direction), i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt);
+        i.CaseId, i.RecordingPath, i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript,
+        Name(i.Direction), i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt);
 }

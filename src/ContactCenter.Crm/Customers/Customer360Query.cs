@@ -191,6 +191,7 @@ internal sealed class Customer360Query(
                         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId,
                         i.Outcome == null ? null : i.Outcome.ToString(), i.AnsweredAt, i.EndedAt, i.WaitSeconds,
                         i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes, i.CaseId, i.RecordingPath,
+                        i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript,
                         i.Direction == CallDirection.Inbound ? "inbound" : i.Direction == CallDirection.Outbound ? "outbound" : "callback",
                         i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt)));
     }

@@ -13,6 +13,11 @@ internal sealed class RecordCallQueuedConsumer(InteractionRecorder recorder) : I
     public Task Consume(ConsumeContext<CallQueued> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
 }
 
+internal sealed class RecordVoicemailConsumer(InteractionRecorder recorder) : IConsumer<VoicemailRecorded>
+{
+    public Task Consume(ConsumeContext<VoicemailRecorded> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
 internal sealed class RecordAgentReservedConsumer(InteractionRecorder recorder) : IConsumer<AgentReserved>
 {
     public Task Consume(ConsumeContext<AgentReserved> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
@@ -48,6 +53,8 @@ internal static class InteractionEndpoint
 internal sealed class RecordCallReceivedDefinition() : CrmConsumerDefinition<RecordCallReceivedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordCallQueuedDefinition() : CrmConsumerDefinition<RecordCallQueuedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordVoicemailDefinition() : CrmConsumerDefinition<RecordVoicemailConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordAgentReservedDefinition() : CrmConsumerDefinition<RecordAgentReservedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 

@@ -43,6 +43,34 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         i.QueuedAt = Earliest(i.QueuedAt, m.QueuedAt);
         i.IvrPath = Longest(i.IvrPath, m.IvrPath);
         SetQueue(i, m.Queue, RankQueued, m.OccurredAt);
+        if (m.IsCallback && m.CallbackOf is not null)
+        {
+            i.Direction = CallDirection.Callback;
+            i.CallbackOf ??= m.CallbackOf;
+            i.CallbackAttempts = Math.Max(i.CallbackAttempts, m.Attempt);
+            i.VoicemailPath ??= m.VoicemailPath is null ? null : Truncate(m.VoicemailPath, 256);
+        }
+    }, ct);
+
+    /// <summary>A voicemail left on this call: the kept message (file and length) or why it was discarded.</summary>
+    public Task RecordAsync(VoicemailRecorded m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.Caller ??= m.Caller;
+        SetQueue(i, m.Queue, RankQueued, m.OccurredAt);
+        var seconds = Seconds(m.Duration);
+        if (m.Path is not null)
+        {
+            // A kept message wins over a discarded attempt, whatever the order.
+            i.VoicemailPath = Truncate(m.Path, 256);
+            i.VoicemailSeconds = seconds;
+            i.VoicemailNote = null;
+            i.CallbackRequestedAt = Earliest(i.CallbackRequestedAt, m.OccurredAt);
+        }
+        else if (i.VoicemailPath is null)
+        {
+            i.VoicemailSeconds = seconds;
+            i.VoicemailNote = m.DiscardedReason is null ? "discarded" : Truncate(m.DiscardedReason, 256);
+        }
     }, ct);
 
     public Task RecordAsync(AgentReserved m, CancellationToken ct) => MergeAsync(m.CallId, i =>

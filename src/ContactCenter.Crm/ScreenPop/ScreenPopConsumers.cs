@@ -98,6 +98,9 @@ internal sealed class ScreenPopConsumer(
                 Outcome = i.Outcome is null ? null : Enum.Parse<CallOutcome>(i.Outcome, ignoreCase: true),
                 Disposition = i.Disposition,
                 Notes = i.Notes,
+                HasVoicemail = i.VoicemailPath is not null,
+                VoicemailSeconds = i.VoicemailSeconds,
+                Transcript = i.Transcript,
             })],
             TotalInteractions = c?.Totals.Interactions ?? 0,
             OpenCases = c is null ? [] : [.. c.OpenCases.Select(k => new CaseSummary

@@ -67,6 +67,22 @@ public interface IMediaSession : IAsyncDisposable
     /// <summary>Current counters.</summary>
     MediaStatistics GetStatistics();
 
+    /// <summary>True while <see cref="StartRecording"/> records this leg.</summary>
+    bool IsRecording { get; }
+
+    /// <summary>
+    /// Starts recording what the peer sends on this leg (decoded to an 8 kHz PCM16 mono WAV; a voicemail).
+    /// Throws the file system's IOException when the file cannot be created and
+    /// <see cref="InvalidOperationException"/> when this leg is already recording.
+    /// </summary>
+    void StartRecording(string path, RecordingOptions? options = null);
+
+    /// <summary>
+    /// Stops recording, completes the WAV file and reports its length and how much of it is speech;
+    /// null when nothing was recording. Disposing the session completes a running recording too.
+    /// </summary>
+    Task<RecordingResult?> StopRecordingAsync();
+
     /// <summary>One report per key press (RFC 4733, SIP INFO or in-band).</summary>
     event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
 

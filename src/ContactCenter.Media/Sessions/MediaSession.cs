@@ -59,6 +59,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     private uint relayTimestampOffset;
 
     private Playback? playback;
+    private LegRecorder? legRecorder;
     private DtmfJob? dtmfJob;
     private bool onClock;
 
@@ -129,6 +130,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     }
 
     internal MediaBridge? Bridge { get; set; }
+
+    public bool IsRecording => Volatile.Read(ref legRecorder) is not null;
 
     public event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
 
@@ -532,12 +535,37 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
     }
 
+    public void StartRecording(string path, RecordingOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        if (Volatile.Read(ref legRecorder) is not null)
+        {
+            throw new InvalidOperationException($"Media session {Id} is already recording.");
+        }
+
+        var recorder = new LegRecorder(path, options ?? new RecordingOptions(), logger);
+        if (Interlocked.CompareExchange(ref legRecorder, recorder, null) is not null)
+        {
+            _ = recorder.CompleteAsync();
+            throw new InvalidOperationException($"Media session {Id} is already recording.");
+        }
+    }
+
+    public async Task<RecordingResult?> StopRecordingAsync()
+    {
+        LegRecorder? stopping = Interlocked.Exchange(ref legRecorder, null);
+        return stopping is null ? null : await stopping.CompleteAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
             return;
         }
+
+        await StopRecordingAsync().ConfigureAwait(false);
 
         if (Bridge is { } bridge)
         {
@@ -864,6 +892,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             detector.Process(samples);
         }
 
+        Volatile.Read(ref legRecorder)?.Write(header.Ssrc, header.Timestamp, payload, current.Codec);
         Bridge?.RelayAudio(this, header, payload);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ContactCenter.Contracts;
+using ContactCenter.Telephony.Gateway.Voicemail;
 using ContactCenter.Telephony.Ivr;
 using YamlDotNet.RepresentationModel;
 
@@ -8,7 +9,7 @@ namespace ContactCenter.Telephony.Configuration;
 /// <summary>Reads one ivr/*.yaml flow into an <see cref="IvrFlow"/>, checking targets, prompts, queues and the node graph.</summary>
 internal sealed class FlowParser
 {
-    private static readonly string[] NodeTypes = ["play", "menu", "collect", "hours", "identify", "case_status", "callback", "set", "queue", "hangup", "transfer"];
+    private static readonly string[] NodeTypes = ["play", "menu", "collect", "hours", "identify", "case_status", "callback", "set", "queue", "hangup", "transfer", "voicemail"];
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
     private static readonly (string Key, DayOfWeek Day)[] Days =
     [
@@ -134,6 +135,7 @@ internal sealed class FlowParser
             "queue" => ParseQueue(id, map, prefix),
             "hangup" => ParseHangUp(id, map, prefix),
             "transfer" => ParseTransfer(id, map, prefix),
+            "voicemail" => ParseVoicemail(id, map, prefix),
             _ => null,
         };
 
@@ -471,6 +473,21 @@ internal sealed class FlowParser
         return reason is not null ? node with { Reason = reason } : node;
     }
 
+    private VoicemailNode? ParseVoicemail(string id, YamlMappingNode map, string p)
+    {
+        file.CheckKeys(map, p, "type", "path", "prompts", "max_length", "queue");
+        var list = Prompts(map, "prompts", p, required: false);
+        var maxLength = file.Duration(map, "max_length", p, VoicemailLimits.ShortestMaxLength, VoicemailLimits.LongestMaxLength);
+        var queue = Queue(map, "queue", p);
+        RequireSystemPrompts(map, p, [.. list is null ? [PromptNames.VoicemailGreeting] : Array.Empty<string>(), PromptNames.VoicemailBeep]);
+        if (queue is null)
+        {
+            return null;
+        }
+
+        return new VoicemailNode { Id = id, Prompts = list ?? [], MaxLength = maxLength, Queue = queue };
+    }
+
     private TransferNode? ParseTransfer(string id, YamlMappingNode map, string p)
     {
         file.CheckKeys(map, p, "type", "path", "prompts", "target");
@@ -653,7 +670,7 @@ internal sealed class FlowParser
             }
         }
 
-        // Nodes from which an exit (queue, callback, hang-up, transfer) can be reached, by walking edges backwards.
+        // Nodes from which an exit (queue, callback, hang-up, transfer, voicemail) can be reached, by walking edges backwards.
         var canExit = new HashSet<string>(nodes.Values.Where(n => n.IsExit).Select(n => n.Id), StringComparer.Ordinal);
         var changed = true;
         while (changed)
@@ -698,7 +715,7 @@ internal sealed class FlowParser
             var firstIndex = cycle.IndexOf(cycle.OrderBy(c => keyNodes[c].Start.Line).First());
             var rotated = cycle.Skip(firstIndex).Concat(cycle.Take(firstIndex)).ToList();
             var described = string.Join(" > ", rotated.Append(rotated[0]));
-            file.Error(keyNodes[rotated[0]], $"nodes.{rotated[0]}", $"loop with no exit: {described} never reaches a queue, callback, hangup or transfer");
+            file.Error(keyNodes[rotated[0]], $"nodes.{rotated[0]}", $"loop with no exit: {described} never reaches a queue, callback, hangup, transfer or voicemail");
             ok = false;
         }
 

@@ -8,6 +8,7 @@ using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Gateway.Legs;
+using ContactCenter.Telephony.Gateway.Voicemail;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,7 @@ internal sealed partial class CallSession : IGatewayCall
     private string? connectedAgent;
     private string? recordingPath;
     private CallQueued? queuedAs;
+    private VoicemailTaker? voicemail;
     private string transferPath = "";
     private int agentLegs;
 
@@ -107,7 +109,8 @@ internal sealed partial class CallSession : IGatewayCall
     }
 
     /// <summary>Routing asks to ring an agent for this call.</summary>
-    public void ConnectAgent(ConnectCallToAgent command) => Post(() => ConnectAgentAsync(command));
+    public void ConnectAgent(ConnectCallToAgent command) =>
+        Post(() => voicemail is null ? ConnectAgentAsync(command) : PublishNoAnswerAsync(command.AgentId, "the caller is leaving a voicemail"));
 
     /// <summary>Routing takes the call out of its queue (max wait, queue full, no agents, callback).</summary>
     public void Divert(DivertQueuedCall command) => Post(() => DivertAsync(command));
@@ -286,6 +289,13 @@ internal sealed partial class CallSession : IGatewayCall
             return;
         }
 
+        if (voicemail is not null)
+        {
+            // The IVR has finished; only the caller's keys matter now (# ends the message).
+            await (ivrEvent is DigitPressed pressed ? voicemail.OnDigitAsync(pressed.Digit) : Task.CompletedTask);
+            return;
+        }
+
         foreach (var action in ivr.Handle(ivrEvent))
         {
             await ExecuteAsync(action);
@@ -334,6 +344,9 @@ internal sealed partial class CallSession : IGatewayCall
                 break;
             case HangUp hangUp:
                 await EndAsync(CallParty.System, hangUp.Reason, hangUp.Outcome);
+                break;
+            case TakeVoicemail take:
+                StartVoicemail(take, now);
                 break;
             case TransferCall transfer:
                 await TransferOutAsync(transfer.Target);
@@ -615,7 +628,8 @@ internal sealed partial class CallSession : IGatewayCall
                 await Handle(new CallbackOfferRequested());
                 break;
             case DivertAction.Voicemail:
-                await EndAsync(CallParty.System, $"voicemail: {command.Reason}", CallOutcome.Overflowed);
+                logger.LogInformation("Call {CallId}: diverted to voicemail ({Reason})", CallId, command.Reason);
+                await Handle(new VoicemailRequested());
                 break;
             case DivertAction.QueueFull:
             case DivertAction.NoAgents:
@@ -624,6 +638,29 @@ internal sealed partial class CallSession : IGatewayCall
             default:
                 throw new ArgumentOutOfRangeException(nameof(command), command.Action, "unknown divert action");
         }
+    }
+
+    /// <summary>The IVR hands the caller to voicemail (a voicemail node, or the queue's divert): <see cref="VoicemailTaker"/> does the rest.</summary>
+    private void StartVoicemail(TakeVoicemail take, DateTimeOffset now)
+    {
+        if (callerMedia is not { } media || voicemail is not null)
+        {
+            return;
+        }
+
+        foreach (var timer in timers.Values)
+        {
+            timer.Dispose();
+        }
+
+        timers.Clear();
+        // A queued call keeps what routing knew of it (its QueuedAt above all), in the queue it is in now.
+        var origin = queuedAs is { } queued
+            ? queued with { Queue = queue ?? queued.Queue }
+            : take.Callback.ToCallQueued(CallId, Caller, gateway.Options.GatewayId, now);
+        queue ??= origin.Queue;
+        voicemail = new VoicemailTaker(gateway, media, CallId, Caller, origin, take, Post, EndAsync, logger);
+        voicemail.Start();
     }
 
     private Task PublishNoAnswerAsync(string agentId, string reason) =>
@@ -942,6 +979,14 @@ internal sealed partial class CallSession : IGatewayCall
         if (state == CallState.Ended)
         {
             return;
+        }
+
+        if (voicemail is not null)
+        {
+            // Whoever ends the call, the message decides how it ended (a caller's hang-up keeps it).
+            var decided = await voicemail.FinishAsync(endedBy == CallParty.Caller ? "caller hung up" : reason);
+            reason = decided.Reason;
+            outcome = decided.Outcome;
         }
 
         var wasRinging = state == CallState.Ringing;

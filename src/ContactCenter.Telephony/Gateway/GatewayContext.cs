@@ -3,6 +3,7 @@ using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Gateway.Callbacks;
 using MassTransit;
 
 namespace ContactCenter.Telephony.Gateway;
@@ -19,4 +20,5 @@ internal sealed record GatewayContext(
     string RecordingsFolder,
     TimeProvider Time,
     TelephonyMetrics Metrics,
-    TelephonyConfig Config);
+    TelephonyConfig Config,
+    CallbackLedger Callbacks);

@@ -1,3 +1,5 @@
+using ContactCenter.Telephony.Gateway.Voicemail;
+
 namespace ContactCenter.Telephony.Gateway;
 
 /// <summary>Settings of this gateway instance (section <c>Telephony</c>, beside ConfigPath).</summary>
@@ -17,6 +19,12 @@ internal sealed class GatewayOptions
 
     /// <summary>Where the gateway keeps its own state (<c>Telephony:DataPath</c>): the callback ledger, callbacks-{GatewayId}.jsonl.</summary>
     public string DataPath { get; set; } = "data";
+
+    /// <summary>Where voicemail messages are kept (<c>Telephony:VoicemailPath</c>); the CRM serves them from the same folder.</summary>
+    public string VoicemailPath { get; set; } = "data/voicemail";
+
+    /// <summary>Voicemail limits (<c>Telephony:Voicemail:*</c>).</summary>
+    public VoicemailOptions Voicemail { get; set; } = new();
 
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
@@ -52,6 +60,16 @@ internal sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(DataPath))
         {
             yield return "Telephony:DataPath is empty";
+        }
+
+        if (string.IsNullOrWhiteSpace(VoicemailPath))
+        {
+            yield return "Telephony:VoicemailPath is empty";
+        }
+
+        foreach (var failure in Voicemail.Validate())
+        {
+            yield return failure;
         }
     }
 

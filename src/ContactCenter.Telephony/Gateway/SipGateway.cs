@@ -72,7 +72,7 @@ internal sealed class SipGateway(
         metrics = new TelephonyMetrics(meters, () => calls.Count, endpoint, engine);
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
-            Path.GetFullPath(options.RecordingsPath), time, metrics, config);
+            Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
         logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
             options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);

@@ -96,5 +96,13 @@ internal sealed record QueueCall : IvrAction
 /// <summary>End the call (BYE to the caller). <paramref name="Outcome"/> is what CallEnded should record.</summary>
 internal sealed record HangUp(string Reason, CallOutcome Outcome) : IvrAction;
 
+/// <summary>
+/// Take a voicemail (a <c>voicemail</c> node, or a queue's divert to voicemail): stop what plays, play
+/// <paramref name="Greeting"/> (the standard greeting when empty) and the beep, record up to
+/// <paramref name="MaxLength"/> (the gateway's setting when null), then queue a callback described by
+/// <paramref name="Callback"/> (its queue, skills, priority, customer and QueuedAt) carrying the message. Ends the IVR.
+/// </summary>
+internal sealed record TakeVoicemail(QueueCall Callback, IReadOnlyList<PromptFile> Greeting, TimeSpan? MaxLength) : IvrAction;
+
 /// <summary>Transfer the caller to a SIP URI or number (blind), ending the IVR.</summary>
 internal sealed record TransferCall(string Target) : IvrAction;

@@ -39,6 +39,9 @@ internal sealed record AgentConnected : IvrEvent;
 /// <summary>The caller hung up: the IVR cancels its timers and is done.</summary>
 internal sealed record CallerHungUp : IvrEvent;
 
+/// <summary>Routing diverted the queued call to voicemail (the queue's max wait); the IVR hands it to <see cref="TakeVoicemail"/>.</summary>
+internal sealed record VoicemailRequested : IvrEvent;
+
 /// <summary>What the CRM knows about the caller.</summary>
 internal sealed record CallerInfo
 {

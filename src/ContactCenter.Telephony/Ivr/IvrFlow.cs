@@ -42,7 +42,7 @@ internal abstract record IvrNode
     /// <summary>Every node this one can go to.</summary>
     public abstract IEnumerable<string> Targets { get; }
 
-    /// <summary>True when the call can leave the IVR from this node (queue, callback, hang-up, transfer).</summary>
+    /// <summary>True when the call can leave the IVR from this node (queue, callback, hang-up, transfer, voicemail).</summary>
     public virtual bool IsExit => false;
 }
 
@@ -198,6 +198,22 @@ internal sealed record HangUpNode : IvrNode
 {
     public IReadOnlyList<string> Prompts { get; init; } = [];
     public string Reason { get; init; } = "ivr-hangup";
+    public override IEnumerable<string> Targets => [];
+    public override bool IsExit => true;
+}
+
+/// <summary>Takes a voicemail that becomes a callback in <see cref="Queue"/>; the call ends after it.</summary>
+internal sealed record VoicemailNode : IvrNode
+{
+    /// <summary>The greeting before the beep; empty for the standard <c>voicemail/greeting</c>.</summary>
+    public IReadOnlyList<string> Prompts { get; init; } = [];
+
+    /// <summary>The longest message; null for the gateway's <c>Telephony:Voicemail:MaxLength</c>.</summary>
+    public TimeSpan? MaxLength { get; init; }
+
+    /// <summary>The queue whose callback the message becomes.</summary>
+    public required string Queue { get; init; }
+
     public override IEnumerable<string> Targets => [];
     public override bool IsExit => true;
 }

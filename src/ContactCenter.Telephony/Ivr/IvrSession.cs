@@ -158,6 +158,14 @@ internal sealed class IvrSession
             case CallerHungUp:
                 Finish(stopMedia: false);
                 break;
+            case VoicemailRequested:
+                if (queue is not null && queuedAt is not null)
+                {
+                    Finish(stopMedia: true);
+                    Emit(new TakeVoicemail(MakeQueueCall(isCallback: true), [], null));
+                }
+
+                break;
             default:
                 throw new ArgumentException($"unknown IVR event {ivrEvent.GetType().Name}", nameof(ivrEvent));
         }
@@ -249,6 +257,9 @@ internal sealed class IvrSession
                     FinishFinal();
                 }
 
+                break;
+            case VoicemailNode voicemail:
+                StartVoicemail(voicemail);
                 break;
             case TransferNode transfer:
                 typeAhead.Clear();
@@ -541,6 +552,26 @@ internal sealed class IvrSession
         {
             PlayMusic(queueNode);
         }
+    }
+
+    private void StartVoicemail(VoicemailNode voicemail)
+    {
+        typeAhead.Clear();
+        queue = voicemail.Queue;
+        path.Add("voicemail");
+        queuedAt = time.GetUtcNow();
+        var greeting = new List<PromptFile>(voicemail.Prompts.Count);
+        foreach (var name in voicemail.Prompts)
+        {
+            var resolved = name == PromptNames.CallerNamePlaceholder ? PromptNames.FirstName(caller?.Name) : name;
+            if (resolved is not null && prompts.Contains(resolved))
+            {
+                greeting.Add(new PromptFile(resolved, prompts.PathOf(resolved)));
+            }
+        }
+
+        Finish(stopMedia: true);
+        Emit(new TakeVoicemail(MakeQueueCall(isCallback: true), greeting, voicemail.MaxLength));
     }
 
     private QueueCall MakeQueueCall(bool isCallback) => new()

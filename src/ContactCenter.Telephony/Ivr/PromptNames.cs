@@ -12,6 +12,10 @@ internal static class PromptNames
     public const string HoldMusic = "music/hold";
     public const string CallbackOffer = "callback/offer";
     public const string CallbackConfirmed = "callback/confirmed";
+    public const string VoicemailGreeting = "voicemail/greeting";
+    public const string VoicemailBeep = "voicemail/beep";
+    public const string VoicemailSaved = "voicemail/saved";
+    public const string VoicemailNotSaved = "voicemail/not-saved";
     public const string YourCase = "case/your-case";
     public const string StatusIs = "case/status-is";
     public const string PositionIs = "queue/position-is";

@@ -48,6 +48,9 @@ public sealed class DesktopTestHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>Requests the fixture's voicemail endpoint answered: which call, for whom.</summary>
+    public IReadOnlyCollection<(Guid CallId, string Login)> VoicemailRequests => app.Services.GetRequiredService<FixtureCrm>().VoicemailRequests;
+
     public static async Task<DesktopTestHost> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -121,6 +124,12 @@ public sealed class DesktopTestHost : IAsyncDisposable
         {
             var items = crm.Customers.Where(c => q is not null && c.Name.Contains(q, StringComparison.OrdinalIgnoreCase)).ToList();
             return Results.Ok(new { items, page = 1, pageSize = 20, total = items.Count });
+        }).RequireAuthorization("agent");
+        // Test fixture only: the CRM's voicemail audio (3 s of a 440 Hz tone as an 8 kHz PCM16 WAV), with ranges.
+        app.MapGet("/api/interactions/{callId:guid}/voicemail", (Guid callId, System.Security.Claims.ClaimsPrincipal user, FixtureCrm fixture) =>
+        {
+            fixture.VoicemailRequests.Enqueue((callId, user.FindFirst("sub")?.Value ?? ""));
+            return Results.Bytes(FixtureCrm.Voicemail, "audio/wav", enableRangeProcessing: true);
         }).RequireAuthorization("agent");
         app.MapGet("/api/customers/{id:guid}", (Guid id) =>
             crm.Customers.FirstOrDefault(c => c.Id == id) is { } customer
@@ -203,6 +212,35 @@ public sealed class FixtureCrm
     ]);
 
     public ConcurrentQueue<FixtureCase> Cases { get; } = new();
+
+    public ConcurrentQueue<(Guid CallId, string Login)> VoicemailRequests { get; } = new();
+
+    /// <summary>3 s of a 440 Hz tone, 8 kHz mono PCM16 WAV.</summary>
+    public static byte[] Voicemail { get; } = Wav(3);
+
+    private static byte[] Wav(int seconds)
+    {
+        var samples = seconds * 8000;
+        var wav = new byte[44 + (2 * samples)];
+        "RIFF"u8.CopyTo(wav);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(wav.AsSpan(4), wav.Length - 8);
+        "WAVEfmt "u8.CopyTo(wav.AsSpan(8));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(wav.AsSpan(16), 16);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(20), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(22), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(wav.AsSpan(24), 8000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(wav.AsSpan(28), 16000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(32), 2);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(34), 16);
+        "data"u8.CopyTo(wav.AsSpan(36));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(wav.AsSpan(40), 2 * samples);
+        for (var i = 0; i < samples; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(wav.AsSpan(44 + (2 * i)), (short)(8000 * Math.Sin(2 * Math.PI * 440 * i / 8000)));
+        }
+
+        return wav;
+    }
 }
 
 /// <summary>A customer as the fixture returns it.</summary>

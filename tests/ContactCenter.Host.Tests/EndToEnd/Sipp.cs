@@ -26,6 +26,9 @@ internal sealed class Sipp : IAsyncDisposable
     public string Folder { get; }
     public string Name { get; }
 
+    /// <summary>True once the scenario has finished (its call ended, or it failed).</summary>
+    public bool HasExited => process.HasExited;
+
     public string Output
     {
         get

@@ -55,6 +55,9 @@ internal sealed class RtpPeer : IAsyncDisposable
         return Packets.ToList();
     }
 
+    /// <summary>Leaves a gap in the timestamps, as silence suppression or lost packets do.</summary>
+    public void SkipSamples(int count) => timestamp += (uint)count;
+
     public void SendAudio(IPEndPoint to, AudioCodec codec, ReadOnlySpan<short> samples, bool marker = false, int? payloadType = null)
     {
         byte[] packet = new byte[12 + samples.Length];

@@ -207,9 +207,32 @@ function interactionsList(): HTMLElement {
               " ",
               h("span", {}, [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · ")),
               i.notes && h("div", { class: "muted" }, i.notes),
+              i.hasVoicemail && voicemailView(i.callId, i.voicemailSeconds, i.transcript),
             ),
           ),
         ),
+  );
+}
+
+/**
+ * A voicemail: its length, a player that streams it from the CRM (the cc_token cookie the sign-in set authenticates
+ * the request, and range requests let it seek; preload="none" fetches nothing until the agent presses play), and the
+ * transcript when there is one.
+ */
+function voicemailView(callId: string, seconds: number | null | undefined, transcript: string | null | undefined): HTMLElement {
+  return h(
+    "div",
+    { class: "voicemail", testid: "voicemail" },
+    h("span", { class: "badge" }, "Voicemail"),
+    " ",
+    h("span", { class: "muted", testid: "voicemail-length" }, seconds == null ? "" : formatDuration(seconds)),
+    h("audio", {
+      controls: true,
+      preload: "none",
+      src: `/api/interactions/${encodeURIComponent(callId)}/voicemail`,
+      testid: "voicemail-player",
+    }),
+    transcript && h("blockquote", { class: "transcript", testid: "voicemail-transcript" }, transcript),
   );
 }
 
@@ -397,7 +420,17 @@ caseLink.addEventListener("change", () => {
 interface Customer360 {
   customer: CustomerCard & { phones?: string[]; email?: string | null };
   openCases: { id: string; number: string; subject: string; status: string; priority: string; slaBreached?: boolean }[];
-  recentInteractions: { callId: string; startedAt: string; queue?: string | null; agentId?: string | null; outcome?: string | null; disposition?: string | null }[];
+  recentInteractions: {
+    callId: string;
+    startedAt: string;
+    queue?: string | null;
+    agentId?: string | null;
+    outcome?: string | null;
+    disposition?: string | null;
+    voicemailPath?: string | null;
+    voicemailSeconds?: number | null;
+    transcript?: string | null;
+  }[];
   totals?: { interactions?: number };
 }
 
@@ -425,7 +458,8 @@ async function showCustomer(id: string): Promise<void> {
         "ul",
         { class: "history" },
         ...c.recentInteractions.map((i) => h("li", {}, h("span", { class: "when" }, formatTime(i.startedAt)), " ",
-          [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "))),
+          [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "),
+          i.voicemailPath && voicemailView(i.callId, i.voicemailSeconds, i.transcript))),
       ),
     );
     customer360.hidden = false;

@@ -20,6 +20,10 @@ export interface InteractionSummary {
   outcome?: string | null;
   disposition?: string | null;
   notes?: string | null;
+  /** True when the caller left a voicemail on that call (audio at /api/interactions/{callId}/voicemail). */
+  hasVoicemail?: boolean;
+  voicemailSeconds?: number | null;
+  transcript?: string | null;
 }
 
 export interface OpenCase {

@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using ContactCenter.Crm.Customers;
+using ContactCenter.Crm.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Crm.Interactions;
+
+/// <summary>One call's interaction by its call id, and its voicemail's audio (agents and supervisors). Reads of a known customer's call are audited.</summary>
+internal static class InteractionsApi
+{
+    public static void MapInteractionsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/interactions").WithTags("Interactions").WithGroupName(CrmModule.OpenApiDocument)
+            .RequireAuthorization("agent");
+        api.MapGet("/{callId:guid}", GetAsync).WithName("GetInteraction");
+        api.MapGet("/{callId:guid}/voicemail", VoicemailAsync).WithName("GetInteractionVoicemail")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/wav")
+            .Produces(StatusCodes.Status206PartialContent, contentType: "audio/wav");
+    }
+
+    private static async Task<Results<Ok<InteractionView>, ProblemHttpResult>> GetAsync(
+        Guid callId, CrmDbContext db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var row = await db.Interactions.AsNoTracking().FirstOrDefaultAsync(i => i.CallId == callId, ct);
+        if (row is null)
+        {
+            return ApiSupport.Problem(StatusCodes.Status404NotFound, "No such interaction.", $"No call has id {callId}.");
+        }
+        if (row.CustomerId is { } customer)
+        {
+            db.AuditEntries.Add(ApiSupport.Audit(user, "read-interaction", customer, time.GetUtcNow(), callId.ToString()));
+            await db.SaveChangesAsync(ct);
+        }
+        return TypedResults.Ok(Wire.ToView(row));
+    }
+
+    /// <summary>
+    /// Streams the call's voicemail (audio/wav, with HTTP range requests so a player can seek). The row holds a file name
+    /// only; anything else (a path, <c>..</c>) is refused as if there were no message.
+    /// </summary>
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> VoicemailAsync(
+        Guid callId, CrmDbContext db, IOptions<CrmOptions> options, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var row = await db.Interactions.AsNoTracking().Where(i => i.CallId == callId)
+            .Select(i => new { i.VoicemailPath, i.CustomerId }).FirstOrDefaultAsync(ct);
+        if (row?.VoicemailPath is not { } name || !IsFileName(name))
+        {
+            return ApiSupport.Problem(StatusCodes.Status404NotFound, "No voicemail.", $"Call {callId} has no voicemail.");
+        }
+        var folder = Path.GetFullPath(options.Value.VoicemailPath);
+        var path = Path.GetFullPath(Path.Combine(folder, name));
+        if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            return ApiSupport.Problem(StatusCodes.Status404NotFound, "No voicemail.", $"The voicemail of call {callId} is no longer on file.");
+        }
+        if (row.CustomerId is { } customer)
+        {
+            db.AuditEntries.Add(ApiSupport.Audit(user, "play-voicemail", customer, time.GetUtcNow(), callId.ToString()));
+            await db.SaveChangesAsync(ct);
+        }
+        return TypedResults.PhysicalFile(path, "audio/wav", fileDownloadName: null, enableRangeProcessing: true);
+    }
+
+    private static bool IsFileName(string name) =>
+        name.Length is > 0 and <= 255
+        && name.EndsWith(".wav", StringComparison.OrdinalIgnoreCase)
+        && name.IndexOfAny(['/', '\\', ':', '\0']) < 0
+        && name != ".." && !name.StartsWith('.')
+        && name == Path.GetFileName(name);
+}
