@@ -30,6 +30,9 @@ internal sealed partial class RoutingPartition
     private HostReceiveEndpointHandle? _held;
     private int _terms;
 
+    /// <summary>The gateway named for outbound calls (<see cref="RoutingOptions.OutboundGatewayId"/>), or null for the last one seen.</summary>
+    public string? OutboundGatewayId => string.IsNullOrWhiteSpace(_options.OutboundGatewayId) ? null : _options.OutboundGatewayId.Trim();
+
     public RoutingPartition(string name, RoutingConfiguration all, IJournalStore store, RoutingOptions options, TimeProvider time,
         IServiceProvider services, ILogger log)
     {
