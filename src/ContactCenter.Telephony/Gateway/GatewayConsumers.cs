@@ -37,6 +37,12 @@ internal sealed class ConnectCallToAgentConsumer(SipGateway gateway, ILogger<Con
     }
 }
 
+/// <summary>Routing accepted an agent's outbound call (click to dial): place it.</summary>
+internal sealed class ConnectOutboundCallConsumer(SipGateway gateway) : IConsumer<ConnectOutboundCall>
+{
+    public Task Consume(ConsumeContext<ConnectOutboundCall> context) => gateway.PlaceOutboundAsync(context.Message);
+}
+
 /// <summary>Routing takes a waiting call out of its queue (overflow, callback, queue full).</summary>
 internal sealed class DivertQueuedCallConsumer(SipGateway gateway) : IConsumer<DivertQueuedCall>
 {

@@ -8,6 +8,7 @@ using ContactCenter.Sip.Auth;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
+using ContactCenter.Telephony.Gateway.Dialling;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -144,14 +145,50 @@ internal sealed class SipGateway(
             return false;
         }
 
-        var session = new CallbackSession(gateway, callbacks, command, callbacks.AttemptFor(command.CallId), loggerFactory.CreateLogger<CallbackSession>());
+        var sessionLogger = loggerFactory.CreateLogger<AgentFirstSession>();
+        var session = new AgentFirstSession(gateway, new CallbackStrategy(gateway, callbacks, command, callbacks.AttemptFor(command.CallId), sessionLogger), sessionLogger);
         if (!calls.TryAdd(command.CallId, session))
         {
             calls[command.CallId].ConnectAgent(command);
             return true;
         }
 
-        _ = RunCallbackAsync(session);
+        _ = RunPlacedCallAsync(session);
+        return true;
+    }
+
+    /// <summary>
+    /// Routing accepted an agent's outbound call: place it (the agent's phone first, then the number; no retries). Returns false
+    /// when it is not placed here: a redelivered command for a call already held, or the gateway is not running (then the call
+    /// ends at once as failed, so the agent is freed and the history says why).
+    /// </summary>
+    public async Task<bool> PlaceOutboundAsync(ConnectOutboundCall command)
+    {
+        if (context is not { } gateway)
+        {
+            await bus.Publish(new CallEnded
+            {
+                CallId = command.CallId,
+                AgentId = command.AgentId,
+                Outcome = CallOutcome.Failed,
+                EndedBy = CallParty.System,
+                Reason = "the telephony gateway is not running",
+                Direction = CallDirection.Outbound,
+                Dialled = command.Number,
+                OccurredAt = time.GetUtcNow(),
+            });
+            return false;
+        }
+
+        var sessionLogger = loggerFactory.CreateLogger<AgentFirstSession>();
+        var session = new AgentFirstSession(gateway, new OutboundStrategy(gateway, command, sessionLogger), sessionLogger);
+        if (!calls.TryAdd(command.CallId, session))
+        {
+            logger.LogInformation("Outbound {CallId} is already being placed; the command for {Agent} is a repeat and is dropped", command.CallId, command.AgentId);
+            return false;
+        }
+
+        _ = RunPlacedCallAsync(session);
         return true;
     }
 
@@ -161,7 +198,7 @@ internal sealed class SipGateway(
             ? callbacks.OnRefusedAsync(command.CallId, $"{command.Action}: {command.Reason}", config.CallbackSettings(command.Queue).RetryAfter)
             : Task.FromResult(false);
 
-    private async Task RunCallbackAsync(CallbackSession session)
+    private async Task RunPlacedCallAsync(AgentFirstSession session)
     {
         try
         {
