@@ -93,6 +93,8 @@ public static class CrmModule
         bus.AddConsumer<RecordCallConnectedConsumer, RecordCallConnectedDefinition>();
         bus.AddConsumer<RecordCallEndedConsumer, RecordCallEndedDefinition>();
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
+        bus.AddConsumer<RecordOutboundCallConsumer, RecordOutboundCallDefinition>();
+        bus.AddConsumer<CheckOutboundNumberConsumer, CheckOutboundNumberDefinition>();
         bus.AddConsumer<IdentifyCallerConsumer, IdentifyCallerDefinition>();
         bus.AddConsumer<ScreenPopConsumer, ScreenPopDefinition>();
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();
