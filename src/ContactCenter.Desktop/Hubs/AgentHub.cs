@@ -169,12 +169,12 @@ internal sealed class AgentHub(
         }, Context.ConnectionAborted);
         await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(call);
         logger.LogInformation("{AgentId} dials {Number} (call {CallId})", agentId, normalised, callId);
-        return new DialResult(callId, true, null, normalised, check.CustomerName);
+        return new DialResult(callId, true, null, normalised, check.CustomerName, customerId ?? check.CustomerId);
 
         DialResult Refused(string reason)
         {
             logger.LogInformation("{AgentId} may not dial {Number}: {Reason}", agentId, normalised, reason);
-            return new DialResult(callId, false, reason, normalised, check?.CustomerName);
+            return new DialResult(callId, false, reason, normalised, check?.CustomerName, check?.CustomerId);
         }
     }
 

@@ -108,7 +108,8 @@ public sealed record CallStateView(
 /// <param name="Reason">Why it was refused.</param>
 /// <param name="Number">The number as dialled (normalised).</param>
 /// <param name="CustomerName">The customer the number belongs to, when the CRM knows.</param>
-public sealed record DialResult(Guid CallId, bool Accepted, string? Reason, string Number, string? CustomerName);
+/// <param name="CustomerId">That customer's id, when known.</param>
+public sealed record DialResult(Guid CallId, bool Accepted, string? Reason, string Number, string? CustomerName, Guid? CustomerId = null);
 
 /// <summary>Routing (or the gateway) refused an outbound call the agent dialled.</summary>
 /// <param name="CallId">The call.</param>

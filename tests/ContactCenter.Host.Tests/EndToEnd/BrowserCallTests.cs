@@ -84,7 +84,7 @@ public sealed class BrowserCallTests
         });
     }
 
-    private static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path)
+    internal static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
