@@ -301,13 +301,14 @@ function renderCall(): void {
         { class: "facts" },
         ...(outbound
           ? [h("dt", {}, "Customer"), h("dd", { testid: "outbound-customer" }, call.customerName ?? "—")]
-          : []),
-        h("dt", {}, "Queue"),
-        h("dd", { testid: "queue" }, pop?.queue ?? (call.queue || null) ?? "—"),
-        h("dt", {}, "IVR path"),
-        h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
-        h("dt", {}, "Waited"),
-        h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+          : [
+              h("dt", {}, "Queue"),
+              h("dd", { testid: "queue" }, pop?.queue ?? call.queue ?? "—"),
+              h("dt", {}, "IVR path"),
+              h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
+              h("dt", {}, "Waited"),
+              h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+            ]),
         ...(pop?.isCallback
           ? [
               h("dt", {}, "Requested"),
