@@ -94,6 +94,91 @@ public sealed class OutboundCallTests
         });
     }
 
+    [Fact]
+    public async Task Every_ending_of_an_outbound_call_is_a_clear_CallEnded_in_the_history_and_frees_the_agent()
+    {
+        var carrierPort = Sipp.FreeUdpPort();
+        await using var host = CallPathTests.StartHost(
+            ("Telephony__ConfigPath", CallbackTests.CallbackConfig(carrierPort, attempts: 1)),
+            ("Telephony__OutboundNoAnswer", "00:00:03"));
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await CallPathTests.WithHostLogAsync(host, async () =>
+        {
+            var folder = Directory.CreateTempSubdirectory("cc-e2e-").FullName;
+            await using var alice = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice");
+            await alice.SetStateAsync("Available");
+
+            // 1. Alice's phone is not registered: nobody is dialled, she is available again at once.
+            var unreached = await DialAndWaitForEndAsync(alice, AdaPhone, "ended");
+            Assert.Equal($"agent's phone not reached (agent phone not registered); {AdaPhone} was not dialled", unreached.GetProperty("endReason").GetString());
+            Assert.Equal("noAnswer", unreached.GetProperty("outcome").GetString());
+            await WaitForStateAsync(alice, "Available");
+
+            // 2. No outbound trunk may dial a number without its country code (the demo trunk dials "+*").
+            var noTrunk = await DialAndWaitForEndAsync(alice, "02079460018", "ended");
+            Assert.Equal("no outbound trunk may dial 02079460018", noTrunk.GetProperty("endReason").GetString());
+            Assert.Equal("failed", noTrunk.GetProperty("outcome").GetString());
+            await WaitForStateAsync(alice, "Available");
+
+            await using var phone = await CallbackTests.RegisterPhoneAsync(host, folder, "alice", calls: 2, shows: AdaPhone);
+
+            // 3. Ada's line is busy (486): alice answered first, so she wraps up.
+            await using (var busy = CallbackTests.StartCarrier(folder, carrierPort, "carrier-busy.xml", new() { ["caller_id"] = @"\" + TrunkCallerId }, calls: 1))
+            {
+                var ended = await DialAndWaitForEndAsync(alice, AdaPhone, "wrapUp");
+                Assert.Equal("customer busy (486 Busy Here)", ended.GetProperty("endReason").GetString());
+                Assert.Equal("busy", ended.GetProperty("outcome").GetString());
+                await busy.AssertSucceededAsync(Patience);
+                await WaitForStateAsync(alice, "WrapUp");
+                await alice.CompleteWrapUpAsync(ended.GetProperty("callId").GetString()!, "no-contact", "Busy.");
+                await WaitForStateAsync(alice, "Available");
+            }
+
+            // 4. Ada does not answer: the no-answer timer (Telephony:OutboundNoAnswer, 3 s here) gives up.
+            await using (var silent = CallbackTests.StartCarrier(folder, carrierPort, "agent.xml", new()
+            {
+                ["body"] = "agent-cancelled.part",
+                ["answer"] = "customer-no-answer",
+                ["ring_ms"] = "0",
+                ["talk_ms"] = "0",
+                ["capture"] = "",
+                ["after"] = "",
+            }, calls: 1))
+            {
+                var ended = await DialAndWaitForEndAsync(alice, AdaPhone, "wrapUp");
+                Assert.Equal("customer no answer within 3 s", ended.GetProperty("endReason").GetString());
+                Assert.Equal("noAnswer", ended.GetProperty("outcome").GetString());
+                await silent.AssertSucceededAsync(Patience);
+                await alice.CompleteWrapUpAsync(ended.GetProperty("callId").GetString()!, "no-contact", "No answer.");
+            }
+
+            await phone.AssertSucceededAsync(Patience);
+            var adaId = await AdaIdAsync(alice);
+            var noAnswerRow = await WaitForInteractionAsync(alice, adaId, unreached.GetProperty("callId").GetString()!, i => i.GetProperty("outcome").ValueKind == JsonValueKind.String);
+            Assert.Equal("outbound", noAnswerRow.GetProperty("direction").GetString());
+            Assert.Equal("noanswer", noAnswerRow.GetProperty("outcome").GetString()); // the CRM API's spelling
+            Assert.Equal(AdaPhone, noAnswerRow.GetProperty("dialled").GetString());
+        });
+    }
+
+    private static async Task<JsonElement> DialAndWaitForEndAsync(AgentDesktopClient agent, string number, string phase)
+    {
+        var dialled = await agent.DialAsync(number);
+        Assert.True(dialled.GetProperty("accepted").GetBoolean(), dialled.ToString());
+        var callId = dialled.GetProperty("callId").GetString();
+        return await AgentDesktopClient.WaitForAsync(agent.CallStates,
+            c => c.GetProperty("callId").GetString() == callId && c.GetProperty("phase").GetString() == phase, Patience, $"the call to {number} in {phase}");
+    }
+
+    private static Task<JsonElement> WaitForStateAsync(AgentDesktopClient agent, string state) =>
+        AgentDesktopClient.WaitForAsync(agent.AgentStates, s => string.Equals(s.GetProperty("state").ToString(), state, StringComparison.OrdinalIgnoreCase), Patience, $"{agent.Login} {state}");
+
+    private static async Task<string> AdaIdAsync(AgentDesktopClient agent)
+    {
+        var page = await agent.Api.GetFromJsonAsync<JsonElement>(new Uri("/api/customers?phone=%2B442079460018", UriKind.Relative));
+        return page.GetProperty("items")[0].GetProperty("id").GetString()!;
+    }
+
     internal static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, string customerId, string callId, Func<JsonElement, bool> ready)
     {
         JsonElement last = default;
