@@ -42,6 +42,10 @@ internal sealed class SipGateway(
     private ITimer? heartbeat;
     private TelephonyMetrics? metrics;
     private CallbackLedger? ledger;
+    /// <summary>Outbound calls placed lately (a bounded memory): a redelivered ConnectOutboundCall must not ring the agent twice.</summary>
+    private readonly HashSet<Guid> placedOutbound = [];
+    private readonly Queue<Guid> placedOutboundOrder = new();
+    private const int PlacedOutboundKept = 10_000;
 
     /// <summary>The SIP endpoint, once started (tests read its ports and registrar).</summary>
     public SipEndpoint? Sip => sip;
@@ -180,6 +184,21 @@ internal sealed class SipGateway(
                 OccurredAt = time.GetUtcNow(),
             });
             return false;
+        }
+
+        lock (placedOutbound)
+        {
+            if (!placedOutbound.Add(command.CallId))
+            {
+                logger.LogInformation("Outbound {CallId} was already placed; the command for {Agent} is a repeat and is dropped", command.CallId, command.AgentId);
+                return false;
+            }
+
+            placedOutboundOrder.Enqueue(command.CallId);
+            if (placedOutboundOrder.Count > PlacedOutboundKept)
+            {
+                placedOutbound.Remove(placedOutboundOrder.Dequeue());
+            }
         }
 
         var sessionLogger = loggerFactory.CreateLogger<AgentFirstSession>();
