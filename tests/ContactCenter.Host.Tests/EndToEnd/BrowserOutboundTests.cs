@@ -11,14 +11,11 @@ namespace ContactCenter.Host.Tests.EndToEnd;
 /// </summary>
 public sealed class BrowserOutboundTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-
     [Fact]
     public async Task Alice_clicks_to_dial_Ada_and_the_carrier_receives_the_call_with_the_trunks_caller_id()
     {
-        Assert.True(File.Exists(ChromiumPath), $"the browser test needs Debian's Chromium at {ChromiumPath} (apt-get install chromium); ./test.sh installs it");
-        Directory.CreateDirectory(Screenshots);
+        Assert.True(File.Exists(BrowserCallTests.ChromiumPath), $"the browser test needs Debian's Chromium at {BrowserCallTests.ChromiumPath} (apt-get install chromium); ./test.sh installs it");
+        Directory.CreateDirectory(BrowserCallTests.Screenshots);
         SetDefaultExpectTimeout(20_000);
         var carrierPort = Sipp.FreeUdpPort();
         await using var host = CallPathTests.StartHost(("Telephony__ConfigPath", CallbackTests.CallbackConfig(carrierPort, attempts: 1)));
@@ -27,12 +24,7 @@ public sealed class BrowserOutboundTests
         {
             var folder = Directory.CreateTempSubdirectory("cc-browser-").FullName;
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = ChromiumPath,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
-            });
+            await using var browser = await BrowserCallTests.LaunchChromiumAsync(playwright);
 
             await using var carrier = CallbackTests.StartCarrier(folder, carrierPort, "agent.xml", new()
             {
@@ -69,7 +61,7 @@ public sealed class BrowserOutboundTests
             await Expect(agent.GetByTestId("outbound-customer")).ToHaveTextAsync("Ada Lovelace");
             await Expect(agent.GetByTestId("dial-refusal")).ToBeHiddenAsync();
             await Expect(agent.GetByTestId("call-phase")).ToHaveTextAsync("Connected");
-            await agent.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "e2e-agent-outbound-connected.png"), FullPage = true });
+            await agent.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserCallTests.Screenshots, "e2e-agent-outbound-connected.png"), FullPage = true });
 
             // Ada hangs up after 3 s: wrap-up as after any call.
             await Expect(agent.GetByTestId("call-phase")).ToHaveTextAsync("Wrap-up");

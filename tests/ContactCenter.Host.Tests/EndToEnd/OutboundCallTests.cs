@@ -62,7 +62,7 @@ public sealed class OutboundCallTests
             Assert.Equal("admin", back.GetProperty("reason").GetString());
 
             var adaId = dialled.GetProperty("customerId").GetString()!;
-            var row = await WaitForInteractionAsync(alice, adaId, callId, i => i.GetProperty("disposition").ValueKind == JsonValueKind.String);
+            var row = await CallPathTests.WaitForInteractionAsync(alice, adaId, callId, i => i.GetProperty("disposition").ValueKind == JsonValueKind.String);
             Assert.Equal("outbound", row.GetProperty("direction").GetString());
             Assert.Equal(AdaPhone, row.GetProperty("dialled").GetString());
             Assert.Equal("alice", row.GetProperty("agentId").GetString());
@@ -154,7 +154,7 @@ public sealed class OutboundCallTests
 
             await phone.AssertSucceededAsync(Patience);
             var adaId = await AdaIdAsync(alice);
-            var noAnswerRow = await WaitForInteractionAsync(alice, adaId, unreached.GetProperty("callId").GetString()!, i => i.GetProperty("outcome").ValueKind == JsonValueKind.String);
+            var noAnswerRow = await CallPathTests.WaitForInteractionAsync(alice, adaId, unreached.GetProperty("callId").GetString()!, i => i.GetProperty("outcome").ValueKind == JsonValueKind.String);
             Assert.Equal("outbound", noAnswerRow.GetProperty("direction").GetString());
             Assert.Equal("noanswer", noAnswerRow.GetProperty("outcome").GetString()); // the CRM API's spelling
             Assert.Equal(AdaPhone, noAnswerRow.GetProperty("dialled").GetString());
@@ -177,30 +177,5 @@ public sealed class OutboundCallTests
     {
         var page = await agent.Api.GetFromJsonAsync<JsonElement>(new Uri("/api/customers?phone=%2B442079460018", UriKind.Relative));
         return page.GetProperty("items")[0].GetProperty("id").GetString()!;
-    }
-
-    internal static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, string customerId, string callId, Func<JsonElement, bool> ready)
-    {
-        JsonElement last = default;
-        for (var attempt = 0; attempt < 80; attempt++)
-        {
-            var page = await agent.Api.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{customerId}/interactions?page=1&pageSize=20", UriKind.Relative));
-            foreach (var item in page.GetProperty("items").EnumerateArray())
-            {
-                if (item.GetProperty("callId").GetString() == callId)
-                {
-                    last = item;
-                    if (ready(item))
-                    {
-                        return item;
-                    }
-                }
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"call {callId} did not reach the history in time; last seen: {last}");
-        return last;
     }
 }
