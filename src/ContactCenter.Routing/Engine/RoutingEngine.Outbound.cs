@@ -17,6 +17,12 @@ internal sealed partial class RoutingEngine
         {
             return;
         }
+        if (_agentsById.TryGetValue(o.AgentId, out var known) && !known.Active)
+        {
+            // An agent this engine keeps only as logged out (moved to another partition, which answers, or removed from the
+            // directory, whose desktop shows them logged out): not this engine's to accept or refuse.
+            return;
+        }
         var refusal = OutboundRefusal(o, out var agent, out var gateway);
         if (refusal is not null)
         {
@@ -63,7 +69,7 @@ internal sealed partial class RoutingEngine
     private string? OutboundRefusal(StartOutbound o, out AgentRecord? agent, out string? gateway)
     {
         gateway = null;
-        if (!_agentsById.TryGetValue(o.AgentId, out agent) || !agent.Active)
+        if (!_agentsById.TryGetValue(o.AgentId, out agent))
         {
             return "routing does not know this agent";
         }

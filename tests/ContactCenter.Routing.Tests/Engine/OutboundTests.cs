@@ -140,6 +140,16 @@ public class OutboundTests
     }
 
     [Fact]
+    public void An_agent_this_partition_only_keeps_as_moved_away_is_left_to_the_partition_that_owns_them()
+    {
+        var f = WithGateway();
+        f.Apply(new UpsertAgent(new AgentProfile { AgentId = "bob", DisplayName = "bob", Role = PersonRole.Agent, Skills = [], Queues = [], Active = false }));
+        Dial(f, "bob");
+        Assert.Empty(f.Outputs.OfType<OutboundRefused>());
+        Assert.Empty(f.Outputs.OfType<OutboundAccepted>());
+    }
+
+    [Fact]
     public void A_redelivered_command_changes_nothing()
     {
         var f = WithGateway();
