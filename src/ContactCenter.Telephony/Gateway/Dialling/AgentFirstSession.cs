@@ -70,7 +70,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         ? GiveBackAsync("gateway shutting down")
         : EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway shutting down", retryNow: true));
 
-    /// <summary>Places the callback and runs its mailbox until it is over.</summary>
+    /// <summary>Places the call and runs its mailbox until it is over.</summary>
     public async Task RunAsync()
     {
         try
@@ -380,7 +380,8 @@ internal sealed class AgentFirstSession : IGatewayCall
             Reason = reason,
             RecordingPath = recordingPath,
             Direction = plan.Direction,
-            Dialled = number ?? plan.RawNumber,
+            // An agent's outbound call names what the agent dialled even when it could not be dialled (the history shows it).
+            Dialled = number ?? (plan.Direction == CallDirection.Outbound ? plan.RawNumber : null),
             Attempt = end.Attempt,
             RetryAt = end.RetryAt,
             OccurredAt = now,
