@@ -43,6 +43,7 @@ public static class TelephonyModule
         bus.AddConsumer<ConnectCallToAgentConsumer, GatewayConsumerDefinition<ConnectCallToAgentConsumer>>();
         bus.AddConsumer<DivertQueuedCallConsumer, GatewayConsumerDefinition<DivertQueuedCallConsumer>>();
         bus.AddConsumer<ConnectOutboundCallConsumer, GatewayConsumerDefinition<ConnectOutboundCallConsumer>>();
+        bus.AddConsumer<ReportLiveCallsConsumer, GatewayConsumerDefinition<ReportLiveCallsConsumer>>();
         bus.AddConsumer<QueueStatisticsConsumer, GatewayConsumerDefinition<QueueStatisticsConsumer>>();
     }
 

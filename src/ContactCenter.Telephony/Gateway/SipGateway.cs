@@ -78,9 +78,8 @@ internal sealed class SipGateway(
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config);
-        // The first heartbeat soon after start: routing places agents' outbound calls through the gateway it has heard from.
-        var firstBeat = options.HeartbeatInterval < TimeSpan.FromSeconds(1) ? options.HeartbeatInterval : TimeSpan.FromSeconds(1);
-        heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, firstBeat, options.HeartbeatInterval);
+        // The first heartbeat at once: routing places agents' outbound calls through the gateway it has heard from.
+        heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, TimeSpan.Zero, options.HeartbeatInterval);
         logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
             options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
         await ledger.StartAsync();
@@ -292,7 +291,8 @@ internal sealed class SipGateway(
         }
     }
 
-    private async Task PublishHeartbeatAsync()
+    /// <summary>Publishes this gateway's live calls now (on its timer, and when routing asks: <see cref="ReportLiveCalls"/>).</summary>
+    public async Task PublishHeartbeatAsync()
     {
         if (context is not { } gateway)
         {
