@@ -95,6 +95,8 @@ public static class CrmModule
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
         bus.AddConsumer<CallbackGivenUpConsumer, CallbackGivenUpDefinition>();
         bus.AddConsumer<RecordVoicemailConsumer, RecordVoicemailDefinition>();
+        bus.AddConsumer<RecordOutboundCallConsumer, RecordOutboundCallDefinition>();
+        bus.AddConsumer<CheckOutboundNumberConsumer, CheckOutboundNumberDefinition>();
         bus.AddConsumer<IdentifyCallerConsumer, IdentifyCallerDefinition>();
         bus.AddConsumer<ScreenPopConsumer, ScreenPopDefinition>();
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();

@@ -42,6 +42,8 @@ public static class TelephonyModule
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<ConnectCallToAgentConsumer, GatewayConsumerDefinition<ConnectCallToAgentConsumer>>();
         bus.AddConsumer<DivertQueuedCallConsumer, GatewayConsumerDefinition<DivertQueuedCallConsumer>>();
+        bus.AddConsumer<ConnectOutboundCallConsumer, GatewayConsumerDefinition<ConnectOutboundCallConsumer>>();
+        bus.AddConsumer<ReportLiveCallsConsumer, GatewayConsumerDefinition<ReportLiveCallsConsumer>>();
         bus.AddConsumer<QueueStatisticsConsumer, GatewayConsumerDefinition<QueueStatisticsConsumer>>();
     }
 

@@ -38,6 +38,13 @@ internal sealed class RecordWrapUpConsumer(InteractionRecorder recorder) : ICons
     public Task Consume(ConsumeContext<CompleteWrapUp> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
 }
 
+internal sealed class RecordOutboundCallConsumer(InteractionRecorder recorder) : IConsumer<PlaceOutboundCall>, IConsumer<OutboundCallRefused>
+{
+    public Task Consume(ConsumeContext<PlaceOutboundCall> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+
+    public Task Consume(ConsumeContext<OutboundCallRefused> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
 /// <summary>All interaction recording on one endpoint, <c>crm-interactions</c>.</summary>
 internal static class InteractionEndpoint
 {
@@ -61,5 +68,7 @@ internal sealed class RecordAgentReservedDefinition() : CrmConsumerDefinition<Re
 internal sealed class RecordCallConnectedDefinition() : CrmConsumerDefinition<RecordCallConnectedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordCallEndedDefinition() : CrmConsumerDefinition<RecordCallEndedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordOutboundCallDefinition() : CrmConsumerDefinition<RecordOutboundCallConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordWrapUpDefinition() : CrmConsumerDefinition<RecordWrapUpConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);

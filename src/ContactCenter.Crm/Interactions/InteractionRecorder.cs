@@ -89,8 +89,40 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         SetAgent(i, m.AgentId, RankConnected, m.OccurredAt);
     }, ct);
 
+    /// <summary>
+    /// An agent dialled out: the row is an outbound interaction whose Caller is the number dialled, so the writer links it to
+    /// the customer who has that number (or to the customer the agent dialled from).
+    /// </summary>
+    public Task RecordAsync(PlaceOutboundCall m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        MarkOutbound(i, m.Number);
+        i.CustomerId ??= m.CustomerId;
+        i.ReceivedAt = Earliest(i.ReceivedAt, m.OccurredAt);
+        SetAgent(i, m.AgentId, RankQueued, m.OccurredAt);
+    }, ct);
+
+    /// <summary>Routing refused the agent's outbound call (busy, no gateway): it ends in the history as failed, with the reason.</summary>
+    public Task RecordAsync(OutboundCallRefused m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        MarkOutbound(i, m.Number);
+        i.ReceivedAt = Earliest(i.ReceivedAt, m.OccurredAt);
+        if (i.EndedAt is null)
+        {
+            i.EndedAt = m.OccurredAt;
+            i.Outcome = CallOutcome.Failed;
+            i.EndedBy = CallParty.System;
+            i.EndReason = Truncate("refused: " + m.Reason, 256);
+        }
+        SetAgent(i, m.AgentId, RankQueued, m.OccurredAt);
+    }, ct);
+
     public Task RecordAsync(CallEnded m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
+        if (m.Direction == CallDirection.Outbound)
+        {
+            MarkOutbound(i, m.Dialled);
+        }
+
         if (m.Direction == CallDirection.Callback)
         {
             // An attempt to call the customer back on this call's promise. The first attempt of a callback taken on an inbound
@@ -140,6 +172,16 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         // The wrap-up names the agent but says nothing about when they took the call: lowest rank.
         SetAgent(i, m.AgentId, 0, m.OccurredAt);
     }, ct);
+
+    private static void MarkOutbound(Interaction i, string? number)
+    {
+        i.Direction = CallDirection.Outbound;
+        if (!string.IsNullOrWhiteSpace(number))
+        {
+            i.Dialled ??= Truncate(number, 32);
+            i.Caller ??= Truncate(number, 32);
+        }
+    }
 
     private Task MergeAsync(Guid callId, Action<Interaction> merge, CancellationToken ct) => writer.MergeAsync(callId, merge, ct);
 

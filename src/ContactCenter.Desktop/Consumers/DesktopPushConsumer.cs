@@ -23,8 +23,20 @@ internal sealed class DesktopPushConsumer(
     IConsumer<CallEnded>,
     IConsumer<CallTransferred>,
     IConsumer<AgentStateChanged>,
-    IConsumer<QueueStatistics>
+    IConsumer<QueueStatistics>,
+    IConsumer<OutboundCallRefused>
 {
+    public async Task Consume(ConsumeContext<OutboundCallRefused> context)
+    {
+        var m = context.Message;
+        if (desktop.OnOutboundRefused(m) is { } call)
+        {
+            var agent = agents.Clients.Group(HubGroups.Agent(m.AgentId));
+            await agent.OutboundCallRefused(new OutboundRefusedView(m.CallId, m.Number, m.Reason));
+            await agent.CallStateChanged(call);
+        }
+    }
+
     public async Task Consume(ConsumeContext<ScreenPopReady> context)
     {
         var m = context.Message;

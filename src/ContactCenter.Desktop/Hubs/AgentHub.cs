@@ -13,6 +13,7 @@ namespace ContactCenter.Desktop.Hubs;
 internal sealed class AgentHub(
     DesktopState desktop,
     IPublishEndpoint publish,
+    IRequestClient<CheckOutboundNumber> outboundCheck,
     TimeProvider time,
     IHubContext<BoardHub, IBoardClient> board,
     ILogger<AgentHub> logger) : Hub<IAgentClient>
@@ -109,6 +110,71 @@ internal sealed class AgentHub(
         if (desktop.OnWrapUpCompleted(agentId, callId) is { } ended)
         {
             await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(ended);
+        }
+    }
+
+    /// <summary>
+    /// The agent dials a number (click to dial), always as themselves: the number must be one a trunk can dial (digits with an
+    /// optional leading +), the agent Available or NotReady with no call, and the CRM (which owns DoNotCall) must allow it.
+    /// Then routing gets <see cref="PlaceOutboundCall"/>: it keeps the agent busy for the call and has a gateway ring the agent's
+    /// phone, then the number. A refusal here comes back in the result; routing's own refusal comes as OutboundCallRefused.
+    /// </summary>
+    public async Task<DialResult> Dial(string number, Guid? customerId)
+    {
+        var agentId = RequireAgentId();
+        var normalised = DialNumber.Normalise(number)
+            ?? throw new HubException($"'{number}' is not a number that can be dialled: use digits with an optional leading +.");
+        customerId = customerId == Guid.Empty ? null : customerId;
+        var callId = NewId.NextGuid();
+        OutboundNumberChecked? check = null;
+        if (desktop.DialRefusal(agentId) is { } busy)
+        {
+            return Refused(busy);
+        }
+
+        try
+        {
+            var response = await outboundCheck.GetResponse<OutboundNumberChecked>(new CheckOutboundNumber
+            {
+                CallId = callId,
+                AgentId = agentId,
+                Number = normalised,
+                CustomerId = customerId,
+                OccurredAt = time.GetUtcNow(),
+            }, Context.ConnectionAborted, RequestTimeout.After(s: 5));
+            check = response.Message;
+        }
+        catch (RequestTimeoutException)
+        {
+            return Refused("the CRM did not answer in time: try again");
+        }
+
+        if (!check.Allowed)
+        {
+            return Refused(check.Reason ?? "the CRM refused the number");
+        }
+
+        if (desktop.OnDialling(agentId, callId, normalised, check.CustomerName) is not { } call)
+        {
+            return Refused("you are already on a call");
+        }
+
+        await publish.Publish(new PlaceOutboundCall
+        {
+            CallId = callId,
+            AgentId = agentId,
+            Number = normalised,
+            CustomerId = customerId ?? check.CustomerId,
+            OccurredAt = time.GetUtcNow(),
+        }, Context.ConnectionAborted);
+        await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(call);
+        logger.LogInformation("{AgentId} dials {Number} (call {CallId})", agentId, normalised, callId);
+        return new DialResult(callId, true, null, normalised, check.CustomerName, customerId ?? check.CustomerId);
+
+        DialResult Refused(string reason)
+        {
+            logger.LogInformation("{AgentId} may not dial {Number}: {Reason}", agentId, normalised, reason);
+            return new DialResult(callId, false, reason, normalised, check?.CustomerName, check?.CustomerId);
         }
     }
 

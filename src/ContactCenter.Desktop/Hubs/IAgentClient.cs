@@ -11,6 +11,9 @@ public interface IAgentClient
 
     /// <summary>The agent's presence changed.</summary>
     Task AgentStateChanged(AgentStateView state);
+
+    /// <summary>An outbound call the agent dialled was refused (the reason is for the agent).</summary>
+    Task OutboundCallRefused(OutboundRefusedView refused);
 }
 
 /// <summary>What the server calls on a supervisor's board (<c>/hubs/board</c>).</summary>

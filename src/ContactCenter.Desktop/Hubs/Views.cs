@@ -82,6 +82,8 @@ public enum CallPhase
 /// <param name="Outcome">How the call ended, once it has.</param>
 /// <param name="EndedBy">Who hung up, once known.</param>
 /// <param name="EndReason">Why it ended, or why the call left this agent.</param>
+/// <param name="Direction">Inbound (or a callback), or an outbound call the agent dialled (then <paramref name="Caller"/> is the number dialled).</param>
+/// <param name="CustomerName">For an outbound call: the customer the number belongs to, when the CRM knows.</param>
 public sealed record CallStateView(
     Guid CallId,
     string AgentId,
@@ -96,7 +98,24 @@ public sealed record CallStateView(
     DateTimeOffset? WrapUpCompletedAt,
     CallOutcome? Outcome,
     CallParty? EndedBy,
-    string? EndReason);
+    string? EndReason,
+    CallDirection Direction = CallDirection.Inbound,
+    string? CustomerName = null);
+
+/// <summary>What the agent's <c>Dial</c> got: the call placed (routing may still refuse it: OutboundCallRefused follows), or refused at once with the reason.</summary>
+/// <param name="CallId">The call's id (also for a refusal, to match later messages).</param>
+/// <param name="Accepted">True when the call was handed to routing.</param>
+/// <param name="Reason">Why it was refused.</param>
+/// <param name="Number">The number as dialled (normalised).</param>
+/// <param name="CustomerName">The customer the number belongs to, when the CRM knows.</param>
+/// <param name="CustomerId">That customer's id, when known.</param>
+public sealed record DialResult(Guid CallId, bool Accepted, string? Reason, string Number, string? CustomerName, Guid? CustomerId = null);
+
+/// <summary>Routing (or the gateway) refused an outbound call the agent dialled.</summary>
+/// <param name="CallId">The call.</param>
+/// <param name="Number">The number dialled.</param>
+/// <param name="Reason">Why, for the agent.</param>
+public sealed record OutboundRefusedView(Guid CallId, string Number, string Reason);
 
 /// <summary>An agent's presence for the desktop and the board.</summary>
 /// <param name="AgentId">The agent (login).</param>

@@ -91,6 +91,11 @@ internal sealed class DesktopState(TimeProvider time)
             }
 
             Fill(ref call.Queue, m.Queue);
+            if (m.Direction == CallDirection.Outbound)
+            {
+                call.Direction = CallDirection.Outbound;
+            }
+
             call.Phase = CallPhase.Connected;
             call.ConnectedAt = m.OccurredAt;
             return call.View();
@@ -117,6 +122,12 @@ internal sealed class DesktopState(TimeProvider time)
             call.Outcome = m.Outcome;
             call.EndedBy = m.EndedBy;
             call.EndReason = m.Reason;
+            if (m.Direction == CallDirection.Outbound)
+            {
+                call.Direction = CallDirection.Outbound;
+                Fill(ref call.Caller, m.Dialled);
+            }
+
             if (call.ConnectedAt is not null || m.Outcome == CallOutcome.Answered)
             {
                 call.Phase = CallPhase.WrapUp;
@@ -150,6 +161,77 @@ internal sealed class DesktopState(TimeProvider time)
             call.EndReason = m.TargetAgentId is { } target ? $"transferred to {target}" : $"transferred to {m.Queue}";
             call.Phase = CallPhase.WrapUp;
             return call.View();
+        }
+    }
+
+    /// <summary>
+    /// Why the agent may not dial now, or null when they may: they must be Available or NotReady as routing last said (routing
+    /// decides again when it gets the call) and have no call on the desktop that is not over.
+    /// </summary>
+    public string? DialRefusal(string agentId)
+    {
+        lock (gate)
+        {
+            return RefusalOf(Entry(agentId));
+        }
+    }
+
+    private static string? RefusalOf(AgentEntry entry)
+    {
+        if (entry.Call is { Phase: < CallPhase.Ended } current)
+        {
+            return current.Phase == CallPhase.WrapUp ? "finish the wrap-up of your last call first" : "you are already on a call";
+        }
+
+        return entry.State?.State switch
+        {
+            null or AgentState.Available or AgentState.NotReady => null,
+            AgentState.LoggedOut => "you are logged out: log in to place calls",
+            AgentState.WrapUp => "finish the wrap-up of your last call first",
+            _ => "you are already on a call",
+        };
+    }
+
+    /// <summary>The agent dialled a number: the call card shows it ringing (the agent's own phone rings first). Null when another call is live.</summary>
+    public CallStateView? OnDialling(string agentId, Guid callId, string number, string? customerName)
+    {
+        lock (gate)
+        {
+            var now = time.GetUtcNow();
+            if (RefusalOf(Entry(agentId)) is not null)
+            {
+                return null;
+            }
+
+            var call = CurrentOrNewCall(agentId, callId, now, out var created);
+            if (call is null || !created)
+            {
+                return null;
+            }
+
+            call.Direction = CallDirection.Outbound;
+            call.Caller = number;
+            call.CustomerName = customerName;
+            call.RingingAt = now;
+            return call.View();
+        }
+    }
+
+    /// <summary>Routing refused an outbound call the agent dialled: the call card ends with the reason.</summary>
+    public CallStateView? OnOutboundRefused(OutboundCallRefused m)
+    {
+        lock (gate)
+        {
+            if (!agents.TryGetValue(m.AgentId, out var entry) || entry.Call is not { } call || call.CallId != m.CallId || call.Phase >= CallPhase.WrapUp)
+            {
+                return null;
+            }
+
+            call.EndedAt = m.OccurredAt;
+            call.Outcome = CallOutcome.Failed;
+            call.EndedBy = CallParty.System;
+            call.EndReason = "refused: " + m.Reason;
+            return Finish(m.AgentId, call);
         }
     }
 
@@ -576,9 +658,11 @@ internal sealed class DesktopState(TimeProvider time)
         public CallOutcome? Outcome { get; set; }
         public CallParty? EndedBy { get; set; }
         public string? EndReason { get; set; }
+        public CallDirection Direction { get; set; }
+        public string? CustomerName { get; set; }
 
         public CallStateView View() => new(
             CallId, agentId, Phase, Caller, Queue, IvrPath, WaitedSeconds, RingingAt, ConnectedAt, EndedAt,
-            WrapUpCompletedAt, Outcome, EndedBy, EndReason);
+            WrapUpCompletedAt, Outcome, EndedBy, EndReason, Direction, CustomerName);
     }
 }

@@ -16,6 +16,7 @@ namespace ContactCenter.Routing.Engine;
 [JsonDerivedType(typeof(UpsertAgent), "agent-profile")]
 [JsonDerivedType(typeof(Tick), "tick")]
 [JsonDerivedType(typeof(TransferCall), "transfer")]
+[JsonDerivedType(typeof(StartOutbound), "outbound")]
 internal abstract record EngineInput;
 
 /// <summary>A call joins a queue (or is re-announced: idempotent; IsCallback turns a waiting call into a virtual one).</summary>
@@ -62,3 +63,10 @@ internal sealed record UpsertAgent(AgentProfile Profile) : EngineInput;
 
 /// <summary>Time passed: fire due timeouts (ring, wrap-up, widening, preferred window, max wait, heartbeat loss).</summary>
 internal sealed record Tick : EngineInput;
+
+/// <summary>
+/// The agent dials <paramref name="Number"/> (click to dial): accepted only when the agent is Available or NotReady with no call; the
+/// agent is then busy for the whole call. <paramref name="GatewayId"/> is the gateway to place it (Routing:OutboundGatewayId), or
+/// null for the gateway whose heartbeat the engine saw last.
+/// </summary>
+internal sealed record StartOutbound(Guid CallId, string AgentId, string Number, Guid? CustomerId, string? GatewayId) : EngineInput;

@@ -20,3 +20,9 @@ internal sealed record AgentStateChange(string AgentId, AgentState State, AgentS
 
 /// <summary>A queued call must leave the queue at the gateway (voicemail, callback offer, queue full, no agents).</summary>
 internal sealed record CallDiverted(Guid CallId, string Queue, string GatewayId, string Action, string Reason, DateTimeOffset At) : EngineOutput;
+
+/// <summary>An agent's outbound call was accepted: the gateway places it (agent's phone first, then the number).</summary>
+internal sealed record OutboundAccepted(Guid CallId, string AgentId, string Number, Guid? CustomerId, string GatewayId, TimeSpan RingTimeout, DateTimeOffset At) : EngineOutput;
+
+/// <summary>An agent's outbound call was refused; the reason goes to the agent.</summary>
+internal sealed record OutboundRefused(Guid CallId, string AgentId, string Number, string Reason, DateTimeOffset At) : EngineOutput;

@@ -30,6 +30,8 @@ internal sealed class CallRecord
     public required long KnownSinceTicks { get; init; }
     public long EffectiveKey { get; set; }
     public bool IsCallback { get; set; }
+    /// <summary>An agent's outbound call: never waits in a queue, counts in no queue's statistics; <see cref="Queue"/> only gives its ring and wrap-up times.</summary>
+    public bool IsOutbound { get; init; }
     public int PreferredAgent { get; set; } = -1;
     public long PreferredUntilTicks { get; set; }
     public int Ring { get; set; }

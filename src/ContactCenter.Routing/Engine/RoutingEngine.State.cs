@@ -36,7 +36,7 @@ internal sealed record CallData(
     Guid Id, long Seq, int Queue, string Caller, string GatewayId, string IvrPath, List<Requirement> Requirements, bool SharesQueueRequirements,
     int Priority, CustomerTier Tier, long QueuedAtTicks, long KnownSinceTicks, long EffectiveKey, bool IsCallback, int PreferredAgent,
     long PreferredUntilTicks, int Ring, int LowerBy, bool DropOptional, CallPhase Phase, int Agent, int LastMissedAgent, long ConnectedAtTicks,
-    int Generation);
+    int Generation, bool IsOutbound = false);
 
 internal sealed record GatewayData(string Id, long LastSeenTicks, long IntervalTicks, int Generation);
 
@@ -124,7 +124,7 @@ internal sealed partial class RoutingEngine
             Calls = calls.ConvertAll(c => new CallData(c.Id, c.Seq, c.Queue, c.Caller, c.GatewayId, c.IvrPath, [.. c.Requirements],
                 ReferenceEquals(c.Requirements, _queues[c.Queue].Requirements), c.Priority, c.Tier, c.QueuedAtTicks, c.KnownSinceTicks, c.EffectiveKey,
                 c.IsCallback, c.PreferredAgent, c.PreferredUntilTicks, c.Ring, c.LowerBy, c.DropOptional, c.Phase, c.Agent, c.LastMissedAgent,
-                c.ConnectedAtTicks, c.Generation)),
+                c.ConnectedAtTicks, c.Generation, c.IsOutbound)),
             Ended = [.. _endedOrder],
             EndedSet = EndedInOrder(),
             EarlyCallerOrder = [.. _earlyCallerOrder],
@@ -234,6 +234,7 @@ internal sealed partial class RoutingEngine
                 KnownSinceTicks = d.KnownSinceTicks,
                 EffectiveKey = d.EffectiveKey,
                 IsCallback = d.IsCallback,
+                IsOutbound = d.IsOutbound,
                 PreferredAgent = d.PreferredAgent,
                 PreferredUntilTicks = d.PreferredUntilTicks,
                 Ring = d.Ring,

@@ -12,7 +12,7 @@ internal sealed partial class RoutingEngine
     /// </summary>
     private void OnTransfer(TransferCall t)
     {
-        if (!_calls.TryGetValue(t.CallId, out var call) || call.Agent < 0 || _agents[call.Agent].Id != t.AgentId)
+        if (!_calls.TryGetValue(t.CallId, out var call) || call.Agent < 0 || _agents[call.Agent].Id != t.AgentId || call.IsOutbound)
         {
             return;
         }

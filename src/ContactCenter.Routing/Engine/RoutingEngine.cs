@@ -135,6 +135,9 @@ internal sealed partial class RoutingEngine
             case TransferCall t:
                 OnTransfer(t);
                 break;
+            case StartOutbound o:
+                OnStartOutbound(o);
+                break;
             case Tick:
                 break;
             default:
@@ -266,6 +269,12 @@ internal sealed partial class RoutingEngine
             return;
         }
         var call = agent.Call;
+        if (call.IsOutbound)
+        {
+            // The agent's own call: nothing to offer to anyone else; the agent goes back to where they were.
+            EndCallRecord(call, false, $"agent did not answer ({reason})");
+            return;
+        }
         call.LastMissedAgent = agent.Index;
         agent.Call = null;
         var next = _config.MissedCallState;
@@ -294,7 +303,10 @@ internal sealed partial class RoutingEngine
         call.Phase = CallPhase.OnCall;
         call.Generation++;
         call.ConnectedAtTicks = _nowTicks;
-        Stats.Answered(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
+        if (!call.IsOutbound)
+        {
+            Stats.Answered(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
+        }
         SetState(agent, AgentState.OnCall, null, call.Id);
         MarkDirty(call.Queue);
     }
@@ -340,7 +352,11 @@ internal sealed partial class RoutingEngine
                 {
                     var agent = _agents[call.Agent];
                     agent.Call = null;
-                    if (byCaller)
+                    if (call.IsOutbound)
+                    {
+                        // Counted in no queue.
+                    }
+                    else if (byCaller)
                     {
                         Stats.Abandoned(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
                     }
@@ -350,7 +366,9 @@ internal sealed partial class RoutingEngine
                     }
                     Forget(call);
                     var next = agent.PendingState ?? AgentState.Available;
-                    var nextReason = agent.PendingState is null ? $"caller hung up while ringing ({reason})" : agent.PendingReason;
+                    var nextReason = agent.PendingState is not null ? agent.PendingReason
+                        : call.IsOutbound ? $"outbound call ended before it was answered ({reason})"
+                        : $"caller hung up while ringing ({reason})";
                     agent.PendingState = null;
                     SetState(agent, next, nextReason, null, keepIdleSince: true);
                     if (agent.State == AgentState.Available)
@@ -364,7 +382,8 @@ internal sealed partial class RoutingEngine
                     var agent = _agents[call.Agent];
                     var talk = _nowTicks - call.ConnectedAtTicks;
                     agent.TalkOfLastCallTicks = talk;
-                    agent.LastCallQueue = call.Queue;
+                    // An outbound call is handled by no queue: its wrap-up is not counted in the queue's handle time.
+                    agent.LastCallQueue = call.IsOutbound ? -1 : call.Queue;
                     AddTalk(agent, talk);
                     Forget(call);
                     agent.WrapUpStartTicks = _nowTicks;
@@ -434,6 +453,11 @@ internal sealed partial class RoutingEngine
         }
         switch (agent.State)
         {
+            case AgentState.Reserved when agent.Call is { IsOutbound: true }:
+                // The agent's own call is being placed: like a call in progress, the change applies when it is over.
+                agent.PendingState = target == AgentState.Available ? null : target;
+                agent.PendingReason = s.Reason;
+                return;
             case AgentState.Reserved:
                 if (target == AgentState.Available)
                 {
@@ -599,6 +623,10 @@ internal sealed partial class RoutingEngine
         {
             switch (agent.State)
             {
+                case AgentState.Reserved when agent.Call is { IsOutbound: true }:
+                    agent.PendingState = AgentState.LoggedOut;
+                    agent.PendingReason = "removed from directory";
+                    break;
                 case AgentState.Reserved:
                     var call = agent.Call!;
                     agent.Call = null;

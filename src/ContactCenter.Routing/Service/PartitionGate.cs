@@ -85,6 +85,13 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
                 return KnowsAgent(engine, w.AgentId) ? w : null;
             case ChangeAgentState s:
                 return KnowsAgent(engine, s.AgentId) ? s : null;
+            case StartOutbound o:
+                if (!KnowsAgent(engine, o.AgentId))
+                {
+                    return null;
+                }
+                _callsInBatch.Add(o.CallId);
+                return o;
             case UpsertAgent u:
                 return AdmitProfile(engine, u);
             default:

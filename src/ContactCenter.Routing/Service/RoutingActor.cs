@@ -483,6 +483,30 @@ internal sealed class RoutingActor : IAsyncDisposable
                         }, _dispatchAbort.Token));
                         break;
                     }
+                case OutboundAccepted o:
+                    {
+                        var endpoint = await GatewayEndpointAsync(bus, o.GatewayId, endpoints).ConfigureAwait(false);
+                        sends.Add(endpoint.Send(new ConnectOutboundCall
+                        {
+                            CallId = o.CallId,
+                            AgentId = o.AgentId,
+                            Number = o.Number,
+                            CustomerId = o.CustomerId,
+                            RingTimeout = o.RingTimeout,
+                            OccurredAt = o.At,
+                        }, _dispatchAbort.Token));
+                        break;
+                    }
+                case OutboundRefused o:
+                    sends.Add(bus.Publish(new OutboundCallRefused
+                    {
+                        CallId = o.CallId,
+                        AgentId = o.AgentId,
+                        Number = o.Number,
+                        Reason = o.Reason,
+                        OccurredAt = o.At,
+                    }, _dispatchAbort.Token));
+                    break;
                 default:
                     _log.LogWarning("Unknown engine output {Output}", output.GetType().Name);
                     break;

@@ -21,7 +21,8 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
     IConsumer<CallHeartbeat>,
     IConsumer<SetAgentState>,
     IConsumer<CompleteWrapUp>,
-    IConsumer<AgentProfileChanged>
+    IConsumer<AgentProfileChanged>,
+    IConsumer<PlaceOutboundCall>
 {
     /// <summary>
     /// Messages in flight on the endpoint. Each consumer only hands its input to the actor and waits for the effects to be
@@ -96,6 +97,12 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
 
     public Task Consume(ConsumeContext<CompleteWrapUp> context) =>
         partition.Submit(new FinishWrapUp(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<PlaceOutboundCall> context)
+    {
+        var m = context.Message;
+        return partition.Submit(new StartOutbound(m.CallId, m.AgentId, m.Number, m.CustomerId, partition.OutboundGatewayId), context.CancellationToken);
+    }
 
     public Task Consume(ConsumeContext<AgentProfileChanged> context) =>
         partition.Submit(new UpsertAgent(context.Message.Profile), context.CancellationToken);

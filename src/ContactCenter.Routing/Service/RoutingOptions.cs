@@ -50,6 +50,12 @@ public sealed class RoutingOptions
     /// <summary>Database store: <c>ConnectionStrings:Routing</c>, else <c>ConnectionStrings:ContactCenter</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// The gateway (its <c>Telephony:GatewayId</c>) that places agents' outbound calls; empty for the gateway whose heartbeat routing
+    /// saw last (one gateway, the embedded default, needs nothing here).
+    /// </summary>
+    public string? OutboundGatewayId { get; set; }
+
     internal bool UsesDatabase => string.Equals(JournalStore, "Database", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The partitions named by <see cref="Partitions"/>, or every partition of the configuration.</summary>

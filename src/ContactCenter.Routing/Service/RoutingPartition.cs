@@ -30,6 +30,9 @@ internal sealed partial class RoutingPartition
     private HostReceiveEndpointHandle? _held;
     private int _terms;
 
+    /// <summary>The gateway named for outbound calls (<see cref="RoutingOptions.OutboundGatewayId"/>), or null for the last one seen.</summary>
+    public string? OutboundGatewayId => string.IsNullOrWhiteSpace(_options.OutboundGatewayId) ? null : _options.OutboundGatewayId.Trim();
+
     public RoutingPartition(string name, RoutingConfiguration all, IJournalStore store, RoutingOptions options, TimeProvider time,
         IServiceProvider services, ILogger log)
     {
@@ -151,6 +154,27 @@ internal sealed partial class RoutingPartition
         }
     }
 
+    /// <summary>
+    /// Asks every gateway for its live calls now (ReportLiveCalls; each answers with a CallHeartbeat), so that a partition that
+    /// just became active knows the gateways without waiting for their next heartbeat: agents' outbound calls go through one.
+    /// </summary>
+    private async Task AskGatewaysToReportAsync(CancellationToken cancellationToken)
+    {
+        if (_services.GetService<IBus>() is not { } bus)
+        {
+            return;
+        }
+        try
+        {
+            await bus.Publish(new ReportLiveCalls { Partition = Name, OccurredAt = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The heartbeats come anyway, at their interval.
+            _log.LogWarning("Routing partition {Partition} could not ask the gateways for their live calls: {Error}", Name, ex.Message);
+        }
+    }
+
     /// <summary>Leading needs a bus that reaches the broker (a process without a bus, the engine-only tests, always may).</summary>
     private bool CanLead() =>
         _services.GetService<IBusControl>() is not { } bus || bus.CheckHealth().Status != BusHealthStatus.Unhealthy;
@@ -221,6 +245,7 @@ internal sealed partial class RoutingPartition
             Interlocked.Increment(ref _terms);
             LogActive(_log, Name, EndpointName, lease.Holder, _store.Location);
             _firstActive.TrySetResult();
+            await AskGatewaysToReportAsync(stopping).ConfigureAwait(false);
             // After a take-over, profiles may have changed while this instance was not active: ask again, in the background.
             profiles = preloaded ? Task.CompletedTask : LoadProfilesAsync(actor, firstAttempt: hadAgents ? 1 : 2, termCancel.Token);
             reason = await WaitForEndAsync(watch, termEnded.Task).ConfigureAwait(false);

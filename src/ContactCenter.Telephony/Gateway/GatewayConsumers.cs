@@ -37,6 +37,21 @@ internal sealed class ConnectCallToAgentConsumer(SipGateway gateway, ILogger<Con
     }
 }
 
+/// <summary>Routing accepted an agent's outbound call (click to dial): place it.</summary>
+internal sealed class ConnectOutboundCallConsumer(SipGateway gateway) : IConsumer<ConnectOutboundCall>
+{
+    public Task Consume(ConsumeContext<ConnectOutboundCall> context) => gateway.PlaceOutboundAsync(context.Message);
+}
+
+/// <summary>Routing (a partition just active) asks for the live calls now: a heartbeat at once.</summary>
+internal sealed class ReportLiveCallsConsumer(SipGateway gateway, IOptions<GatewayOptions> options) : IConsumer<ReportLiveCalls>
+{
+    public Task Consume(ConsumeContext<ReportLiveCalls> context) =>
+        context.Message.GatewayId is { } asked && !string.Equals(asked, options.Value.GatewayId, StringComparison.Ordinal)
+            ? Task.CompletedTask
+            : gateway.PublishHeartbeatAsync();
+}
+
 /// <summary>Routing takes a waiting call out of its queue (overflow, callback, queue full).</summary>
 internal sealed class DivertQueuedCallConsumer(SipGateway gateway) : IConsumer<DivertQueuedCall>
 {

@@ -32,6 +32,9 @@ internal sealed class GatewayOptions
     /// <summary>How long SIP credentials fetched from the directory are kept (<c>Telephony:CredentialCacheTime</c>).</summary>
     public TimeSpan CredentialCacheTime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an agent's outbound call rings at the customer before it ends as no answer (<c>Telephony:OutboundNoAnswer</c>).</summary>
+    public TimeSpan OutboundNoAnswer { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>The bus endpoint this instance consumes its commands and events on.</summary>
     public string EndpointName => "telephony-" + GatewayId;
 
@@ -50,6 +53,11 @@ internal sealed class GatewayOptions
         if (LookupTimeout <= TimeSpan.Zero)
         {
             yield return "Telephony:LookupTimeout must be positive";
+        }
+
+        if (OutboundNoAnswer < TimeSpan.FromSeconds(1) || OutboundNoAnswer > TimeSpan.FromMinutes(5))
+        {
+            yield return $"Telephony:OutboundNoAnswer must be between 00:00:01 and 00:05:00 (was {OutboundNoAnswer})";
         }
 
         if (string.IsNullOrWhiteSpace(RecordingsPath))

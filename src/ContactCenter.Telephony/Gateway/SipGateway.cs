@@ -8,6 +8,7 @@ using ContactCenter.Sip.Auth;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
+using ContactCenter.Telephony.Gateway.Dialling;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,10 @@ internal sealed class SipGateway(
     private ITimer? heartbeat;
     private TelephonyMetrics? metrics;
     private CallbackLedger? ledger;
+    /// <summary>Outbound calls placed lately (a bounded memory): a redelivered ConnectOutboundCall must not ring the agent twice.</summary>
+    private readonly HashSet<Guid> placedOutbound = [];
+    private readonly Queue<Guid> placedOutboundOrder = new();
+    private const int PlacedOutboundKept = 10_000;
 
     /// <summary>The SIP endpoint, once started (tests read its ports and registrar).</summary>
     public SipEndpoint? Sip => sip;
@@ -73,7 +78,8 @@ internal sealed class SipGateway(
         context = new GatewayContext(
             sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
-        heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, options.HeartbeatInterval, options.HeartbeatInterval);
+        // The first heartbeat at once: routing places agents' outbound calls through the gateway it has heard from.
+        heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, TimeSpan.Zero, options.HeartbeatInterval);
         logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
             options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
         await ledger.StartAsync();
@@ -144,14 +150,65 @@ internal sealed class SipGateway(
             return false;
         }
 
-        var session = new CallbackSession(gateway, callbacks, command, callbacks.AttemptFor(command.CallId), loggerFactory.CreateLogger<CallbackSession>());
+        var sessionLogger = loggerFactory.CreateLogger<AgentFirstSession>();
+        var session = new AgentFirstSession(gateway, new CallbackStrategy(gateway, callbacks, command, callbacks.AttemptFor(command.CallId), sessionLogger), sessionLogger);
         if (!calls.TryAdd(command.CallId, session))
         {
             calls[command.CallId].ConnectAgent(command);
             return true;
         }
 
-        _ = RunCallbackAsync(session);
+        _ = RunPlacedCallAsync(session);
+        return true;
+    }
+
+    /// <summary>
+    /// Routing accepted an agent's outbound call: place it (the agent's phone first, then the number; no retries). Returns false
+    /// when it is not placed here: a redelivered command for a call already held, or the gateway is not running (then the call
+    /// ends at once as failed, so the agent is freed and the history says why).
+    /// </summary>
+    public async Task<bool> PlaceOutboundAsync(ConnectOutboundCall command)
+    {
+        if (context is not { } gateway)
+        {
+            await bus.Publish(new CallEnded
+            {
+                CallId = command.CallId,
+                AgentId = command.AgentId,
+                Outcome = CallOutcome.Failed,
+                EndedBy = CallParty.System,
+                Reason = "the telephony gateway is not running",
+                Direction = CallDirection.Outbound,
+                Dialled = command.Number,
+                OccurredAt = time.GetUtcNow(),
+            });
+            return false;
+        }
+
+        lock (placedOutbound)
+        {
+            if (!placedOutbound.Add(command.CallId))
+            {
+                logger.LogInformation("Outbound {CallId} was already placed; the command for {Agent} is a repeat and is dropped", command.CallId, command.AgentId);
+                return false;
+            }
+
+            placedOutboundOrder.Enqueue(command.CallId);
+            if (placedOutboundOrder.Count > PlacedOutboundKept)
+            {
+                placedOutbound.Remove(placedOutboundOrder.Dequeue());
+            }
+        }
+
+        var sessionLogger = loggerFactory.CreateLogger<AgentFirstSession>();
+        var session = new AgentFirstSession(gateway, new OutboundStrategy(gateway, command, sessionLogger), sessionLogger);
+        if (!calls.TryAdd(command.CallId, session))
+        {
+            logger.LogInformation("Outbound {CallId} is already being placed; the command for {Agent} is a repeat and is dropped", command.CallId, command.AgentId);
+            return false;
+        }
+
+        _ = RunPlacedCallAsync(session);
         return true;
     }
 
@@ -161,7 +218,7 @@ internal sealed class SipGateway(
             ? callbacks.OnRefusedAsync(command.CallId, $"{command.Action}: {command.Reason}", config.CallbackSettings(command.Queue).RetryAfter)
             : Task.FromResult(false);
 
-    private async Task RunCallbackAsync(CallbackSession session)
+    private async Task RunPlacedCallAsync(AgentFirstSession session)
     {
         try
         {
@@ -234,7 +291,8 @@ internal sealed class SipGateway(
         }
     }
 
-    private async Task PublishHeartbeatAsync()
+    /// <summary>Publishes this gateway's live calls now (on its timer, and when routing asks: <see cref="ReportLiveCalls"/>).</summary>
+    public async Task PublishHeartbeatAsync()
     {
         if (context is not { } gateway)
         {

@@ -104,6 +104,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
             bus.SetKebabCaseEndpointNameFormatter();
             bus.AddDesktopConsumers();
             bus.AddConsumer<RecordingConsumer>();
+            bus.AddConsumer<FixtureOutboundCheck>();
             bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
         });
 
@@ -241,6 +242,29 @@ public sealed class FixtureCrm
 
         return wav;
     }
+
+    /// <summary>Numbers whose customer asked not to be called (Charles Babbage's).</summary>
+    public ConcurrentDictionary<string, string> DoNotCall { get; } = new(StringComparer.Ordinal) { ["+442079876543"] = "Charles Babbage" };
+}
+
+/// <summary>Test fixture only: the CRM's answer to CheckOutboundNumber, from <see cref="FixtureCrm"/>.</summary>
+public sealed class FixtureOutboundCheck(FixtureCrm crm) : IConsumer<ContactCenter.Contracts.CheckOutboundNumber>
+{
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.CheckOutboundNumber> context)
+    {
+        var m = context.Message;
+        var owner = crm.Customers.FirstOrDefault(c => c.Phones.Contains(m.Number));
+        var barred = crm.DoNotCall.TryGetValue(m.Number, out var name);
+        return context.RespondAsync(new ContactCenter.Contracts.OutboundNumberChecked
+        {
+            CallId = m.CallId,
+            Allowed = !barred,
+            Reason = barred ? $"{name} asked not to be called (do not call)" : null,
+            CustomerId = owner?.Id,
+            CustomerName = owner?.Name,
+            OccurredAt = TimeProvider.System.GetUtcNow(),
+        });
+    }
 }
 
 /// <summary>A customer as the fixture returns it.</summary>
@@ -286,8 +310,15 @@ public sealed class BusRecorder
 /// <summary>Records what the desktop publishes (routing and the CRM consume these in the product).</summary>
 public sealed class RecordingConsumer(BusRecorder recorder) :
     IConsumer<ContactCenter.Contracts.SetAgentState>,
-    IConsumer<ContactCenter.Contracts.CompleteWrapUp>
+    IConsumer<ContactCenter.Contracts.CompleteWrapUp>,
+    IConsumer<ContactCenter.Contracts.PlaceOutboundCall>
 {
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.PlaceOutboundCall> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<ContactCenter.Contracts.SetAgentState> context)
     {
         recorder.Add(context.Message);

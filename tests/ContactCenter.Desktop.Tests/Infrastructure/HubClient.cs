@@ -16,6 +16,7 @@ public sealed class HubClient : IAsyncDisposable
     private readonly Channel<QueueStatisticsView> queues = Channel.CreateUnbounded<QueueStatisticsView>();
     private readonly Channel<IReadOnlyList<AgentStateView>> boardAgents = Channel.CreateUnbounded<IReadOnlyList<AgentStateView>>();
     private readonly Channel<JsonElement> rawPops = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<OutboundRefusedView> refusals = Channel.CreateUnbounded<OutboundRefusedView>();
 
     private HubClient(HubConnection connection)
     {
@@ -25,7 +26,10 @@ public sealed class HubClient : IAsyncDisposable
         connection.On<AgentStateView>(nameof(IAgentClient.AgentStateChanged), s => states.Writer.TryWrite(s));
         connection.On<QueueStatisticsView>(nameof(IBoardClient.QueueStatistics), q => queues.Writer.TryWrite(q));
         connection.On<List<AgentStateView>>(nameof(IBoardClient.AgentStates), a => boardAgents.Writer.TryWrite(a));
+        connection.On<OutboundRefusedView>(nameof(IAgentClient.OutboundCallRefused), r => refusals.Writer.TryWrite(r));
     }
+
+    public Task<OutboundRefusedView> NextRefusal(Func<OutboundRefusedView, bool>? match = null) => Next(refusals, match);
 
     public HubConnection Connection { get; }
 

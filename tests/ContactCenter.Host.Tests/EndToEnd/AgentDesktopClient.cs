@@ -57,6 +57,10 @@ internal sealed class AgentDesktopClient : IAsyncDisposable
         await WaitForAsync(AgentStates, s => string.Equals(s.GetProperty("state").ToString(), state, StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(20), $"{Login} to become {state}");
     }
 
+    /// <summary>Dials a number from the desktop (click to dial); the hub's DialResult as JSON.</summary>
+    public Task<JsonElement> DialAsync(string number, Guid? customerId = null) =>
+        hub.InvokeAsync<JsonElement>("Dial", number, customerId);
+
     public Task CompleteWrapUpAsync(string callId, string disposition, string notes) =>
         hub.InvokeAsync("CompleteWrapUp", Guid.Parse(callId), disposition, notes);
 

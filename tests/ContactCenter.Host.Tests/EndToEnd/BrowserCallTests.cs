@@ -14,8 +14,8 @@ namespace ContactCenter.Host.Tests.EndToEnd;
 /// </summary>
 public sealed class BrowserCallTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+    internal const string ChromiumPath = "/usr/bin/chromium";
+    internal static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
     [Fact]
     public async Task Alice_takes_a_call_in_the_browser_while_sam_watches_the_board()
@@ -29,12 +29,7 @@ public sealed class BrowserCallTests
         {
             var folder = Directory.CreateTempSubdirectory("cc-browser-").FullName;
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = ChromiumPath,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
-            });
+            await using var browser = await LaunchChromiumAsync(playwright);
 
             var board = await SignInAsync(browser, host, "sam", "/board");
             var agent = await SignInAsync(browser, host, "alice", "/agent");
@@ -84,7 +79,16 @@ public sealed class BrowserCallTests
         });
     }
 
-    private static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path)
+    /// <summary>Debian's Chromium, headless (never a downloaded browser).</summary>
+    internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
+        });
+
+    internal static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {

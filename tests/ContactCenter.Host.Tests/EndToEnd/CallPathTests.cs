@@ -242,12 +242,14 @@ public sealed class CallPathTests
             ["-sf", scenario, $"127.0.0.1:{host.SipPort}", "-s", "1000", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"]);
     }
 
-    internal static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, JsonElement pop, Func<JsonElement, bool> ready)
+    internal static Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, JsonElement pop, Func<JsonElement, bool> ready) =>
+        WaitForInteractionAsync(agent, pop.GetProperty("customer").GetProperty("id").GetString()!, pop.GetProperty("callId").GetString()!, ready);
+
+    /// <summary>Polls the customer's history (the CRM API) until the call's row is there and <paramref name="ready"/>.</summary>
+    internal static async Task<JsonElement> WaitForInteractionAsync(AgentDesktopClient agent, string customerId, string callId, Func<JsonElement, bool> ready)
     {
-        var customerId = pop.GetProperty("customer").GetProperty("id").GetString();
-        var callId = pop.GetProperty("callId").GetString();
         JsonElement last = default;
-        for (var attempt = 0; attempt < 60; attempt++)
+        for (var attempt = 0; attempt < 80; attempt++)
         {
             var page = await agent.Api.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{customerId}/interactions?page=1&pageSize=20", UriKind.Relative));
             foreach (var item in page.GetProperty("items").EnumerateArray())

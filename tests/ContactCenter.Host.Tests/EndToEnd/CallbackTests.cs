@@ -185,26 +185,35 @@ public sealed class CallbackTests
             ["-sf", scenario, $"127.0.0.1:{host.SipPort}", "-s", "1000", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-m", "1"]);
     }
 
-    private static Sipp StartCarrier(string folder, int port, string template, Dictionary<string, string> values, int calls)
+    internal static Sipp StartCarrier(string folder, int port, string template, Dictionary<string, string> values, int calls)
     {
         var scenario = Sipp.Render(folder, template, values);
         return Sipp.Start("carrier", folder,
             ["-sf", scenario, "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-m", calls.ToString(CultureInfo.InvariantCulture)]);
     }
 
-    /// <summary>An agent's phone that answers <paramref name="calls"/> calls and waits for the gateway's BYE each time.</summary>
-    private static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, int calls)
+    /// <summary>
+    /// An agent's phone that answers <paramref name="calls"/> calls and waits for the gateway's BYE each time; with
+    /// <paramref name="shows"/>, the INVITE's From must show that number (SIPp fails the call otherwise).
+    /// </summary>
+    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, int calls, string? shows = null)
     {
         var phonePort = Sipp.FreeUdpPort();
-        var scenario = Sipp.Render(folder, "agent.xml", new Dictionary<string, string>
+        var values = new Dictionary<string, string>
         {
             ["body"] = "agent-answer.part",
             ["answer"] = "agent-answer",
             ["ring_ms"] = "300",
             ["talk_ms"] = "0",
-            ["capture"] = "",
+            ["capture"] = shows is null ? "" : "agent-shows-number.part",
             ["after"] = "agent-wait-bye.part",
-        });
+        };
+        if (shows is not null)
+        {
+            values["number"] = @"\" + shows;
+        }
+
+        var scenario = Sipp.Render(folder, "agent.xml", values);
         var phone = Sipp.Start($"{login}'s phone", folder,
             ["-sf", scenario, "-i", "127.0.0.1", "-p", phonePort.ToString(CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(CultureInfo.InvariantCulture), "-m", calls.ToString(CultureInfo.InvariantCulture)]);
         var register = Sipp.Render(folder, "register.xml", new Dictionary<string, string> { ["phone_port"] = phonePort.ToString(CultureInfo.InvariantCulture) });

@@ -12,7 +12,7 @@ import {
   stateLabel,
   wireSignOut,
 } from "./common";
-import type { AgentStateView, CallState, CustomerCard, CustomerListItem, ScreenPop } from "./types";
+import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, OutboundRefused, ScreenPop } from "./types";
 
 const session = requireSession("agent", "supervisor");
 
@@ -40,6 +40,11 @@ const availableButton = byTestId<HTMLButtonElement>("go-available");
 const notReadyButton = byTestId<HTMLButtonElement>("go-not-ready");
 const searchInput = byTestId<HTMLInputElement>("customer-search");
 const searchResults = byTestId("search-results");
+const dialForm = byTestId<HTMLFormElement>("dial-form");
+const dialNumber = byTestId<HTMLInputElement>("dial-number");
+const dialButton = byTestId<HTMLButtonElement>("dial-button");
+const dialRefusal = byTestId("dial-refusal");
+const keypad = byTestId("keypad");
 
 function say(message: string, kind: "info" | "error" = "info"): void {
   statusEl.textContent = message;
@@ -81,6 +86,59 @@ function renderState(): void {
   const pending = byTestId("state-pending");
   pending.textContent = pendingState && pendingState !== state ? `requested: ${stateLabel(pendingState)}…` : "";
 }
+
+// ---- dialling out ----
+
+function showRefusal(reason: string | null): void {
+  dialRefusal.textContent = reason ? `Not called: ${reason}` : "";
+  dialRefusal.hidden = !reason;
+}
+
+/** Dials a number as this agent; the server checks the number, the agent's state and the CRM's do-not-call. */
+async function dial(number: string, customerId: string | null = null): Promise<void> {
+  const text = number.trim();
+  if (!connection || !text) {
+    dialNumber.focus();
+    return;
+  }
+  showRefusal(null);
+  dialButton.disabled = true;
+  try {
+    const result = await connection.invoke<DialResult>("Dial", text, customerId);
+    if (result.accepted) {
+      say(`Calling ${result.customerName ? `${result.customerName} on ` : ""}${result.number}: your phone rings first.`);
+      dialNumber.value = "";
+    } else {
+      showRefusal(result.reason ?? "refused");
+      say(`Not called: ${result.reason ?? "refused"}`, "error");
+    }
+  } catch (e) {
+    showRefusal(errorText(e));
+    say(`Could not dial: ${errorText(e)}`, "error");
+  } finally {
+    dialButton.disabled = false;
+  }
+}
+
+function callButton(number: string, customerId: string | null): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "small", testid: "call-customer", "data-number": number, title: `Call ${number}` }, "Call");
+  button.addEventListener("click", () => void dial(number, customerId));
+  return button;
+}
+
+for (const key of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "⌫"]) {
+  const button = h("button", { type: "button", class: "key", testid: `key-${key === "⌫" ? "back" : key}` }, key);
+  button.addEventListener("click", () => {
+    dialNumber.value = key === "⌫" ? dialNumber.value.slice(0, -1) : dialNumber.value + key;
+    dialNumber.focus();
+  });
+  keypad.append(button);
+}
+
+dialForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void dial(dialNumber.value);
+});
 
 // ---- the call and the pop ----
 
@@ -241,6 +299,7 @@ const baseTitle = document.title;
 function renderCall(): void {
   callPanel.replaceChildren();
   document.title = call?.phase === "ringing" ? `☎ Ringing: ${pop?.customer?.name ?? call.caller ?? "call"} · ${baseTitle}` : baseTitle;
+  const outbound = call?.direction === "outbound";
   if (!call) {
     callPanel.append(h("div", { class: "idle", testid: "no-call" }, "No call. Calls pop here the moment your phone rings."));
     wrapUpForm.hidden = true;
@@ -256,18 +315,23 @@ function renderCall(): void {
         { class: "call-head" },
         h("span", { class: `pill phase-${call.phase}`, testid: "call-phase", "data-phase": call.phase }, phaseText[call.phase] ?? call.phase),
         pop?.isCallback ? h("span", { class: "pill callback", testid: "callback-badge" }, "Callback") : null,
+        outbound ? h("span", { class: "pill callback", testid: "outbound-badge" }, "Outbound") : null,
         h("span", { class: "caller mono", testid: "caller" }, pop?.caller ?? call.caller ?? "unknown number"),
         h("span", { class: "timer mono", testid: "call-timer", "aria-label": "Call timer" }, ""),
       ),
       h(
         "dl",
         { class: "facts" },
-        h("dt", {}, "Queue"),
-        h("dd", { testid: "queue" }, pop?.queue ?? call.queue ?? "—"),
-        h("dt", {}, "IVR path"),
-        h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
-        h("dt", {}, "Waited"),
-        h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+        ...(outbound
+          ? [h("dt", {}, "Customer"), h("dd", { testid: "outbound-customer" }, call.customerName ?? "—")]
+          : [
+              h("dt", {}, "Queue"),
+              h("dd", { testid: "queue" }, pop?.queue ?? call.queue ?? "—"),
+              h("dt", {}, "IVR path"),
+              h("dd", { testid: "ivr-path", class: "mono" }, pop?.ivrPath ?? call.ivrPath ?? "—"),
+              h("dt", {}, "Waited"),
+              h("dd", { testid: "waited" }, formatDuration(pop?.waitedSeconds ?? call.waitedSeconds ?? 0)),
+            ]),
         ...(pop?.isCallback
           ? [
               h("dt", {}, "Requested"),
@@ -278,9 +342,7 @@ function renderCall(): void {
           : []),
       ),
     ),
-    customerCard(),
-    casesTable(),
-    interactionsList(),
+    ...(outbound ? [] : [customerCard(), casesTable(), interactionsList()]),
   );
 
   const showWrapUp = call.phase === "connected" || call.phase === "wrapUp";
@@ -307,7 +369,9 @@ function tick(): void {
   if (!timer || !call) {
     return;
   }
-  if (call.phase === "ringing") {
+  if (call.phase === "ringing" && call.direction === "outbound") {
+    timer.textContent = `calling ${formatDuration(secondsSince(call.ringingAt))}`;
+  } else if (call.phase === "ringing") {
     timer.textContent = `ringing ${formatDuration(secondsSince(call.ringingAt ?? pop?.occurredAt))}`;
   } else if (call.phase === "connected") {
     timer.textContent = `talking ${formatDuration(secondsSince(call.connectedAt))}`;
@@ -355,7 +419,11 @@ function onCallState(c: CallState): void {
     createdCustomer = null;
   }
   if (call?.phase !== c.phase) {
-    if (c.phase === "connected") {
+    if (c.phase === "ringing" && c.direction === "outbound") {
+      say(`Calling ${c.customerName ?? c.caller ?? "the number"}: answer your phone.`);
+    } else if (c.phase === "connected" && c.direction === "outbound") {
+      say(`Your phone answered: dialling ${c.customerName ?? c.caller ?? "the number"}…`);
+    } else if (c.phase === "connected") {
       say(`Connected to ${pop?.customer?.name ?? c.caller ?? "the caller"}.`);
     } else if (c.phase === "wrapUp") {
       say(`Call ended${c.endedBy ? ` by the ${c.endedBy}` : ""}: choose a disposition and complete wrap-up (Alt+W).`);
@@ -445,7 +513,13 @@ async function showCustomer(id: string): Promise<void> {
         h("span", { class: `badge tier-${String(c.customer.tier).toLowerCase()}` }, c.customer.tier),
         c.customer.doNotCall && h("span", { class: "badge danger" }, "Do not call"),
       ),
-      h("p", { class: "muted mono" }, (c.customer.phones ?? []).join(", ")),
+      h(
+        "ul",
+        { class: "phones", testid: "customer-360-phones" },
+        ...(c.customer.phones ?? []).map((p) =>
+          h("li", {}, h("span", { class: "muted mono" }, p), " ", callButton(p, c.customer.id)),
+        ),
+      ),
       h("h3", {}, `Open cases (${c.openCases.length})`),
       h(
         "ul",
@@ -545,6 +619,9 @@ document.addEventListener("keydown", (event) => {
   } else if (key === "n") {
     event.preventDefault();
     void setState("notReady");
+  } else if (key === "d") {
+    event.preventDefault();
+    dialNumber.focus();
   } else if (key === "s") {
     event.preventDefault();
     searchInput.focus();
@@ -571,6 +648,10 @@ if (session) {
     (c) => {
       c.on("ScreenPop", onPop);
       c.on("CallStateChanged", onCallState);
+      c.on("OutboundCallRefused", (r: OutboundRefused) => {
+        showRefusal(r.reason);
+        say(`Not called: ${r.reason}`, "error");
+      });
       c.on("AgentStateChanged", (s: AgentStateView) => {
         agentState = s;
         pendingState = null;

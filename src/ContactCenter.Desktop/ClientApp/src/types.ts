@@ -81,6 +81,24 @@ export interface CallState {
   outcome?: string | null;
   endedBy?: string | null;
   endReason?: string | null;
+  direction?: "inbound" | "outbound" | "callback";
+  customerName?: string | null;
+}
+
+/** The answer to the hub's Dial(number, customerId). */
+export interface DialResult {
+  callId: string;
+  accepted: boolean;
+  reason?: string | null;
+  number: string;
+  customerName?: string | null;
+}
+
+/** Routing refused an outbound call the agent dialled. */
+export interface OutboundRefused {
+  callId: string;
+  number: string;
+  reason: string;
 }
 
 export interface AgentStateView {

@@ -8,25 +8,22 @@ using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
 
-namespace ContactCenter.Telephony.Gateway.Callbacks;
+namespace ContactCenter.Telephony.Gateway.Dialling;
 
 /// <summary>
-/// One callback attempt, placed by the gateway as a B2BUA (progressive): the reserved agent's phone rings first; once the
-/// agent answers (routing: on call) they hear a short announcement and ringback while the customer is dialled through the
-/// outbound trunk that may dial the number; when the customer answers the two legs are bridged. The customer never hears
-/// anything before the agent is there. Every ending is an outcome in the history (<see cref="CallEnded"/> with
-/// <see cref="CallDirection.Callback"/>): answered, busy, no answer, failed; one that did not reach the customer is retried
-/// through the <see cref="CallbackLedger"/> while the queue's attempts last. An agent who does not answer is a missed
-/// ring like any other (<see cref="AgentNoAnswer"/>: routing gives the callback to the next agent), not a used attempt.
+/// A call the gateway places as a B2BUA with the agent first (progressive): a callback or an agent's outbound call. The agent's
+/// phone rings first, showing the number to be dialled; once the agent answers (routing: on call) they hear a short
+/// announcement and ringback while the customer is dialled through the outbound trunk that may dial the number; when the
+/// customer answers the two legs are bridged. The customer never hears anything before the agent is there. Every ending is
+/// an outcome in the history (<see cref="CallEnded"/> with the strategy's direction): answered, busy, no answer (the
+/// no-answer timer), failed (4xx/5xx/6xx, timeout, no trunk may dial the number). What surrounds the attempt (a callback's
+/// ledger and retries, what an unreachable agent means) is the <see cref="IDialStrategy"/>'s.
 /// Events are handled one at a time on the session's mailbox, like <see cref="CallSession"/>.
 /// </summary>
-internal sealed class CallbackSession : IGatewayCall
+internal sealed class AgentFirstSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
-    private readonly CallbackLedger ledger;
-    private readonly ConnectCallToAgent command;
-    private readonly CallbackAttempt attempt;
-    private readonly QueueCallbackSettings settings;
+    private readonly IDialStrategy plan;
     private readonly ILogger logger;
     private readonly Channel<Func<Task>> mailbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,16 +34,12 @@ internal sealed class CallbackSession : IGatewayCall
     private IMediaBridge? bridge;
     private string? number;
     private string? recordingPath;
-    private bool begun;
 
-    public CallbackSession(GatewayContext gateway, CallbackLedger ledger, ConnectCallToAgent command, CallbackAttempt attempt, ILogger logger)
+    public AgentFirstSession(GatewayContext gateway, IDialStrategy plan, ILogger logger)
     {
         this.gateway = gateway;
-        this.ledger = ledger;
-        this.command = command;
-        this.attempt = attempt;
+        this.plan = plan;
         this.logger = logger;
-        settings = gateway.Config.CallbackSettings(command.Queue);
     }
 
     private enum Phase
@@ -58,34 +51,26 @@ internal sealed class CallbackSession : IGatewayCall
         Ended,
     }
 
-    public Guid CallId => command.CallId;
+    public Guid CallId => plan.CallId;
     public string? Queue => null; // not waiting here: no position announcements
     public DateTimeOffset? QueuedAt => null;
     public Task Finished => finished.Task;
 
-    public void ConnectAgent(ConnectCallToAgent again) => Post(async () =>
-    {
-        if (!string.Equals(again.AgentId, command.AgentId, StringComparison.OrdinalIgnoreCase))
-        {
-            logger.LogWarning("Callback {CallId}: asked to ring {Agent} while placing it with {Current}", CallId, again.AgentId, command.AgentId);
-            await PublishNoAnswerAsync(again.AgentId, "the callback is already being placed with another agent");
-        }
-        // The same command again (a redelivery): nothing changes twice.
-    });
+    public void ConnectAgent(ConnectCallToAgent again) => Post(() => plan.OnConnectAgainAsync(again));
 
     public void Divert(DivertQueuedCall divert) =>
-        logger.LogDebug("Callback {CallId}: divert ({Action}) ignored, the callback is being placed", CallId, divert.Action);
+        logger.LogDebug("{Kind} {CallId}: divert ({Action}) ignored, the call is being placed", plan.Kind, CallId, divert.Action);
 
     public void QueueUpdate(int position, TimeSpan estimatedWait)
     {
-        // A callback being placed is not waiting: nothing to announce.
+        // A call being placed is not waiting: nothing to announce.
     }
 
     public void Shutdown() => Post(() => phase is Phase.Starting or Phase.RingingAgent
         ? GiveBackAsync("gateway shutting down")
         : EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway shutting down", retryNow: true));
 
-    /// <summary>Places the callback and runs its mailbox until it is over.</summary>
+    /// <summary>Places the call and runs its mailbox until it is over.</summary>
     public async Task RunAsync()
     {
         try
@@ -96,7 +81,7 @@ internal sealed class CallbackSession : IGatewayCall
         }
         catch (Exception error)
         {
-            logger.LogError(error, "Callback {CallId} failed", CallId);
+            logger.LogError(error, "{Kind} {CallId} failed", plan.Kind, CallId);
         }
         finally
         {
@@ -117,7 +102,7 @@ internal sealed class CallbackSession : IGatewayCall
             }
             catch (Exception error)
             {
-                logger.LogError(error, "Callback {CallId}: handling an event failed", CallId);
+                logger.LogError(error, "{Kind} {CallId}: handling an event failed", plan.Kind, CallId);
                 await EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway error: " + error.GetBaseException().Message, retryNow: false);
             }
         }
@@ -125,19 +110,18 @@ internal sealed class CallbackSession : IGatewayCall
 
     private async Task StartAsync()
     {
-        number = DialPlan.Normalise(command.Caller);
+        number = DialPlan.Normalise(plan.RawNumber);
         var trunk = number is null ? null : gateway.Config.DialPlan.TrunkFor(number);
-        await ledger.BeginAsync(attempt, Template());
-        begun = true;
+        await plan.BeginAsync();
         if (number is null || trunk is null)
         {
             // Nothing to dial with: no agent is rung for it, and another attempt would fail the same way.
-            var why = number is null ? $"'{command.Caller}' is not a number that can be dialled" : $"no outbound trunk may dial {number}";
+            var why = number is null ? $"'{plan.RawNumber}' is not a number that can be dialled" : $"no outbound trunk may dial {number}";
             await EndAttemptAsync(CallOutcome.Failed, CallParty.System, why, retryNow: false, permanent: true);
             return;
         }
 
-        var bindings = gateway.Sip.Registrar.GetBindingsForUser(command.AgentId);
+        var bindings = gateway.Sip.Registrar.GetBindingsForUser(plan.AgentId);
         if (bindings.Count == 0)
         {
             await GiveBackAsync("agent phone not registered");
@@ -150,17 +134,12 @@ internal sealed class CallbackSession : IGatewayCall
         {
             agentLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
             {
-                MediaId = CallId.ToString("N")[..12] + "-cb",
+                MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
                 Target = binding.Contact,
                 Destination = AgentPhone.Route(binding),
-                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: "Callback"),
-                To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
-                Headers =
-                [
-                    new("X-ContactCenter-Call", CallId.ToString()),
-                    new("X-ContactCenter-Queue", command.Queue),
-                    new("X-ContactCenter-Callback", number),
-                ],
+                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
+                To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
+                Headers = plan.AgentHeaders(number),
             });
         }
         catch (InvalidOperationException error)
@@ -170,10 +149,10 @@ internal sealed class CallbackSession : IGatewayCall
         }
 
         phase = Phase.RingingAgent;
-        logger.LogInformation("Callback {CallId} (attempt {Attempt}): ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
-            CallId, attempt.Attempt, command.AgentId, binding.Contact, number, trunk.Name);
+        logger.LogInformation("{Kind} {CallId}: ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
+            plan.Kind, CallId, plan.AgentId, binding.Contact, number, trunk.Name);
         var leg = agentLeg;
-        _ = AwaitAsync(leg.SetUpAsync(command.RingTimeout), result => OnAgentResultAsync(leg, result, trunk));
+        _ = AwaitAsync(leg.SetUpAsync(plan.AgentRingTimeout), result => OnAgentResultAsync(leg, result, trunk));
     }
 
     private async Task AwaitAsync(Task<LegResult> setUp, Func<LegResult, Task> then)
@@ -182,7 +161,7 @@ internal sealed class CallbackSession : IGatewayCall
         if (!Post(() => then(result)))
         {
             // The session ended meanwhile: an answered leg must not stay up.
-            logger.LogDebug("Callback {CallId}: a leg's result came after the end ({Outcome})", CallId, result.Outcome);
+            logger.LogDebug("{Kind} {CallId}: a leg's result came after the end ({Outcome})", plan.Kind, CallId, result.Outcome);
         }
     }
 
@@ -204,9 +183,9 @@ internal sealed class CallbackSession : IGatewayCall
         await gateway.Bus.Publish(new CallConnected
         {
             CallId = CallId,
-            AgentId = command.AgentId,
-            Queue = command.Queue,
-            Direction = CallDirection.Callback,
+            AgentId = plan.AgentId,
+            Queue = plan.Queue ?? "",
+            Direction = plan.Direction,
             OccurredAt = gateway.Time.GetUtcNow(),
         });
         gateway.Metrics.CallConnected();
@@ -218,7 +197,7 @@ internal sealed class CallbackSession : IGatewayCall
         {
             customerLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
             {
-                MediaId = CallId.ToString("N")[..12] + "-cc",
+                MediaId = CallId.ToString("N")[..12] + "-c" + plan.Tag,
                 Target = target,
                 Destination = new SipDestination(trunk.Transport, trunk.Address),
                 From = SipNameAddress.Create(SipUri.Create(trunk.CallerId, host), displayName: null),
@@ -235,18 +214,22 @@ internal sealed class CallbackSession : IGatewayCall
         }
 
         phase = Phase.DiallingCustomer;
-        logger.LogInformation("Callback {CallId}: {Agent} answered; dialling {Number} via {Trunk} as {CallerId}", CallId, command.AgentId, number, trunk.Name, trunk.CallerId);
+        logger.LogInformation("{Kind} {CallId}: {Agent} answered; dialling {Number} via {Trunk} as {CallerId}", plan.Kind, CallId, plan.AgentId, number, trunk.Name, trunk.CallerId);
         var customer = customerLeg;
-        _ = AwaitAsync(customer.SetUpAsync(settings.NoAnswer), r => OnCustomerResultAsync(customer, r));
+        _ = AwaitAsync(customer.SetUpAsync(plan.CustomerNoAnswer), r => OnCustomerResultAsync(customer, r));
     }
 
     private Task OnCustomerRingingAsync()
     {
         if (phase == Phase.DiallingCustomer)
         {
-            var delay = gateway.Time.GetUtcNow() - command.OccurredAt;
-            gateway.Metrics.CallbackRinging(delay);
-            logger.LogInformation("Callback {CallId}: {Number} ringing {Delay:F0} ms after {Agent} was reserved", CallId, number, delay.TotalMilliseconds, command.AgentId);
+            var delay = gateway.Time.GetUtcNow() - plan.ReservedAt;
+            if (plan.Direction == CallDirection.Callback)
+            {
+                gateway.Metrics.CallbackRinging(delay);
+            }
+
+            logger.LogInformation("{Kind} {CallId}: {Number} ringing {Delay:F0} ms after {Agent} was reserved", plan.Kind, CallId, number, delay.TotalMilliseconds, plan.AgentId);
         }
 
         return Task.CompletedTask;
@@ -282,7 +265,7 @@ internal sealed class CallbackSession : IGatewayCall
         }
         catch (Exception error) when (error is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException or Media.Audio.MediaFormatException)
         {
-            logger.LogDebug("Callback {CallId}: ringback to the agent stopped: {Error}", CallId, error.Message);
+            logger.LogDebug("{Kind} {CallId}: ringback to the agent stopped: {Error}", plan.Kind, CallId, error.Message);
         }
     }
 
@@ -305,9 +288,9 @@ internal sealed class CallbackSession : IGatewayCall
         phase = Phase.Connected;
         agent.Media.StopPlayback();
         bridge = gateway.Media.Bridge(leg.Media, agent.Media);
-        if (command.Record)
+        if (plan.Record)
         {
-            recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}-callback.wav");
+            recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}-{plan.Kind.ToLowerInvariant()}.wav");
             try
             {
                 Directory.CreateDirectory(gateway.RecordingsFolder);
@@ -315,12 +298,12 @@ internal sealed class CallbackSession : IGatewayCall
             }
             catch (IOException error)
             {
-                logger.LogError("Callback {CallId}: recording could not start: {Error}", CallId, error.Message);
+                logger.LogError("{Kind} {CallId}: recording could not start: {Error}", plan.Kind, CallId, error.Message);
                 recordingPath = null;
             }
         }
 
-        logger.LogInformation("Callback {CallId}: {Number} answered; bridged with {Agent}", CallId, number, command.AgentId);
+        logger.LogInformation("{Kind} {CallId}: {Number} answered; bridged with {Agent}", plan.Kind, CallId, number, plan.AgentId);
     }
 
     private async Task WatchAsync(SipDialog dialog, CallParty party)
@@ -356,7 +339,7 @@ internal sealed class CallbackSession : IGatewayCall
         return Task.CompletedTask;
     }
 
-    /// <summary>The agent could not be reached: routing gives the callback to the next agent (a missed ring, not a used attempt).</summary>
+    /// <summary>The agent could not be reached: the customer is not dialled (the strategy says what follows).</summary>
     private async Task GiveBackAsync(string reason)
     {
         if (phase == Phase.Ended)
@@ -367,14 +350,7 @@ internal sealed class CallbackSession : IGatewayCall
         phase = Phase.Ended;
         agentLeg?.Cancel();
         mailbox.Writer.TryComplete();
-        if (begun)
-        {
-            // Not an attempt on the customer: the same call id may be reserved again, so it is not marked done.
-            await ledger.AbandonAsync(attempt);
-        }
-
-        await PublishNoAnswerAsync(command.AgentId, reason);
-        logger.LogInformation("Callback {CallId}: {Agent} not reached ({Reason}); back to routing", CallId, command.AgentId, reason);
+        await plan.AgentNotReachedAsync(reason);
     }
 
     private async Task EndAttemptAsync(CallOutcome outcome, CallParty endedBy, string reason, bool retryNow, bool permanent = false)
@@ -409,74 +385,32 @@ internal sealed class CallbackSession : IGatewayCall
         }
 
         var now = gateway.Time.GetUtcNow();
-        DateTimeOffset? retryAt = null;
-        if (!reachedCustomer && !permanent)
-        {
-            if (retryNow)
-            {
-                retryAt = now;
-            }
-            else if (attempt.Attempt < settings.Attempts)
-            {
-                retryAt = now + settings.RetryAfter;
-            }
-        }
-
-        var next = begun ? await ledger.FinishAsync(attempt, Template(), retryAt) : null;
+        var end = await plan.FinishAsync(outcome, reason, reachedCustomer, retryNow, permanent, now);
         await gateway.Bus.Publish(new CallEnded
         {
             CallId = CallId,
-            AgentId = command.AgentId,
-            Queue = command.Queue,
-            IvrPath = command.IvrPath,
+            AgentId = plan.AgentId,
+            Queue = string.IsNullOrEmpty(plan.Queue) ? null : plan.Queue,
+            IvrPath = plan.IvrPath,
             Outcome = outcome,
             EndedBy = endedBy,
             Reason = reason,
             RecordingPath = recordingPath,
-            Direction = CallDirection.Callback,
-            Dialled = number,
-            Attempt = attempt.Attempt,
-            RetryAt = next is null ? null : retryAt,
+            Direction = plan.Direction,
+            // An agent's outbound call names what the agent dialled even when it could not be dialled (the history shows it).
+            Dialled = number ?? (plan.Direction == CallDirection.Outbound ? plan.RawNumber : null),
+            Attempt = end.Attempt,
+            RetryAt = end.RetryAt,
             OccurredAt = now,
         });
         gateway.Metrics.CallEnded(outcome);
-        gateway.Metrics.CallbackAttempted(outcome);
-        if (next is not null)
+        if (plan.Direction == CallDirection.Callback)
         {
-            logger.LogInformation("Callback {CallId} attempt {Attempt}: {Outcome} ({Reason}); attempt {Next} due at {Due:O} as {Retry}",
-                CallId, attempt.Attempt, outcome, reason, next.Attempt, retryAt, next.CallId);
+            gateway.Metrics.CallbackAttempted(outcome);
         }
-        else
-        {
-            var final = reachedCustomer ? "kept" : $"given up after attempt {attempt.Attempt} of {settings.Attempts}";
-            logger.LogInformation("Callback {CallId} attempt {Attempt}: {Outcome} ({Reason}); promise {Final}", CallId, attempt.Attempt, outcome, reason, final);
-        }
+
+        logger.LogInformation("{Kind} {CallId}: {Outcome} ({Reason}); {Summary}", plan.Kind, CallId, outcome, reason, end.Summary);
     }
-
-    /// <summary>What a retry is queued as: the same queue, number and wait as this attempt.</summary>
-    private CallQueued Template() => new()
-    {
-        CallId = CallId,
-        Queue = command.Queue,
-        Caller = command.Caller ?? "",
-        GatewayId = gateway.Options.GatewayId,
-        IvrPath = command.IvrPath ?? "",
-        IsCallback = true,
-        CallbackNumber = command.Caller,
-        CallbackOf = attempt.Origin,
-        Attempt = attempt.Attempt,
-        QueuedAt = command.QueuedAt ?? command.OccurredAt,
-        OccurredAt = command.OccurredAt,
-    };
-
-    private Task PublishNoAnswerAsync(string agentId, string reason) =>
-        gateway.Bus.Publish(new AgentNoAnswer
-        {
-            CallId = CallId,
-            AgentId = agentId,
-            Reason = reason,
-            OccurredAt = gateway.Time.GetUtcNow(),
-        });
 
     private async Task CleanUpAsync()
     {
