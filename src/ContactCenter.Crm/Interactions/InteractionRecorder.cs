@@ -36,6 +36,8 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
             i.CallbackOf = origin;
             i.CallbackRequestedAt = Earliest(i.CallbackRequestedAt, m.QueuedAt);
             i.Dialled ??= m.CallbackNumber ?? m.Caller;
+            i.CallbackAttempts = Math.Max(i.CallbackAttempts, m.Attempt);
+            i.VoicemailPath ??= m.VoicemailPath is null ? null : Truncate(m.VoicemailPath, 256);
         }
 
         i.Caller ??= m.Caller;
@@ -43,13 +45,6 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         i.QueuedAt = Earliest(i.QueuedAt, m.QueuedAt);
         i.IvrPath = Longest(i.IvrPath, m.IvrPath);
         SetQueue(i, m.Queue, RankQueued, m.OccurredAt);
-        if (m.IsCallback && m.CallbackOf is not null)
-        {
-            i.Direction = CallDirection.Callback;
-            i.CallbackOf ??= m.CallbackOf;
-            i.CallbackAttempts = Math.Max(i.CallbackAttempts, m.Attempt);
-            i.VoicemailPath ??= m.VoicemailPath is null ? null : Truncate(m.VoicemailPath, 256);
-        }
     }, ct);
 
     /// <summary>A voicemail left on this call: the kept message (file and length) or why it was discarded.</summary>

@@ -32,20 +32,11 @@ internal sealed partial class CallSession
             return;
         }
 
-        var host = gateway.Sip.Host;
-        var uri = SipUri.Create(number, trunk.Address.Address.ToString(), trunk.Address.Port);
         try
         {
-            externalLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
-            {
-                MediaId = CallId.ToString("N")[..12] + "-x",
-                Target = uri,
-                Destination = new SipDestination(trunk.Transport, trunk.Address),
-                From = SipNameAddress.Create(SipUri.Create(trunk.CallerId, host), displayName: null),
-                To = SipNameAddress.Create(uri),
-                Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Caller", AgentPhone.SipUser(Caller))],
-                Credentials = trunk.Credentials,
-            });
+            externalLeg = OutboundLeg.Place(gateway, OutboundLegRequest.ThroughTrunk(
+                trunk, number, gateway.Sip.Host, CallId.ToString("N")[..12] + "-x",
+                [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Caller", AgentPhone.SipUser(Caller))]));
         }
         catch (InvalidOperationException error)
         {

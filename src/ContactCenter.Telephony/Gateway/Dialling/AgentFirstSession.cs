@@ -191,21 +191,11 @@ internal sealed class AgentFirstSession : IGatewayCall
         gateway.Metrics.CallConnected();
         PlayToAgent(leg.Media);
 
-        var host = gateway.Sip.Host;
-        var target = SipUri.Create(number!, trunk.Address.Address.ToString(), trunk.Address.Port);
         try
         {
-            customerLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
-            {
-                MediaId = CallId.ToString("N")[..12] + "-c" + plan.Tag,
-                Target = target,
-                Destination = new SipDestination(trunk.Transport, trunk.Address),
-                From = SipNameAddress.Create(SipUri.Create(trunk.CallerId, host), displayName: null),
-                To = SipNameAddress.Create(target),
-                Headers = [new("X-ContactCenter-Call", CallId.ToString())],
-                Credentials = trunk.Credentials,
-                OnRinging = () => Post(OnCustomerRingingAsync),
-            });
+            customerLeg = OutboundLeg.Place(gateway, OutboundLegRequest.ThroughTrunk(
+                trunk, number!, gateway.Sip.Host, CallId.ToString("N")[..12] + "-c" + plan.Tag, [new("X-ContactCenter-Call", CallId.ToString())])
+                with { OnRinging = () => Post(OnCustomerRingingAsync) });
         }
         catch (InvalidOperationException error)
         {

@@ -5,6 +5,7 @@ using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Configuration;
 using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
 using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
@@ -54,6 +55,25 @@ internal sealed record OutboundLegRequest
     public (string User, string Password)? Credentials { get; init; }
     /// <summary>Called (on the SIP stack's thread) at the first 180/183: the far end is ringing.</summary>
     public Action? OnRinging { get; init; }
+
+    /// <summary>
+    /// A number dialled through an outbound trunk: <c>sip:{number}@{trunk address}</c> sent to the trunk's address over its
+    /// transport, from the trunk's caller id, with its digest credentials for a 401/407.
+    /// </summary>
+    public static OutboundLegRequest ThroughTrunk(OutboundTrunk trunk, string number, string gatewayHost, string mediaId, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var target = SipUri.Create(number, trunk.Address.Address.ToString(), trunk.Address.Port);
+        return new OutboundLegRequest
+        {
+            MediaId = mediaId,
+            Target = target,
+            Destination = new SipDestination(trunk.Transport, trunk.Address),
+            From = SipNameAddress.Create(SipUri.Create(trunk.CallerId, gatewayHost), displayName: null),
+            To = SipNameAddress.Create(target),
+            Headers = headers,
+            Credentials = trunk.Credentials,
+        };
+    }
 }
 
 /// <summary>
