@@ -171,6 +171,27 @@ public class DtlsSrtpTransportTests
     }
 
     [Fact]
+    public async Task A_lost_last_flight_is_sent_again_after_the_server_finished_its_handshake()
+    {
+        await using var client = new UdpDtlsPeer(Ours, DtlsRole.Client);
+        await using var server = new UdpDtlsPeer(Theirs, DtlsRole.Server);
+        Connect(client, server);
+        // The network loses the server's ChangeCipherSpec and Finished once: the server is done, the client is not.
+        int dropped = 0;
+        server.Lose = datagram => dropped < 2 && (datagram[0] == 20 || (dropped == 1 && datagram[0] == 22)) && ++dropped > 0;
+
+        Task<DtlsSrtpKeys> serverHandshake = server.Dtls.HandshakeAsync();
+        Task<DtlsSrtpKeys> clientHandshake = client.Dtls.HandshakeAsync();
+        DtlsSrtpKeys serverKeys = await serverHandshake.WaitAsync(Patience);
+        DtlsSrtpKeys clientKeys = await clientHandshake.WaitAsync(Patience);
+
+        // The client retransmitted its last flight; the server, no longer in its handshake, answered it again.
+        Assert.Equal(2, server.Lost);
+        Assert.True(clientKeys.Mirrors(serverKeys));
+        await AssertSrtpFlows(client, clientKeys, server, serverKeys);
+    }
+
+    [Fact]
     public async Task Closing_one_side_ends_the_association_on_the_other()
     {
         var client = new UdpDtlsPeer(Ours, DtlsRole.Client);

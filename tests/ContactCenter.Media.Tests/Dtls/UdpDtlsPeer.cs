@@ -43,8 +43,20 @@ internal sealed class UdpDtlsPeer : IAsyncDisposable, IDatagramSender
 
     public void UseInbound(SrtpContext context) => inbound = context;
 
+    /// <summary>Outgoing datagrams to lose on the way (a lossy network): returns true to drop one.</summary>
+    public Func<byte[], bool>? Lose { get; set; }
+
+    /// <summary>Datagrams lost so far.</summary>
+    public int Lost { get; private set; }
+
     public void Send(ReadOnlySpan<byte> datagram)
     {
+        if (Lose is { } lose && lose(datagram.ToArray()))
+        {
+            Lost++;
+            return;
+        }
+
         if (Remote is { } remote)
         {
             socket.SendTo(datagram, SocketFlags.None, remote);
