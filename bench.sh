@@ -12,6 +12,8 @@
 #                       then the relay with both legs driven by SIPp rtp_stream (MEDIA_SIPP_STEPS; the calls
 #                       spread over SIPP_PAIRS SIPp callers and phones, latency from a dumpcap capture:
 #                       needs tshark's dumpcap), and the same with one SIPp pair (every stream in one burst)
+#   ./bench.sh webrtc   SRTP protect/unprotect per packet against the plain relay's parse and header rewrite, and
+#                       Opus encode/decode/resample per 20 ms against a G.711 transcode (BenchmarkDotNet; also in media)
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
@@ -61,6 +63,11 @@ media() {
   # One SIPp process per side: SIPp 3.6 sends all of a process's rtp_stream calls in the same instant every 20 ms,
   # the worst case of burstiness (see bench-relay.sh).
   SIPP_PAIRS=1 benchmarks/ContactCenter.Sip.Benchmarks/bench-relay.sh ${MEDIA_SIPP_BURST_STEPS:-400 600 800}
+}
+
+webrtc() {
+  build Media
+  dotnet "$(dll Media)" --filter '*SrtpBenchmarks*' '*OpusBenchmarks*' --job short
 }
 
 routing() {
@@ -125,6 +132,7 @@ case "${1:-}" in
   callbacks) callbacks ;;
   sip) sip ;;
   media) media ;;
+  webrtc) webrtc ;;
   routing) routing ;;
   crm) crm ;;
   e2e) e2e ;;

@@ -2,7 +2,7 @@
 # The whole test suite, with everything the tests need.
 #
 #   ./test.sh            installs missing test dependencies (apt-get: rabbitmq-server,
-#                        sip-tester, baresip, chromium, espeak-ng, sox), starts a RabbitMQ
+#                        sip-tester, baresip, chromium, espeak-ng, sox, openssl), starts a RabbitMQ
 #                        broker for the run (stopped afterwards), builds the solution and
 #                        runs every test project. Ends with "N passed, N failed".
 #
@@ -24,6 +24,7 @@ command -v baresip         >/dev/null || need_apt+=(baresip)
 command -v chromium        >/dev/null || need_apt+=(chromium)
 command -v espeak-ng       >/dev/null || need_apt+=(espeak-ng)
 command -v sox             >/dev/null || need_apt+=(sox)
+command -v openssl         >/dev/null || need_apt+=(openssl)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
