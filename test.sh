@@ -2,9 +2,10 @@
 # The whole test suite, with everything the tests need.
 #
 #   ./test.sh            installs missing test dependencies (apt-get: rabbitmq-server,
-#                        sip-tester, baresip, chromium, espeak-ng, sox, openssl), starts a RabbitMQ
-#                        broker for the run (stopped afterwards), builds the solution and
-#                        runs every test project. Ends with "N passed, N failed".
+#                        postgresql, sip-tester, baresip, chromium, espeak-ng, sox, openssl),
+#                        starts a RabbitMQ broker and a PostgreSQL server for the run (both
+#                        stopped and removed afterwards), builds the solution and runs every
+#                        test project. Ends with "N passed, N failed".
 #
 # Under CI=true a missing dependency is an error, never a skip: the tests that need a
 # service fail when it is not there.
@@ -25,6 +26,7 @@ command -v chromium        >/dev/null || need_apt+=(chromium)
 command -v espeak-ng       >/dev/null || need_apt+=(espeak-ng)
 command -v sox             >/dev/null || need_apt+=(sox)
 command -v openssl         >/dev/null || need_apt+=(openssl)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
@@ -72,6 +74,31 @@ if rabbitmq-server -detached >/dev/null 2>&1; then
   fi
 else
   echo "test.sh: RabbitMQ could not start; the broker tests will fail" >&2
+fi
+
+# ---------------------------------------------------------------- PostgreSQL server
+# A server of our own for this run (tests/postgres.sh): its own data folder and port on
+# 127.0.0.1; each test makes and drops its own database on it. The next free port from
+# CC_TEST_POSTGRES_PORT (default 25432) on, so a server already running is left alone.
+export CC_TEST_POSTGRES_PORT="${CC_TEST_POSTGRES_PORT:-25432}"
+while (echo >"/dev/tcp/127.0.0.1/$CC_TEST_POSTGRES_PORT") 2>/dev/null; do
+  CC_TEST_POSTGRES_PORT=$((CC_TEST_POSTGRES_PORT + 1))
+done
+export CC_TEST_POSTGRES_DIR
+CC_TEST_POSTGRES_DIR=$(mktemp -u /tmp/cc-postgres.XXXXXX)
+postgres_started=0
+stop_postgres() {
+  if ((postgres_started)); then
+    tests/postgres.sh stop || true
+  fi
+}
+trap 'stop_broker; stop_postgres' EXIT
+log "starting PostgreSQL (port $CC_TEST_POSTGRES_PORT)"
+postgres_started=1
+if pg_export=$(tests/postgres.sh start); then
+  eval "$pg_export"
+else
+  echo "test.sh: PostgreSQL could not start; the PostgreSQL tests will fail" >&2
 fi
 
 # ---------------------------------------------------------------- build and test

@@ -61,6 +61,11 @@ public static class CrmModule
             services.AddDbContextPool<CrmDbContext, SqlServerCrmDbContext>((sp, o) =>
                 o.UseSqlServer(Database(sp).ConnectionString, sql => sql.EnableRetryOnFailure()));
         }
+        else if (database.IsPostgreSql)
+        {
+            services.AddDbContextPool<CrmDbContext, PostgreSqlCrmDbContext>((sp, o) =>
+                o.UseNpgsql(Database(sp).ConnectionString, npgsql => npgsql.EnableRetryOnFailure()));
+        }
         else
         {
             // Sqlite, and an unknown provider: that one fails validation at start with the key named.

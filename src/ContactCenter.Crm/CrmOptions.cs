@@ -1,6 +1,7 @@
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using PhoneNumbers;
 
 namespace ContactCenter.Crm;
@@ -83,16 +84,18 @@ internal sealed class CrmDatabaseOptions
     public bool IsSqlServer => string.Equals(Provider, "SqlServer", StringComparison.OrdinalIgnoreCase);
 
     public bool IsSqlite => string.Equals(Provider, "Sqlite", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsPostgreSql => string.Equals(Provider, "PostgreSql", StringComparison.OrdinalIgnoreCase);
 }
 
 internal sealed class CrmDatabaseOptionsValidator : IValidateOptions<CrmDatabaseOptions>
 {
     public ValidateOptionsResult Validate(string? name, CrmDatabaseOptions options)
     {
-        if (!options.IsSqlite && !options.IsSqlServer)
+        if (!options.IsSqlite && !options.IsSqlServer && !options.IsPostgreSql)
         {
             return ValidateOptionsResult.Fail(
-                $"Database:Provider '{options.Provider}' is not supported; use Sqlite or SqlServer.");
+                $"Database:Provider '{options.Provider}' is not supported; use Sqlite, SqlServer or PostgreSql.");
         }
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -107,6 +110,15 @@ internal sealed class CrmDatabaseOptionsValidator : IValidateOptions<CrmDatabase
                 {
                     return ValidateOptionsResult.Fail(
                         "ConnectionStrings:ContactCenter has no Data Source (the SQLite file), e.g. 'Data Source=data/contactcenter.db'.");
+                }
+            }
+            else if (options.IsPostgreSql)
+            {
+                var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.Host))
+                {
+                    return ValidateOptionsResult.Fail(
+                        "ConnectionStrings:ContactCenter has no Host for PostgreSQL, e.g. 'Host=db;Database=contactcenter;Username=...;Password=...'.");
                 }
             }
             else

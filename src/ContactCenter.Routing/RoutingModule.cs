@@ -32,6 +32,8 @@ public static class RoutingModule
                 o.ConnectionString = configuration.GetConnectionString("Routing") is { Length: > 0 } own ? own
                     : configuration.GetConnectionString("ContactCenter") is { Length: > 0 } shared ? shared
                     : o.DatabaseProvider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase) ? "Data Source=" + Path.Combine("data", "contactcenter.db") : null;
+                o.ConnectionStringKey = configuration.GetConnectionString("Routing") is { Length: > 0 }
+                    ? "ConnectionStrings:Routing" : "ConnectionStrings:ContactCenter";
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
@@ -96,7 +98,7 @@ public static class RoutingModule
         catch (Exception ex) when (ex is not OperationCanceledException and not OptionsValidationException)
         {
             throw new InvalidOperationException(
-                $"ConnectionStrings:Routing: cannot open or migrate routing's tables in the {options.DatabaseProvider} database: {ex.Message}", ex);
+                $"{options.ConnectionStringKey}: cannot open or migrate routing's tables in the {options.DatabaseProvider} database: {ex.Message}", ex);
         }
     }
 

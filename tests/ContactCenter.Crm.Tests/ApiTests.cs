@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ContactCenter.Crm.Tests;
 
-public sealed class ApiTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class ApiTests(CrmTestHost host)
 {
     private static readonly Guid NoSuchId = Guid.Parse("00000000-0000-4000-8000-000000000001");
 
@@ -72,6 +72,25 @@ public sealed class ApiTests(CrmTestHost host) : IClassFixture<CrmTestHost>
         Assert.Equal("Ada Lovelace", ada.GetProperty("name").GetString());
         Assert.Equal("gold", ada.GetProperty("tier").GetString());
         Assert.Equal("+442079460018", ada.GetProperty("phones")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("Lovelace")]
+    [InlineData("lovelace")]
+    [InlineData("ADA LOVE")]
+    public async Task Search_by_name_ignores_case(string q)
+    {
+        using var client = host.Client("bob");
+        var page = await client.GetFromJsonAsync<JsonElement>($"/api/customers?q={Uri.EscapeDataString(q)}");
+        Assert.Contains(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("name").GetString() == "Ada Lovelace");
+    }
+
+    [Fact]
+    public async Task Search_by_name_takes_percent_and_underscore_literally()
+    {
+        using var client = host.Client("bob");
+        var page = await client.GetFromJsonAsync<JsonElement>("/api/customers?q=%25_");
+        Assert.Equal(0, page.GetProperty("total").GetInt32());
     }
 
     [Fact]
@@ -353,3 +372,7 @@ public sealed class ApiTests(CrmTestHost host) : IClassFixture<CrmTestHost>
     private Task<Guid> IdOfAsync(string e164) =>
         host.WithDbAsync(db => db.CustomerPhones.Where(p => p.E164 == e164).Select(p => p.CustomerId).SingleAsync());
 }
+
+public sealed class ApiTestsOnSqlite(SqliteCrmTestHost host) : ApiTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class ApiTestsOnPostgreSql(PostgreSqlCrmTestHost host) : ApiTests(host), IClassFixture<PostgreSqlCrmTestHost>;

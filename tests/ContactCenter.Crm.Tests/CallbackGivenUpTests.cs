@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>A callback given up after its last attempt becomes a note on the customer's open case, once.</summary>
-public sealed class CallbackGivenUpTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class CallbackGivenUpTests(CrmTestHost host)
 {
     [Fact]
     public async Task The_last_failed_attempt_is_noted_on_adas_open_case_once()
@@ -84,3 +84,7 @@ public sealed class CallbackGivenUpTests(CrmTestHost host) : IClassFixture<CrmTe
         }
     }
 }
+
+public sealed class CallbackGivenUpTestsOnSqlite(SqliteCrmTestHost host) : CallbackGivenUpTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class CallbackGivenUpTestsOnPostgreSql(PostgreSqlCrmTestHost host) : CallbackGivenUpTests(host), IClassFixture<PostgreSqlCrmTestHost>;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>The CRM's consumers through MassTransit's test harness, on a real seeded SQLite file.</summary>
-public sealed class ConsumerTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class ConsumerTests(CrmTestHost host)
 {
     [Fact]
     public async Task Known_caller_is_identified_with_tier_and_preferred_agent_and_the_pop_carries_the_360()
@@ -164,3 +164,7 @@ public sealed class ConsumerTests(CrmTestHost host) : IClassFixture<CrmTestHost>
         }
     }
 }
+
+public sealed class ConsumerTestsOnSqlite(SqliteCrmTestHost host) : ConsumerTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class ConsumerTestsOnPostgreSql(PostgreSqlCrmTestHost host) : ConsumerTests(host), IClassFixture<PostgreSqlCrmTestHost>;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
 using ContactCenter.Crm.Data;
+using ContactCenter.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -16,16 +17,19 @@ using Microsoft.IdentityModel.Tokens;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>
-/// The CRM as the host composes it: a real SQLite file in a temp folder, migrated and seeded,
-/// JWT bearer auth set up as the brief says (policies agent and supervisor), the MassTransit test
-/// harness as the bus, and an HTTP client through TestServer.
+/// The CRM as the host composes it: a real database (a SQLite file in a temp folder, or a PostgreSQL database of its own on
+/// the test run's server), migrated and seeded, JWT bearer auth set up as the brief says (policies agent and supervisor), the
+/// MassTransit test harness as the bus, and an HTTP client through TestServer.
 /// </summary>
-public sealed class CrmTestHost : IAsyncLifetime
+public abstract class CrmTestHost(CrmProvider provider) : IAsyncLifetime
 {
     public const string SigningKey = "test-signing-key-that-is-long-enough-0123456789";
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), "crm-tests-" + Guid.NewGuid().ToString("N"));
     private WebApplication? app;
+    private TestPostgres? postgres;
+
+    public CrmProvider Provider => provider;
 
     public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
@@ -42,12 +46,16 @@ public sealed class CrmTestHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (provider == CrmProvider.PostgreSql)
+        {
+            postgres = await TestPostgres.CreateAsync();
+        }
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Database:Provider"] = "Sqlite",
-            ["ConnectionStrings:ContactCenter"] = $"Data Source={DatabasePath}",
+            ["Database:Provider"] = provider.ToString(),
+            ["ConnectionStrings:ContactCenter"] = postgres?.ConnectionString ?? $"Data Source={DatabasePath}",
             ["Demo:Seed"] = "true",
             ["Auth:SigningKey"] = SigningKey,
             ["Crm:DefaultRegion"] = "GB",
@@ -86,6 +94,10 @@ public sealed class CrmTestHost : IAsyncLifetime
         {
             await app.StopAsync();
             await app.DisposeAsync();
+        }
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
@@ -127,3 +139,9 @@ public sealed class CrmTestHost : IAsyncLifetime
         return await action(scope.ServiceProvider.GetRequiredService<CrmDbContext>());
     }
 }
+
+/// <summary>The CRM on a SQLite file (the embedded default).</summary>
+public sealed class SqliteCrmTestHost() : CrmTestHost(CrmProvider.Sqlite);
+
+/// <summary>The CRM on a PostgreSQL database of its own on the test run's server.</summary>
+public sealed class PostgreSqlCrmTestHost() : CrmTestHost(CrmProvider.PostgreSql);

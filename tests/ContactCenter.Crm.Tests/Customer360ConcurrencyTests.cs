@@ -4,11 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>The customer-360 behind every screen pop, read by many consumers at once on the shared read contexts.</summary>
-public sealed class Customer360ConcurrencyTests : IAsyncLifetime
+public abstract class Customer360ConcurrencyTests(CrmProvider provider) : IAsyncLifetime
 {
     private TestDatabase db = null!;
 
-    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(seed: true);
+    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(provider, seed: true);
 
     public async Task DisposeAsync() => await db.DisposeAsync();
 
@@ -44,3 +44,7 @@ public sealed class Customer360ConcurrencyTests : IAsyncLifetime
         Assert.Equal(0, wrong);
     }
 }
+
+public sealed class Customer360ConcurrencyTestsOnSqlite() : Customer360ConcurrencyTests(CrmProvider.Sqlite);
+
+public sealed class Customer360ConcurrencyTestsOnPostgreSql() : Customer360ConcurrencyTests(CrmProvider.PostgreSql);

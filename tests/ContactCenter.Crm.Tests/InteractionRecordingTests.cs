@@ -7,12 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>A call's events, in any order and any number of times, give one correct interaction.</summary>
-public sealed class InteractionRecordingTests : IAsyncLifetime
+public abstract class InteractionRecordingTests(CrmProvider provider) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 14, 0, 0, TimeSpan.Zero);
     private TestDatabase db = null!;
 
-    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(seed: true);
+    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(provider, seed: true);
 
     public async Task DisposeAsync() => await db.DisposeAsync();
 
@@ -150,3 +150,7 @@ public sealed class InteractionRecordingTests : IAsyncLifetime
         Assert.Equal(T0.AddSeconds(5), row.StartedAt);
     }
 }
+
+public sealed class InteractionRecordingTestsOnSqlite() : InteractionRecordingTests(CrmProvider.Sqlite);
+
+public sealed class InteractionRecordingTestsOnPostgreSql() : InteractionRecordingTests(CrmProvider.PostgreSql);

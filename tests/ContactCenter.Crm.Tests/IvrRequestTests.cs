@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>The IVR's IdentifyCaller and GetCaseStatus requests through the test harness, on a real seeded SQLite file.</summary>
-public sealed class IvrRequestTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class IvrRequestTests(CrmTestHost host)
 {
     // Seeded by DemoSeeder: Ada Lovelace (+442079460018, gold, en) has CS-000001, open, high, owned by alice.
     private const string AdaE164 = "+442079460018";
@@ -182,3 +182,7 @@ public sealed class IvrRequestTests(CrmTestHost host) : IClassFixture<CrmTestHos
         ClosedAt = status is CaseStatus.Closed ? opened.AddHours(3) : null,
     };
 }
+
+public sealed class IvrRequestTestsOnSqlite(SqliteCrmTestHost host) : IvrRequestTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class IvrRequestTestsOnPostgreSql(PostgreSqlCrmTestHost host) : IvrRequestTests(host), IClassFixture<PostgreSqlCrmTestHost>;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>Agents' outbound calls: the CRM says whether a number may be called, and every call is an interaction in the customer's history.</summary>
-public sealed class OutboundCallTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class OutboundCallTests(CrmTestHost host)
 {
     [Fact]
     public async Task A_customer_who_may_be_called_is_allowed_and_named()
@@ -131,3 +131,7 @@ public sealed class OutboundCallTests(CrmTestHost host) : IClassFixture<CrmTestH
     private Task<Guid> CustomerIdAsync(string e164) =>
         host.WithDbAsync(db => db.CustomerPhones.AsNoTracking().Where(p => p.E164 == e164).Select(p => p.CustomerId).SingleAsync());
 }
+
+public sealed class OutboundCallTestsOnSqlite(SqliteCrmTestHost host) : OutboundCallTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class OutboundCallTestsOnPostgreSql(PostgreSqlCrmTestHost host) : OutboundCallTests(host), IClassFixture<PostgreSqlCrmTestHost>;

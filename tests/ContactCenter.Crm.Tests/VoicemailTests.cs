@@ -11,12 +11,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContactCenter.Crm.Tests;
 
 /// <summary>A voicemail and the callback it becomes, in any order and any number of times, give the right two rows.</summary>
-public sealed class VoicemailRecordingTests : IAsyncLifetime
+public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
     private TestDatabase db = null!;
 
-    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(seed: true);
+    public async Task InitializeAsync() => db = await TestDatabase.CreateAsync(provider, seed: true);
 
     public async Task DisposeAsync() => await db.DisposeAsync();
 
@@ -106,7 +106,7 @@ public sealed class VoicemailRecordingTests : IAsyncLifetime
 }
 
 /// <summary>The voicemail through the API: the interaction, the customer-360, and the audio itself.</summary>
-public sealed class VoicemailApiTests(CrmTestHost host) : IClassFixture<CrmTestHost>
+public abstract class VoicemailApiTests(CrmTestHost host)
 {
     private const string Ada = "+442079460018";
 
@@ -205,3 +205,11 @@ public sealed class VoicemailApiTests(CrmTestHost host) : IClassFixture<CrmTestH
         Assert.Contains(history.GetProperty("items").EnumerateArray(), i => i.GetProperty("callId").GetGuid() == callId && i.GetProperty("voicemailSeconds").GetInt32() == 7);
     }
 }
+
+public sealed class VoicemailApiTestsOnSqlite(SqliteCrmTestHost host) : VoicemailApiTests(host), IClassFixture<SqliteCrmTestHost>;
+
+public sealed class VoicemailApiTestsOnPostgreSql(PostgreSqlCrmTestHost host) : VoicemailApiTests(host), IClassFixture<PostgreSqlCrmTestHost>;
+
+public sealed class VoicemailRecordingTestsOnSqlite() : VoicemailRecordingTests(CrmProvider.Sqlite);
+
+public sealed class VoicemailRecordingTestsOnPostgreSql() : VoicemailRecordingTests(CrmProvider.PostgreSql);

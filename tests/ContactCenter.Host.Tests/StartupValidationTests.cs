@@ -29,6 +29,44 @@ public sealed class StartupValidationTests
         Assert.Contains(key, line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("PostgreSql", "Hots=db;Database=contactcenter", "ConnectionStrings:ContactCenter")]
+    [InlineData("PostgreSql", "Database=contactcenter;Username=cc", "ConnectionStrings:ContactCenter")]
+    [InlineData("postgresql", "Host=db;Database=contactcenter;Colour=blue", "ConnectionStrings:ContactCenter")]
+    public async Task Bad_postgresql_connection_string_exits_non_zero_with_one_line_naming_the_key(string provider, string connectionString, string key)
+    {
+        await using var host = HostProcess.Start(new Dictionary<string, string>
+        {
+            ["Database__Provider"] = provider,
+            ["ConnectionStrings__ContactCenter"] = connectionString,
+            ["Auth__SigningKey"] = new string('k', 40),
+        });
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(host.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("Configuration error: ", line, StringComparison.Ordinal);
+        Assert.Contains(key, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_routing_connection_string_exits_non_zero_with_one_line_naming_its_key()
+    {
+        await using var host = HostProcess.Start(new Dictionary<string, string>
+        {
+            ["Routing__JournalStore"] = "Database",
+            ["ConnectionStrings__Routing"] = "Colour=blue",
+        });
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        var line = Assert.Single(host.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("Configuration error: ", line, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Routing", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Database_that_cannot_be_opened_exits_non_zero_naming_the_connection_string()
     {

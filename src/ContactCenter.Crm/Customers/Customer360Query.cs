@@ -13,7 +13,7 @@ namespace ContactCenter.Crm.Customers;
 /// index); the most recent interactions (index CustomerId+StartedAt). Projected, untracked,
 /// EF-compiled (one set per model: a compiled query is bound to the model it first meets), on one
 /// connection. On SQLite the statements run on a read context from <see cref="SqliteReadContexts"/>,
-/// whose connection stays open and whose statements stay compiled between lookups; on SQL Server on the
+/// whose connection stays open and whose statements stay compiled between lookups; on SQL Server and PostgreSQL on the
 /// request's pooled context (the server caches the plans).
 /// </summary>
 internal sealed class Customer360Query(

@@ -62,7 +62,7 @@ internal static class CustomersApi
         {
             var pattern = "%" + q.Trim().Replace("\\", "\\\\", StringComparison.Ordinal)
                 .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            query = query.Where(c => EF.Functions.Like(c.Name, pattern, "\\"));
+            query = db.NameLike(query, pattern);
         }
         var total = await query.CountAsync(ct);
         var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.Id)

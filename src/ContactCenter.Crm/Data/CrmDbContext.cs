@@ -7,7 +7,7 @@ namespace ContactCenter.Crm.Data;
 
 /// <summary>
 /// The CRM's model. One subclass per provider (<see cref="SqliteCrmDbContext"/>,
-/// <see cref="SqlServerCrmDbContext"/>) so each keeps its own migrations.
+/// <see cref="SqlServerCrmDbContext"/>, <see cref="PostgreSqlCrmDbContext"/>) so each keeps its own migrations.
 /// </summary>
 internal abstract class CrmDbContext(DbContextOptions options) : DbContext(options)
 {
@@ -19,7 +19,14 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Person> People => Set<Person>();
 
-    /// <summary>True when the application stamps concurrency versions (SQLite has no rowversion).</summary>
+    /// <summary>
+    /// Customers whose name contains <paramref name="pattern"/> (a LIKE pattern escaped with a backslash), whatever the
+    /// letters' case: SQLite's LIKE and SQL Server's default collation ignore case, PostgreSQL's LIKE does not.
+    /// </summary>
+    public virtual IQueryable<Customer> NameLike(IQueryable<Customer> customers, string pattern) =>
+        customers.Where(c => EF.Functions.Like(c.Name, pattern, "\\"));
+
+    /// <summary>True when the application stamps concurrency versions (SQLite and PostgreSQL have no rowversion).</summary>
     protected abstract bool StampsVersions { get; }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -188,7 +195,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
         });
     }
 
-    /// <summary>SQL Server: a real rowversion; SQLite: a token stamped on every save.</summary>
+    /// <summary>SQL Server: a real rowversion; SQLite and PostgreSQL: a token stamped on every save.</summary>
     protected abstract void ConfigureVersion(PropertyBuilder<byte[]> version);
 }
 
@@ -213,6 +220,32 @@ internal sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbConte
 
     protected override void ConfigureVersion(PropertyBuilder<byte[]> version) => version.IsRowVersion();
 }
+
+/// <summary>
+/// The CRM on PostgreSQL (production). Times are <c>timestamptz</c>, which holds an instant and no offset: they are
+/// written as UTC (Npgsql refuses any other offset) and read back as UTC, to the microsecond. The concurrency token is
+/// stamped by the application, as on SQLite (<c>xmin</c> is not a byte[] version the API can hand out as an ETag).
+/// </summary>
+internal sealed class PostgreSqlCrmDbContext(DbContextOptions<PostgreSqlCrmDbContext> options) : CrmDbContext(options)
+{
+    protected override bool StampsVersions => true;
+
+    protected override void ConfigureVersion(PropertyBuilder<byte[]> version) =>
+        version.IsConcurrencyToken().HasMaxLength(8);
+
+    public override IQueryable<Customer> NameLike(IQueryable<Customer> customers, string pattern) =>
+        customers.Where(c => EF.Functions.ILike(c.Name, pattern, "\\"));
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+    }
+}
+
+/// <summary>Any offset to UTC on the way in, for PostgreSQL's <c>timestamptz</c> (the instant is kept, the offset is not).</summary>
+internal sealed class UtcDateTimeOffsetConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v.ToUniversalTime());
 
 /// <summary>DateTimeOffset as UTC ticks: SQLite can order and compare integers, not offsets.</summary>
 internal sealed class UtcTicksConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(

@@ -18,3 +18,12 @@ internal sealed class SqlServerDesignTimeFactory : IDesignTimeDbContextFactory<S
             .UseSqlServer("Server=design-time;Database=ContactCenter;Trusted_Connection=True;TrustServerCertificate=True")
             .Options);
 }
+
+/// <summary>For <c>dotnet ef migrations add X --context PostgreSqlCrmDbContext</c>; no server is contacted.</summary>
+internal sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlCrmDbContext>
+{
+    public PostgreSqlCrmDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlCrmDbContext>()
+            .UseNpgsql("Host=design-time;Database=contactcenter;Username=contactcenter")
+            .Options);
+}

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace ContactCenter.Host.Configuration;
 
@@ -14,6 +15,7 @@ internal enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    PostgreSql,
 }
 
 internal sealed record RabbitMqSettings(string Host, ushort Port, string VirtualHost, string Username, string Password);
@@ -131,6 +133,7 @@ internal sealed record HostSettings(
             {
                 DatabaseProvider.Sqlite => new SqliteConnectionStringBuilder(connectionString),
                 DatabaseProvider.SqlServer => new SqlConnectionStringBuilder(connectionString),
+                DatabaseProvider.PostgreSql => new NpgsqlConnectionStringBuilder(connectionString),
             };
             if (builder is SqliteConnectionStringBuilder sqlite && string.IsNullOrWhiteSpace(sqlite.DataSource))
             {
@@ -140,6 +143,11 @@ internal sealed record HostSettings(
             if (builder is SqlConnectionStringBuilder sql && string.IsNullOrWhiteSpace(sql.DataSource))
             {
                 throw new ConfigurationError(key, "has no Server/Data Source (the SQL Server instance)");
+            }
+
+            if (builder is NpgsqlConnectionStringBuilder npgsql && string.IsNullOrWhiteSpace(npgsql.Host))
+            {
+                throw new ConfigurationError(key, "has no Host (the PostgreSQL server)");
             }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)

@@ -44,11 +44,14 @@ public sealed class RoutingOptions
     /// </summary>
     public TimeSpan BusLossStepDown { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Database store: <c>Database:Provider</c> (<c>Sqlite</c> or <c>SqlServer</c>).</summary>
+    /// <summary>Database store: <c>Database:Provider</c> (<c>Sqlite</c>, <c>SqlServer</c> or <c>PostgreSql</c>).</summary>
     public string DatabaseProvider { get; set; } = "Sqlite";
 
     /// <summary>Database store: <c>ConnectionStrings:Routing</c>, else <c>ConnectionStrings:ContactCenter</c>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The setting <see cref="ConnectionString"/> came from, for error messages.</summary>
+    internal string ConnectionStringKey { get; set; } = "ConnectionStrings:Routing";
 
     /// <summary>
     /// The gateway (its <c>Telephony:GatewayId</c>) that places agents' outbound calls; empty for the gateway whose heartbeat routing
@@ -129,13 +132,18 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (options.UsesDatabase)
         {
             if (!string.Equals(options.DatabaseProvider, "Sqlite", StringComparison.OrdinalIgnoreCase)
-                && !string.Equals(options.DatabaseProvider, "SqlServer", StringComparison.OrdinalIgnoreCase))
+                && !string.Equals(options.DatabaseProvider, "SqlServer", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(options.DatabaseProvider, "PostgreSql", StringComparison.OrdinalIgnoreCase))
             {
-                errors.Add($"Database:Provider: '{options.DatabaseProvider}' is not Sqlite or SqlServer (Routing:JournalStore is Database)");
+                errors.Add($"Database:Provider: '{options.DatabaseProvider}' is not Sqlite, SqlServer or PostgreSql (Routing:JournalStore is Database)");
             }
             if (string.IsNullOrWhiteSpace(options.ConnectionString))
             {
                 errors.Add("ConnectionStrings:Routing: must be set (or ConnectionStrings:ContactCenter) when Routing:JournalStore is Database");
+            }
+            else if (CheckConnectionString(options.DatabaseProvider, options.ConnectionString) is { } problem)
+            {
+                errors.Add($"{options.ConnectionStringKey}: {problem}");
             }
         }
         if (options.ProfileRequestTimeout <= TimeSpan.Zero)
@@ -151,5 +159,33 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
             errors.Add("Routing:StatisticsInterval: must be at least 00:00:00.250 (4 per second)");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>What is wrong with a connection string for the provider, or null (an unknown provider is reported on its own).</summary>
+    private static string? CheckConnectionString(string provider, string connectionString)
+    {
+        try
+        {
+            if (string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+            {
+                return string.IsNullOrWhiteSpace(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource)
+                    ? "has no Data Source (the SQLite file)" : null;
+            }
+            if (string.Equals(provider, "SqlServer", StringComparison.OrdinalIgnoreCase))
+            {
+                return string.IsNullOrWhiteSpace(new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connectionString).DataSource)
+                    ? "has no Server (the SQL Server instance)" : null;
+            }
+            if (string.Equals(provider, "PostgreSql", StringComparison.OrdinalIgnoreCase))
+            {
+                return string.IsNullOrWhiteSpace(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Host)
+                    ? "has no Host (the PostgreSQL server)" : null;
+            }
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return $"is not a valid {provider} connection string: {ex.Message}";
+        }
     }
 }

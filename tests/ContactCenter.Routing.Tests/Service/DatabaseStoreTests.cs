@@ -2,6 +2,7 @@ using ContactCenter.Contracts;
 using ContactCenter.Routing.Engine;
 using ContactCenter.Routing.Service;
 using ContactCenter.Routing.Service.Database;
+using ContactCenter.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -10,25 +11,36 @@ using Microsoft.Extensions.Time.Testing;
 namespace ContactCenter.Routing.Tests.Service;
 
 /// <summary>
-/// Routing:JournalStore=Database: two routing processes (each its own service provider, as two hosts would be) on one SQLite
-/// database file, sharing nothing else. The journal, snapshot and lease are rows; appends are fenced by the lease's token.
+/// Routing:JournalStore=Database: two routing processes (each its own service provider, as two hosts would be) on one database
+/// (a SQLite file, or a database of its own on the test run's PostgreSQL server), sharing nothing else. The journal, snapshot
+/// and lease are rows; appends are fenced by the lease's token.
 /// </summary>
-public sealed class DatabaseStoreTests : IDisposable
+public abstract class DatabaseStoreTests : IAsyncLifetime
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("cc-routing-db-").FullName;
+    /// <summary>The value of <c>Database:Provider</c>.</summary>
+    private protected abstract string Provider { get; }
 
-    private string DatabaseFile => Path.Combine(_folder, "routing.db");
+    /// <summary>The value of <c>ConnectionStrings:Routing</c>, set by <see cref="InitializeAsync"/>.</summary>
+    private protected string ConnectionString { get; set; } = "";
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    /// <summary>SQL giving the names of the tables (<c>Value</c>).</summary>
+    private protected abstract string TablesSql { get; }
+
+    public abstract Task InitializeAsync();
+
+    public abstract Task DisposeAsync();
+
+    private Dictionary<string, string?> Settings() => RoutingInstance.ProviderDatabaseSettings(Provider, ConnectionString);
+
+    private RoutingDatabase Database() => new(Provider, ConnectionString);
+
+    private DatabaseJournalStore Store(RoutingDatabase database, string partition, TimeSpan leaseDuration, TimeProvider time) =>
+        new(partition, database, leaseDuration, TimeSpan.FromMilliseconds(20), time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
     [Fact]
     public async Task A_standby_on_another_host_takes_over_a_frozen_active_instance_with_every_call_and_agent_and_the_deposed_append_is_fenced()
     {
-        var settings = RoutingInstance.DatabaseSettings(DatabaseFile);
+        var settings = Settings();
         // Compaction every few inputs: the standby restores a snapshot row and replays the journal rows after it.
         settings["Routing:CompactAfterEntries"] = "5";
         var start = TimeProvider.System.GetUtcNow();
@@ -120,7 +132,7 @@ public sealed class DatabaseStoreTests : IDisposable
         Assert.Equal(ringing, (await RoutingInstance.Query(b, e => e.Agent("bob")))!.CallId);
         Assert.Empty(await RoutingInstance.Query(b, e => e.CheckInvariants()));
 
-        await using var db = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}").Create();
+        await using var db = Database().Create();
         var lease = await db.Leases.AsNoTracking().SingleAsync(l => l.Partition == "default");
         Assert.Equal(2, lease.Token);
         Assert.NotNull(await db.Snapshots.AsNoTracking().SingleOrDefaultAsync(s => s.Partition == "default"));
@@ -132,7 +144,7 @@ public sealed class DatabaseStoreTests : IDisposable
     [Fact]
     public async Task A_graceful_stop_hands_the_partition_over_at_once_and_the_standby_resumes_within_two_seconds()
     {
-        var settings = RoutingInstance.DatabaseSettings(DatabaseFile);
+        var settings = Settings();
         var call = Guid.NewGuid();
         var queuedAt = TimeProvider.System.GetUtcNow().AddSeconds(-42);
         await using var first = await RoutingInstance.StartAsync(settings);
@@ -161,7 +173,7 @@ public sealed class DatabaseStoreTests : IDisposable
     [Fact]
     public async Task The_database_journal_commits_a_batch_in_one_transaction_and_refuses_a_stale_token()
     {
-        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
+        var database = Database();
         await database.MigrateAsync(CancellationToken.None);
         var store = new DatabaseJournalStore("east", database, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
@@ -188,7 +200,7 @@ public sealed class DatabaseStoreTests : IDisposable
     [Fact]
     public async Task A_commit_that_fails_while_the_journal_holds_its_entries_steps_down_instead_of_reusing_their_numbers()
     {
-        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
+        var database = Database();
         await database.MigrateAsync(CancellationToken.None);
         var store = new DatabaseJournalStore("east", database, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
@@ -214,6 +226,179 @@ public sealed class DatabaseStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrations_match_the_model_and_keep_their_own_history_beside_the_crms()
+    {
+        var database = Database();
+        await database.MigrateAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
+        await using var ctx = database.Create();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        Assert.False(ctx.Database.HasPendingModelChanges(), $"routing's model changed without a {Provider} migration: run Service/Database/Migrations/add-migration.sh");
+        var tables = await ctx.Database.SqlQueryRaw<string>(TablesSql).ToListAsync();
+        Assert.Subset(tables.ToHashSet(), new HashSet<string> { "RoutingJournal", "RoutingSnapshot", "RoutingLease", RoutingDbContext.HistoryTable });
+    }
+
+    [Fact]
+    public async Task Racers_for_a_new_or_released_lease_get_it_one_at_a_time_with_a_growing_fencing_token()
+    {
+        var database = Database();
+        await database.MigrateAsync(CancellationToken.None);
+        const int racers = 4;
+        // A lease long enough that a renewal delayed by a loaded machine is not taken for a dead holder.
+        var leaseDuration = TimeSpan.FromSeconds(3);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stores = Enumerable.Range(0, racers).Select(_ => Store(database, "race", leaseDuration, TimeProvider.System)).ToList();
+        // All start at once on a partition with no lease row yet: they race to insert it, then (each release) to take it.
+        // (A gate the racers await, not a Barrier: blocked pool threads would starve the other tests' lease renewals.)
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = stores.Select(store => Task.Run(async () =>
+        {
+            await start.Task;
+            return await store.AcquireAsync(() => true, stop.Token);
+        })).ToList();
+        start.SetResult();
+        var tokens = new List<long>();
+        while (pending.Count > 0)
+        {
+            var won = await Task.WhenAny(pending);
+            pending.Remove(won);
+            var lease = (DatabaseLease)await won;
+            tokens.Add(lease.Token);
+            // While it renews (a renewal: the others polled the row every 20 ms meanwhile), nobody else holds it.
+            var row = await LeaseRowAsync(database, "race", r => r.Token == lease.Token && r.Heartbeat >= 1, stop.Token);
+            Assert.Equal((lease.Holder, lease.Token), (row.Holder, row.Token));
+            Assert.DoesNotContain(pending, t => t.IsCompleted);
+            Assert.False(lease.Lost.IsCancellationRequested);
+            // The holder journals under its token.
+            using (var journal = stores[0].Open(lease))
+            {
+                journal.ReadAll();
+                journal.Write(TimeProvider.System.GetUtcNow(), new Tick());
+                journal.Commit();
+            }
+            await lease.DisposeAsync();
+        }
+        Assert.Equal([1L, 2L, 3L, 4L], tokens);
+        // Each holder appended one entry after the ones before it: no number taken twice, none lost.
+        await using var db = database.Create();
+        Assert.Equal([1L, 2L, 3L, 4L], await db.Journal.AsNoTracking().Where(r => r.Partition == "race").OrderBy(r => r.Seq).Select(r => r.Seq).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Standbys_racing_to_take_over_a_frozen_holder_elect_exactly_one_and_the_frozen_holder_is_fenced()
+    {
+        var database = Database();
+        await database.MigrateAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var leaseDuration = TimeSpan.FromSeconds(3);
+        // The holder's clock never moves: it never renews, as a process paused by the OS or a long GC.
+        var frozenClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var frozen = (DatabaseLease)await Store(database, "frozen", leaseDuration, frozenClock).AcquireAsync(() => true, stop.Token);
+        using var frozenJournal = Store(database, "frozen", leaseDuration, frozenClock).Open(frozen);
+        frozenJournal.ReadAll();
+        frozenJournal.Write(frozenClock.GetUtcNow(), new Tick());
+        frozenJournal.Commit();
+
+        const int standbys = 4;
+        var pending = Enumerable.Range(0, standbys)
+            .Select(_ => Task.Run(() => Store(database, "frozen", leaseDuration, TimeProvider.System).AcquireAsync(() => true, stop.Token)))
+            .ToList();
+        var won = await Task.WhenAny(pending).WaitAsync(TimeSpan.FromSeconds(15));
+        pending.Remove(won);
+        await using var winner = (DatabaseLease)await won;
+        Assert.Equal(2, winner.Token);
+        // The winner renews; the other standbys see it renewed and stay standbys.
+        var row = await LeaseRowAsync(database, "frozen", r => r.Token == 2 && r.Heartbeat >= 2, stop.Token);
+        Assert.Equal((winner.Holder, 2L), (row.Holder, row.Token));
+        Assert.DoesNotContain(pending, t => t.IsCompleted);
+
+        // The frozen holder wakes up and appends: refused by the fencing token, nothing written.
+        frozenJournal.Write(frozenClock.GetUtcNow(), new ChangeAgentState("alice", AgentState.Available, null, "alice"));
+        Assert.Throws<LeaseLostException>(frozenJournal.Commit);
+        Assert.True(frozen.Lost.IsCancellationRequested);
+        using var winnerJournal = Store(database, "frozen", leaseDuration, TimeProvider.System).Open(winner);
+        Assert.Equal([1L], winnerJournal.ReadAll().Select(e => e.Seq));
+
+        await stop.CancelAsync();
+        foreach (var loser in pending)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loser);
+        }
+    }
+
+    /// <summary>Polls the partition's lease row until <paramref name="until"/> holds (a positive signal, bounded by the token).</summary>
+    private static async Task<LeaseRow> LeaseRowAsync(RoutingDatabase database, string partition, Func<LeaseRow, bool> until, CancellationToken ct)
+    {
+        while (true)
+        {
+            await using (var db = database.Create())
+            {
+                var row = await db.Leases.AsNoTracking().SingleAsync(l => l.Partition == partition, ct);
+                if (until(row))
+                {
+                    return row;
+                }
+            }
+            await Task.Delay(20, ct);
+        }
+    }
+
+    private sealed record EngineView(Dictionary<string, AgentSnapshot> Agents, Dictionary<string, Guid[]> Waiting);
+
+    private static EngineView Describe(RoutingEngine e) => new(
+        e.AgentSnapshots().ToDictionary(a => a.AgentId),
+        e.QueueSnapshots().ToDictionary(q => q.Queue, q => q.Waiting.Select(w => w.CallId).ToArray()));
+}
+
+public sealed class DatabaseStoreTestsOnSqlite : DatabaseStoreTests
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("cc-routing-db-").FullName;
+
+    private protected override string Provider => "Sqlite";
+
+    private protected override string TablesSql => "SELECT name AS Value FROM sqlite_master WHERE type = 'table'";
+
+    public override Task InitializeAsync()
+    {
+        ConnectionString = $"Data Source={Path.Combine(_folder, "routing.db")}";
+        return Task.CompletedTask;
+    }
+
+    public override Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class DatabaseStoreTestsOnPostgreSql : DatabaseStoreTests
+{
+    private TestPostgres? _database;
+
+    private protected override string Provider => "PostgreSql";
+
+    private protected override string TablesSql => "SELECT tablename AS \"Value\" FROM pg_tables WHERE schemaname = 'public'";
+
+    public override async Task InitializeAsync()
+    {
+        _database = await TestPostgres.CreateAsync();
+        ConnectionString = _database.ConnectionString;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Routing's SQL Server migrations (no SQL Server runs here: the script is checked).</summary>
+public sealed class SqlServerRoutingMigrationTests
+{
+    [Fact]
     public void Sql_server_migration_script_has_routings_tables()
     {
         var options = new DbContextOptionsBuilder<SqlServerRoutingDbContext>()
@@ -234,23 +419,4 @@ public sealed class DatabaseStoreTests : IDisposable
         Assert.Contains("__RoutingMigrationsHistory", script, StringComparison.Ordinal);
         Assert.DoesNotContain("__EFMigrationsHistory", script, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Sqlite_migrations_match_the_model_and_keep_their_own_history_beside_the_crms()
-    {
-        var database = new RoutingDatabase("Sqlite", $"Data Source={DatabaseFile}");
-        await database.MigrateAsync(CancellationToken.None);
-        await database.MigrateAsync(CancellationToken.None);
-        await using var ctx = database.Create();
-        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
-        Assert.False(ctx.Database.HasPendingModelChanges(), "routing's model changed without a SQLite migration: run Service/Database/Migrations/add-migration.sh");
-        var tables = await ctx.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync();
-        Assert.Subset(tables.ToHashSet(), new HashSet<string> { "RoutingJournal", "RoutingSnapshot", "RoutingLease", RoutingDbContext.HistoryTable });
-    }
-
-    private sealed record EngineView(Dictionary<string, AgentSnapshot> Agents, Dictionary<string, Guid[]> Waiting);
-
-    private static EngineView Describe(RoutingEngine e) => new(
-        e.AgentSnapshots().ToDictionary(a => a.AgentId),
-        e.QueueSnapshots().ToDictionary(q => q.Queue, q => q.Waiting.Select(w => w.CallId).ToArray()));
 }

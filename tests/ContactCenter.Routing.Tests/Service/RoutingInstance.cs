@@ -60,12 +60,16 @@ internal sealed class RoutingInstance : IAsyncDisposable
     }
 
     /// <summary>Settings of a routing process whose journal, snapshot and lease are in the SQLite file <paramref name="database"/>.</summary>
-    public static Dictionary<string, string?> DatabaseSettings(string database, string? queuesFile = null) => new()
+    public static Dictionary<string, string?> DatabaseSettings(string database, string? queuesFile = null) =>
+        ProviderDatabaseSettings("Sqlite", $"Data Source={database}", queuesFile);
+
+    /// <summary>Settings of a routing process whose journal, snapshot and lease are in the database of the provider.</summary>
+    public static Dictionary<string, string?> ProviderDatabaseSettings(string provider, string connectionString, string? queuesFile = null) => new()
     {
         ["Routing:QueuesFile"] = queuesFile ?? RoutingServiceFixture.QueuesFile(),
         ["Routing:JournalStore"] = "Database",
-        ["Database:Provider"] = "Sqlite",
-        ["ConnectionStrings:Routing"] = $"Data Source={database}",
+        ["Database:Provider"] = provider,
+        ["ConnectionStrings:Routing"] = connectionString,
         ["Routing:LeaseDuration"] = "00:00:02",
         ["Routing:LeaseRetryInterval"] = "00:00:00.100",
         ["Routing:ProfileRequestTimeout"] = "00:00:02",

@@ -43,8 +43,8 @@ internal sealed class LeaseRow
 /// <summary>
 /// Routing's own tables (journal, snapshot, lease) when <c>Routing:JournalStore</c> is <c>Database</c>: active and standby
 /// instances on different hosts share them. Routing never reads the CRM's tables. One subclass per provider
-/// (<see cref="SqliteRoutingDbContext"/>, <see cref="SqlServerRoutingDbContext"/>) so each keeps its own migrations, in their
-/// own history table.
+/// (<see cref="SqliteRoutingDbContext"/>, <see cref="SqlServerRoutingDbContext"/>, <see cref="PostgreSqlRoutingDbContext"/>) so
+/// each keeps its own migrations, in their own history table.
 /// </summary>
 internal abstract class RoutingDbContext(DbContextOptions options) : DbContext(options)
 {
@@ -83,6 +83,24 @@ internal sealed class SqliteRoutingDbContext(DbContextOptions<SqliteRoutingDbCon
 
 internal sealed class SqlServerRoutingDbContext(DbContextOptions<SqlServerRoutingDbContext> options) : RoutingDbContext(options);
 
+/// <summary>
+/// Routing's tables on PostgreSQL. Times are <c>timestamptz</c>: written as UTC (Npgsql refuses any other offset). The lease
+/// needs nothing of its own here: a take-over is one conditional UPDATE, which PostgreSQL re-checks against the row's newest
+/// version once a concurrent writer's lock is released (READ COMMITTED), so of two racing standbys exactly one wins.
+/// </summary>
+internal sealed class PostgreSqlRoutingDbContext(DbContextOptions<PostgreSqlRoutingDbContext> options) : RoutingDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+    }
+}
+
+/// <summary>Any offset to UTC on the way in, for PostgreSQL's <c>timestamptz</c> (the instant is kept, the offset is not).</summary>
+internal sealed class UtcDateTimeOffsetConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v.ToUniversalTime());
+
 /// <summary>For <c>dotnet ef migrations add X --context SqliteRoutingDbContext</c>.</summary>
 internal sealed class SqliteRoutingDesignTimeFactory : IDesignTimeDbContextFactory<SqliteRoutingDbContext>
 {
@@ -97,6 +115,16 @@ internal sealed class SqlServerRoutingDesignTimeFactory : IDesignTimeDbContextFa
     public SqlServerRoutingDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SqlServerRoutingDbContext>()
             .UseSqlServer("Server=design-time;Database=ContactCenter;Trusted_Connection=True;TrustServerCertificate=True",
+                o => o.MigrationsHistoryTable(RoutingDbContext.HistoryTable))
+            .Options);
+}
+
+/// <summary>For <c>dotnet ef migrations add X --context PostgreSqlRoutingDbContext</c>; no server is contacted.</summary>
+internal sealed class PostgreSqlRoutingDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlRoutingDbContext>
+{
+    public PostgreSqlRoutingDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlRoutingDbContext>()
+            .UseNpgsql("Host=design-time;Database=contactcenter;Username=contactcenter",
                 o => o.MigrationsHistoryTable(RoutingDbContext.HistoryTable))
             .Options);
 }
