@@ -9,6 +9,7 @@ using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
 using ContactCenter.Telephony.Gateway.Dialling;
+using ContactCenter.Telephony.Gateway.Session;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Hosting;

@@ -18,7 +18,7 @@ namespace ContactCenter.Telephony.Gateway.Dialling;
 /// an outcome in the history (<see cref="CallEnded"/> with the strategy's direction): answered, busy, no answer (the
 /// no-answer timer), failed (4xx/5xx/6xx, timeout, no trunk may dial the number). What surrounds the attempt (a callback's
 /// ledger and retries, what an unreachable agent means) is the <see cref="IDialStrategy"/>'s.
-/// Events are handled one at a time on the session's mailbox, like <see cref="CallSession"/>.
+/// Events are handled one at a time on the session's mailbox, like <see cref="Session.CallSession"/>.
 /// </summary>
 internal sealed class AgentFirstSession : IGatewayCall
 {
