@@ -1,11 +1,10 @@
-using System.Threading.Channels;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
-using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
+using ContactCenter.Telephony.Gateway.Session;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Dialling;
@@ -25,7 +24,7 @@ internal sealed class AgentFirstSession : IGatewayCall
     private readonly GatewayContext gateway;
     private readonly IDialStrategy plan;
     private readonly ILogger logger;
-    private readonly Channel<Func<Task>> mailbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CallMailbox mailbox;
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Phase phase = Phase.Starting;
@@ -40,6 +39,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         this.gateway = gateway;
         this.plan = plan;
         this.logger = logger;
+        mailbox = new CallMailbox(gateway.Time);
     }
 
     private enum Phase
@@ -55,6 +55,9 @@ internal sealed class AgentFirstSession : IGatewayCall
     public string? Queue => null; // not waiting here: no position announcements
     public DateTimeOffset? QueuedAt => null;
     public Task Finished => finished.Task;
+
+    /// <summary>The session's mailbox (tests hold it to order events).</summary>
+    internal CallMailbox Mailbox => mailbox;
 
     public void ConnectAgent(ConnectCallToAgent again) => Post(() => plan.OnConnectAgainAsync(again));
 
@@ -75,7 +78,7 @@ internal sealed class AgentFirstSession : IGatewayCall
     {
         try
         {
-            var loop = RunMailboxAsync();
+            var loop = mailbox.RunAsync(OnFailedAsync);
             Post(StartAsync);
             await loop;
         }
@@ -90,22 +93,12 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
     }
 
-    private bool Post(Func<Task> work) => mailbox.Writer.TryWrite(work);
+    private bool Post(Func<Task> work) => mailbox.Post(work);
 
-    private async Task RunMailboxAsync()
+    private async Task OnFailedAsync(Exception error)
     {
-        await foreach (var work in mailbox.Reader.ReadAllAsync())
-        {
-            try
-            {
-                await work();
-            }
-            catch (Exception error)
-            {
-                logger.LogError(error, "{Kind} {CallId}: handling an event failed", plan.Kind, CallId);
-                await EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway error: " + error.GetBaseException().Message, retryNow: false);
-            }
-        }
+        logger.LogError(error, "{Kind} {CallId}: handling an event failed", plan.Kind, CallId);
+        await EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway error: " + error.GetBaseException().Message, retryNow: false);
     }
 
     private async Task StartAsync()
@@ -121,7 +114,7 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var bindings = gateway.Sip.Registrar.GetBindingsForUser(plan.AgentId);
+        var bindings = gateway.Sip.BindingsFor(plan.AgentId);
         if (bindings.Count == 0)
         {
             await GiveBackAsync("agent phone not registered");
@@ -296,7 +289,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         logger.LogInformation("{Kind} {CallId}: {Number} answered; bridged with {Agent}", plan.Kind, CallId, number, plan.AgentId);
     }
 
-    private async Task WatchAsync(SipDialog dialog, CallParty party)
+    private async Task WatchAsync(IDialogLeg dialog, CallParty party)
     {
         var reason = await dialog.Ended;
         if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
@@ -305,7 +298,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
     }
 
-    private Task OnLegEndedAsync(SipDialog dialog, CallParty party)
+    private Task OnLegEndedAsync(IDialogLeg dialog, CallParty party)
     {
         if (phase == Phase.Ended)
         {
@@ -339,7 +332,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
         phase = Phase.Ended;
         agentLeg?.Cancel();
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         await plan.AgentNotReachedAsync(reason);
     }
 
@@ -352,7 +345,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
         var reachedCustomer = phase == Phase.Connected;
         phase = Phase.Ended;
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         customerLeg?.Cancel();
         if (customerLeg is not null)
         {
@@ -404,7 +397,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
     private async Task CleanUpAsync()
     {
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         if (bridge is not null)
         {
             await bridge.DisposeAsync();

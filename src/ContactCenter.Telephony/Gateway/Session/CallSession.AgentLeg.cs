@@ -1,16 +1,14 @@
-using System.Net;
 using ContactCenter.Contracts;
-using ContactCenter.Media.Sessions;
-using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Sdp;
-using ContactCenter.Sip.UserAgent;
-using ContactCenter.Telephony.Gateway.Legs;
 using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
+using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
+using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
 namespace ContactCenter.Telephony.Gateway.Session;
 
-/// <summary>Leg B: the agent's phone rung, its ring timeout, its answer bridged with the caller or its no-answer reported.</summary>
+/// <summary>Leg B: which agent is rung when, and what their answer means for the call (bridged, or queued again).</summary>
 internal sealed partial class CallSession
 {
     private async Task ConnectAgentAsync(ConnectCallToAgent command)
@@ -26,128 +24,49 @@ internal sealed partial class CallSession
             if (agentLeg?.AgentId != command.AgentId)
             {
                 logger.LogWarning("Call {CallId}: asked to ring {Agent} while {State} with {Current}", CallId, command.AgentId, state, agentLeg?.AgentId);
-                await PublishNoAnswerAsync(command.AgentId, $"call is already {state.ToString().ToLowerInvariant()} with another agent");
+                await agentPhone.PublishNoAnswerAsync(command.AgentId, $"call is already {state.ToString().ToLowerInvariant()} with another agent");
             }
 
             return; // a redelivered command changes nothing twice
         }
 
-        var bindings = gateway.Sip.Registrar.GetBindingsForUser(command.AgentId);
-        if (bindings.Count == 0)
+        var leg = await agentPhone.RingAsync(command, Caller, l => agentLeg == l && state == CallState.Ringing, OnAgentResultAsync);
+        if (leg is null)
         {
-            await PublishNoAnswerAsync(command.AgentId, "agent phone not registered");
             return;
         }
 
-        var binding = bindings[0];
-        IMediaSession media;
-        try
-        {
-            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + (agentLegs == 0 ? "-b" : $"-b{agentLegs + 1}"));
-        }
-        catch (InvalidOperationException error)
-        {
-            await PublishNoAnswerAsync(command.AgentId, "no media port: " + error.Message);
-            return;
-        }
-
-        var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
-        var host = gateway.Sip.Host;
-        var from = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(Caller), host), displayName: null);
-        var call = gateway.Sip.Call(new SipCallOptions
-        {
-            Target = binding.Contact,
-            Destination = AgentPhone.Route(binding),
-            From = from,
-            To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
-            Offer = offer,
-            Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
-        });
-
-        var leg = new AgentLeg(command.AgentId, media, call, command.Record);
         agentLeg = leg;
-        agentLegs++;
         state = CallState.Ringing;
         if (command.Queue.Length > 0)
         {
             queue = command.Queue; // after a transfer to an agent, routing may have picked another queue they serve
         }
-
-        leg.RingTimer = gateway.Time.CreateTimer(_ => Post(() => OnRingTimeout(leg)), null, command.RingTimeout, Timeout.InfiniteTimeSpan);
-        _ = AwaitAgentAsync(leg);
-        logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} for up to {Timeout}", CallId, command.AgentId, binding.Contact, command.RingTimeout);
     }
 
-    private void OnRingTimeout(AgentLeg leg)
+    private async Task OnAgentResultAsync(AgentLeg leg, DialResult result)
     {
-        if (agentLeg != leg || state != CallState.Ringing)
+        var current = agentLeg == leg;
+        var answer = await agentPhone.SettleAsync(leg, result, wanted: current && state != CallState.Ended);
+        if (answer.Kind != AgentAnswerKind.Answered)
         {
-            return;
-        }
-
-        leg.TimedOut = true;
-        leg.Call.Cancel();
-    }
-
-    private async Task AwaitAgentAsync(AgentLeg leg)
-    {
-        var result = await leg.Call.Completion;
-        Post(() => OnAgentResultAsync(leg, result));
-    }
-
-    private async Task OnAgentResultAsync(AgentLeg leg, SipCallResult result)
-    {
-        leg.RingTimer?.Dispose();
-        if (agentLeg != leg)
-        {
-            if (result.Dialog is { } stray)
+            if (current)
             {
-                await SafeByeAsync(stray);
+                agentLeg = null;
             }
 
-            await leg.Media.DisposeAsync();
-            return;
-        }
-
-        if (!result.IsAnswered || result.Dialog is not { } dialog)
-        {
-            agentLeg = null;
-            await leg.Media.DisposeAsync();
-            if (state == CallState.Ended)
+            if (answer.Kind == AgentAnswerKind.NotAnswered)
             {
-                return;
+                state = CallState.Queued;
+                await agentPhone.PublishNoAnswerAsync(leg.AgentId, answer.Reason);
             }
 
-            state = CallState.Queued;
-            var reason = leg.TimedOut ? "ring timeout" : $"{result.StatusCode} {result.Response?.ReasonPhrase ?? SipResponse.DefaultReason(result.StatusCode)}";
-            await PublishNoAnswerAsync(leg.AgentId, reason);
             return;
         }
 
-        if (state == CallState.Ended)
-        {
-            await SafeByeAsync(dialog);
-            await leg.Media.DisposeAsync();
-            agentLeg = null;
-            return;
-        }
-
-        var negotiated = result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
-        if (negotiated is null)
-        {
-            logger.LogWarning("Call {CallId}: {Agent}'s phone answered without a usable SDP answer", CallId, leg.AgentId);
-            await SafeByeAsync(dialog);
-            await leg.Media.DisposeAsync();
-            agentLeg = null;
-            state = CallState.Queued;
-            await PublishNoAnswerAsync(leg.AgentId, "phone answered without usable SDP");
-            return;
-        }
-
-        leg.Media.Configure(ToRemoteMedia(negotiated));
-        leg.Dialog = dialog;
-        dialog.InfoReceived += (_, request) => OnInfo(leg.Media, request);
-        dialog.OfferHandler = (_, reOffer) => AnswerAgentReInvite(leg, reOffer);
+        var dialog = leg.Dialog!;
+        dialog.InfoHandler = request => OnInfo(leg.Media, request);
+        dialog.OfferHandler = reOffer => AnswerAgentReInvite(leg, reOffer);
         dialog.ReferHandler = referral => OnReferAsync(leg, referral);
         _ = WatchDialogAsync(dialog, CallParty.Agent);
 
@@ -158,7 +77,7 @@ internal sealed partial class CallSession
         bridge = gateway.Media.Bridge(callerMedia, leg.Media);
         if (leg.Record)
         {
-            var part = agentLegs > 1 ? $"-{agentLegs}" : "";
+            var part = leg.Number > 1 ? $"-{leg.Number}" : "";
             recordingPath = Path.Combine(gateway.RecordingsFolder, $"{gateway.Time.GetUtcNow():yyyyMMdd}-{CallId:N}{part}.wav");
             try
             {
@@ -172,34 +91,40 @@ internal sealed partial class CallSession
             }
         }
 
-        await gateway.Bus.Publish(new CallConnected
-        {
-            CallId = CallId,
-            AgentId = leg.AgentId,
-            Queue = queue ?? "",
-            OccurredAt = gateway.Time.GetUtcNow(),
-        });
+        await agentPhone.PublishConnectedAsync(leg, queue ?? "");
         gateway.Metrics.CallConnected();
         logger.LogInformation("Call {CallId}: {Agent} answered; legs bridged", CallId, leg.AgentId);
     }
 
-    private Task PublishNoAnswerAsync(string agentId, string reason) =>
-        gateway.Bus.Publish(new AgentNoAnswer
-        {
-            CallId = CallId,
-            AgentId = agentId,
-            Reason = reason,
-            OccurredAt = gateway.Time.GetUtcNow(),
-        });
-
-    private sealed class AgentLeg(string agentId, IMediaSession media, OutgoingCall call, bool record)
+    /// <summary>
+    /// A re-INVITE from the agent's phone: answered at once; a hold (our answer recvonly or inactive) or a resume
+    /// (sendrecv) is passed on to the caller by the <see cref="HoldRelay"/>.
+    /// </summary>
+    private ValueTask<SessionDescription?> AnswerAgentReInvite(AgentLeg leg, SessionDescription? offer)
     {
-        public string AgentId { get; } = agentId;
-        public IMediaSession Media { get; } = media;
-        public OutgoingCall Call { get; } = call;
-        public bool Record { get; } = record;
-        public ITimer? RingTimer { get; set; }
-        public bool TimedOut { get; set; }
-        public SipDialog? Dialog { get; set; }
+        var answer = AnswerOffer(leg.Media, offer);
+        if (answer?.Audio is { } audio)
+        {
+            if (audio.Direction == SdpDirection.RecvOnly)
+            {
+                // A held phone often sends nothing (or its own music, which the caller does not hear):
+                // expect no RTP from it while held, so the media timeout cannot end a long hold.
+                leg.Media.SetDirection(MediaDirection.Inactive);
+            }
+
+            Post(() => OnAgentDirection(leg, audio.Direction));
+        }
+
+        return ValueTask.FromResult(answer?.Answer);
+    }
+
+    private void OnAgentDirection(AgentLeg leg, SdpDirection ours)
+    {
+        if (agentLeg != leg || state != CallState.Connected)
+        {
+            return;
+        }
+
+        hold?.OnAgentHold(leg.AgentId, held: ours is SdpDirection.RecvOnly or SdpDirection.Inactive);
     }
 }

@@ -6,6 +6,7 @@ using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Session;
@@ -41,8 +42,9 @@ internal sealed partial class CallSession
             return false;
         }
 
-        media.Configure(ToRemoteMedia(answer.Audio!));
+        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!));
         callerMedia = media;
+        ivrActions.CallerMedia = media;
         media.DtmfReceived += (_, e) => Post(() => Handle(new DigitPressed(e.Digit)));
         media.MediaTimeout += (_, e) => Post(() => EndAsync(CallParty.System, e.Reason, OutcomeNow()));
 
@@ -54,8 +56,9 @@ internal sealed partial class CallSession
         }
 
         callerDialog = dialog;
-        dialog.InfoReceived += (_, request) => OnInfo(media, request);
-        dialog.OfferHandler = (_, reOffer) => AnswerReInvite(media, reOffer);
+        hold = new HoldRelay(gateway, mailbox, dialog, media, CallId, logger);
+        dialog.InfoHandler = request => OnInfo(media, request);
+        dialog.OfferHandler = reOffer => AnswerReInvite(media, reOffer);
         _ = WatchDialogAsync(dialog, CallParty.Caller);
 
         await gateway.Bus.Publish(new CallReceived
@@ -73,7 +76,7 @@ internal sealed partial class CallSession
 
     private Task StartIvrAsync() => Handle(new CallStarted(Caller, Did));
 
-    private async Task WatchDialogAsync(SipDialog dialog, CallParty party)
+    private async Task WatchDialogAsync(IDialogLeg dialog, CallParty party)
     {
         var reason = await dialog.Ended;
         if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
@@ -82,7 +85,7 @@ internal sealed partial class CallSession
         }
     }
 
-    private async Task OnLegEndedAsync(SipDialog dialog, CallParty party, SipDialogEndReason reason)
+    private async Task OnLegEndedAsync(IDialogLeg dialog, CallParty party, SipDialogEndReason reason)
     {
         if (state == CallState.Ended)
         {
@@ -93,6 +96,7 @@ internal sealed partial class CallSession
         if (party == CallParty.Caller && dialog == callerDialog)
         {
             callerDialog = null;
+            hold?.Stop();
             await EndAsync(CallParty.Caller, $"caller hung up ({why})", OutcomeNow());
         }
         else if (party == CallParty.Agent && agentLeg?.Dialog == dialog)
@@ -127,8 +131,8 @@ internal sealed partial class CallSession
         }
 
         // Hold and resume (sendonly / inactive / sendrecv) change the direction of this leg; the bridge
-        // respects it. A hold from the agent's phone is also passed to the caller (OnAgentDirection).
-        media.Configure(ToRemoteMedia(answer.Audio!));
+        // respects it. A hold from the agent's phone is also passed to the caller (HoldRelay).
+        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!));
         logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Audio!.Direction);
         return answer;
     }

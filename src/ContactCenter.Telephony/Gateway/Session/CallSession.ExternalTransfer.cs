@@ -96,7 +96,7 @@ internal sealed partial class CallSession
         logger.LogInformation("Call {CallId}: {Number} answered the transfer; bridged with the caller", CallId, externalNumber);
     }
 
-    private async Task WatchExternalAsync(OutboundLeg leg, SipDialog dialog)
+    private async Task WatchExternalAsync(OutboundLeg leg, IDialogLeg dialog)
     {
         var reason = await dialog.Ended;
         if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)

@@ -1,6 +1,6 @@
 using ContactCenter.Contracts;
-using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Session;
@@ -34,14 +34,8 @@ internal sealed partial class CallSession
 
         var wasRinging = state == CallState.Ringing;
         state = CallState.Ended;
-        mailbox.Writer.TryComplete();
-        foreach (var timer in timers.Values)
-        {
-            timer.Dispose();
-        }
-
-        timers.Clear();
-        holdRetryTimer?.Dispose();
+        mailbox.Complete();
+        hold?.Stop();
         if (endedBy == CallParty.Caller)
         {
             ivr.Handle(new CallerHungUp());
@@ -87,29 +81,18 @@ internal sealed partial class CallSession
         logger.LogInformation("Call {CallId} ended by {Party}: {Reason} ({Outcome})", CallId, endedBy, reason, outcome);
     }
 
-    private async Task SafeByeAsync(SipDialog dialog)
+    private async Task SafeByeAsync(IDialogLeg dialog)
     {
-        try
+        if (await LegSignalling.ByeAsync(dialog) is { } error)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await dialog.SendByeAsync(timeout.Token);
-        }
-        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
-        {
-            logger.LogDebug("Call {CallId}: BYE not confirmed: {Error}", CallId, error.Message);
+            logger.LogDebug("Call {CallId}: BYE not confirmed: {Error}", CallId, error);
         }
     }
 
     private async Task CleanUpAsync()
     {
-        mailbox.Writer.TryComplete();
-        holdRetryTimer?.Dispose();
-        foreach (var timer in timers.Values)
-        {
-            timer.Dispose();
-        }
-
-        timers.Clear();
+        mailbox.Complete();
+        hold?.Stop();
         if (bridge is not null)
         {
             await bridge.DisposeAsync();

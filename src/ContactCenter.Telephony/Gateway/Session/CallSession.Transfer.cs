@@ -2,6 +2,7 @@ using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
 using ContactCenter.Sip.UserAgent;
+using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Session;
@@ -10,7 +11,7 @@ namespace ContactCenter.Telephony.Gateway.Session;
 internal sealed partial class CallSession
 {
     /// <summary>A REFER from the agent's phone: handled in the call's mailbox; the stack gets its answer before this completes.</summary>
-    private Task OnReferAsync(AgentLeg leg, SipReferral referral)
+    private Task OnReferAsync(AgentLeg leg, IReferral referral)
     {
         var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var posted = Post(async () =>
@@ -40,7 +41,7 @@ internal sealed partial class CallSession
     /// the caller hears hold music, and <see cref="CallTransferred"/> asks routing to queue the same call
     /// again; the next <see cref="ConnectCallToAgent"/> rings the new agent as usual.
     /// </summary>
-    private async Task TransferAsync(AgentLeg leg, SipReferral referral)
+    private async Task TransferAsync(AgentLeg leg, IReferral referral)
     {
         if (state != CallState.Connected || agentLeg != leg || leg.Dialog is not { } dialog || dialog != referral.Dialog)
         {
@@ -48,7 +49,7 @@ internal sealed partial class CallSession
             return;
         }
 
-        var target = referral.Target.Uri;
+        var target = referral.Target;
         if (!string.IsNullOrEmpty(target.Headers) && target.Headers.Contains("Replaces", StringComparison.OrdinalIgnoreCase))
         {
             referral.Reject(501, "Attended Transfer Not Implemented");
@@ -60,7 +61,7 @@ internal sealed partial class CallSession
         string? targetAgent = null;
         if (targetQueue is null)
         {
-            if (user.Length == 0 || gateway.Sip.Registrar.GetBindingsForUser(user).Count == 0)
+            if (user.Length == 0 || gateway.Sip.BindingsFor(user).Count == 0)
             {
                 logger.LogInformation("Call {CallId}: {Agent} asked to transfer to {Target}: no such queue or registered agent", CallId, leg.AgentId, target);
                 referral.Reject(404, "No Such Queue Or Agent");
@@ -95,10 +96,7 @@ internal sealed partial class CallSession
         state = CallState.Queued;
         queue = targetQueue ?? queue ?? "";
         QueuedAt = now;
-        agentHolding = false;
-        callerMedia?.StopPlayback();
-        StartHoldMusic();
-        SyncCallerHold(); // a caller the agent held first is taken off hold for the next agent
+        hold?.Release(); // music while waiting; a caller the agent held first is taken off hold for the next agent
 
         await gateway.Bus.Publish(new CallTransferred
         {
@@ -121,7 +119,7 @@ internal sealed partial class CallSession
     }
 
     /// <summary>RFC 3515 §2.4.5: report the outcome (100, then 200 ending the subscription), then hang up the agent's leg.</summary>
-    private async Task ReleaseTransferringLegAsync(SipReferral referral, SipDialog dialog, IMediaSession media)
+    private async Task ReleaseTransferringLegAsync(IReferral referral, IDialogLeg dialog, IMediaSession media)
     {
         try
         {

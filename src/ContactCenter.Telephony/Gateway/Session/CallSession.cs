@@ -1,34 +1,35 @@
-using System.Threading.Channels;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
-using ContactCenter.Sip.Sdp;
-using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Gateway.Voicemail;
 using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
-using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
-using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
 namespace ContactCenter.Telephony.Gateway.Session;
 
 /// <summary>
 /// One customer call as a back-to-back user agent: leg A from the trunk (answered by us, IVR and
 /// queue on its media), then leg B to the agent's registered phone, bridged on answer. Every
-/// event — SIP, media, timers, bus replies — is posted to the call's own mailbox and handled one
-/// at a time, so the state below needs no locks and no thread is held per call.
+/// event — SIP, media, timers, bus replies — is posted to the call's own <see cref="CallMailbox"/> and
+/// handled one at a time, so the state below needs no locks and no thread is held per call.
+/// This class is the coordinator: it owns the call's state and decides; its parts carry out
+/// (<see cref="IvrActionRunner"/>, <see cref="AgentLegConnector"/>, <see cref="HoldRelay"/>), and the
+/// partial files beside this one hold the caller's leg, the IVR, the agent's leg, transfers and the teardown.
 /// </summary>
 internal sealed partial class CallSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
-    private readonly IncomingCall incoming;
+    private readonly IInboundCall incoming;
     private readonly IvrSession ivr;
     private readonly ILogger logger;
-    private readonly Channel<Func<Task>> mailbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<long, ITimer> timers = [];
+    private readonly CallMailbox mailbox;
+    private readonly IvrActionRunner ivrActions;
+    private readonly AgentLegConnector agentPhone;
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private IMediaSession? callerMedia;
-    private SipDialog? callerDialog;
+    private IDialogLeg? callerDialog;
+    private HoldRelay? hold;
     private AgentLeg? agentLeg;
     private IMediaBridge? bridge;
     private CallState state = CallState.Ivr;
@@ -38,16 +39,8 @@ internal sealed partial class CallSession : IGatewayCall
     private CallQueued? queuedAs;
     private VoicemailTaker? voicemail;
     private string transferPath = "";
-    private int agentLegs;
 
-    // Hold from the agent's phone, passed to the caller's leg (music on hold + re-INVITE a=sendonly).
-    private bool agentHolding;
-    private bool callerLegHeld;
-    private bool callerReInviteRunning;
-    private int callerReInviteFailures;
-    private ITimer? holdRetryTimer;
-
-    public CallSession(GatewayContext gateway, IncomingCall incoming, IvrSession ivr, string caller, string did, ILogger logger)
+    public CallSession(GatewayContext gateway, IInboundCall incoming, IvrSession ivr, string caller, string did, ILogger logger)
     {
         this.gateway = gateway;
         this.incoming = incoming;
@@ -56,6 +49,9 @@ internal sealed partial class CallSession : IGatewayCall
         Caller = caller;
         Did = did;
         CallId = Guid.NewGuid();
+        mailbox = new CallMailbox(gateway.Time);
+        ivrActions = new IvrActionRunner(gateway, mailbox, CallId, Handle, logger);
+        agentPhone = new AgentLegConnector(gateway, mailbox, CallId, logger);
     }
 
     private enum CallState
@@ -76,6 +72,9 @@ internal sealed partial class CallSession : IGatewayCall
     public DateTimeOffset? QueuedAt { get; private set; }
     public Task Finished => finished.Task;
 
+    /// <summary>The call's mailbox (tests hold it to order events).</summary>
+    internal CallMailbox Mailbox => mailbox;
+
     /// <summary>Answers leg A, starts the IVR and runs the call's mailbox until the call ends.</summary>
     public async Task RunAsync()
     {
@@ -86,7 +85,7 @@ internal sealed partial class CallSession : IGatewayCall
                 return;
             }
 
-            var loop = RunMailboxAsync();
+            var loop = mailbox.RunAsync(OnFailedAsync);
             Post(StartIvrAsync);
             await loop;
         }
@@ -104,7 +103,7 @@ internal sealed partial class CallSession : IGatewayCall
 
     /// <summary>Routing asks to ring an agent for this call.</summary>
     public void ConnectAgent(ConnectCallToAgent command) =>
-        Post(() => voicemail is null ? ConnectAgentAsync(command) : PublishNoAnswerAsync(command.AgentId, "the caller is leaving a voicemail"));
+        Post(() => voicemail is null ? ConnectAgentAsync(command) : agentPhone.PublishNoAnswerAsync(command.AgentId, "the caller is leaving a voicemail"));
 
     /// <summary>Routing takes the call out of its queue (max wait, queue full, no agents, callback).</summary>
     public void Divert(DivertQueuedCall command) => Post(() => DivertAsync(command));
@@ -118,7 +117,7 @@ internal sealed partial class CallSession : IGatewayCall
 
     private bool Post(Func<Task> work)
     {
-        if (!mailbox.Writer.TryWrite(work))
+        if (!mailbox.Post(work))
         {
             logger.LogDebug("Call {CallId} already finished; event dropped", CallId);
             return false;
@@ -136,37 +135,9 @@ internal sealed partial class CallSession : IGatewayCall
     /// <summary>The IVR path, with the transfers the call went through (<c>&gt;transfer&gt;billing</c>).</summary>
     private string IvrPath => ivr.IvrPath + transferPath;
 
-    private async Task RunMailboxAsync()
+    private async Task OnFailedAsync(Exception error)
     {
-        await foreach (var work in mailbox.Reader.ReadAllAsync())
-        {
-            try
-            {
-                await work();
-            }
-            catch (Exception error)
-            {
-                logger.LogError(error, "Call {CallId}: handling an event failed", CallId);
-                await EndAsync(CallParty.System, "gateway error: " + error.GetBaseException().Message, OutcomeNow());
-            }
-        }
+        logger.LogError(error, "Call {CallId}: handling an event failed", CallId);
+        await EndAsync(CallParty.System, "gateway error: " + error.GetBaseException().Message, OutcomeNow());
     }
-
-    private static RemoteMedia ToRemoteMedia(NegotiatedAudio audio) => new()
-    {
-        RtpEndPoint = audio.RemoteRtp,
-        Codec = audio.Codec switch
-        {
-            AudioCodec.Pcmu => Media.Codecs.AudioCodec.Pcmu,
-            AudioCodec.Pcma => Media.Codecs.AudioCodec.Pcma,
-        },
-        TelephoneEventPayloadType = audio.TelephoneEventPayloadType,
-        Direction = audio.Direction switch
-        {
-            SdpDirection.SendRecv => MediaDirection.SendRecv,
-            SdpDirection.SendOnly => MediaDirection.SendOnly,
-            SdpDirection.RecvOnly => MediaDirection.RecvOnly,
-            SdpDirection.Inactive => MediaDirection.Inactive,
-        },
-    };
 }
