@@ -13,16 +13,27 @@ internal sealed class CallMailbox
     private readonly Channel<Func<Task>> channel = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     // Touched only by work running in the mailbox (and after it stopped).
     private readonly Dictionary<long, ITimer> timers = [];
+    private int pending;
 
     public CallMailbox(TimeProvider time) => Time = time;
 
     public TimeProvider Time { get; }
 
     /// <summary>Work posted and not started yet.</summary>
-    public int Pending => channel.Reader.Count;
+    public int Pending => Volatile.Read(ref pending);
 
     /// <summary>Queues work; false once the mailbox is complete (the call is over).</summary>
-    public bool Post(Func<Task> work) => channel.Writer.TryWrite(work);
+    public bool Post(Func<Task> work)
+    {
+        Interlocked.Increment(ref pending);
+        if (channel.Writer.TryWrite(work))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref pending);
+        return false;
+    }
 
     public bool Post(Action work) => Post(() =>
     {
@@ -35,6 +46,7 @@ internal sealed class CallMailbox
     {
         await foreach (var work in channel.Reader.ReadAllAsync())
         {
+            Interlocked.Decrement(ref pending);
             try
             {
                 await work();
