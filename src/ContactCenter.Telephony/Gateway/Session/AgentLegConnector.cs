@@ -158,7 +158,13 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
     private async Task AwaitAsync(AgentLeg leg, Func<AgentLeg, DialResult, Task> settled)
     {
         var result = await leg.Call.Completion;
-        mailbox.Post(() => settled(leg, result));
+        if (!mailbox.Post(() => settled(leg, result)) && result.Dialog is { } late)
+        {
+            // The call ended before the phone's answer could be handled (the 200 reached the stack before our CANCEL):
+            // nobody will bridge it, so the agent must not be left in a silent call.
+            logger.LogInformation("Call {CallId}: {Agent} answered after the call ended; hanging up", callId, leg.AgentId);
+            await HangUpAsync(late);
+        }
     }
 
     private async Task HangUpAsync(IDialogLeg dialog)
