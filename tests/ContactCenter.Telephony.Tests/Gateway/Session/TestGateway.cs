@@ -37,7 +37,7 @@ internal sealed class TestGateway : IAsyncDisposable
     }
 
     /// <summary>A Monday morning: every queue of the demo is open.</summary>
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+    public TestClock Time { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
     public FakeDialler Sip { get; } = new();
     public FakeMediaEngine Media { get; } = new();
     public RecordingBus Bus { get; }
@@ -117,6 +117,41 @@ internal sealed class TestGateway : IAsyncDisposable
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.True(mailbox.Post(() => ran.TrySetResult()), "the call is already over");
         await ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
+
+/// <summary>A <see cref="FakeTimeProvider"/> that also keeps the due time of every timer created, so a test sees a timer being set, and for when.</summary>
+internal sealed class TestClock(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly List<TimeSpan> timers = [];
+
+    /// <summary>The due times of the timers created so far, in order.</summary>
+    public IReadOnlyList<TimeSpan> Timers
+    {
+        get
+        {
+            lock (timers)
+            {
+                return [.. timers];
+            }
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        lock (timers)
+        {
+            timers.Add(dueTime);
+        }
+
+        return base.CreateTimer(callback, state, dueTime, period);
+    }
+
+    /// <summary>The due time of the next timer created after <paramref name="count"/> timers (waits for it).</summary>
+    public async Task<TimeSpan> NextTimerAsync(int count)
+    {
+        await Wait.UntilAsync(() => Timers.Count > count, "no timer was set");
+        return Timers[count];
     }
 }
 
