@@ -145,16 +145,17 @@ internal sealed class AgentFirstSession : IGatewayCall
         logger.LogInformation("{Kind} {CallId}: ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
             plan.Kind, CallId, plan.AgentId, binding.Contact, number, trunk.Name);
         var leg = agentLeg;
-        _ = AwaitAsync(leg.SetUpAsync(plan.AgentRingTimeout), result => OnAgentResultAsync(leg, result, trunk));
+        _ = AwaitAsync(leg, plan.AgentRingTimeout, result => OnAgentResultAsync(leg, result, trunk));
     }
 
-    private async Task AwaitAsync(Task<LegResult> setUp, Func<LegResult, Task> then)
+    private async Task AwaitAsync(OutboundLeg leg, TimeSpan ringTimeout, Func<LegResult, Task> then)
     {
-        var result = await setUp;
+        var result = await leg.SetUpAsync(ringTimeout);
         if (!Post(() => then(result)))
         {
-            // The session ended meanwhile: an answered leg must not stay up.
+            // The session ended meanwhile (its CANCEL came too late for this answer): an answered leg must not stay up.
             logger.LogDebug("{Kind} {CallId}: a leg's result came after the end ({Outcome})", plan.Kind, CallId, result.Outcome);
+            await leg.HangUpAsync();
         }
     }
 
@@ -199,7 +200,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         phase = Phase.DiallingCustomer;
         logger.LogInformation("{Kind} {CallId}: {Agent} answered; dialling {Number} via {Trunk} as {CallerId}", plan.Kind, CallId, plan.AgentId, number, trunk.Name, trunk.CallerId);
         var customer = customerLeg;
-        _ = AwaitAsync(customer.SetUpAsync(plan.CustomerNoAnswer), r => OnCustomerResultAsync(customer, r));
+        _ = AwaitAsync(customer, plan.CustomerNoAnswer, r => OnCustomerResultAsync(customer, r));
     }
 
     private Task OnCustomerRingingAsync()
