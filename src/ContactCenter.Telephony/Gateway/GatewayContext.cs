@@ -1,16 +1,16 @@
 using System.Net;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
-using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
+using ContactCenter.Telephony.Gateway.Legs;
 using MassTransit;
 
 namespace ContactCenter.Telephony.Gateway;
 
 /// <summary>What every call session of this gateway shares.</summary>
 internal sealed record GatewayContext(
-    SipEndpoint Sip,
+    ISipDialler Sip,
     IMediaEngine Media,
     IPAddress MediaAddress,
     IBus Bus,

@@ -9,6 +9,8 @@ using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
 using ContactCenter.Telephony.Gateway.Dialling;
+using ContactCenter.Telephony.Gateway.Legs;
+using ContactCenter.Telephony.Gateway.Session;
 using ContactCenter.Telephony.Ivr;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -74,9 +76,10 @@ internal sealed class SipGateway(
 
         var endpoint = sip;
         var engine = media;
-        metrics = new TelephonyMetrics(meters, () => calls.Count, endpoint, engine);
+        metrics = new TelephonyMetrics(meters);
+        metrics.ObserveGateway(() => calls.Count, endpoint, engine);
         context = new GatewayContext(
-            sip, media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
+            new SipEndpointDialler(sip), media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
         // The first heartbeat at once: routing places agents' outbound calls through the gateway it has heard from.
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, TimeSpan.Zero, options.HeartbeatInterval);
@@ -273,7 +276,7 @@ internal sealed class SipGateway(
 
         incoming.SendProvisional(180);
         var caller = incoming.From.Uri.User is { Length: > 0 } user ? SipUriUser(user) : "anonymous";
-        var call = new CallSession(gateway, incoming, session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
+        var call = new CallSession(gateway, new InboundCall(incoming), session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
         calls[call.CallId] = call;
         _ = RunCallAsync(call);
         return Task.CompletedTask;
@@ -300,7 +303,7 @@ internal sealed class SipGateway(
         }
 
         // Lapsed registrations are dropped here rather than left for every lookup to skip.
-        gateway.Sip.Registrar.PurgeExpired();
+        sip?.Registrar.PurgeExpired();
         try
         {
             await bus.Publish(new CallHeartbeat

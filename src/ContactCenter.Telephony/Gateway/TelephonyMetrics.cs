@@ -19,7 +19,7 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> callbackAttempts;
     private readonly Histogram<double> callbackRingDelay;
 
-    public TelephonyMetrics(IMeterFactory meters, Func<int> liveCalls, SipEndpoint sip, MediaEngine media)
+    public TelephonyMetrics(IMeterFactory meters)
     {
         meter = meters.Create(MeterName);
         received = meter.CreateCounter<long>("contactcenter.telephony.calls.received", description: "Inbound calls answered by the gateway");
@@ -30,6 +30,11 @@ internal sealed class TelephonyMetrics : IDisposable
         callbackAttempts = meter.CreateCounter<long>("contactcenter.telephony.callbacks.attempts", description: "Callback attempts placed, by outcome");
         callbackRingDelay = meter.CreateHistogram<double>("contactcenter.telephony.callbacks.ring_delay", unit: "s",
             description: "From routing reserving an agent for a callback to the customer's phone ringing (the agent answers in between)");
+    }
+
+    /// <summary>The gauges read from the running gateway: live calls, registered phones, SIP transactions, RTP sessions and packets.</summary>
+    public void ObserveGateway(Func<int> liveCalls, SipEndpoint sip, MediaEngine media)
+    {
         meter.CreateObservableGauge("contactcenter.telephony.calls.live", liveCalls, description: "Calls held by the gateway now");
         meter.CreateObservableGauge("contactcenter.telephony.phones.registered", () => sip.Registrar.LiveBindingCount, description: "Agent phones with a live registration");
         meter.CreateObservableGauge("contactcenter.sip.transactions", () => sip.TransactionCount, description: "SIP transactions in progress");

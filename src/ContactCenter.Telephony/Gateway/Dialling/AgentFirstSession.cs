@@ -1,11 +1,10 @@
-using System.Threading.Channels;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
-using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
+using ContactCenter.Telephony.Gateway.Session;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Dialling;
@@ -18,14 +17,14 @@ namespace ContactCenter.Telephony.Gateway.Dialling;
 /// an outcome in the history (<see cref="CallEnded"/> with the strategy's direction): answered, busy, no answer (the
 /// no-answer timer), failed (4xx/5xx/6xx, timeout, no trunk may dial the number). What surrounds the attempt (a callback's
 /// ledger and retries, what an unreachable agent means) is the <see cref="IDialStrategy"/>'s.
-/// Events are handled one at a time on the session's mailbox, like <see cref="CallSession"/>.
+/// Events are handled one at a time on the session's mailbox, like <see cref="Session.CallSession"/>.
 /// </summary>
 internal sealed class AgentFirstSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
     private readonly IDialStrategy plan;
     private readonly ILogger logger;
-    private readonly Channel<Func<Task>> mailbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CallMailbox mailbox;
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Phase phase = Phase.Starting;
@@ -40,6 +39,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         this.gateway = gateway;
         this.plan = plan;
         this.logger = logger;
+        mailbox = new CallMailbox(gateway.Time);
     }
 
     private enum Phase
@@ -55,6 +55,9 @@ internal sealed class AgentFirstSession : IGatewayCall
     public string? Queue => null; // not waiting here: no position announcements
     public DateTimeOffset? QueuedAt => null;
     public Task Finished => finished.Task;
+
+    /// <summary>The session's mailbox (tests hold it to order events).</summary>
+    internal CallMailbox Mailbox => mailbox;
 
     public void ConnectAgent(ConnectCallToAgent again) => Post(() => plan.OnConnectAgainAsync(again));
 
@@ -75,7 +78,7 @@ internal sealed class AgentFirstSession : IGatewayCall
     {
         try
         {
-            var loop = RunMailboxAsync();
+            var loop = mailbox.RunAsync(OnFailedAsync);
             Post(StartAsync);
             await loop;
         }
@@ -90,22 +93,12 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
     }
 
-    private bool Post(Func<Task> work) => mailbox.Writer.TryWrite(work);
+    private bool Post(Func<Task> work) => mailbox.Post(work);
 
-    private async Task RunMailboxAsync()
+    private async Task OnFailedAsync(Exception error)
     {
-        await foreach (var work in mailbox.Reader.ReadAllAsync())
-        {
-            try
-            {
-                await work();
-            }
-            catch (Exception error)
-            {
-                logger.LogError(error, "{Kind} {CallId}: handling an event failed", plan.Kind, CallId);
-                await EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway error: " + error.GetBaseException().Message, retryNow: false);
-            }
-        }
+        logger.LogError(error, "{Kind} {CallId}: handling an event failed", plan.Kind, CallId);
+        await EndAttemptAsync(CallOutcome.Failed, CallParty.System, "gateway error: " + error.GetBaseException().Message, retryNow: false);
     }
 
     private async Task StartAsync()
@@ -121,7 +114,7 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var bindings = gateway.Sip.Registrar.GetBindingsForUser(plan.AgentId);
+        var bindings = gateway.Sip.BindingsFor(plan.AgentId);
         if (bindings.Count == 0)
         {
             await GiveBackAsync("agent phone not registered");
@@ -152,16 +145,17 @@ internal sealed class AgentFirstSession : IGatewayCall
         logger.LogInformation("{Kind} {CallId}: ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
             plan.Kind, CallId, plan.AgentId, binding.Contact, number, trunk.Name);
         var leg = agentLeg;
-        _ = AwaitAsync(leg.SetUpAsync(plan.AgentRingTimeout), result => OnAgentResultAsync(leg, result, trunk));
+        _ = AwaitAsync(leg, plan.AgentRingTimeout, result => OnAgentResultAsync(leg, result, trunk));
     }
 
-    private async Task AwaitAsync(Task<LegResult> setUp, Func<LegResult, Task> then)
+    private async Task AwaitAsync(OutboundLeg leg, TimeSpan ringTimeout, Func<LegResult, Task> then)
     {
-        var result = await setUp;
+        var result = await leg.SetUpAsync(ringTimeout);
         if (!Post(() => then(result)))
         {
-            // The session ended meanwhile: an answered leg must not stay up.
+            // The session ended meanwhile (its CANCEL came too late for this answer): an answered leg must not stay up.
             logger.LogDebug("{Kind} {CallId}: a leg's result came after the end ({Outcome})", plan.Kind, CallId, result.Outcome);
+            await leg.HangUpAsync();
         }
     }
 
@@ -206,7 +200,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         phase = Phase.DiallingCustomer;
         logger.LogInformation("{Kind} {CallId}: {Agent} answered; dialling {Number} via {Trunk} as {CallerId}", plan.Kind, CallId, plan.AgentId, number, trunk.Name, trunk.CallerId);
         var customer = customerLeg;
-        _ = AwaitAsync(customer.SetUpAsync(plan.CustomerNoAnswer), r => OnCustomerResultAsync(customer, r));
+        _ = AwaitAsync(customer, plan.CustomerNoAnswer, r => OnCustomerResultAsync(customer, r));
     }
 
     private Task OnCustomerRingingAsync()
@@ -296,7 +290,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         logger.LogInformation("{Kind} {CallId}: {Number} answered; bridged with {Agent}", plan.Kind, CallId, number, plan.AgentId);
     }
 
-    private async Task WatchAsync(SipDialog dialog, CallParty party)
+    private async Task WatchAsync(IDialogLeg dialog, CallParty party)
     {
         var reason = await dialog.Ended;
         if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
@@ -305,7 +299,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
     }
 
-    private Task OnLegEndedAsync(SipDialog dialog, CallParty party)
+    private Task OnLegEndedAsync(IDialogLeg dialog, CallParty party)
     {
         if (phase == Phase.Ended)
         {
@@ -339,7 +333,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
         phase = Phase.Ended;
         agentLeg?.Cancel();
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         await plan.AgentNotReachedAsync(reason);
     }
 
@@ -352,7 +346,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
         var reachedCustomer = phase == Phase.Connected;
         phase = Phase.Ended;
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         customerLeg?.Cancel();
         if (customerLeg is not null)
         {
@@ -404,7 +398,7 @@ internal sealed class AgentFirstSession : IGatewayCall
 
     private async Task CleanUpAsync()
     {
-        mailbox.Writer.TryComplete();
+        mailbox.Complete();
         if (bridge is not null)
         {
             await bridge.DisposeAsync();

@@ -6,8 +6,6 @@ using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
-using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
-using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
 namespace ContactCenter.Telephony.Gateway.Legs;
 
@@ -88,7 +86,7 @@ internal sealed class OutboundLeg : IAsyncDisposable
     private bool cancelled;
     private bool disposed;
 
-    private OutboundLeg(GatewayContext gateway, IMediaSession media, OutgoingCall call)
+    private OutboundLeg(GatewayContext gateway, IMediaSession media, IDialledLeg call)
     {
         this.gateway = gateway;
         Media = media;
@@ -96,16 +94,16 @@ internal sealed class OutboundLeg : IAsyncDisposable
     }
 
     public IMediaSession Media { get; }
-    public OutgoingCall Call { get; }
+    public IDialledLeg Call { get; }
     /// <summary>The dialog once answered; null again after it ended.</summary>
-    public SipDialog? Dialog { get; set; }
+    public IDialogLeg? Dialog { get; set; }
 
     /// <summary>Opens a media session and sends the INVITE. Throws <see cref="InvalidOperationException"/> when no media port is free.</summary>
     public static OutboundLeg Place(GatewayContext gateway, OutboundLegRequest request)
     {
         var media = gateway.Media.CreateSession(request.MediaId);
         var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
-        var call = gateway.Sip.Call(new SipCallOptions
+        var call = gateway.Sip.Dial(new SipCallOptions
         {
             Target = request.Target,
             Destination = request.Destination,
@@ -114,15 +112,14 @@ internal sealed class OutboundLeg : IAsyncDisposable
             Offer = offer,
             Headers = request.Headers,
             Credentials = request.Credentials,
-            OnProvisional = request.OnRinging is { } ringing ? RingingOnce(ringing) : null,
-        });
+        }, request.OnRinging is { } ringing ? RingingOnce(ringing) : null);
         return new OutboundLeg(gateway, media, call);
     }
 
-    private static Action<OutgoingCall, SipResponse> RingingOnce(Action ringing)
+    private static Action<SipResponse> RingingOnce(Action ringing)
     {
         var rang = 0;
-        return (_, response) =>
+        return response =>
         {
             if (response.StatusCode is 180 or 183 && Interlocked.Exchange(ref rang, 1) == 0)
             {
@@ -151,13 +148,13 @@ internal sealed class OutboundLeg : IAsyncDisposable
                     : new LegResult(LegOutcome.Cancelled, result.StatusCode, "answered after it was given up");
             }
 
-            Media.Configure(ToRemoteMedia(negotiated));
+            Media.Configure(LegSignalling.ToRemoteMedia(negotiated));
             Dialog = dialog;
             return new LegResult(LegOutcome.Answered, result.StatusCode, "answered");
         }
 
         var status = result.StatusCode;
-        var phrase = $"{status} {result.Response?.ReasonPhrase ?? SipResponse.DefaultReason(status)}";
+        var phrase = result.StatusText;
         return status switch
         {
             _ when timedOut => new LegResult(LegOutcome.NoAnswer, status, $"no answer within {ringTimeout.TotalSeconds:0} s"),
@@ -196,35 +193,6 @@ internal sealed class OutboundLeg : IAsyncDisposable
         await Media.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task SafeByeAsync(SipDialog dialog)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await dialog.SendByeAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is OperationCanceledException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
-        {
-            // The peer is gone or already hung up: nothing more to do.
-        }
-    }
-
-    /// <summary>The negotiated audio as the media session takes it.</summary>
-    public static RemoteMedia ToRemoteMedia(NegotiatedAudio audio) => new()
-    {
-        RtpEndPoint = audio.RemoteRtp,
-        Codec = audio.Codec switch
-        {
-            AudioCodec.Pcmu => ContactCenter.Media.Codecs.AudioCodec.Pcmu,
-            AudioCodec.Pcma => ContactCenter.Media.Codecs.AudioCodec.Pcma,
-        },
-        TelephoneEventPayloadType = audio.TelephoneEventPayloadType,
-        Direction = audio.Direction switch
-        {
-            SdpDirection.SendRecv => MediaDirection.SendRecv,
-            SdpDirection.SendOnly => MediaDirection.SendOnly,
-            SdpDirection.RecvOnly => MediaDirection.RecvOnly,
-            SdpDirection.Inactive => MediaDirection.Inactive,
-        },
-    };
+    // The peer is gone or already hung up when the BYE fails: nothing more to do.
+    private static Task SafeByeAsync(IDialogLeg dialog) => LegSignalling.ByeAsync(dialog);
 }

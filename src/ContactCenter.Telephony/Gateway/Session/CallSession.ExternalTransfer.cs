@@ -1,13 +1,11 @@
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
-using ContactCenter.Sip.Message;
-using ContactCenter.Sip.Transactions;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
 
-namespace ContactCenter.Telephony.Gateway;
+namespace ContactCenter.Telephony.Gateway.Session;
 
 /// <summary>
 /// The IVR's <c>transfer</c> node: a blind transfer of the caller to a number outside, carried out as a B2BUA leg through
@@ -98,7 +96,7 @@ internal sealed partial class CallSession
         logger.LogInformation("Call {CallId}: {Number} answered the transfer; bridged with the caller", CallId, externalNumber);
     }
 
-    private async Task WatchExternalAsync(OutboundLeg leg, SipDialog dialog)
+    private async Task WatchExternalAsync(OutboundLeg leg, IDialogLeg dialog)
     {
         var reason = await dialog.Ended;
         if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
