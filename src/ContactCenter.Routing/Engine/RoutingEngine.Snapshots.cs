@@ -159,7 +159,7 @@ internal sealed partial class RoutingEngine
             }
             if (a.State == AgentState.Reserved)
             {
-                var limit = a.StateSinceTicks + _queues[a.Call!.Queue].Definition.RingTimeout.Ticks + _config.RingGrace.Ticks;
+                var limit = ReservedLimit(a);
                 if (limit <= _nowTicks)
                 {
                     errors.Add($"{a.Id} Reserved past its ring timeout");
@@ -190,9 +190,10 @@ internal sealed partial class RoutingEngine
             }
         }
         CheckIndexes(errors);
+        CheckWork(errors);
         foreach (var c in _calls.Values)
         {
-            if (c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
+            if (!c.IsWorkItem && c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
             {
                 errors.Add($"call {c.Id} is {c.Phase} but no agent holds it");
             }
@@ -274,7 +275,7 @@ internal sealed partial class RoutingEngine
         }
         foreach (var c in _calls.Values)
         {
-            if (c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
+            if (!c.IsWorkItem && c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
             {
                 errors.Add($"waiting call {c.Id} missing from {_queues[c.Queue].Definition.Name}'s waiting index");
             }
