@@ -323,4 +323,20 @@ public sealed class DesktopStateTests
         Assert.Equal("Ada Lovelace", pop?.Customer?.Name);
         Assert.Equal(cb, state.Connect("bob", null).Call?.CallId);
     }
+
+    [Fact]
+    public void Two_state_changes_routing_made_at_the_same_time_keep_the_one_that_follows_whatever_the_order()
+    {
+        var at = time.GetUtcNow();
+        var available = new AgentStateChanged { AgentId = "carol", State = AgentState.Available, Previous = AgentState.NotReady, OccurredAt = at };
+        var offered = new AgentStateChanged { AgentId = "carol", State = AgentState.Reserved, Previous = AgentState.Available, CallId = Guid.NewGuid(), OccurredAt = at };
+        Assert.NotNull(state.OnAgentState(available).State);
+        Assert.Equal(AgentState.Reserved, state.OnAgentState(offered).State?.State);
+        Assert.Null(state.OnAgentState(offered).State); // redelivered
+
+        var other = new DesktopState(time);
+        Assert.NotNull(other.OnAgentState(offered).State);
+        Assert.Null(other.OnAgentState(available).State);
+        Assert.Equal(AgentState.Reserved, other.Connect("carol", null).State?.State);
+    }
 }

@@ -292,7 +292,9 @@ internal sealed partial class DesktopState(TimeProvider time)
         lock (gate)
         {
             var entry = Entry(m.AgentId);
-            if (entry.State is { } current && current.OccurredAt >= m.OccurredAt)
+            // Routing stamps every change of one input with that input's time (Available then Reserved when a freed agent is
+            // offered something at once): at the same time, only the change that follows the current state is newer.
+            if (entry.State is { } current && (current.OccurredAt > m.OccurredAt || (current.OccurredAt == m.OccurredAt && m.Previous != current.State)))
             {
                 return (null, null);
             }

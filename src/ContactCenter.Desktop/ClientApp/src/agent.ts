@@ -81,7 +81,10 @@ async function setState(state: "available" | "notReady"): Promise<void> {
 
 function renderState(): void {
   const state = agentState?.state ?? "loggedOut";
-  stateEl.textContent = stateLabel(state) + (state === "notReady" && agentState?.reason ? ` · ${agentState.reason}` : "");
+  // Reserved or on call for a work item (a voicemail): no phone rings, the agent is offered it or works on it.
+  const item = agentState?.callId ? work.get(agentState.callId)?.item : undefined;
+  const label = item && state === "reserved" ? "Offered" : item && state === "onCall" ? "Working" : stateLabel(state);
+  stateEl.textContent = label + (state === "notReady" && agentState?.reason ? ` · ${agentState.reason}` : "");
   stateEl.className = `pill state-${state}`;
   stateEl.dataset.state = state;
   stateEl.title = agentState ? `Since ${formatTime(agentState.since)}` : "No presence from routing yet";
@@ -497,6 +500,7 @@ function onWorkItem(item: WorkItem): void {
         : `${item.kind === "voicemail" ? "Voicemail" : "Callback"} from ${name}: ${item.endReason ?? "done"}.`);
     }
     renderWorkIdle();
+    renderState();
     return;
   }
   if (!known) {
@@ -514,6 +518,7 @@ function onWorkItem(item: WorkItem): void {
   entry.card = card;
   work.set(item.callId, entry);
   renderWorkIdle();
+  renderState();
   tick();
 }
 
