@@ -50,6 +50,8 @@ public class QueueConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(20), support.ServiceLevelThreshold);
         Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("Europe/London").Id, support.TimeZone.Id);
         Assert.Equal(TieBreak.LeastTalkTime, config.Queues[1].TieBreak);
+        Assert.Equal(new WorkItemSettings(TimeSpan.FromSeconds(30), 1, false), config.Queues[1].WorkItems); // billing's voicemails
+        Assert.Null(support.CallbackPreview);
         Assert.Equal(TimeSpan.FromSeconds(60), config.TierBoost[CustomerTier.Gold]);
     }
 
