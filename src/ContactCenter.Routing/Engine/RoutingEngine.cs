@@ -198,7 +198,7 @@ internal sealed partial class RoutingEngine
             Stats.Offered(qi, _now);
             Stats.Diverted(qi, _now);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "queue-full", $"queue at its maximum length {def.MaxLength}", _now));
-            RememberEnded(q.CallId);
+            RememberRefused(q);
             MarkDirty(qi);
             return;
         }
@@ -207,7 +207,7 @@ internal sealed partial class RoutingEngine
             Stats.Offered(qi, _now);
             Stats.Diverted(qi, _now);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "no-agents", "no agent of the queue is logged in", _now));
-            RememberEnded(q.CallId);
+            RememberRefused(q);
             MarkDirty(qi);
             return;
         }
@@ -237,6 +237,18 @@ internal sealed partial class RoutingEngine
         if (_earlyCallerInfo.Remove(call.Id, out var early))
         {
             OnUpdateCaller(early with { Tier = (CustomerTier)Math.Max((int)early.Tier, (int)call.Tier) });
+        }
+    }
+
+    /// <summary>
+    /// A refused call is remembered as ended (a redelivery changes nothing), except a callback: the gateway's ledger hands a refused
+    /// callback over again later with the same id, which must then be taken.
+    /// </summary>
+    private void RememberRefused(QueueCall q)
+    {
+        if (!q.IsCallback)
+        {
+            RememberEnded(q.CallId);
         }
     }
 

@@ -152,4 +152,24 @@ public class PreviewCallbackTests
         Assert.Equal((OfferKind.None, true), (f.ReservationFor(progressive)!.Offer, f.ReservationFor(progressive)!.IsCallback));
         f.AssertSound();
     }
+
+    [Fact]
+    public void A_callback_refused_by_a_full_queue_is_taken_when_the_gateway_hands_it_over_again()
+    {
+        var f = new EngineFixture("""
+            queues:
+              - name: support
+                skills: [{ skill: support, level: 3 }]
+                maxLength: 1
+            """);
+        f.Agent("alice", "support", ("support", 5));
+        f.Call("support");
+        var id = Guid.NewGuid();
+        f.Call("support", callback: true, id: id);
+        Assert.Equal("queue-full", Assert.Single(f.Outputs.OfType<CallDiverted>(), d => d.CallId == id).Action);
+        f.Ready("alice"); // takes the first call: room again
+        f.Call("support", callback: true, id: id);
+        Assert.True(f.Engine.KnowsCall(id));
+        f.AssertSound();
+    }
 }
