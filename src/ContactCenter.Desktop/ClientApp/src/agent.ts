@@ -746,6 +746,8 @@ interface Customer360 {
     voicemailPath?: string | null;
     voicemailSeconds?: number | null;
     transcript?: string | null;
+    direction?: string | null;
+    endReason?: string | null;
   }[];
   totals?: { interactions?: number };
 }
@@ -780,7 +782,8 @@ async function showCustomer(id: string): Promise<void> {
         "ul",
         { class: "history" },
         ...c.recentInteractions.map((i) => h("li", {}, h("span", { class: "when" }, formatTime(i.startedAt)), " ",
-          [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "),
+          [i.direction === "outbound" ? "outbound" : null, i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "),
+          i.outcome === "failed" && i.endReason && h("div", { class: "muted", testid: "customer-360-reason" }, i.endReason),
           i.voicemailPath && voicemailView(i.callId, i.voicemailSeconds, i.transcript))),
       ),
     );
