@@ -27,12 +27,18 @@ public sealed record CallQueued
     public bool IsCallback { get; init; }
     /// <summary>Number to dial back for a callback.</summary>
     public string? CallbackNumber { get; init; }
-    /// <summary>For a callback retried after an attempt that did not reach the customer: the original call.</summary>
+    /// <summary>For a callback retried after an attempt that did not reach the customer, or a voicemail: the original call.</summary>
     public Guid? CallbackOf { get; init; }
     /// <summary>For a callback: which attempt this is (1 for the first).</summary>
     public int Attempt { get; init; }
-    /// <summary>For a callback of a voicemail: the recorded message's file (its name; the CRM serves it to agents).</summary>
+    /// <summary>
+    /// A voicemail to handle (with <see cref="IsCallback"/> false): the recorded message's file name (the CRM serves it to agents).
+    /// Routing offers it to an agent as a work item with no phone leg (<see cref="OfferKind.Voicemail"/>); <see cref="CallbackOf"/>
+    /// names the call on which it was left.
+    /// </summary>
     public string? VoicemailPath { get; init; }
+    /// <summary>For a voicemail: its length.</summary>
+    public TimeSpan? VoicemailLength { get; init; }
     /// <summary>When the call started waiting; kept across re-queues and restarts.</summary>
     public required DateTimeOffset QueuedAt { get; init; }
     /// <summary>When this event happened.</summary>

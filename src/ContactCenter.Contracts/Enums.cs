@@ -32,7 +32,7 @@ public enum CallOutcome
     Overflowed,
     /// <summary>The gateway refused the call (closed, queue full, not allowed).</summary>
     Rejected,
-    /// <summary>The caller left a voicemail (kept; it becomes a callback in the queue).</summary>
+    /// <summary>The caller left a voicemail (kept; it becomes a work item in the queue).</summary>
     Voicemail,
     /// <summary>An outbound call or callback: the customer's phone rang out (or the agent hung up first).</summary>
     NoAnswer,
@@ -56,7 +56,7 @@ public enum CallDirection
 /// <summary>What the gateway must do with a queued call that routing takes out of its queue.</summary>
 public enum DivertAction
 {
-    /// <summary>Record the caller's voicemail; it comes back to the queue as a callback.</summary>
+    /// <summary>Record the caller's voicemail; it comes back to the queue as a work item.</summary>
     Voicemail,
     /// <summary>Offer the caller a callback that keeps their place.</summary>
     Callback,
@@ -64,6 +64,20 @@ public enum DivertAction
     QueueFull,
     /// <summary>No agent can take the call (none logged in, unknown queue): refuse the call.</summary>
     NoAgents,
+}
+
+/// <summary>
+/// What an agent is offered on the desktop before anything else happens (Accept or Skip, with a time limit): nothing for a call
+/// that rings the agent's phone at once.
+/// </summary>
+public enum OfferKind
+{
+    /// <summary>No offer: the agent's phone rings at once (a call, a progressive callback).</summary>
+    None,
+    /// <summary>A voicemail to handle, a work item without a phone leg: accepted, it is played and worked on the desktop.</summary>
+    Voicemail,
+    /// <summary>A callback in a preview queue: accepted, the agent's phone rings and then the customer is dialled.</summary>
+    PreviewCallback,
 }
 
 /// <summary>Which side ended a call.</summary>

@@ -15,6 +15,11 @@ public sealed record PlaceOutboundCall
     public required string Number { get; init; }
     /// <summary>The customer being called, when the agent dialled from the customer's record.</summary>
     public Guid? CustomerId { get; init; }
+    /// <summary>
+    /// The work item (a voicemail) the agent is calling back from: routing keeps the agent on it (no wrap-up of its own for this
+    /// call: the work item's covers it), and the CRM links the call to it in the history.
+    /// </summary>
+    public Guid? WorkItemId { get; init; }
     /// <summary>When the agent dialled.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 }

@@ -15,6 +15,14 @@ public sealed record ScreenPopReady
     public required string IvrPath { get; init; }
     /// <summary>True when the agent is reserved for a callback: their phone rings first, then the customer is dialled.</summary>
     public bool IsCallback { get; init; }
+    /// <summary>What the agent is offered before anything rings (a voicemail, a preview callback), or <see cref="OfferKind.None"/>.</summary>
+    public OfferKind Offer { get; init; }
+    /// <summary>For an offer: when it is withdrawn if not accepted.</summary>
+    public DateTimeOffset? OfferExpiresAt { get; init; }
+    /// <summary>For a voicemail: the call whose interaction holds the message (its audio is at <c>/api/interactions/{id}/voicemail</c>).</summary>
+    public Guid? VoicemailCallId { get; init; }
+    /// <summary>For a voicemail: its length in seconds.</summary>
+    public int? VoicemailSeconds { get; init; }
     /// <summary>How long the caller waited (for a callback: since the original call started waiting).</summary>
     public required TimeSpan Waited { get; init; }
     /// <summary>The customer, or null for an unknown caller ("new caller").</summary>

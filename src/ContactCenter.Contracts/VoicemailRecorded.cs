@@ -1,7 +1,7 @@
 namespace ContactCenter.Contracts;
 
 /// <summary>
-/// Event: a caller left (or tried to leave) a voicemail. A kept message is queued as a callback carrying the
+/// Event: a caller left (or tried to leave) a voicemail. A kept message is queued as a work item carrying the
 /// message (<see cref="CallQueued.VoicemailPath"/>); a discarded one (silent, too short) says why.
 /// </summary>
 public sealed record VoicemailRecorded

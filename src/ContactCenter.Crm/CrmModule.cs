@@ -96,6 +96,7 @@ public static class CrmModule
         bus.AddConsumer<RecordCallQueuedConsumer, RecordCallQueuedDefinition>();
         bus.AddConsumer<RecordAgentReservedConsumer, RecordAgentReservedDefinition>();
         bus.AddConsumer<RecordCallConnectedConsumer, RecordCallConnectedDefinition>();
+        bus.AddConsumer<RecordOfferAcceptedConsumer, RecordOfferAcceptedDefinition>();
         bus.AddConsumer<RecordCallEndedConsumer, RecordCallEndedDefinition>();
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
         bus.AddConsumer<CallbackGivenUpConsumer, CallbackGivenUpDefinition>();

@@ -59,6 +59,28 @@ public sealed class MessageConventionTests
     }
 
     [Fact]
+    public void The_offer_messages_are_imperative_commands_and_past_tense_events_that_round_trip()
+    {
+        var names = Messages.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.All(["AcceptOffer", "DeclineOffer", "OfferAccepted", "OfferWithdrawn"], name => Assert.Contains(name, names));
+
+        var when = new DateTimeOffset(2026, 12, 7, 9, 30, 0, TimeSpan.Zero);
+        var withdrawn = new OfferWithdrawn { CallId = Guid.NewGuid(), AgentId = "carol", Queue = "billing", Offer = OfferKind.Voicemail, Reason = "skipped", OccurredAt = when };
+        var back = JsonSerializer.Deserialize<OfferWithdrawn>(JsonSerializer.Serialize(withdrawn, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;
+        Assert.Equal(withdrawn, back);
+        var reserved = new AgentReserved
+        {
+            CallId = Guid.NewGuid(), AgentId = "carol", Queue = "billing", Caller = "+442079460018", IvrPath = "main>3>billing", Waited = TimeSpan.FromMinutes(15),
+            Reason = "work item", Offer = OfferKind.PreviewCallback, OfferExpiresAt = when.AddSeconds(30), OccurredAt = when,
+        };
+        Assert.Equal(reserved, JsonSerializer.Deserialize<AgentReserved>(JsonSerializer.Serialize(reserved, JsonSerializerOptions.Web), JsonSerializerOptions.Web));
+        // A message from before offers existed reads as "no offer": the agent's phone rings at once.
+        Assert.Equal(OfferKind.None, JsonSerializer.Deserialize<AgentReserved>(
+            """{"callId":"4b1f0000-0000-0000-0000-000000000001","agentId":"a","queue":"q","caller":"1","ivrPath":"","waited":"00:00:01","reason":"r","occurredAt":"2026-12-07T09:30:00+00:00"}""",
+            JsonSerializerOptions.Web)!.Offer);
+    }
+
+    [Fact]
     public void Messages_round_trip_through_the_bus_json_serializer()
     {
         var when = new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero);

@@ -43,6 +43,34 @@ public abstract class OutboundCallTests(CrmTestHost host)
     }
 
     [Fact]
+    public async Task A_do_not_call_refusal_is_a_failed_outbound_interaction_in_the_customers_history_with_the_reason()
+    {
+        var phone = "+4420794612" + Random.Shared.Next(10, 99).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var barred = await host.WithDbAsync(async db =>
+        {
+            var customer = new Data.Customer { Id = Guid.NewGuid(), Name = "Dora Donotcall", DoNotCall = true, CreatedAt = host.Time.GetUtcNow(), UpdatedAt = host.Time.GetUtcNow() };
+            customer.Phones.Add(new Data.CustomerPhone { Id = Guid.NewGuid(), CustomerId = customer.Id, E164 = phone });
+            db.Customers.Add(customer);
+            await db.SaveChangesAsync();
+            return customer.Id;
+        });
+        var callId = Guid.NewGuid();
+        var answer = await CheckAsync(phone, null, callId);
+        Assert.False(answer.Allowed);
+
+        // Written before the answer: the row is there as soon as the agent hears no.
+        var row = await host.WithDbAsync(db => db.Interactions.AsNoTracking().SingleAsync(i => i.CallId == callId));
+        Assert.Equal((CallDirection.Outbound, CallOutcome.Failed, CallParty.System), (row.Direction, row.Outcome, row.EndedBy));
+        Assert.Equal("refused: Dora Donotcall asked not to be called (do not call)", row.EndReason);
+        Assert.Equal((barred, "alice", phone), (row.CustomerId, row.AgentId, row.Dialled));
+
+        // An allowed number leaves no row until the call is placed.
+        var allowed = Guid.NewGuid();
+        Assert.True((await CheckAsync("+442079460018", null, allowed)).Allowed);
+        Assert.False(await host.WithDbAsync(db => db.Interactions.AnyAsync(i => i.CallId == allowed)));
+    }
+
+    [Fact]
     public async Task An_unknown_customer_id_is_refused_and_a_number_no_customer_has_is_allowed()
     {
         Assert.Equal("unknown customer", (await CheckAsync("+442079460018", Guid.NewGuid())).Reason);
@@ -114,13 +142,13 @@ public abstract class OutboundCallTests(CrmTestHost host)
         }
     }
 
-    private async Task<OutboundNumberChecked> CheckAsync(string number, Guid? customerId)
+    private async Task<OutboundNumberChecked> CheckAsync(string number, Guid? customerId, Guid? callId = null)
     {
         await using var scope = host.Services.CreateAsyncScope();
         var client = scope.ServiceProvider.GetRequiredService<IRequestClient<CheckOutboundNumber>>();
         return (await client.GetResponse<OutboundNumberChecked>(new CheckOutboundNumber
         {
-            CallId = Guid.NewGuid(),
+            CallId = callId ?? Guid.NewGuid(),
             AgentId = "alice",
             Number = number,
             CustomerId = customerId,

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Crm.Tests;
 
-/// <summary>A voicemail and the callback it becomes, in any order and any number of times, give the right two rows.</summary>
+/// <summary>A voicemail and the work item it becomes, in any order and any number of times, give the right two rows.</summary>
 public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
@@ -27,12 +27,23 @@ public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLife
         new VoicemailRecorded { CallId = callId, Caller = "+442079460018", Queue = "billing", Path = $"20261207-{callId:N}.wav", Duration = TimeSpan.FromSeconds(12.4), OccurredAt = T0.AddSeconds(40) },
         new CallQueued
         {
-            CallId = callbackId, Queue = "billing", Caller = "+442079460018", GatewayId = "gw-1", IvrPath = "main>3>billing", IsCallback = true,
+            CallId = callbackId, Queue = "billing", Caller = "+442079460018", GatewayId = "gw-1", IvrPath = "main>3>billing", IsCallback = false,
             CallbackNumber = "+442079460018", CallbackOf = callId, Attempt = 1, VoicemailPath = $"20261207-{callId:N}.wav",
-            QueuedAt = T0.AddSeconds(10), OccurredAt = T0.AddSeconds(40),
+            VoicemailLength = TimeSpan.FromSeconds(12.4), QueuedAt = T0.AddSeconds(10), OccurredAt = T0.AddSeconds(40),
         },
+        new AgentReserved
+        {
+            CallId = callbackId, AgentId = "carol", Queue = "billing", Caller = "+442079460018", IvrPath = "main>3>billing", Waited = TimeSpan.FromMinutes(15),
+            Reason = "work item", Offer = OfferKind.Voicemail, OfferExpiresAt = T0.AddSeconds(80), OccurredAt = T0.AddSeconds(50),
+        },
+        new OfferAccepted { CallId = callbackId, AgentId = "carol", Queue = "billing", Offer = OfferKind.Voicemail, OccurredAt = T0.AddSeconds(60) },
+        new PlaceOutboundCall { CallId = CallBackOf(callbackId), AgentId = "carol", Number = "+442079460018", WorkItemId = callbackId, OccurredAt = T0.AddSeconds(70) },
+        new CompleteWrapUp { CallId = callbackId, AgentId = "carol", Disposition = "resolved", Notes = "Called Ada back.", OccurredAt = T0.AddSeconds(200) },
         new CallEnded { CallId = callId, Queue = "billing", IvrPath = "main>3>billing", Outcome = CallOutcome.Voicemail, EndedBy = CallParty.System, Reason = "voicemail left (12.4 s, ended with #)", OccurredAt = T0.AddSeconds(45) },
     ];
+
+    /// <summary>The call back's id, derived from the work item's so that the test can find the row.</summary>
+    private static Guid CallBackOf(Guid workItem) => new(workItem.ToByteArray().Reverse().ToArray());
 
     private static Task Apply(InteractionRecorder recorder, object message) => message switch
     {
@@ -40,6 +51,10 @@ public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLife
         CallQueued m => recorder.RecordAsync(m, CancellationToken.None),
         VoicemailRecorded m => recorder.RecordAsync(m, CancellationToken.None),
         CallEnded m => recorder.RecordAsync(m, CancellationToken.None),
+        AgentReserved m => recorder.RecordAsync(m, CancellationToken.None),
+        OfferAccepted m => recorder.RecordAsync(m, CancellationToken.None),
+        PlaceOutboundCall m => recorder.RecordAsync(m, CancellationToken.None),
+        CompleteWrapUp m => recorder.RecordAsync(m, CancellationToken.None),
         _ => throw new ArgumentException("not a call event", nameof(message)),
     };
 
@@ -48,7 +63,7 @@ public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLife
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public async Task A_kept_voicemail_and_its_callback_merge_the_same_in_any_order_and_when_redelivered(int seed)
+    public async Task A_kept_voicemail_and_its_work_item_merge_the_same_in_any_order_and_when_redelivered(int seed)
     {
         var callId = Guid.NewGuid();
         var callbackId = Guid.NewGuid();
@@ -68,13 +83,21 @@ public abstract class VoicemailRecordingTests(CrmProvider provider) : IAsyncLife
         Assert.Equal(CallDirection.Inbound, call.Direction);
         Assert.Equal("billing", call.Queue);
 
-        var callback = await db.WithAsync((ctx, _) => ctx.Interactions.AsNoTracking().SingleAsync(i => i.CallId == callbackId));
-        Assert.Equal(CallDirection.Callback, callback.Direction);
-        Assert.Equal(callId, callback.CallbackOf);
-        Assert.Equal(1, callback.CallbackAttempts);
-        Assert.Equal($"20261207-{callId:N}.wav", callback.VoicemailPath);
-        Assert.Equal("billing", callback.Queue);
-        Assert.Equal(T0.AddSeconds(10), callback.QueuedAt);
+        // The work item: the message, who accepted it and when, what they did.
+        var work = await db.WithAsync((ctx, _) => ctx.Interactions.AsNoTracking().SingleAsync(i => i.CallId == callbackId));
+        Assert.Equal(CallDirection.Callback, work.Direction);
+        Assert.Equal(callId, work.CallbackOf);
+        Assert.Equal(0, work.CallbackAttempts);
+        Assert.Equal(($"20261207-{callId:N}.wav", 12, (string?)null), (work.VoicemailPath, work.VoicemailSeconds, work.Transcript));
+        Assert.Equal(("billing", "carol"), (work.Queue, work.AgentId));
+        Assert.Equal(T0.AddSeconds(10), work.QueuedAt);
+        Assert.Equal((T0.AddSeconds(50), T0.AddSeconds(60), T0.AddSeconds(200)), (work.ReservedAt, work.AnsweredAt, work.WrappedUpAt));
+        Assert.Equal((CallOutcome.Answered, "resolved", "Called Ada back."), (work.Outcome, work.Disposition, work.Notes));
+        Assert.Equal(140, work.TalkSeconds);
+
+        // The call back: an outbound call linked to the work item.
+        var back = await db.WithAsync((ctx, _) => ctx.Interactions.AsNoTracking().SingleAsync(i => i.CallId == CallBackOf(callbackId)));
+        Assert.Equal((CallDirection.Outbound, callbackId, "carol"), (back.Direction, back.CallbackOf, back.AgentId));
     }
 
     [Fact]
@@ -140,7 +163,7 @@ public abstract class VoicemailApiTests(CrmTestHost host)
     public async Task Agents_and_supervisors_stream_the_voicemail_as_wav_with_ranges(string role)
     {
         var (callId, audio) = await LeaveVoicemailAsync();
-        using var client = host.Client("carol", role);
+        using var client = host.Client(role == "agent" ? "carol" : "sam", role);
 
         var whole = await client.GetAsync($"/api/interactions/{callId}/voicemail");
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
@@ -167,9 +190,25 @@ public abstract class VoicemailApiTests(CrmTestHost host)
     }
 
     [Fact]
+    public async Task Only_the_agents_of_the_voicemails_queue_and_supervisors_may_play_it()
+    {
+        var (callId, _) = await LeaveVoicemailAsync();
+        using var bob = host.Client("bob"); // support only
+        var refused = await bob.GetAsync($"/api/interactions/{callId}/voicemail");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("billing", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var alice = host.Client("alice"); // support and billing
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/interactions/{callId}/voicemail")).StatusCode);
+        using var sam = host.Client("sam", "supervisor");
+        Assert.Equal(HttpStatusCode.OK, (await sam.GetAsync($"/api/interactions/{callId}/voicemail")).StatusCode);
+        // The interaction itself stays readable by any agent.
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/interactions/{callId}")).StatusCode);
+    }
+
+    [Fact]
     public async Task No_voicemail_a_missing_file_or_a_stored_path_that_is_not_a_file_name_is_404()
     {
-        using var client = host.Client("bob");
+        using var client = host.Client("carol");
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/interactions/{Guid.NewGuid()}/voicemail")).StatusCode);
 
         var (gone, _) = await LeaveVoicemailAsync(writeFile: false);

@@ -252,6 +252,140 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByTestId("sign-in-error")).ToHaveTextAsync("That page needs a supervisor sign-in.");
     }
 
+    [Fact]
+    public async Task A_voicemail_offer_is_accepted_played_called_back_and_completed_in_the_browser()
+    {
+        var page = await NewPage();
+        await SignIn(page, "alice");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        await Expect(page.GetByTestId("work-panel")).ToBeHiddenAsync();
+
+        // Routing offers alice a voicemail (no phone rings), and the CRM's pop gives the caller's 360.
+        var vm = Guid.NewGuid();
+        await host.Publish(Calls.State("alice", AgentState.Reserved, AgentState.Available, "voicemail offered", vm));
+        await host.Publish(Offered(vm, "alice", OfferKind.Voicemail, TimeSpan.FromSeconds(30)));
+        await host.Publish(Calls.AdaPop(vm, "alice") with
+        {
+            Offer = OfferKind.Voicemail, OfferExpiresAt = Calls.Now.AddSeconds(30), VoicemailCallId = vm, VoicemailSeconds = 3,
+            Waited = TimeSpan.FromMinutes(16), Queue = "billing",
+        });
+        var card = page.GetByTestId("work-item");
+        await Expect(card).ToHaveAttributeAsync("data-phase", "offered");
+        await Expect(card.GetByTestId("work-kind")).ToHaveTextAsync("Voicemail");
+        await Expect(card.GetByTestId("work-customer")).ToHaveTextAsync("Ada Lovelace");
+        await Expect(card.GetByTestId("work-queue")).ToHaveTextAsync("billing");
+        await Expect(card.GetByTestId("work-voicemail-length")).ToHaveTextAsync("0:03");
+        await Expect(card.GetByTestId("offer-countdown")).ToContainTextAsync(new Regex("accept within 0:(2|30)"));
+        await Expect(card.GetByTestId("case-row")).ToContainTextAsync("CS-000123");
+        await Expect(page.GetByTestId("no-call")).ToBeVisibleAsync(); // not a ringing call
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-voicemail-offer.png"), FullPage = true });
+
+        await card.GetByTestId("accept-offer").ClickAsync();
+        Assert.Equal("alice", (await host.Recorder.WaitFor<AcceptOffer>(a => a.CallId == vm)).AgentId);
+        await host.Publish(new OfferAccepted { CallId = vm, AgentId = "alice", Queue = "billing", Offer = OfferKind.Voicemail, OccurredAt = Calls.Now });
+        await host.Publish(Calls.State("alice", AgentState.OnCall, AgentState.Reserved, "working on a voicemail", vm));
+        await Expect(card).ToHaveAttributeAsync("data-phase", "working");
+
+        // It plays: the player streams the message and its clock runs to the end.
+        var player = card.GetByTestId("work-voicemail-player");
+        Assert.Equal($"/api/interactions/{vm}/voicemail", await player.GetAttributeAsync("src"));
+        await card.GetByTestId("play-voicemail").ClickAsync();
+        await page.WaitForFunctionAsync("a => a.error !== null || a.ended", await player.ElementHandleAsync(), new PageWaitForFunctionOptions { Timeout = 15_000 });
+        Assert.Null(await player.EvaluateAsync<string?>("a => a.error ? `error ${a.error.code}` : null"));
+        Assert.True(await player.EvaluateAsync<double>("a => a.currentTime") > 2.5);
+        Assert.Contains(host.VoicemailRequests, r => r.CallId == vm && r.Login == "alice");
+
+        // Call back: click to dial of the caller's number, linked to the voicemail; the call ends with no wrap-up of its own.
+        await card.GetByTestId("call-back").ClickAsync();
+        var placed = await host.Recorder.WaitFor<PlaceOutboundCall>(p => p.WorkItemId == vm);
+        Assert.Equal(("alice", "+442071234567", (Guid?)Calls.AdaId), (placed.AgentId, placed.Number, placed.CustomerId));
+        await Expect(page.GetByTestId("outbound-badge")).ToBeVisibleAsync();
+        await Expect(card.GetByTestId("call-back")).ToBeDisabledAsync();
+        await host.Publish(new CallConnected { CallId = placed.CallId, AgentId = "alice", Queue = "", Direction = CallDirection.Outbound, OccurredAt = Calls.Now });
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Connected");
+        await host.Publish(new CallEnded
+        {
+            CallId = placed.CallId, AgentId = "alice", Outcome = CallOutcome.Answered, EndedBy = CallParty.Caller, Reason = "BYE",
+            Direction = CallDirection.Outbound, Dialled = placed.Number, OccurredAt = Calls.Now.AddSeconds(1),
+        });
+        await Expect(page.GetByTestId("no-call")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("wrap-up-form")).ToBeHiddenAsync();
+        await Expect(card.GetByTestId("called-back")).ToBeVisibleAsync();
+
+        // The voicemail's own wrap-up completes it.
+        await card.GetByTestId("work-disposition").SelectOptionAsync("called-back");
+        await card.GetByTestId("work-notes").FillAsync("Called Ada back about her invoice.");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "agent-voicemail-working.png"), FullPage = true });
+        await card.GetByTestId("complete-work").ClickAsync();
+        var done = await host.Recorder.WaitFor<CompleteWrapUp>(c => c.CallId == vm);
+        Assert.Equal(("alice", "called-back", "Called Ada back about her invoice."), (done.AgentId, done.Disposition, done.Notes));
+        await Expect(page.GetByTestId("work-item")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("work-panel")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task A_preview_callback_is_skipped_once_then_accepted_and_becomes_the_ringing_callback()
+    {
+        var page = await NewPage();
+        await SignIn(page, "bob");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+
+        var first = Guid.NewGuid();
+        await host.Publish(Offered(first, "bob", OfferKind.PreviewCallback, TimeSpan.FromSeconds(25)));
+        var card = page.GetByTestId("work-item");
+        await Expect(card.GetByTestId("work-kind")).ToHaveTextAsync("Callback (preview)");
+        await Expect(card.GetByTestId("work-number")).ToHaveTextAsync("+442071234567");
+        await Expect(card.GetByTestId("work-waited")).ToHaveTextAsync("16:00");
+        await card.GetByTestId("skip-offer").ClickAsync();
+        await host.Recorder.WaitFor<DeclineOffer>(d => d.CallId == first && d.AgentId == "bob");
+        await host.Publish(new OfferWithdrawn { CallId = first, AgentId = "bob", Queue = "support", Offer = OfferKind.PreviewCallback, Reason = "skipped", OccurredAt = Calls.Now });
+        await Expect(page.GetByTestId("work-item")).ToHaveCountAsync(0);
+
+        var second = Guid.NewGuid();
+        await host.Publish(Offered(second, "bob", OfferKind.PreviewCallback, TimeSpan.FromSeconds(25)));
+        await host.Publish(Calls.AdaPop(second, "bob") with { Offer = OfferKind.PreviewCallback, IsCallback = true, OfferExpiresAt = Calls.Now.AddSeconds(25) });
+        await Expect(card.GetByTestId("work-customer")).ToHaveTextAsync("Ada Lovelace");
+        await card.GetByTestId("accept-offer").ClickAsync();
+        await host.Recorder.WaitFor<AcceptOffer>(a => a.CallId == second && a.AgentId == "bob");
+        await host.Publish(new OfferAccepted { CallId = second, AgentId = "bob", Queue = "support", Offer = OfferKind.PreviewCallback, OccurredAt = Calls.Now });
+        await Expect(page.GetByTestId("work-item")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("callback-badge")).ToHaveTextAsync("Callback");
+        await Expect(page.GetByTestId("call-phase")).ToHaveTextAsync("Ringing");
+        await Expect(page.GetByTestId("customer-name")).ToHaveTextAsync("Ada Lovelace");
+    }
+
+    [Fact]
+    public async Task After_wrap_up_the_last_callers_card_calls_them_back_by_click_to_dial()
+    {
+        var page = await NewPage();
+        await SignIn(page, "alice");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        await host.Publish(Calls.State("alice", AgentState.Available, AgentState.LoggedOut));
+        var callId = Guid.NewGuid();
+        await host.Publish(Calls.Reserved(callId, "alice"));
+        await host.Publish(Calls.AdaPop(callId, "alice"));
+        await Expect(page.GetByTestId("customer-card").GetByTestId("call-customer")).ToBeDisabledAsync(); // not during the call
+        await host.Publish(Calls.Connected(callId, "alice"));
+        await host.Publish(Calls.Ended(callId, "alice"));
+        await page.GetByTestId("disposition").SelectOptionAsync("follow-up");
+        await page.GetByTestId("complete-wrap-up").ClickAsync();
+        await host.Publish(Calls.State("alice", AgentState.Available, AgentState.WrapUp, "wrap-up completed"));
+
+        var again = page.GetByTestId("last-caller").GetByTestId("call-customer");
+        await Expect(again).ToBeEnabledAsync();
+        await again.ClickAsync();
+        var placed = await host.Recorder.WaitFor<PlaceOutboundCall>(p => p.AgentId == "alice" && p.CustomerId == Calls.AdaId && p.WorkItemId == null && p.OccurredAt > Calls.Now.AddSeconds(-30));
+        Assert.Equal("+442071234567", placed.Number);
+        await Expect(page.GetByTestId("outbound-badge")).ToBeVisibleAsync();
+    }
+
+    private static AgentReserved Offered(Guid callId, string agentId, OfferKind kind, TimeSpan timeout) => new()
+    {
+        CallId = callId, AgentId = agentId, Queue = kind == OfferKind.Voicemail ? "billing" : "support", Caller = "+442071234567",
+        IvrPath = "main>3>billing>voicemail", Waited = TimeSpan.FromMinutes(16), Reason = "offer", Offer = kind, IsCallback = kind == OfferKind.PreviewCallback,
+        OfferExpiresAt = Calls.Now + timeout, OccurredAt = Calls.Now,
+    };
+
     private async Task<IPage> NewPage()
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions

@@ -251,4 +251,92 @@ public sealed class DesktopStateTests
         Assert.Equal(DesktopState.GivenUpKept, state.CallbacksGivenUp().Count);
         Assert.DoesNotContain(view!, state.CallbacksGivenUp()); // the oldest go first
     }
+
+    private AgentReserved Offer(Guid id, string agent, OfferKind kind = OfferKind.Voicemail) => new()
+    {
+        CallId = id, AgentId = agent, Queue = "billing", Caller = "+442079460018", IvrPath = "main>3>billing>voicemail", Waited = TimeSpan.FromMinutes(16),
+        Reason = "offer", Offer = kind, OfferExpiresAt = time.GetUtcNow().AddSeconds(30), OccurredAt = time.GetUtcNow(),
+    };
+
+    [Fact]
+    public void A_voicemail_offer_becomes_work_then_ends_when_completed_and_redeliveries_change_nothing()
+    {
+        var vm = Guid.NewGuid();
+        var offered = state.OnOffered(Offer(vm, "carol"));
+        Assert.Equal((WorkPhase.Offered, OfferKind.Voicemail, vm), (offered?.Phase, offered?.Kind, offered?.VoicemailCallId));
+        Assert.Null(state.OnOffered(Offer(vm, "carol")));
+        var pop = Calls.AdaPop(vm, "carol") with { Offer = OfferKind.Voicemail, VoicemailCallId = vm, VoicemailSeconds = 12 };
+        Assert.Equal(12, state.OnOfferPop(pop)?.VoicemailSeconds);
+        Assert.Null(state.OnOfferPop(pop));
+        Assert.Null(state.Connect("carol", null).Call); // an offer is not a call
+        Assert.Equal("not your call", state.IsAnotherAgentsCall("alice", vm) ? "not your call" : "free");
+
+        var accepted = new OfferAccepted { CallId = vm, AgentId = "carol", Queue = "billing", Offer = OfferKind.Voicemail, OccurredAt = time.GetUtcNow() };
+        Assert.Equal(WorkPhase.Working, state.OnOfferAccepted(accepted).Work?.Phase);
+        Assert.Null(state.OnOfferAccepted(accepted).Work);
+
+        // The call back: allowed while working on it, and over with no wrap-up of its own.
+        Assert.Null(state.DialRefusal("carol", vm));
+        Assert.Equal("that voicemail is not yours to call back", state.DialRefusal("alice", vm));
+        var back = Guid.NewGuid();
+        Assert.NotNull(state.OnDialling("carol", back, "+442079460018", "Ada Lovelace", vm));
+        Assert.Equal(back, state.Work("carol", vm)?.CallBackId);
+        state.OnConnected(new CallConnected { CallId = back, AgentId = "carol", Queue = "", Direction = CallDirection.Outbound, OccurredAt = time.GetUtcNow() });
+        Assert.Equal(CallPhase.Ended, state.OnEnded(Calls.Ended(back, "carol"))?.Phase);
+
+        Assert.Equal(WorkPhase.Ended, state.OnWorkCompleted("carol", vm)?.Phase);
+        Assert.Null(state.OnWorkCompleted("carol", vm));
+        Assert.Empty(state.Connect("carol", null).Work);
+        // A late pop or reservation of the finished offer does not bring it back.
+        Assert.Null(state.OnOffered(Offer(vm, "carol") with { OccurredAt = time.GetUtcNow().AddSeconds(-1) }));
+    }
+
+    [Fact]
+    public void A_withdrawn_offer_leaves_the_desktop_and_a_later_offer_of_the_same_item_is_a_new_one()
+    {
+        var vm = Guid.NewGuid();
+        state.OnOffered(Offer(vm, "carol"));
+        time.Advance(TimeSpan.FromSeconds(30));
+        var withdrawn = new OfferWithdrawn { CallId = vm, AgentId = "carol", Queue = "billing", Offer = OfferKind.Voicemail, Reason = "not accepted in time", OccurredAt = time.GetUtcNow() };
+        var ended = state.OnOfferWithdrawn(withdrawn);
+        Assert.Equal(("not accepted in time", WorkPhase.Ended), (ended?.EndReason, ended?.Phase));
+        Assert.Null(state.OnOfferWithdrawn(withdrawn));
+        Assert.Null(state.Work("carol", vm));
+        Assert.Null(state.OnOfferPop(Calls.AdaPop(vm, "carol") with { Offer = OfferKind.Voicemail })); // assembled late: waits, shows nothing
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        var again = state.OnOffered(Offer(vm, "carol"));
+        Assert.Equal(WorkPhase.Offered, again?.Phase);
+        Assert.NotNull(again?.Pop); // the pop that came late is attached to the new offer
+    }
+
+    [Fact]
+    public void An_accepted_preview_callback_becomes_the_agents_ringing_callback_with_the_offers_pop()
+    {
+        var cb = Guid.NewGuid();
+        state.OnOffered(Offer(cb, "bob", OfferKind.PreviewCallback));
+        state.OnOfferPop(Calls.AdaPop(cb, "bob") with { Offer = OfferKind.PreviewCallback, IsCallback = true });
+        var (work, call, pop) = state.OnOfferAccepted(new OfferAccepted { CallId = cb, AgentId = "bob", Queue = "support", Offer = OfferKind.PreviewCallback, OccurredAt = time.GetUtcNow() });
+        Assert.Equal(WorkPhase.Ended, work?.Phase);
+        Assert.Equal((CallPhase.Ringing, CallDirection.Callback), (call?.Phase, call?.Direction));
+        Assert.True(pop?.IsCallback);
+        Assert.Equal("Ada Lovelace", pop?.Customer?.Name);
+        Assert.Equal(cb, state.Connect("bob", null).Call?.CallId);
+    }
+
+    [Fact]
+    public void Two_state_changes_routing_made_at_the_same_time_keep_the_one_that_follows_whatever_the_order()
+    {
+        var at = time.GetUtcNow();
+        var available = new AgentStateChanged { AgentId = "carol", State = AgentState.Available, Previous = AgentState.NotReady, OccurredAt = at };
+        var offered = new AgentStateChanged { AgentId = "carol", State = AgentState.Reserved, Previous = AgentState.Available, CallId = Guid.NewGuid(), OccurredAt = at };
+        Assert.NotNull(state.OnAgentState(available).State);
+        Assert.Equal(AgentState.Reserved, state.OnAgentState(offered).State?.State);
+        Assert.Null(state.OnAgentState(offered).State); // redelivered
+
+        var other = new DesktopState(time);
+        Assert.NotNull(other.OnAgentState(offered).State);
+        Assert.Null(other.OnAgentState(available).State);
+        Assert.Equal(AgentState.Reserved, other.Connect("carol", null).State?.State);
+    }
 }

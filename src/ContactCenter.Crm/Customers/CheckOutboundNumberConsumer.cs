@@ -1,5 +1,6 @@
 using ContactCenter.Contracts;
 using ContactCenter.Crm.Data;
+using ContactCenter.Crm.Interactions;
 using ContactCenter.Crm.Phones;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +16,7 @@ namespace ContactCenter.Crm.Customers;
 internal sealed class CheckOutboundNumberConsumer(
     CrmDbContext db,
     PhoneNumberNormalizer phones,
+    InteractionRecorder recorder,
     TimeProvider time,
     ILogger<CheckOutboundNumberConsumer> logger) : IConsumer<CheckOutboundNumber>
 {
@@ -25,6 +27,13 @@ internal sealed class CheckOutboundNumberConsumer(
         var (allowed, reason, customerId, name) = await DecideAsync(request, ct);
         logger.LogInformation("Outbound {CallId} by {AgentId} to {Number}: {Decision}", request.CallId, request.AgentId, request.Number,
             allowed ? "allowed" : "refused: " + reason);
+        var now = time.GetUtcNow();
+        if (!allowed)
+        {
+            // The refusal is part of the customer's history: a failed outbound interaction saying why (before the answer, so an
+            // agent who looks at the customer next sees it).
+            await recorder.RecordRefusedAsync(request.CallId, request.AgentId, request.Number, customerId, reason ?? "refused", now, ct);
+        }
         await context.RespondAsync(new OutboundNumberChecked
         {
             CallId = request.CallId,
@@ -32,7 +41,7 @@ internal sealed class CheckOutboundNumberConsumer(
             Reason = reason,
             CustomerId = customerId,
             CustomerName = name,
-            OccurredAt = time.GetUtcNow(),
+            OccurredAt = now,
         });
     }
 

@@ -23,6 +23,11 @@ internal sealed class RecordAgentReservedConsumer(InteractionRecorder recorder) 
     public Task Consume(ConsumeContext<AgentReserved> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
 }
 
+internal sealed class RecordOfferAcceptedConsumer(InteractionRecorder recorder) : IConsumer<OfferAccepted>
+{
+    public Task Consume(ConsumeContext<OfferAccepted> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
 internal sealed class RecordCallConnectedConsumer(InteractionRecorder recorder) : IConsumer<CallConnected>
 {
     public Task Consume(ConsumeContext<CallConnected> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
@@ -64,6 +69,8 @@ internal sealed class RecordCallQueuedDefinition() : CrmConsumerDefinition<Recor
 internal sealed class RecordVoicemailDefinition() : CrmConsumerDefinition<RecordVoicemailConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordAgentReservedDefinition() : CrmConsumerDefinition<RecordAgentReservedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordOfferAcceptedDefinition() : CrmConsumerDefinition<RecordOfferAcceptedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordCallConnectedDefinition() : CrmConsumerDefinition<RecordCallConnectedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 

@@ -29,7 +29,19 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
 
     public Task RecordAsync(CallQueued m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
-        if (m.IsCallback && m.CallbackOf is { } origin && origin != m.CallId)
+        if (!m.IsCallback && m.VoicemailPath is not null && m.CallbackOf is { } left && left != m.CallId)
+        {
+            // A voicemail to handle (a work item): its own row, linked to the call on which it was left. The agent who accepts
+            // it, when, what they did (called back: rows whose CallbackOf is this one) and their disposition merge into it.
+            i.Direction = CallDirection.Callback;
+            i.CallbackOf = left;
+            i.CallbackRequestedAt = Earliest(i.CallbackRequestedAt, m.OccurredAt);
+            i.Dialled ??= m.CallbackNumber ?? m.Caller;
+            i.VoicemailPath ??= Truncate(m.VoicemailPath, 256);
+            i.VoicemailSeconds ??= m.VoicemailLength is { } length ? Seconds(length) : null;
+            EndWorkItem(i);
+        }
+        else if (m.IsCallback && m.CallbackOf is { } origin && origin != m.CallId)
         {
             // A callback of its own (a retry, a voicemail's callback): its own row, linked to the call whose promise it keeps.
             i.Direction = CallDirection.Callback;
@@ -77,6 +89,22 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         SetAgent(i, m.AgentId, RankReserved, m.OccurredAt);
     }, ct);
 
+    /// <summary>An agent accepted what they were offered: for a voicemail, the time they took it is when it was answered.</summary>
+    public Task RecordAsync(OfferAccepted m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        if (m.Offer == OfferKind.Voicemail)
+        {
+            i.AnsweredAt = Earliest(i.AnsweredAt, m.OccurredAt);
+            SetAgent(i, m.AgentId, RankConnected, m.OccurredAt);
+            EndWorkItem(i);
+        }
+        else
+        {
+            SetAgent(i, m.AgentId, RankReserved, m.OccurredAt);
+        }
+        SetQueue(i, m.Queue, RankReserved, m.OccurredAt);
+    }, ct);
+
     public Task RecordAsync(CallConnected m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
         i.AnsweredAt = Earliest(i.AnsweredAt, m.OccurredAt);
@@ -92,24 +120,35 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
     {
         MarkOutbound(i, m.Number);
         i.CustomerId ??= m.CustomerId;
+        // A call back from a voicemail the agent works on: linked to it, as a callback row is to the call it keeps the promise of.
+        i.CallbackOf ??= m.WorkItemId;
         i.ReceivedAt = Earliest(i.ReceivedAt, m.OccurredAt);
         SetAgent(i, m.AgentId, RankQueued, m.OccurredAt);
     }, ct);
 
     /// <summary>Routing refused the agent's outbound call (busy, no gateway): it ends in the history as failed, with the reason.</summary>
-    public Task RecordAsync(OutboundCallRefused m, CancellationToken ct) => MergeAsync(m.CallId, i =>
-    {
-        MarkOutbound(i, m.Number);
-        i.ReceivedAt = Earliest(i.ReceivedAt, m.OccurredAt);
-        if (i.EndedAt is null)
+    public Task RecordAsync(OutboundCallRefused m, CancellationToken ct) =>
+        RecordRefusedAsync(m.CallId, m.AgentId, m.Number, null, m.Reason, m.OccurredAt, ct);
+
+    /// <summary>
+    /// An agent's outbound call refused before it was placed (by routing, or by the CRM itself: do not call): a failed outbound
+    /// interaction with the reason, in the history of the customer the number (or <paramref name="customerId"/>) belongs to.
+    /// </summary>
+    public Task RecordRefusedAsync(Guid callId, string agentId, string number, Guid? customerId, string reason, DateTimeOffset at, CancellationToken ct) =>
+        MergeAsync(callId, i =>
         {
-            i.EndedAt = m.OccurredAt;
-            i.Outcome = CallOutcome.Failed;
-            i.EndedBy = CallParty.System;
-            i.EndReason = Truncate("refused: " + m.Reason, 256);
-        }
-        SetAgent(i, m.AgentId, RankQueued, m.OccurredAt);
-    }, ct);
+            MarkOutbound(i, number);
+            i.CustomerId ??= customerId;
+            i.ReceivedAt = Earliest(i.ReceivedAt, at);
+            if (i.EndedAt is null)
+            {
+                i.EndedAt = at;
+                i.Outcome = CallOutcome.Failed;
+                i.EndedBy = CallParty.System;
+                i.EndReason = Truncate("refused: " + reason, 256);
+            }
+            SetAgent(i, agentId, RankQueued, at);
+        }, ct);
 
     public Task RecordAsync(CallEnded m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
@@ -164,9 +203,25 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
             i.Notes = m.Notes is null ? null : Truncate(m.Notes, 4000);
             i.CaseId = m.CaseId;
         }
+        EndWorkItem(i);
         // The wrap-up names the agent but says nothing about when they took the call: lowest rank.
         SetAgent(i, m.AgentId, 0, m.OccurredAt);
     }, ct);
+
+    /// <summary>
+    /// A voicemail's work item that an agent accepted and completed ends, handled, when it was completed (whatever order its
+    /// queueing, acceptance and wrap-up arrive in): it has no call of its own to end it.
+    /// </summary>
+    private static void EndWorkItem(Interaction i)
+    {
+        if (i.VoicemailPath is not null && i.Direction == CallDirection.Callback && i.CallbackAttempts == 0
+            && i.AnsweredAt is not null && i.WrappedUpAt is { } completed)
+        {
+            i.EndedAt = Earliest(i.EndedAt, completed);
+            i.Outcome ??= CallOutcome.Answered;
+            i.EndReason ??= "voicemail handled";
+        }
+    }
 
     private static void MarkOutbound(Interaction i, string? number)
     {

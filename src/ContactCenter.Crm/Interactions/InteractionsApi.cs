@@ -10,7 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Crm.Interactions;
 
-/// <summary>One call's interaction by its call id, and its voicemail's audio (agents and supervisors). Reads of a known customer's call are audited.</summary>
+/// <summary>
+/// One call's interaction by its call id, and its voicemail's audio (supervisors, and the agents of the voicemail's queue). Reads of
+/// a known customer's call are audited.
+/// </summary>
 internal static class InteractionsApi
 {
     public static void MapInteractionsApi(this IEndpointRouteBuilder app)
@@ -47,10 +50,22 @@ internal static class InteractionsApi
         Guid callId, CrmDbContext db, IOptions<CrmOptions> options, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var row = await db.Interactions.AsNoTracking().Where(i => i.CallId == callId)
-            .Select(i => new { i.VoicemailPath, i.CustomerId }).FirstOrDefaultAsync(ct);
+            .Select(i => new { i.VoicemailPath, i.CustomerId, i.Queue }).FirstOrDefaultAsync(ct);
         if (row?.VoicemailPath is not { } name || !IsFileName(name))
         {
             return ApiSupport.Problem(StatusCodes.Status404NotFound, "No voicemail.", $"Call {callId} has no voicemail.");
+        }
+        if (!user.IsInRole("supervisor"))
+        {
+            // A caller's message is for the agents of the queue it was left in (the directory says who serves it).
+            var login = ApiSupport.Login(user);
+            var serves = row.Queue is { } queue && await db.Set<PersonQueue>().AsNoTracking()
+                .AnyAsync(q => q.Login == login && q.Queue == queue && db.People.Any(p => p.Login == login && p.Active), ct);
+            if (!serves)
+            {
+                return ApiSupport.Problem(StatusCodes.Status403Forbidden, "Not your queue's voicemail.",
+                    $"The voicemail of call {callId} is for the agents of {row.Queue ?? "its queue"} and supervisors.");
+            }
         }
         var folder = Path.GetFullPath(options.Value.VoicemailPath);
         var path = Path.GetFullPath(Path.Combine(folder, name));

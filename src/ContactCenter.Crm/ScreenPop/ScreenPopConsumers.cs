@@ -4,6 +4,7 @@ using ContactCenter.Crm.Data;
 using ContactCenter.Crm.Interactions;
 using ContactCenter.Crm.Phones;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Crm.ScreenPop;
@@ -51,6 +52,7 @@ internal sealed class ScreenPopConsumer(
     PhoneNumberNormalizer phones,
     ScreenPopCache cache,
     InteractionWriter writer,
+    CrmDbContext db,
     TimeProvider time) : IConsumer<AgentReserved>
 {
     public async Task Consume(ConsumeContext<AgentReserved> context)
@@ -71,6 +73,13 @@ internal sealed class ScreenPopConsumer(
         }
         var now = time.GetUtcNow();
         var c = warm.View;
+        int? voicemailSeconds = null;
+        if (call.Offer == OfferKind.Voicemail)
+        {
+            // The work item's row holds the message (from its CallQueued, usually recorded by now; the length is a nicety).
+            voicemailSeconds = await db.Interactions.AsNoTracking().Where(i => i.CallId == call.CallId)
+                .Select(i => i.VoicemailSeconds).FirstOrDefaultAsync(context.CancellationToken);
+        }
         await context.Publish(new ScreenPopReady
         {
             CallId = call.CallId,
@@ -80,6 +89,10 @@ internal sealed class ScreenPopConsumer(
             IvrPath = call.IvrPath,
             Waited = call.Waited,
             IsCallback = call.IsCallback,
+            Offer = call.Offer,
+            OfferExpiresAt = call.OfferExpiresAt,
+            VoicemailCallId = call.Offer == OfferKind.Voicemail ? call.CallId : null,
+            VoicemailSeconds = voicemailSeconds,
             Customer = c is null ? null : new CustomerCard
             {
                 Id = c.Customer.Id,

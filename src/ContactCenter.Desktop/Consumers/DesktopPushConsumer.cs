@@ -24,8 +24,39 @@ internal sealed class DesktopPushConsumer(
     IConsumer<CallTransferred>,
     IConsumer<AgentStateChanged>,
     IConsumer<QueueStatistics>,
-    IConsumer<OutboundCallRefused>
+    IConsumer<OutboundCallRefused>,
+    IConsumer<OfferAccepted>,
+    IConsumer<OfferWithdrawn>
 {
+    public async Task Consume(ConsumeContext<OfferAccepted> context)
+    {
+        var m = context.Message;
+        var (work, call, pop) = desktop.OnOfferAccepted(m);
+        var agent = agents.Clients.Group(HubGroups.Agent(m.AgentId));
+        if (work is not null)
+        {
+            await agent.WorkItemChanged(work);
+        }
+
+        if (call is not null)
+        {
+            await agent.CallStateChanged(call);
+        }
+
+        if (pop is not null)
+        {
+            await agent.ScreenPop(pop);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<OfferWithdrawn> context)
+    {
+        if (desktop.OnOfferWithdrawn(context.Message) is { } work)
+        {
+            await agents.Clients.Group(HubGroups.Agent(work.AgentId)).WorkItemChanged(work);
+        }
+    }
+
     public async Task Consume(ConsumeContext<OutboundCallRefused> context)
     {
         var m = context.Message;
@@ -40,6 +71,18 @@ internal sealed class DesktopPushConsumer(
     public async Task Consume(ConsumeContext<ScreenPopReady> context)
     {
         var m = context.Message;
+        if (m.Offer != OfferKind.None)
+        {
+            // The 360 of an offer (a voicemail, a preview callback) goes on its card, not on a ringing call.
+            if (desktop.OnOfferPop(m) is { } work)
+            {
+                await agents.Clients.Group(HubGroups.Agent(m.AgentId)).WorkItemChanged(work);
+                metrics.ScreenPopPushed(time.GetUtcNow() - m.OccurredAt);
+            }
+
+            return;
+        }
+
         var (pop, call) = desktop.OnScreenPop(m);
         var agent = agents.Clients.Group(HubGroups.Agent(m.AgentId));
         if (call is not null)
@@ -56,6 +99,16 @@ internal sealed class DesktopPushConsumer(
 
     public async Task Consume(ConsumeContext<AgentReserved> context)
     {
+        if (context.Message.Offer != OfferKind.None)
+        {
+            if (desktop.OnOffered(context.Message) is { } work)
+            {
+                await agents.Clients.Group(HubGroups.Agent(work.AgentId)).WorkItemChanged(work);
+            }
+
+            return;
+        }
+
         if (desktop.OnReserved(context.Message) is { } call)
         {
             await agents.Clients.Group(HubGroups.Agent(call.AgentId)).CallStateChanged(call);

@@ -26,7 +26,7 @@ internal sealed class AgentHub(
     {
         var agentId = RequireAgentId();
         await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Agent(agentId));
-        var (agentState, call, pop, boardRow) = desktop.Connect(agentId, AgentIdentity.DisplayName(Context.User));
+        var (agentState, call, pop, boardRow, work) = desktop.Connect(agentId, AgentIdentity.DisplayName(Context.User));
         if (agentState is not null)
         {
             await Clients.Caller.AgentStateChanged(agentState);
@@ -40,6 +40,11 @@ internal sealed class AgentHub(
         if (pop is not null)
         {
             await Clients.Caller.ScreenPop(pop);
+        }
+
+        foreach (var item in work)
+        {
+            await Clients.Caller.WorkItemChanged(item);
         }
 
         await board.Clients.All.AgentStates([boardRow]);
@@ -111,6 +116,53 @@ internal sealed class AgentHub(
         {
             await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(ended);
         }
+
+        if (desktop.OnWorkCompleted(agentId, callId) is { } done)
+        {
+            await Clients.Group(HubGroups.Agent(agentId)).WorkItemChanged(done);
+        }
+    }
+
+    /// <summary>The agent accepts an offer on their desktop (a voicemail, a preview callback); routing answers with OfferAccepted.</summary>
+    public Task AcceptOffer(Guid callId) => AnswerOfferAsync(callId, accept: true);
+
+    /// <summary>The agent skips an offer: routing gives it to the next agent and treats the agent like one who missed a ring.</summary>
+    public Task SkipOffer(Guid callId) => AnswerOfferAsync(callId, accept: false);
+
+    private async Task AnswerOfferAsync(Guid callId, bool accept)
+    {
+        var agentId = RequireAgentId();
+        if (desktop.Work(agentId, callId) is not { Phase: WorkPhase.Offered })
+        {
+            throw new HubException("That offer is no longer yours (it was withdrawn or already answered).");
+        }
+
+        var now = time.GetUtcNow();
+        if (accept)
+        {
+            await publish.Publish(new ContactCenter.Contracts.AcceptOffer { CallId = callId, AgentId = agentId, OccurredAt = now }, Context.ConnectionAborted);
+        }
+        else
+        {
+            await publish.Publish(new DeclineOffer { CallId = callId, AgentId = agentId, Reason = null, OccurredAt = now }, Context.ConnectionAborted);
+        }
+
+        logger.LogInformation("{AgentId} {Answer} offer {CallId}", agentId, accept ? "accepted" : "skipped", callId);
+    }
+
+    /// <summary>
+    /// The agent calls the customer back from a voicemail they work on: the number of the message's caller, as click to dial
+    /// (the CRM's do-not-call applies), linked to the voicemail in the history; afterwards the agent is back on the voicemail.
+    /// </summary>
+    public async Task<DialResult> CallBack(Guid callId)
+    {
+        var agentId = RequireAgentId();
+        if (desktop.Work(agentId, callId) is not { Phase: WorkPhase.Working } work || work.Caller is not { } number)
+        {
+            throw new HubException("Accept the voicemail before calling back.");
+        }
+
+        return await DialAsync(agentId, number, work.Pop?.Customer?.Id, callId);
     }
 
     /// <summary>
@@ -119,15 +171,16 @@ internal sealed class AgentHub(
     /// Then routing gets <see cref="PlaceOutboundCall"/>: it keeps the agent busy for the call and has a gateway ring the agent's
     /// phone, then the number. A refusal here comes back in the result; routing's own refusal comes as OutboundCallRefused.
     /// </summary>
-    public async Task<DialResult> Dial(string number, Guid? customerId)
+    public Task<DialResult> Dial(string number, Guid? customerId) => DialAsync(RequireAgentId(), number, customerId, null);
+
+    private async Task<DialResult> DialAsync(string agentId, string number, Guid? customerId, Guid? workItemId)
     {
-        var agentId = RequireAgentId();
         var normalised = DialNumber.Normalise(number)
             ?? throw new HubException($"'{number}' is not a number that can be dialled: use digits with an optional leading +.");
         customerId = customerId == Guid.Empty ? null : customerId;
         var callId = NewId.NextGuid();
         OutboundNumberChecked? check = null;
-        if (desktop.DialRefusal(agentId) is { } busy)
+        if (desktop.DialRefusal(agentId, workItemId) is { } busy)
         {
             return Refused(busy);
         }
@@ -154,7 +207,7 @@ internal sealed class AgentHub(
             return Refused(check.Reason ?? "the CRM refused the number");
         }
 
-        if (desktop.OnDialling(agentId, callId, normalised, check.CustomerName) is not { } call)
+        if (desktop.OnDialling(agentId, callId, normalised, check.CustomerName, workItemId) is not { } call)
         {
             return Refused("you are already on a call");
         }
@@ -165,9 +218,15 @@ internal sealed class AgentHub(
             AgentId = agentId,
             Number = normalised,
             CustomerId = customerId ?? check.CustomerId,
+            WorkItemId = workItemId,
             OccurredAt = time.GetUtcNow(),
         }, Context.ConnectionAborted);
         await Clients.Group(HubGroups.Agent(agentId)).CallStateChanged(call);
+        if (workItemId is { } item && desktop.Work(agentId, item) is { } calledBack)
+        {
+            await Clients.Group(HubGroups.Agent(agentId)).WorkItemChanged(calledBack);
+        }
+
         logger.LogInformation("{AgentId} dials {Number} (call {CallId})", agentId, normalised, callId);
         return new DialResult(callId, true, null, normalised, check.CustomerName, customerId ?? check.CustomerId);
 

@@ -14,6 +14,9 @@ public interface IAgentClient
 
     /// <summary>An outbound call the agent dialled was refused (the reason is for the agent).</summary>
     Task OutboundCallRefused(OutboundRefusedView refused);
+
+    /// <summary>An offer (a voicemail, a preview callback) or a work item of the agent's was offered, accepted, or is over.</summary>
+    Task WorkItemChanged(WorkItemView item);
 }
 
 /// <summary>What the server calls on a supervisor's board (<c>/hubs/board</c>).</summary>

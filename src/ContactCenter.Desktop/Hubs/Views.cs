@@ -29,6 +29,55 @@ public sealed record ScreenPop(
     DateTimeOffset OccurredAt,
     bool IsCallback = false);
 
+/// <summary>Where an offer or work item stands on the agent's desktop.</summary>
+public enum WorkPhase
+{
+    /// <summary>Offered: Accept or Skip before <see cref="WorkItemView.ExpiresAt"/>.</summary>
+    Offered,
+    /// <summary>Accepted: a voicemail being worked on (played, called back, wrapped up).</summary>
+    Working,
+    /// <summary>No longer on the desktop: completed, skipped, timed out, or (a preview callback) accepted and now a call.</summary>
+    Ended,
+}
+
+/// <summary>
+/// An offer or work item on the agent's desktop: a voicemail (no phone leg: played, called back and wrapped up on the desktop) or
+/// a callback of a preview queue (accepted, it becomes the agent's call: their phone rings, then the customer is dialled).
+/// </summary>
+/// <param name="CallId">The work item or callback.</param>
+/// <param name="AgentId">The agent.</param>
+/// <param name="Kind">What is offered.</param>
+/// <param name="Phase">Where it stands.</param>
+/// <param name="Caller">The customer's number (the one to call back).</param>
+/// <param name="Queue">The queue it waited in.</param>
+/// <param name="IvrPath">The caller's path through the IVR.</param>
+/// <param name="WaitedSeconds">How long it had waited when offered (from the original call).</param>
+/// <param name="OfferedAt">When routing offered it.</param>
+/// <param name="ExpiresAt">When the offer goes to the next agent if not accepted.</param>
+/// <param name="AcceptedAt">When the agent accepted it.</param>
+/// <param name="EndReason">Why it left the desktop.</param>
+/// <param name="Pop">The caller's 360, once the CRM has assembled it.</param>
+/// <param name="VoicemailCallId">For a voicemail: the id whose audio is at <c>/api/interactions/{id}/voicemail</c>.</param>
+/// <param name="VoicemailSeconds">For a voicemail: its length, when known.</param>
+/// <param name="CallBackId">The call back placed from it, if any.</param>
+public sealed record WorkItemView(
+    Guid CallId,
+    string AgentId,
+    OfferKind Kind,
+    WorkPhase Phase,
+    string? Caller,
+    string? Queue,
+    string? IvrPath,
+    double? WaitedSeconds,
+    DateTimeOffset OfferedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? AcceptedAt,
+    string? EndReason,
+    ScreenPop? Pop,
+    Guid? VoicemailCallId,
+    int? VoicemailSeconds,
+    Guid? CallBackId);
+
 /// <summary>An open case in a pop, with its age at the time it was sent.</summary>
 /// <param name="Id">Case id.</param>
 /// <param name="Number">Human number, e.g. CS-000123.</param>
@@ -84,6 +133,7 @@ public enum CallPhase
 /// <param name="EndReason">Why it ended, or why the call left this agent.</param>
 /// <param name="Direction">Inbound (or a callback), or an outbound call the agent dialled (then <paramref name="Caller"/> is the number dialled).</param>
 /// <param name="CustomerName">For an outbound call: the customer the number belongs to, when the CRM knows.</param>
+/// <param name="WorkItemId">For a call back from a work item (a voicemail): that item; the call has no wrap-up of its own.</param>
 public sealed record CallStateView(
     Guid CallId,
     string AgentId,
@@ -100,7 +150,8 @@ public sealed record CallStateView(
     CallParty? EndedBy,
     string? EndReason,
     CallDirection Direction = CallDirection.Inbound,
-    string? CustomerName = null);
+    string? CustomerName = null,
+    Guid? WorkItemId = null);
 
 /// <summary>What the agent's <c>Dial</c> got: the call placed (routing may still refuse it: OutboundCallRefused follows), or refused at once with the reason.</summary>
 /// <param name="CallId">The call's id (also for a refusal, to match later messages).</param>

@@ -11,7 +11,7 @@ namespace ContactCenter.Desktop.State;
 /// returns what to push, or null when the event changed nothing (a redelivery, a late event
 /// for a finished call, an older figure).
 /// </summary>
-internal sealed class DesktopState(TimeProvider time)
+internal sealed partial class DesktopState(TimeProvider time)
 {
     private const int FinishedCallsKept = 10_000;
 
@@ -128,12 +128,13 @@ internal sealed class DesktopState(TimeProvider time)
                 Fill(ref call.Caller, m.Dialled);
             }
 
-            if (call.ConnectedAt is not null || m.Outcome == CallOutcome.Answered)
+            if ((call.ConnectedAt is not null || m.Outcome == CallOutcome.Answered) && call.WorkItemId is null)
             {
                 call.Phase = CallPhase.WrapUp;
                 return call.View();
             }
 
+            // Not answered, or a call back from a work item (whose own wrap-up covers it): over.
             return Finish(agentId, call);
         }
     }
@@ -168,19 +169,25 @@ internal sealed class DesktopState(TimeProvider time)
     /// Why the agent may not dial now, or null when they may: they must be Available or NotReady as routing last said (routing
     /// decides again when it gets the call) and have no call on the desktop that is not over.
     /// </summary>
-    public string? DialRefusal(string agentId)
+    public string? DialRefusal(string agentId, Guid? workItemId = null)
     {
         lock (gate)
         {
-            return RefusalOf(Entry(agentId));
+            return RefusalOf(Entry(agentId), workItemId);
         }
     }
 
-    private static string? RefusalOf(AgentEntry entry)
+    private static string? RefusalOf(AgentEntry entry, Guid? workItemId)
     {
         if (entry.Call is { Phase: < CallPhase.Ended } current)
         {
             return current.Phase == CallPhase.WrapUp ? "finish the wrap-up of your last call first" : "you are already on a call";
+        }
+
+        if (workItemId is { } item)
+        {
+            // A call back from a voicemail: the agent's state is the work item's; routing checks the rest.
+            return entry.Work.Exists(w => w.CallId == item && w.Phase == WorkPhase.Working) ? null : "that voicemail is not yours to call back";
         }
 
         return entry.State?.State switch
@@ -193,12 +200,13 @@ internal sealed class DesktopState(TimeProvider time)
     }
 
     /// <summary>The agent dialled a number: the call card shows it ringing (the agent's own phone rings first). Null when another call is live.</summary>
-    public CallStateView? OnDialling(string agentId, Guid callId, string number, string? customerName)
+    public CallStateView? OnDialling(string agentId, Guid callId, string number, string? customerName, Guid? workItemId = null)
     {
         lock (gate)
         {
             var now = time.GetUtcNow();
-            if (RefusalOf(Entry(agentId)) is not null)
+            var entry = Entry(agentId);
+            if (RefusalOf(entry, workItemId) is not null)
             {
                 return null;
             }
@@ -213,6 +221,12 @@ internal sealed class DesktopState(TimeProvider time)
             call.Caller = number;
             call.CustomerName = customerName;
             call.RingingAt = now;
+            call.WorkItemId = workItemId;
+            if (workItemId is { } item && entry.Work.Find(w => w.CallId == item) is { } work)
+            {
+                work.CallBackId = callId;
+            }
+
             return call.View();
         }
     }
@@ -256,7 +270,20 @@ internal sealed class DesktopState(TimeProvider time)
     {
         lock (gate)
         {
-            return liveCalls.TryGetValue(callId, out var owner) && !string.Equals(owner, agentId, StringComparison.Ordinal);
+            if (liveCalls.TryGetValue(callId, out var owner) && !string.Equals(owner, agentId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            foreach (var (id, entry) in agents)
+            {
+                if (!string.Equals(id, agentId, StringComparison.Ordinal) && entry.Work.Exists(w => w.CallId == callId))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
@@ -265,7 +292,9 @@ internal sealed class DesktopState(TimeProvider time)
         lock (gate)
         {
             var entry = Entry(m.AgentId);
-            if (entry.State is { } current && current.OccurredAt >= m.OccurredAt)
+            // Routing stamps every change of one input with that input's time (Available then Reserved when a freed agent is
+            // offered something at once): at the same time, only the change that follows the current state is newer.
+            if (entry.State is { } current && (current.OccurredAt > m.OccurredAt || (current.OccurredAt == m.OccurredAt && m.Previous != current.State)))
             {
                 return (null, null);
             }
@@ -384,7 +413,7 @@ internal sealed class DesktopState(TimeProvider time)
     }
 
     /// <summary>An agent's desktop connected: what to resend it, and its row for the board.</summary>
-    public (AgentStateView? State, CallStateView? Call, ScreenPop? Pop, AgentStateView Board) Connect(string agentId, string? displayName)
+    public (AgentStateView? State, CallStateView? Call, ScreenPop? Pop, AgentStateView Board, IReadOnlyList<WorkItemView> Work) Connect(string agentId, string? displayName)
     {
         lock (gate)
         {
@@ -398,7 +427,7 @@ internal sealed class DesktopState(TimeProvider time)
             entry.ConnectedSince ??= time.GetUtcNow();
             var pop = entry.Pop is { } p && entry.Call is not null ? BuildPop(p) : null;
             var board = entry.View();
-            return (entry.State is null ? null : board, entry.Call?.View(), pop, board);
+            return (entry.State is null ? null : board, entry.Call?.View(), pop, board, entry.Work.ConvertAll(w => WorkView(agentId, w)));
         }
     }
 
@@ -634,6 +663,8 @@ internal sealed class DesktopState(TimeProvider time)
         public AgentStateChanged? State { get; set; }
         public CallRecord? Call { get; set; }
         public ScreenPopReady? Pop { get; set; }
+        /// <summary>Offers and work items on the desktop, oldest first (DesktopState.Work.cs).</summary>
+        public List<WorkRecord> Work { get; } = [];
 
         public AgentStateView View() => State is { } s
             ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0)
@@ -660,9 +691,11 @@ internal sealed class DesktopState(TimeProvider time)
         public string? EndReason { get; set; }
         public CallDirection Direction { get; set; }
         public string? CustomerName { get; set; }
+        /// <summary>A call back from this work item: no wrap-up of its own (the work item's covers it).</summary>
+        public Guid? WorkItemId { get; set; }
 
         public CallStateView View() => new(
             CallId, agentId, Phase, Caller, Queue, IvrPath, WaitedSeconds, RingingAt, ConnectedAt, EndedAt,
-            WrapUpCompletedAt, Outcome, EndedBy, EndReason, Direction, CustomerName);
+            WrapUpCompletedAt, Outcome, EndedBy, EndReason, Direction, CustomerName, WorkItemId);
     }
 }

@@ -320,12 +320,12 @@ public static partial class QueueConfigLoader
                         q = q with { Record = Bool(value, field) ?? false };
                         break;
                     case "callback":
-                        // How the gateway places this queue's callbacks (mode, attempts, retry interval): read and
-                        // validated by the telephony gateway's loader; routing only needs to accept the key.
-                        if (value is not YamlMappingNode)
-                        {
-                            Error(value, field, "expected a mapping (mode, attempts, retryAfterSeconds, noAnswerSeconds)");
-                        }
+                        // How the gateway places this queue's callbacks (attempts, retry interval, no-answer time) is read and
+                        // validated by the telephony gateway's loader; routing carries out the mode (preview offers first).
+                        q = q with { CallbackPreview = CallbackMode(value, field) };
+                        break;
+                    case "workItems":
+                        q = q with { WorkItems = WorkItems(value, field) };
                         break;
                     case "preferredAgentSeconds":
                         q = q with { PreferredAgentWindow = Seconds(value, field, 0, 3600) ?? q.PreferredAgentWindow };
@@ -381,6 +381,82 @@ public static partial class QueueConfigLoader
                 overflowChecks.Add((o.Node, o.Field, o.Target, q.Partition));
             }
             return Errors.Count == errorsBefore ? q with { Name = name } : null;
+        }
+
+        /// <summary>The <c>callback:</c> mapping's mode: the preview time for <c>preview</c>, null for <c>progressive</c> (the default).</summary>
+        private TimeSpan? CallbackMode(YamlNode node, string field)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, field, "expected a mapping (mode, previewSeconds, attempts, retryAfterSeconds, noAnswerSeconds)");
+                return null;
+            }
+            string? mode = null;
+            YamlNode? previewNode = null;
+            TimeSpan? preview = null;
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                switch (key)
+                {
+                    case "mode":
+                        mode = Scalar(value, $"{field}.mode");
+                        if (mode is not null and not ("progressive" or "preview"))
+                        {
+                            Error(value, $"{field}.mode", $"'{mode}' is not one of progressive, preview");
+                            mode = null;
+                        }
+                        break;
+                    case "previewSeconds":
+                        previewNode = value;
+                        preview = Seconds(value, $"{field}.previewSeconds", 5, 600);
+                        break;
+                    // attempts, retryAfterSeconds, noAnswerSeconds: the gateway's (checked there, with the unknown keys).
+                }
+            }
+            if (mode != "preview")
+            {
+                if (previewNode is not null)
+                {
+                    Error(previewNode, $"{field}.previewSeconds", "applies only to mode: preview (a progressive callback rings the agent at once)");
+                }
+                return null;
+            }
+            return preview ?? DefaultPreview;
+        }
+
+        /// <summary>How long a preview callback waits for Accept when the queue does not say.</summary>
+        private static readonly TimeSpan DefaultPreview = TimeSpan.FromSeconds(30);
+
+        private WorkItemSettings WorkItems(YamlNode node, string field)
+        {
+            var settings = WorkItemSettings.Default;
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, field, "expected a mapping (offerSeconds, capacity, callsWhileWorking)");
+                return settings;
+            }
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                var f = $"{field}.{key}";
+                switch (key)
+                {
+                    case "offerSeconds":
+                        settings = settings with { OfferTimeout = Seconds(value, f, 5, 600) ?? settings.OfferTimeout };
+                        break;
+                    case "capacity":
+                        settings = settings with { Capacity = Int(value, f, 1, 10) ?? settings.Capacity };
+                        break;
+                    case "callsWhileWorking":
+                        settings = settings with { CallsWhileWorking = Bool(value, f) ?? settings.CallsWhileWorking };
+                        break;
+                    default:
+                        Error(keyNode, f, "unknown field (offerSeconds, capacity, callsWhileWorking)");
+                        break;
+                }
+            }
+            return settings;
         }
 
         private List<SkillRequirement> Skills(YamlNode node, string field)

@@ -38,6 +38,19 @@ public sealed record SkillRequirement(string Skill, int Level, bool Optional);
 /// <param name="DropOptionalSkills">Whether optional skills stop being required.</param>
 public sealed record WideningStep(TimeSpan After, int LowerLevelsBy, bool DropOptionalSkills);
 
+/// <summary>
+/// How a queue's work items (voicemails: routed to agents with no phone leg) are offered and how many an agent may hold
+/// (queues.yaml <c>workItems:</c>).
+/// </summary>
+/// <param name="OfferTimeout">How long an offer waits for the agent's Accept before it goes to the next agent (a missed offer).</param>
+/// <param name="Capacity">Work items an agent may hold at once, offered or being worked, counting this queue's.</param>
+/// <param name="CallsWhileWorking">Whether calls may still ring an agent who holds work items of this queue (false: one call or work at a time).</param>
+public sealed record WorkItemSettings(TimeSpan OfferTimeout, int Capacity, bool CallsWhileWorking)
+{
+    /// <summary>30 s to accept, one at a time, no calls meanwhile.</summary>
+    public static WorkItemSettings Default { get; } = new(TimeSpan.FromSeconds(30), 1, false);
+}
+
 /// <summary>A queue as configured in telephony-config/queues.yaml.</summary>
 public sealed record QueueDefinition
 {
@@ -67,6 +80,13 @@ public sealed record QueueDefinition
     public bool Record { get; init; }
     /// <summary>How long the preferred agent (owner of the caller's open case) is tried first.</summary>
     public TimeSpan PreferredAgentWindow { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>How the queue's work items (voicemails) are offered and how many an agent may hold.</summary>
+    public WorkItemSettings WorkItems { get; init; } = WorkItemSettings.Default;
+    /// <summary>
+    /// For <c>callback: { mode: preview }</c>: how long a callback offer waits for the agent's Accept before anything is dialled;
+    /// null for progressive callbacks (the agent's phone rings at once).
+    /// </summary>
+    public TimeSpan? CallbackPreview { get; init; }
     /// <summary>Ordering of equal agents.</summary>
     public TieBreak TieBreak { get; init; } = TieBreak.LongestIdle;
     /// <summary>Bullseye rings, by increasing wait.</summary>

@@ -17,9 +17,14 @@ namespace ContactCenter.Routing.Engine;
 [JsonDerivedType(typeof(Tick), "tick")]
 [JsonDerivedType(typeof(TransferCall), "transfer")]
 [JsonDerivedType(typeof(StartOutbound), "outbound")]
+[JsonDerivedType(typeof(TakeOffer), "take-offer")]
+[JsonDerivedType(typeof(SkipOffer), "skip-offer")]
 internal abstract record EngineInput;
 
-/// <summary>A call joins a queue (or is re-announced: idempotent; IsCallback turns a waiting call into a virtual one).</summary>
+/// <summary>
+/// A call joins a queue (or is re-announced: idempotent; IsCallback turns a waiting call into a virtual one). With
+/// <paramref name="IsWorkItem"/> it is a work item (a voicemail) offered on the desktop with no phone leg.
+/// </summary>
 internal sealed record QueueCall(
     Guid CallId,
     string Queue,
@@ -32,7 +37,8 @@ internal sealed record QueueCall(
     Guid? CustomerId,
     string? PreferredAgentId,
     bool IsCallback,
-    DateTimeOffset QueuedAt) : EngineInput;
+    DateTimeOffset QueuedAt,
+    bool IsWorkItem = false) : EngineInput;
 
 /// <summary>The agent blind-transferred the call: their part ends; <paramref name="Requeue"/> puts the same call in the target queue (PreferredAgentId for a transfer to an agent).</summary>
 internal sealed record TransferCall(Guid CallId, string AgentId, QueueCall Requeue) : EngineInput;
@@ -68,5 +74,12 @@ internal sealed record Tick : EngineInput;
 /// The agent dials <paramref name="Number"/> (click to dial): accepted only when the agent is Available or NotReady with no call; the
 /// agent is then busy for the whole call. <paramref name="GatewayId"/> is the gateway to place it (Routing:OutboundGatewayId), or
 /// null for the gateway whose heartbeat the engine saw last.
-/// </summary>
-internal sealed record StartOutbound(Guid CallId, string AgentId, string Number, Guid? CustomerId, string? GatewayId) : EngineInput;
+/// With <paramref name="WorkItemId"/> the agent calls back from a work item they hold (a voicemail): accepted while they work on it,
+/// and when it ends they are back on the work item (its wrap-up covers the call).
+internal sealed record StartOutbound(Guid CallId, string AgentId, string Number, Guid? CustomerId, string? GatewayId, Guid? WorkItemId = null) : EngineInput;
+
+/// <summary>The agent accepts what they were offered on the desktop (a work item, a preview callback).</summary>
+internal sealed record TakeOffer(Guid CallId, string AgentId) : EngineInput;
+
+/// <summary>The agent skips what they were offered: it goes to the next agent, and the agent is treated like one who missed a ring.</summary>
+internal sealed record SkipOffer(Guid CallId, string AgentId, string Reason) : EngineInput;

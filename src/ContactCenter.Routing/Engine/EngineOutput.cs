@@ -5,7 +5,10 @@ namespace ContactCenter.Routing.Engine;
 /// <summary>An effect the engine asks its host to carry out (publish, send).</summary>
 internal abstract record EngineOutput;
 
-/// <summary>An agent was reserved for a call: ring the agent.</summary>
+/// <summary>
+/// An agent was reserved for a call: ring the agent. With an <paramref name="Offer"/> nothing rings: the agent is offered it on the
+/// desktop for <paramref name="OfferTimeout"/> (a work item, a preview callback).
+/// </summary>
 internal sealed record ReservationMade(
     RoutingDecision Decision,
     string GatewayId,
@@ -13,7 +16,23 @@ internal sealed record ReservationMade(
     string IvrPath,
     TimeSpan RingTimeout,
     bool Record,
-    bool IsCallback) : EngineOutput;
+    bool IsCallback,
+    OfferKind Offer = OfferKind.None,
+    TimeSpan OfferTimeout = default) : EngineOutput;
+
+/// <summary>The agent accepted an offer (<see cref="OfferAccepted"/>).</summary>
+internal sealed record OfferTaken(Guid CallId, string AgentId, string Queue, OfferKind Offer, DateTimeOffset At) : EngineOutput;
+
+/// <summary>
+/// The agent accepted a preview callback: ring the agent's phone now, then dial the customer (ConnectCallToAgent, as a progressive
+/// callback's reservation would have sent at once).
+/// </summary>
+internal sealed record PreviewAccepted(
+    Guid CallId, string AgentId, string Queue, string GatewayId, string Caller, string IvrPath, TimeSpan RingTimeout, bool Record,
+    DateTimeOffset QueuedAt, DateTimeOffset At) : EngineOutput;
+
+/// <summary>An offer (or a work item the agent held) is no longer the agent's: skipped, timed out, agent gone (<see cref="OfferWithdrawn"/>).</summary>
+internal sealed record OfferEnded(Guid CallId, string AgentId, string Queue, OfferKind Offer, string Reason, DateTimeOffset At) : EngineOutput;
 
 /// <summary>An agent's presence changed.</summary>
 internal sealed record AgentStateChange(string AgentId, AgentState State, AgentState Previous, string? Reason, Guid? CallId, DateTimeOffset At) : EngineOutput;

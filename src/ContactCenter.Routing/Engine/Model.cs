@@ -32,6 +32,15 @@ internal sealed class CallRecord
     public bool IsCallback { get; set; }
     /// <summary>An agent's outbound call: never waits in a queue, counts in no queue's statistics; <see cref="Queue"/> only gives its ring and wrap-up times.</summary>
     public bool IsOutbound { get; init; }
+    /// <summary>
+    /// A work item (a voicemail): no phone leg, waits in the engine's work list (not its queue's call list), offered on the desktop
+    /// and worked until the agent completes it (RoutingEngine.WorkItems.cs).
+    /// </summary>
+    public bool IsWorkItem { get; init; }
+    /// <summary>Offered to <see cref="Agent"/> and waiting for Accept (a work item, or a callback of a preview queue).</summary>
+    public bool AwaitingAccept { get; set; }
+    /// <summary>An agent's outbound call placed from a work item they hold (a voicemail's call back): the work item's id.</summary>
+    public Guid? ForWork { get; init; }
     public int PreferredAgent { get; set; } = -1;
     public long PreferredUntilTicks { get; set; }
     public int Ring { get; set; }
@@ -78,6 +87,11 @@ internal sealed class AgentRecord
     public long TalkOfLastCallTicks { get; set; }
     public int LastCallQueue { get; set; } = -1;
     public List<CallRecord>? PreferredCalls { get; set; }
+    /// <summary>
+    /// Work items the agent holds, offered or being worked, oldest first. One of a queue that allows no calls meanwhile may also be
+    /// <see cref="Call"/> (the agent is then Reserved or OnCall for it, so no call rings them).
+    /// </summary>
+    public List<CallRecord>? Work { get; set; }
 
     public int Level(int skill) => (uint)skill < (uint)Levels.Length ? Levels[skill] : 0;
 }
@@ -158,6 +172,10 @@ internal enum DeadlineKind
     PreferredWindowEnd,
     MaxWait,
     HeartbeatLoss,
+    /// <summary>A work item's offer was not accepted in time (per work item, by its generation).</summary>
+    OfferTimeout,
+    /// <summary>A waiting work item's widening ring or preferred-agent window changes: look for an agent again.</summary>
+    WorkRecheck,
 }
 
 internal readonly record struct Deadline(DeadlineKind Kind, CallRecord? Call, AgentRecord? Agent, string? Gateway, int Generation);

@@ -434,6 +434,29 @@ internal sealed partial class RoutingEngine
         var queue = _queues[call.Queue];
         RemoveWaiting(call);
         UnsetPreferred(call);
+        var decision = Decide(agent, call, trigger, rule);
+        call.Phase = CallPhase.Reserved;
+        call.Agent = agent.Index;
+        call.Generation++;
+        // A callback of a preview queue is offered on the desktop first: nothing rings until the agent accepts (AcceptOffer).
+        var preview = call.IsCallback ? queue.Definition.CallbackPreview : null;
+        call.AwaitingAccept = preview is not null;
+        Outputs.Add(preview is { } offer
+            ? new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, true,
+                OfferKind.PreviewCallback, offer)
+            : new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, call.IsCallback));
+        SetState(agent, AgentState.Reserved, preview is null ? null : "callback offered", call.Id);
+        agent.Call = call;
+        agent.LastOfferSeq = ++_seq;
+        Schedule(_nowTicks + (preview ?? queue.Definition.RingTimeout).Ticks + _config.RingGrace.Ticks,
+            new Deadline(DeadlineKind.RingTimeout, null, agent, null, agent.Generation));
+        MarkDirty(call.Queue);
+    }
+
+    /// <summary>Records the decision to give <paramref name="call"/> to <paramref name="agent"/> (skills checked, losers named) and returns its explanation.</summary>
+    private RoutingDecision Decide(AgentRecord agent, CallRecord call, MatchTrigger trigger, string rule)
+    {
+        var queue = _queues[call.Queue];
         ref var slot = ref _decisionLog.Append(call.Id);
         slot.Queue = queue.Index;
         slot.Agent = agent.Index;
@@ -480,16 +503,7 @@ internal sealed partial class RoutingEngine
         }
         slot.LoserCount = losers;
         _loserCount = 0;
-        var decision = Materialize(slot);
-        call.Phase = CallPhase.Reserved;
-        call.Agent = agent.Index;
-        call.Generation++;
-        Outputs.Add(new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, call.IsCallback));
-        SetState(agent, AgentState.Reserved, null, call.Id);
-        agent.Call = call;
-        agent.LastOfferSeq = ++_seq;
-        Schedule(_nowTicks + queue.Definition.RingTimeout.Ticks + _config.RingGrace.Ticks, new Deadline(DeadlineKind.RingTimeout, null, agent, null, agent.Generation));
-        MarkDirty(call.Queue);
+        return Materialize(slot);
     }
 
     /// <summary>Builds the public explanation of a remembered decision (strings looked up now; loser texts written when read).</summary>

@@ -23,6 +23,11 @@ internal sealed partial class RoutingEngine
             // directory, whose desktop shows them logged out): not this engine's to accept or refuse.
             return;
         }
+        if (o.WorkItemId is not null)
+        {
+            OnStartOutboundFromWork(o);
+            return;
+        }
         var refusal = OutboundRefusal(o, out var agent, out var gateway);
         if (refusal is not null)
         {
@@ -30,26 +35,7 @@ internal sealed partial class RoutingEngine
             RememberEnded(o.CallId);
             return;
         }
-        var queue = _queues[agent!.Queues.Length > 0 ? agent.Queues[0] : 0];
-        var call = new CallRecord
-        {
-            Id = o.CallId,
-            Seq = ++_seq,
-            Queue = queue.Index,
-            Caller = o.Number,
-            GatewayId = gateway!,
-            IvrPath = "",
-            Requirements = queue.Requirements,
-            Priority = 0,
-            Tier = CustomerTier.Standard,
-            QueuedAtTicks = _nowTicks,
-            KnownSinceTicks = _nowTicks,
-            IsOutbound = true,
-            Phase = CallPhase.Reserved,
-            Agent = agent.Index,
-        };
-        _calls[call.Id] = call;
-        if (agent.State == AgentState.NotReady)
+        if (agent!.State == AgentState.NotReady)
         {
             agent.PendingState = AgentState.NotReady;
             agent.PendingReason = agent.Reason;
@@ -59,8 +45,37 @@ internal sealed partial class RoutingEngine
             agent.PendingState = null;
             agent.PendingReason = null;
         }
+        AcceptOutbound(o, agent, gateway!);
+    }
+
+    /// <summary>
+    /// The agent is Reserved for their own call (its record never waits in a queue) and the gateway is asked to place it. The caller
+    /// has set the state the agent goes back to afterwards (<see cref="AgentRecord.PendingState"/>).
+    /// </summary>
+    private void AcceptOutbound(StartOutbound o, AgentRecord agent, string gateway)
+    {
+        var queue = _queues[agent.Queues.Length > 0 ? agent.Queues[0] : 0];
+        var call = new CallRecord
+        {
+            Id = o.CallId,
+            Seq = ++_seq,
+            Queue = queue.Index,
+            Caller = o.Number,
+            GatewayId = gateway,
+            IvrPath = "",
+            Requirements = queue.Requirements,
+            Priority = 0,
+            Tier = CustomerTier.Standard,
+            QueuedAtTicks = _nowTicks,
+            KnownSinceTicks = _nowTicks,
+            IsOutbound = true,
+            ForWork = o.WorkItemId,
+            Phase = CallPhase.Reserved,
+            Agent = agent.Index,
+        };
+        _calls[call.Id] = call;
         var ring = queue.Definition.RingTimeout;
-        Outputs.Add(new OutboundAccepted(call.Id, agent.Id, o.Number, o.CustomerId, gateway!, ring, _now));
+        Outputs.Add(new OutboundAccepted(call.Id, agent.Id, o.Number, o.CustomerId, gateway, ring, _now));
         SetState(agent, AgentState.Reserved, "outbound call to " + o.Number, call.Id);
         agent.Call = call;
         Schedule(_nowTicks + ring.Ticks + _config.RingGrace.Ticks, new Deadline(DeadlineKind.RingTimeout, null, agent, null, agent.Generation));

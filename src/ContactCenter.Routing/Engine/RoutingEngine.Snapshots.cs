@@ -8,8 +8,12 @@ public sealed record AgentSnapshot(string AgentId, string DisplayName, AgentStat
 /// <summary>A waiting call in a queue snapshot.</summary>
 public sealed record WaitingCallSnapshot(Guid CallId, string Caller, TimeSpan Waited, TimeSpan EffectiveWait, int Priority, CustomerTier Tier, bool IsCallback, int Ring, string? PreferredAgentId);
 
-/// <summary>A queue with its waiting calls, in routing order.</summary>
-public sealed record QueueSnapshot(string Queue, IReadOnlyList<WaitingCallSnapshot> Waiting, int AgentsLoggedIn, int AgentsAvailable);
+/// <summary>A queue with its waiting calls, in routing order, and its waiting work items (voicemails), in routing order.</summary>
+public sealed record QueueSnapshot(string Queue, IReadOnlyList<WaitingCallSnapshot> Waiting, int AgentsLoggedIn, int AgentsAvailable)
+{
+    /// <summary>Work items (voicemails) waiting for an agent; they are not calls and count in none of the queue's call figures.</summary>
+    public IReadOnlyList<WaitingCallSnapshot> WorkItems { get; init; } = [];
+}
 
 internal sealed partial class RoutingEngine
 {
@@ -49,7 +53,16 @@ internal sealed partial class RoutingEngine
             {
                 available += b.Count;
             }
-            list.Add(new QueueSnapshot(q.Definition.Name, waiting, q.LoggedIn, available));
+            var work = new List<WaitingCallSnapshot>();
+            foreach (var (_, c) in _workWaiting)
+            {
+                if (c.Queue == q.Index)
+                {
+                    work.Add(new WaitingCallSnapshot(c.Id, c.Caller, TimeSpan.FromTicks(_nowTicks - c.QueuedAtTicks), TimeSpan.FromTicks(_nowTicks - c.EffectiveKey),
+                        c.Priority, c.Tier, c.IsCallback, c.Ring, InPreferredWindow(c) ? _agents[c.PreferredAgent].Id : null));
+                }
+            }
+            list.Add(new QueueSnapshot(q.Definition.Name, waiting, q.LoggedIn, available) { WorkItems = work });
         }
         return list;
     }
@@ -159,7 +172,7 @@ internal sealed partial class RoutingEngine
             }
             if (a.State == AgentState.Reserved)
             {
-                var limit = a.StateSinceTicks + _queues[a.Call!.Queue].Definition.RingTimeout.Ticks + _config.RingGrace.Ticks;
+                var limit = ReservedLimit(a);
                 if (limit <= _nowTicks)
                 {
                     errors.Add($"{a.Id} Reserved past its ring timeout");
@@ -190,9 +203,10 @@ internal sealed partial class RoutingEngine
             }
         }
         CheckIndexes(errors);
+        CheckWork(errors);
         foreach (var c in _calls.Values)
         {
-            if (c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
+            if (!c.IsWorkItem && c.Phase is CallPhase.Reserved or CallPhase.OnCall && (c.Agent < 0 || _agents[c.Agent].Call != c))
             {
                 errors.Add($"call {c.Id} is {c.Phase} but no agent holds it");
             }
@@ -274,7 +288,7 @@ internal sealed partial class RoutingEngine
         }
         foreach (var c in _calls.Values)
         {
-            if (c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
+            if (!c.IsWorkItem && c.Phase == CallPhase.Waiting && !Contains(_queues[c.Queue].Waiting, new WaitingEntry(new WaitingKey(c.EffectiveKey, c.Seq), c)))
             {
                 errors.Add($"waiting call {c.Id} missing from {_queues[c.Queue].Definition.Name}'s waiting index");
             }

@@ -30,13 +30,13 @@ internal sealed record EngineState
 internal sealed record AgentData(
     string Id, string DisplayName, bool Active, byte[] Levels, int[] Queues, AgentState State, string? Reason, long StateSinceTicks, Guid? Call,
     long IdleSinceTicks, long TalkTicksToday, DateOnly TalkDay, long LastOfferSeq, int Generation, AgentState? PendingState, string? PendingReason,
-    long WrapUpStartTicks, long TalkOfLastCallTicks, int LastCallQueue, List<Guid>? PreferredCalls);
+    long WrapUpStartTicks, long TalkOfLastCallTicks, int LastCallQueue, List<Guid>? PreferredCalls, List<Guid>? Work = null);
 
 internal sealed record CallData(
     Guid Id, long Seq, int Queue, string Caller, string GatewayId, string IvrPath, List<Requirement> Requirements, bool SharesQueueRequirements,
     int Priority, CustomerTier Tier, long QueuedAtTicks, long KnownSinceTicks, long EffectiveKey, bool IsCallback, int PreferredAgent,
     long PreferredUntilTicks, int Ring, int LowerBy, bool DropOptional, CallPhase Phase, int Agent, int LastMissedAgent, long ConnectedAtTicks,
-    int Generation, bool IsOutbound = false);
+    int Generation, bool IsOutbound = false, bool IsWorkItem = false, bool AwaitingAccept = false, Guid? ForWork = null);
 
 internal sealed record GatewayData(string Id, long LastSeenTicks, long IntervalTicks, int Generation);
 
@@ -66,7 +66,8 @@ internal sealed partial class RoutingEngine
             var current = d.Kind switch
             {
                 DeadlineKind.RingTimeout or DeadlineKind.WrapUpTimeout => d.Agent!.Generation == d.Generation,
-                DeadlineKind.Widen or DeadlineKind.PreferredWindowEnd or DeadlineKind.MaxWait => d.Call!.Generation == d.Generation && d.Call.Phase != CallPhase.Ended,
+                DeadlineKind.Widen or DeadlineKind.PreferredWindowEnd or DeadlineKind.MaxWait or DeadlineKind.OfferTimeout or DeadlineKind.WorkRecheck
+                    => d.Call!.Generation == d.Generation && d.Call.Phase != CallPhase.Ended,
                 DeadlineKind.HeartbeatLoss => _gateways.TryGetValue(d.Gateway!, out var g) && g.Generation == d.Generation,
                 _ => false,
             };
@@ -120,11 +121,11 @@ internal sealed partial class RoutingEngine
             Skills = [.. _skillNames],
             Agents = _agents.ConvertAll(a => new AgentData(a.Id, a.DisplayName, a.Active, a.Levels, a.Queues, a.State, a.Reason, a.StateSinceTicks, a.Call?.Id,
                 a.IdleSinceTicks, a.TalkTicksToday, a.TalkDay, a.LastOfferSeq, a.Generation, a.PendingState, a.PendingReason, a.WrapUpStartTicks,
-                a.TalkOfLastCallTicks, a.LastCallQueue, a.PreferredCalls?.ConvertAll(c => c.Id))),
+                a.TalkOfLastCallTicks, a.LastCallQueue, a.PreferredCalls?.ConvertAll(c => c.Id), a.Work?.ConvertAll(c => c.Id))),
             Calls = calls.ConvertAll(c => new CallData(c.Id, c.Seq, c.Queue, c.Caller, c.GatewayId, c.IvrPath, [.. c.Requirements],
                 ReferenceEquals(c.Requirements, _queues[c.Queue].Requirements), c.Priority, c.Tier, c.QueuedAtTicks, c.KnownSinceTicks, c.EffectiveKey,
                 c.IsCallback, c.PreferredAgent, c.PreferredUntilTicks, c.Ring, c.LowerBy, c.DropOptional, c.Phase, c.Agent, c.LastMissedAgent,
-                c.ConnectedAtTicks, c.Generation, c.IsOutbound)),
+                c.ConnectedAtTicks, c.Generation, c.IsOutbound, c.IsWorkItem, c.AwaitingAccept, c.ForWork)),
             Ended = [.. _endedOrder],
             EndedSet = EndedInOrder(),
             EarlyCallerOrder = [.. _earlyCallerOrder],
@@ -235,6 +236,9 @@ internal sealed partial class RoutingEngine
                 EffectiveKey = d.EffectiveKey,
                 IsCallback = d.IsCallback,
                 IsOutbound = d.IsOutbound,
+                IsWorkItem = d.IsWorkItem,
+                AwaitingAccept = d.AwaitingAccept,
+                ForWork = d.ForWork,
                 PreferredAgent = d.PreferredAgent,
                 PreferredUntilTicks = d.PreferredUntilTicks,
                 Ring = d.Ring,
@@ -251,7 +255,11 @@ internal sealed partial class RoutingEngine
             {
                 _calls[call.Id] = call;
             }
-            if (call.Phase == CallPhase.Waiting)
+            if (call.Phase == CallPhase.Waiting && call.IsWorkItem)
+            {
+                _workWaiting.Add(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+            }
+            else if (call.Phase == CallPhase.Waiting)
             {
                 AddWaiting(call);
             }
@@ -264,6 +272,10 @@ internal sealed partial class RoutingEngine
             if (d.PreferredCalls is { } preferred)
             {
                 agent.PreferredCalls = preferred.ConvertAll(c => byId[c]);
+            }
+            if (d.Work is { } work)
+            {
+                agent.Work = work.ConvertAll(c => byId[c]);
             }
             if (agent.State == AgentState.Available)
             {

@@ -34,6 +34,10 @@ internal sealed partial class RoutingEngine
     private readonly Dictionary<string, GatewayState> _gateways = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Deadline, (long Ticks, long Seq)> _deadlines = new();
     private readonly List<CallRecord> _scratchCalls = [];
+    /// <summary>Waiting work items of every queue, in effective-wait order (RoutingEngine.WorkItems.cs).</summary>
+    private readonly OrderedList<WaitingEntry> _workWaiting = new();
+    /// <summary>Something changed that may let a waiting work item be offered: looked at once, at the end of the input.</summary>
+    private bool _workDirty;
     /// <summary>Per queue, the first agents of its qualified order (see <see cref="QueueTop"/>).</summary>
     private readonly QueueTop[] _tops;
     /// <summary>Per queue, its waiting calls as a freed agent first looks at them (see <see cref="WaitingHead"/>).</summary>
@@ -127,10 +131,14 @@ internal sealed partial class RoutingEngine
                 OnChangeState(s);
                 break;
             case FinishWrapUp w:
-                OnFinishWrapUp(w);
+                if (!OnFinishWork(w))
+                {
+                    OnFinishWrapUp(w);
+                }
                 break;
             case UpsertAgent u:
                 OnUpsertAgent(u.Profile);
+                _workDirty = true; // new skills or queues may let the agent take a waiting work item
                 break;
             case TransferCall t:
                 OnTransfer(t);
@@ -138,10 +146,20 @@ internal sealed partial class RoutingEngine
             case StartOutbound o:
                 OnStartOutbound(o);
                 break;
+            case TakeOffer a:
+                OnAcceptOffer(a);
+                break;
+            case SkipOffer d:
+                OnDeclineOffer(d);
+                break;
             case Tick:
                 break;
             default:
                 throw new ArgumentException($"unknown engine input {input.GetType().Name}", nameof(input));
+        }
+        if (_workDirty)
+        {
+            OfferWaitingWork();
         }
     }
 
@@ -162,6 +180,11 @@ internal sealed partial class RoutingEngine
         {
             return;
         }
+        if (q.IsWorkItem)
+        {
+            OnQueueWorkItem(q);
+            return;
+        }
         if (!_queueIndex.TryGetValue(q.Queue, out var qi))
         {
             Outputs.Add(new CallDiverted(q.CallId, q.Queue, q.GatewayId, "no-agents", $"unknown queue '{q.Queue}'", _now));
@@ -175,7 +198,7 @@ internal sealed partial class RoutingEngine
             Stats.Offered(qi, _now);
             Stats.Diverted(qi, _now);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "queue-full", $"queue at its maximum length {def.MaxLength}", _now));
-            RememberEnded(q.CallId);
+            RememberRefused(q);
             MarkDirty(qi);
             return;
         }
@@ -184,7 +207,7 @@ internal sealed partial class RoutingEngine
             Stats.Offered(qi, _now);
             Stats.Diverted(qi, _now);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "no-agents", "no agent of the queue is logged in", _now));
-            RememberEnded(q.CallId);
+            RememberRefused(q);
             MarkDirty(qi);
             return;
         }
@@ -217,6 +240,18 @@ internal sealed partial class RoutingEngine
         }
     }
 
+    /// <summary>
+    /// A refused call is remembered as ended (a redelivery changes nothing), except a callback: the gateway's ledger hands a refused
+    /// callback over again later with the same id, which must then be taken.
+    /// </summary>
+    private void RememberRefused(QueueCall q)
+    {
+        if (!q.IsCallback)
+        {
+            RememberEnded(q.CallId);
+        }
+    }
+
     private void OnUpdateCaller(UpdateCaller i)
     {
         if (!_calls.TryGetValue(i.CallId, out var call))
@@ -232,7 +267,7 @@ internal sealed partial class RoutingEngine
             }
             return;
         }
-        if (call.Phase != CallPhase.Waiting)
+        if (call.Phase != CallPhase.Waiting || call.IsWorkItem)
         {
             return;
         }
@@ -269,6 +304,11 @@ internal sealed partial class RoutingEngine
             return;
         }
         var call = agent.Call;
+        if (call.IsWorkItem || call.AwaitingAccept)
+        {
+            // An offer on the desktop: no phone rang for it (skipping and timing out are DeclineOffer and the offer's deadline).
+            return;
+        }
         if (call.IsOutbound)
         {
             // The agent's own call: nothing to offer to anyone else; the agent goes back to where they were.
@@ -300,6 +340,10 @@ internal sealed partial class RoutingEngine
             return;
         }
         var call = agent.Call;
+        if (call.IsWorkItem || call.AwaitingAccept)
+        {
+            return; // an offer on the desktop: no phone was rung for it (TakeOffer accepts it)
+        }
         call.Phase = CallPhase.OnCall;
         call.Generation++;
         call.ConnectedAtTicks = _nowTicks;
@@ -313,7 +357,7 @@ internal sealed partial class RoutingEngine
 
     private void OnEndCall(EndCall e)
     {
-        if (!_calls.TryGetValue(e.CallId, out var call))
+        if (!_calls.TryGetValue(e.CallId, out var call) || call.IsWorkItem)
         {
             return;
         }
@@ -381,6 +425,12 @@ internal sealed partial class RoutingEngine
                 {
                     var agent = _agents[call.Agent];
                     var talk = _nowTicks - call.ConnectedAtTicks;
+                    if (call.ForWork is not null)
+                    {
+                        // A call back from a work item: no wrap-up of its own, the agent is back on the work item.
+                        ReturnToWork(agent, call, talk, reason);
+                        break;
+                    }
                     agent.TalkOfLastCallTicks = talk;
                     // An outbound call is handled by no queue: its wrap-up is not counted in the queue's handle time.
                     agent.LastCallQueue = call.IsOutbound ? -1 : call.Queue;
@@ -427,7 +477,8 @@ internal sealed partial class RoutingEngine
         _scratchCalls.Clear();
         foreach (var c in _calls.Values)
         {
-            if (c.GatewayId == gatewayId && !(c.IsCallback && c.Phase == CallPhase.Waiting) && predicate(c))
+            // Waiting callbacks, work items and offers on a desktop have no leg at any gateway.
+            if (c.GatewayId == gatewayId && !(c.IsCallback && c.Phase == CallPhase.Waiting) && !c.IsWorkItem && !c.AwaitingAccept && predicate(c))
             {
                 _scratchCalls.Add(c);
             }
@@ -451,6 +502,10 @@ internal sealed partial class RoutingEngine
         {
             return;
         }
+        if (agent.Work is { Count: > 0 } && OnChangeStateWithWork(agent, target, s.Reason))
+        {
+            return;
+        }
         switch (agent.State)
         {
             case AgentState.Reserved when agent.Call is { IsOutbound: true }:
@@ -466,6 +521,7 @@ internal sealed partial class RoutingEngine
                 {
                     var call = agent.Call!;
                     agent.Call = null;
+                    NoteOfferWithdrawn(agent, call, "the agent went " + (target == AgentState.LoggedOut ? "logged out" : "not ready"));
                     SetState(agent, target, s.Reason, null);
                     Requeue(call);
                 }
@@ -621,6 +677,12 @@ internal sealed partial class RoutingEngine
         }
         if (!p.Active)
         {
+            if (agent.Call is { IsWorkItem: true })
+            {
+                // The agent's state is a work item's: logged out at once (SetState releases every work item).
+                agent.PendingState = null;
+                SetState(agent, AgentState.LoggedOut, "removed from directory", null);
+            }
             switch (agent.State)
             {
                 case AgentState.Reserved when agent.Call is { IsOutbound: true }:
@@ -630,6 +692,7 @@ internal sealed partial class RoutingEngine
                 case AgentState.Reserved:
                     var call = agent.Call!;
                     agent.Call = null;
+                    NoteOfferWithdrawn(agent, call, "removed from directory");
                     SetState(agent, AgentState.LoggedOut, "removed from directory", null);
                     Requeue(call);
                     break;
@@ -665,7 +728,26 @@ internal sealed partial class RoutingEngine
                 case DeadlineKind.RingTimeout:
                     if (d.Agent!.Generation == d.Generation && d.Agent.State == AgentState.Reserved && d.Agent.Call is { } call)
                     {
-                        OnNoAnswer(call.Id, d.Agent.Id, "ring timeout");
+                        if (call.AwaitingAccept && !call.IsWorkItem)
+                        {
+                            OfferMissed(d.Agent, call, "not accepted in time", skipped: false);
+                        }
+                        else
+                        {
+                            OnNoAnswer(call.Id, d.Agent.Id, "ring timeout");
+                        }
+                    }
+                    break;
+                case DeadlineKind.OfferTimeout:
+                    if (d.Call!.Generation == d.Generation && d.Call.AwaitingAccept && d.Call.Agent >= 0)
+                    {
+                        OfferMissed(_agents[d.Call.Agent], d.Call, "not accepted in time", skipped: false);
+                    }
+                    break;
+                case DeadlineKind.WorkRecheck:
+                    if (d.Call!.Generation == d.Generation && d.Call.Phase == CallPhase.Waiting)
+                    {
+                        RecheckWork(d.Call);
                     }
                     break;
                 case DeadlineKind.WrapUpTimeout:
@@ -751,6 +833,7 @@ internal sealed partial class RoutingEngine
     {
         call.Phase = CallPhase.Waiting;
         call.Agent = -1;
+        call.AwaitingAccept = false;
         call.Generation++;
         UpdateRing(call);
         call.EffectiveKey = EffectiveKey(call);
@@ -979,7 +1062,8 @@ internal sealed partial class RoutingEngine
             var current = d.Kind switch
             {
                 DeadlineKind.RingTimeout or DeadlineKind.WrapUpTimeout => d.Agent!.Generation == d.Generation,
-                DeadlineKind.Widen or DeadlineKind.PreferredWindowEnd or DeadlineKind.MaxWait => d.Call!.Generation == d.Generation,
+                DeadlineKind.Widen or DeadlineKind.PreferredWindowEnd or DeadlineKind.MaxWait or DeadlineKind.OfferTimeout or DeadlineKind.WorkRecheck
+                    => d.Call!.Generation == d.Generation,
                 DeadlineKind.HeartbeatLoss => _gateways.TryGetValue(d.Gateway!, out var g) && g.Generation == d.Generation,
                 _ => true,
             };
@@ -1059,6 +1143,20 @@ internal sealed partial class RoutingEngine
 
     private void SetState(AgentRecord agent, AgentState state, string? reason, Guid? callId, bool keepIdleSince = false)
     {
+        if (agent.Work is { Count: > 0 })
+        {
+            if (state == AgentState.LoggedOut)
+            {
+                // Logged out, however: every work item the agent held waits for the next agent.
+                ReleaseWork(agent, reason ?? "the agent logged out");
+            }
+            else if (agent.Call is null && state is AgentState.Available or AgentState.NotReady)
+            {
+                // An agent who holds work items that allow no calls is never available for calls: back to the work instead.
+                RedirectToWork(agent, ref state, ref reason, ref callId);
+            }
+        }
+        _workDirty = true;
         var previous = agent.State;
         var spent = TimeSpan.FromTicks(_nowTicks - agent.StateSinceTicks);
         if (spent > TimeSpan.Zero)

@@ -85,6 +85,10 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
                 return KnowsAgent(engine, w.AgentId) ? w : null;
             case ChangeAgentState s:
                 return KnowsAgent(engine, s.AgentId) ? s : null;
+            case TakeOffer a:
+                return KnowsAgent(engine, a.AgentId) ? a : null;
+            case SkipOffer d:
+                return KnowsAgent(engine, d.AgentId) ? d : null;
             case StartOutbound o:
                 if (!KnowsAgent(engine, o.AgentId))
                 {

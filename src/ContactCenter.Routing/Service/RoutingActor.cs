@@ -435,8 +435,15 @@ internal sealed class RoutingActor : IAsyncDisposable
                             Waited = d.Waited,
                             Reason = d.Summary(),
                             IsCallback = r.IsCallback,
+                            Offer = r.Offer,
+                            OfferExpiresAt = r.Offer == OfferKind.None ? null : d.At + r.OfferTimeout,
                             OccurredAt = d.At,
                         }, _dispatchAbort.Token));
+                        if (r.Offer != OfferKind.None)
+                        {
+                            // Offered on the desktop first: the gateway hears of it only if the agent accepts (PreviewAccepted).
+                            break;
+                        }
                         var endpoint = await GatewayEndpointAsync(bus, r.GatewayId, endpoints).ConfigureAwait(false);
                         sends.Add(endpoint.Send(new ConnectCallToAgent
                         {
@@ -494,6 +501,45 @@ internal sealed class RoutingActor : IAsyncDisposable
                             CustomerId = o.CustomerId,
                             RingTimeout = o.RingTimeout,
                             OccurredAt = o.At,
+                        }, _dispatchAbort.Token));
+                        break;
+                    }
+                case OfferTaken t:
+                    sends.Add(bus.Publish(new OfferAccepted
+                    {
+                        CallId = t.CallId,
+                        AgentId = t.AgentId,
+                        Queue = t.Queue,
+                        Offer = t.Offer,
+                        OccurredAt = t.At,
+                    }, _dispatchAbort.Token));
+                    break;
+                case OfferEnded e:
+                    sends.Add(bus.Publish(new OfferWithdrawn
+                    {
+                        CallId = e.CallId,
+                        AgentId = e.AgentId,
+                        Queue = e.Queue,
+                        Offer = e.Offer,
+                        Reason = e.Reason,
+                        OccurredAt = e.At,
+                    }, _dispatchAbort.Token));
+                    break;
+                case PreviewAccepted p:
+                    {
+                        var endpoint = await GatewayEndpointAsync(bus, p.GatewayId, endpoints).ConfigureAwait(false);
+                        sends.Add(endpoint.Send(new ConnectCallToAgent
+                        {
+                            CallId = p.CallId,
+                            AgentId = p.AgentId,
+                            Queue = p.Queue,
+                            RingTimeout = p.RingTimeout,
+                            Record = p.Record,
+                            IsCallback = true,
+                            Caller = p.Caller,
+                            IvrPath = p.IvrPath,
+                            QueuedAt = p.QueuedAt,
+                            OccurredAt = p.At,
                         }, _dispatchAbort.Token));
                         break;
                     }

@@ -22,7 +22,9 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
     IConsumer<SetAgentState>,
     IConsumer<CompleteWrapUp>,
     IConsumer<AgentProfileChanged>,
-    IConsumer<PlaceOutboundCall>
+    IConsumer<PlaceOutboundCall>,
+    IConsumer<AcceptOffer>,
+    IConsumer<DeclineOffer>
 {
     /// <summary>
     /// Messages in flight on the endpoint. Each consumer only hands its input to the actor and waits for the effects to be
@@ -56,8 +58,9 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
         {
             return Task.CompletedTask;
         }
+        // A voicemail (a message, not a callback) is a work item: offered on a desktop, no phone leg.
         return partition.Submit(new QueueCall(m.CallId, m.Queue, m.Caller, m.GatewayId, m.IvrPath, m.Skills, m.Priority, m.Tier, m.CustomerId,
-            m.PreferredAgentId, m.IsCallback, m.QueuedAt), context.CancellationToken);
+            m.PreferredAgentId, m.IsCallback, m.QueuedAt, IsWorkItem: m.VoicemailPath is not null && !m.IsCallback), context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<CallerIdentified> context)
@@ -101,8 +104,14 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
     public Task Consume(ConsumeContext<PlaceOutboundCall> context)
     {
         var m = context.Message;
-        return partition.Submit(new StartOutbound(m.CallId, m.AgentId, m.Number, m.CustomerId, partition.OutboundGatewayId), context.CancellationToken);
+        return partition.Submit(new StartOutbound(m.CallId, m.AgentId, m.Number, m.CustomerId, partition.OutboundGatewayId, m.WorkItemId), context.CancellationToken);
     }
+
+    public Task Consume(ConsumeContext<AcceptOffer> context) =>
+        partition.Submit(new TakeOffer(context.Message.CallId, context.Message.AgentId), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<DeclineOffer> context) =>
+        partition.Submit(new SkipOffer(context.Message.CallId, context.Message.AgentId, context.Message.Reason ?? ""), context.CancellationToken);
 
     public Task Consume(ConsumeContext<AgentProfileChanged> context) =>
         partition.Submit(new UpsertAgent(context.Message.Profile), context.CancellationToken);

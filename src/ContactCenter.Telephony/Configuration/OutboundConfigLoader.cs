@@ -151,12 +151,13 @@ internal static class OutboundConfigLoader
             var value = QueueCallbackSettings.Default;
             if (YamlFile.Get(map, "callback") is YamlMappingNode callback)
             {
-                file.CheckKeys(callback, prefix, "mode", "attempts", "retryAfterSeconds", "noAnswerSeconds");
+                // mode and previewSeconds are routing's to carry out (the offer on the agent's desktop) and to check; the gateway
+                // places a preview callback like a progressive one once the agent accepted it.
+                file.CheckKeys(callback, prefix, "mode", "previewSeconds", "attempts", "retryAfterSeconds", "noAnswerSeconds");
                 var mode = file.String(callback, "mode", prefix, required: false);
-                if (mode is not null and not "progressive")
+                if (mode is not null and not ("progressive" or "preview"))
                 {
-                    file.Error(YamlFile.Get(callback, "mode"), $"{prefix}.mode",
-                        mode == "preview" ? "preview callbacks are not available yet: use progressive (the agent's phone rings, then the customer is dialled)" : $"'{mode}' is not one of progressive");
+                    file.Error(YamlFile.Get(callback, "mode"), $"{prefix}.mode", $"'{mode}' is not one of progressive, preview");
                 }
 
                 value = value with

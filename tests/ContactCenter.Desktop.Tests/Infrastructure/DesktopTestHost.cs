@@ -311,8 +311,22 @@ public sealed class BusRecorder
 public sealed class RecordingConsumer(BusRecorder recorder) :
     IConsumer<ContactCenter.Contracts.SetAgentState>,
     IConsumer<ContactCenter.Contracts.CompleteWrapUp>,
-    IConsumer<ContactCenter.Contracts.PlaceOutboundCall>
+    IConsumer<ContactCenter.Contracts.PlaceOutboundCall>,
+    IConsumer<ContactCenter.Contracts.AcceptOffer>,
+    IConsumer<ContactCenter.Contracts.DeclineOffer>
 {
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.AcceptOffer> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.DeclineOffer> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<ContactCenter.Contracts.PlaceOutboundCall> context)
     {
         recorder.Add(context.Message);

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -49,6 +51,17 @@ public sealed class BrowserOutboundTests
             await agent.GetByTestId("dial-button").ClickAsync();
             await Expect(agent.GetByTestId("dial-refusal")).ToHaveTextAsync("Not called: Nora Nocall asked not to be called (do not call)");
             await Expect(agent.GetByTestId("no-call")).ToBeVisibleAsync();
+            // The refusal is in Nora's history: a failed outbound call saying why.
+            await using (var api = await AgentDesktopClient.ConnectAsync(host.BaseAddress, "alice"))
+            {
+                var found = await api.Api.GetFromJsonAsync<JsonElement>(new Uri("/api/customers?phone=%2B442079460977", UriKind.Relative));
+                var nora = found.GetProperty("items")[0].GetProperty("id").GetString()!;
+                var history = await api.Api.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{nora}/interactions?page=1&pageSize=5", UriKind.Relative));
+                var refused = Assert.Single(history.GetProperty("items").EnumerateArray());
+                Assert.Equal(("outbound", "failed", "alice", "refused: Nora Nocall asked not to be called (do not call)"),
+                    (refused.GetProperty("direction").GetString(), refused.GetProperty("outcome").GetString(), refused.GetProperty("agentId").GetString(),
+                     refused.GetProperty("endReason").GetString()));
+            }
 
             // Ada from the customer search: Call beside her number.
             await agent.GetByTestId("customer-search").FillAsync("Ada");

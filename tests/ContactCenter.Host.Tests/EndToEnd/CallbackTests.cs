@@ -170,7 +170,7 @@ public sealed class CallbackTests
         File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
     }
 
-    private static Sipp StartCallbackCaller(HostProcess host, string folder)
+    internal static Sipp StartCallbackCaller(HostProcess host, string folder)
     {
         var scenario = Sipp.Render(folder, "caller.xml", new Dictionary<string, string>
         {

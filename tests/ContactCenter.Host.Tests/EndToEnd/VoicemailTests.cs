@@ -23,7 +23,7 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     internal const string KatherinePhone = "+442079460101";
     internal const string EdsgerPhone = "+447700900102";
 
-    /// <summary>DID 1003's flow (added to the copy of telephony-config): who is calling, then voicemail, a callback in support.</summary>
+    /// <summary>DID 1003's flow (added to the copy of telephony-config): who is calling, then voicemail, a work item in support.</summary>
     private const string LeaveMessageFlow = """
         name: leave-message
         path: message
@@ -230,7 +230,7 @@ public sealed class VoicemailHostFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A caller's voicemail call as the CRM recorded it, the other new rows of their history (the callback), and how much the caller said after the beep.</summary>
+/// <summary>A caller's voicemail call as the CRM recorded it, the other new rows of their history (the work item), and how much the caller said after the beep.</summary>
 internal sealed record VoicemailCall(string CustomerId, JsonElement Call, IReadOnlyList<JsonElement> NewRows, double SecondsSpoken)
 {
     public string CallId => Call.GetProperty("callId").GetString()!;
@@ -247,7 +247,7 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
     private HostProcess Host => fixture.Host;
 
     [Fact]
-    public Task A_caller_who_waits_past_billings_maximum_wait_leaves_a_voicemail_that_becomes_a_callback() => CallPathTests.WithHostLogAsync(Host, async () =>
+    public Task A_caller_who_waits_past_billings_maximum_wait_leaves_a_voicemail_that_becomes_a_work_item() => CallPathTests.WithHostLogAsync(Host, async () =>
     {
         var spoken = await fixture.SpokenAsync();
         using var api = await fixture.ApiAsync();
@@ -289,18 +289,21 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
-        // The message became a callback: a new call waiting in billing (routing's board), whose interaction carries the message.
+        // The message became a work item: waiting in billing (routing's board) for an agent's desktop, not as a call, and its own
+        // interaction carries the message.
         var callback = Assert.Single(spoken.NewRows, r => r.GetProperty("callId").GetString() != spoken.CallId);
         Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
         Assert.Equal("billing", callback.GetProperty("queue").GetString());
+        Assert.Equal(spoken.CallId, callback.GetProperty("callbackOf").GetString());
         Assert.Equal(JsonValueKind.Null, callback.GetProperty("endedAt").ValueKind);
         var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
         var billing = boards.EnumerateArray().Single(b => b.GetProperty("queue").GetProperty("queue").GetString() == "billing");
         var waiting = billing.GetProperty("queue").GetProperty("waiting").EnumerateArray().ToList();
-        var entry = Assert.Single(waiting, w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
-        Assert.True(entry.GetProperty("isCallback").GetBoolean(), entry.ToString());
+        var work = billing.GetProperty("queue").GetProperty("workItems").EnumerateArray().ToList();
+        var entry = Assert.Single(work, w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
+        Assert.False(entry.GetProperty("isCallback").GetBoolean(), entry.ToString());
         Assert.Equal(VoicemailHostFixture.AdaPhone, entry.GetProperty("caller").GetString());
-        Assert.DoesNotContain(waiting, w => w.GetProperty("callId").GetString() == spoken.CallId);
+        Assert.DoesNotContain(waiting, w => w.GetProperty("callId").GetString() == spoken.CallId || w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
     });
 
     [Fact]
@@ -320,7 +323,7 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
     });
 
     [Fact]
-    public Task An_ivr_voicemail_node_stops_the_message_at_its_maximum_length_and_queues_the_callback_in_its_queue() => CallPathTests.WithHostLogAsync(Host, async () =>
+    public Task An_ivr_voicemail_node_stops_the_message_at_its_maximum_length_and_queues_the_work_item_in_its_queue() => CallPathTests.WithHostLogAsync(Host, async () =>
     {
         var capped = await fixture.MaxLengthAsync();
         using var api = await fixture.ApiAsync();
@@ -340,8 +343,8 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         Assert.Equal(fileName, callback.GetProperty("voicemailPath").GetString());
         var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
         var support = boards.EnumerateArray().Single(b => b.GetProperty("queue").GetProperty("queue").GetString() == "support");
-        var entry = Assert.Single(support.GetProperty("queue").GetProperty("waiting").EnumerateArray(), w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
-        Assert.True(entry.GetProperty("isCallback").GetBoolean());
+        var entry = Assert.Single(support.GetProperty("queue").GetProperty("workItems").EnumerateArray(), w => w.GetProperty("callId").GetString() == callback.GetProperty("callId").GetString());
+        Assert.False(entry.GetProperty("isCallback").GetBoolean());
         Assert.Equal(VoicemailHostFixture.EdsgerPhone, entry.GetProperty("caller").GetString());
     });
 
@@ -361,7 +364,8 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         var folder = Path.Combine(Host.DataFolder, "data", "voicemail");
         Assert.False(File.Exists(Path.Combine(folder, $"{TimeProvider.System.GetUtcNow():yyyyMMdd}-{Guid.Parse(silent.CallId):N}.wav")));
         var boards = await api.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/queues", UriKind.Relative));
-        Assert.DoesNotContain(boards.EnumerateArray().SelectMany(b => b.GetProperty("queue").GetProperty("waiting").EnumerateArray()),
+        Assert.DoesNotContain(boards.EnumerateArray().SelectMany(b => b.GetProperty("queue").GetProperty("waiting").EnumerateArray()
+                .Concat(b.GetProperty("queue").GetProperty("workItems").EnumerateArray())),
             w => w.GetProperty("caller").GetString() == VoicemailHostFixture.AlanPhone);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync(new Uri($"/api/interactions/{silent.CallId}/voicemail", UriKind.Relative))).StatusCode);
     });
@@ -402,7 +406,7 @@ public sealed class VoicemailTests(VoicemailHostFixture fixture) : IClassFixture
         await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
 
         // alice looks Ada up: her history shows the voicemail with its length and a player (on the call that left it, and
-        // on the callback it became, which streams the same message).
+        // on the work item it became, which streams the same message).
         await page.GetByTestId("customer-search").FillAsync("Ada");
         await page.GetByTestId("search-result").First.GetByRole(AriaRole.Button).ClickAsync();
         await Expect(page.GetByTestId("customer-360-name")).ToHaveTextAsync("Ada Lovelace");

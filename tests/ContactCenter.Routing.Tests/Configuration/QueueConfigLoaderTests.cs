@@ -17,6 +17,27 @@ public class QueueConfigLoaderTests
     }
 
     [Fact]
+    public void Work_items_and_preview_callbacks_are_read_with_their_defaults()
+    {
+        var config = QueueConfigLoader.Parse("""
+            queues:
+              - name: a
+                workItems: { offerSeconds: 45, capacity: 3, callsWhileWorking: true }
+                callback: { mode: preview, previewSeconds: 20, attempts: 2 }
+              - name: b
+                callback: { mode: preview }
+              - name: c
+                callback: { mode: progressive, attempts: 3 }
+            """, "q.yaml");
+        Assert.Equal(new WorkItemSettings(TimeSpan.FromSeconds(45), 3, true), config.Queues[0].WorkItems);
+        Assert.Equal(TimeSpan.FromSeconds(20), config.Queues[0].CallbackPreview);
+        Assert.Equal(WorkItemSettings.Default, config.Queues[1].WorkItems);
+        Assert.Equal(new WorkItemSettings(TimeSpan.FromSeconds(30), 1, false), WorkItemSettings.Default);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Queues[1].CallbackPreview);
+        Assert.Null(config.Queues[2].CallbackPreview);
+    }
+
+    [Fact]
     public void The_shipped_queues_file_loads_with_the_demo_queues()
     {
         var config = QueueConfigLoader.LoadFile(RepoFile("telephony-config/queues.yaml"));
@@ -29,6 +50,8 @@ public class QueueConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(20), support.ServiceLevelThreshold);
         Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("Europe/London").Id, support.TimeZone.Id);
         Assert.Equal(TieBreak.LeastTalkTime, config.Queues[1].TieBreak);
+        Assert.Equal(new WorkItemSettings(TimeSpan.FromSeconds(30), 1, false), config.Queues[1].WorkItems); // billing's voicemails
+        Assert.Null(support.CallbackPreview);
         Assert.Equal(TimeSpan.FromSeconds(60), config.TierBoost[CustomerTier.Gold]);
     }
 
@@ -54,6 +77,16 @@ public class QueueConfigLoaderTests
         "q.yaml:6:20: queues[0].overflowQueue: overflow queue 'b' is in partition 'west', not 'east' (a call overflows within its partition)")]
     [InlineData("queues:\n  - name: a\n    maxWaitSeconds: 10\n    maxWaitAction: overflow\n    overflowQueue: b\n  - name: b\n    partition: west\n",
         "q.yaml:5:20: queues[0].overflowQueue: overflow queue 'b' is in partition 'west', not 'default'")]
+    [InlineData("queues:\n  - name: a\n    workItems: { offerSeconds: 2 }\n", "q.yaml:3:32: queues[0].workItems.offerSeconds: '2' is not a whole number from 5 to 600")]
+    [InlineData("queues:\n  - name: a\n    workItems: { capacity: 0 }\n", "q.yaml:3:28: queues[0].workItems.capacity: '0' is not a whole number from 1 to 10")]
+    [InlineData("queues:\n  - name: a\n    workItems: { capacity: 11 }\n", "q.yaml:3:28: queues[0].workItems.capacity: '11' is not a whole number from 1 to 10")]
+    [InlineData("queues:\n  - name: a\n    workItems: { callsWhileWorking: sometimes }\n", "q.yaml:3:37: queues[0].workItems.callsWhileWorking: 'sometimes' is not true or false")]
+    [InlineData("queues:\n  - name: a\n    workItems: { concurrency: 2 }\n", "q.yaml:3:18: queues[0].workItems.concurrency: unknown field (offerSeconds, capacity, callsWhileWorking)")]
+    [InlineData("queues:\n  - name: a\n    workItems: 2\n", "q.yaml:3:16: queues[0].workItems: expected a mapping (offerSeconds, capacity, callsWhileWorking)")]
+    [InlineData("queues:\n  - name: a\n    callback: { mode: predictive }\n", "q.yaml:3:23: queues[0].callback.mode: 'predictive' is not one of progressive, preview")]
+    [InlineData("queues:\n  - name: a\n    callback: { mode: preview, previewSeconds: 900 }\n", "q.yaml:3:48: queues[0].callback.previewSeconds: '900' is not a whole number from 5 to 600")]
+    [InlineData("queues:\n  - name: a\n    callback: { mode: progressive, previewSeconds: 30 }\n", "q.yaml:3:52: queues[0].callback.previewSeconds: applies only to mode: preview")]
+    [InlineData("queues:\n  - name: a\n    callback: { previewSeconds: 30 }\n", "q.yaml:3:33: queues[0].callback.previewSeconds: applies only to mode: preview")]
     public void Errors_name_the_file_line_and_field(string yaml, string expected)
     {
         var ex = Assert.Throws<RoutingConfigurationException>(() => QueueConfigLoader.Parse(yaml, "q.yaml"));

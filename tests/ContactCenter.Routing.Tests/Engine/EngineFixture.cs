@@ -84,6 +84,25 @@ internal sealed class EngineFixture
         return callId;
     }
 
+    /// <summary>A voicemail left in <paramref name="queue"/>: a work item (no phone leg) that keeps the call's original wait.</summary>
+    public Guid Voicemail(string queue, string? preferred = null, TimeSpan? waitedBefore = null, Guid? id = null, int priority = 0)
+    {
+        var itemId = id ?? Guid.NewGuid();
+        Apply(new QueueCall(itemId, queue, "+441234567890", "gw1", "main>3>" + queue + ">voicemail", [], priority, CustomerTier.Standard, null,
+            preferred, false, Clock.GetUtcNow() - (waitedBefore ?? TimeSpan.FromMinutes(15)), IsWorkItem: true));
+        return itemId;
+    }
+
+    public void Accept(Guid call, string agent) => Apply(new TakeOffer(call, agent));
+
+    public void Skip(Guid call, string agent, string reason = "") => Apply(new SkipOffer(call, agent, reason));
+
+    public void Complete(Guid call, string agent) => Apply(new FinishWrapUp(call, agent));
+
+    public IEnumerable<ReservationMade> Offers => Reservations.Where(r => r.Offer != OfferKind.None);
+
+    public IEnumerable<OfferEnded> Withdrawn => Outputs.OfType<OfferEnded>();
+
     public void Connect(Guid call, string agent) => Apply(new ConnectCall(call, agent));
 
     public void Hangup(Guid call, CallParty by = CallParty.Caller, CallOutcome outcome = CallOutcome.Answered) =>

@@ -124,7 +124,7 @@ public sealed class OutboundConfigTests
     }
 
     [Fact]
-    public void Queue_callback_settings_are_read_and_preview_mode_is_refused_at_start()
+    public void Queue_callback_settings_are_read_and_an_unknown_mode_is_refused_at_start()
     {
         using var good = new ConfigFolder().Write("queues.yaml", """
             queues:
@@ -132,21 +132,24 @@ public sealed class OutboundConfigTests
                 callback: { mode: progressive, attempts: 5, retryAfterSeconds: 120, noAnswerSeconds: 20 }
               - name: billing
               - name: sales
+                callback: { mode: preview, previewSeconds: 20, attempts: 2 }
             """);
         var config = TelephonyConfigLoader.Load(good.Root);
         Assert.Equal((5, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(20)),
             (config.CallbackSettings("support").Attempts, config.CallbackSettings("support").RetryAfter, config.CallbackSettings("support").NoAnswer));
         Assert.Equal(QueueCallbackSettings.Default, config.CallbackSettings("billing"));
+        // A preview queue's callbacks are placed like progressive ones once the agent accepted the offer (routing's part).
+        Assert.Equal(2, config.CallbackSettings("sales").Attempts);
 
         using var bad = new ConfigFolder().Write("queues.yaml", """
             queues:
               - name: support
-                callback: { mode: preview, attempts: 0, colour: blue }
+                callback: { mode: predictive, attempts: 0, colour: blue }
               - name: billing
               - name: sales
             """);
         var errors = TelephonyConfigLoader.TryLoad(bad.Root).Errors;
-        Assert.Contains(errors, e => e is { File: "queues.yaml", Line: 3, Field: "queues[0].callback.mode" } && e.Message.Contains("preview callbacks are not available yet", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is { File: "queues.yaml", Line: 3, Field: "queues[0].callback.mode" } && e.Message.Contains("'predictive' is not one of progressive, preview", StringComparison.Ordinal));
         Assert.Contains(errors, e => e is { File: "queues.yaml", Field: "queues[0].callback.attempts" });
         Assert.Contains(errors, e => e is { File: "queues.yaml", Field: "queues[0].callback.colour" });
     }

@@ -126,6 +126,38 @@ public sealed class CallbackLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_voicemail_handed_over_as_a_work_item_is_handed_over_again_when_refused_and_forgotten_a_day_after()
+    {
+        var id = CallbackIds.Derive(Guid.NewGuid(), "voicemail", 1);
+        var message = Template(id) with { IsCallback = false, CallbackOf = Guid.NewGuid(), VoicemailPath = "20261207-x.wav", VoicemailLength = TimeSpan.FromSeconds(7) };
+        await using (var ledger = await StartLedgerAsync())
+        {
+            await ledger.QueueAsync(message);
+            var handed = Take();
+            Assert.Equal((id, false, "20261207-x.wav"), (handed.CallId, handed.IsCallback, handed.VoicemailPath));
+            await WaitUntilAsync(() => ledger.PendingCount == 0);
+        }
+
+        // After a restart within the day, a refusal still hands it over again.
+        time.Advance(TimeSpan.FromHours(2));
+        await using (var ledger = await StartLedgerAsync())
+        {
+            Assert.True(await ledger.OnRefusedAsync(id, "NoAgents: no agent of the queue is logged in", TimeSpan.FromMinutes(5)));
+            time.Advance(TimeSpan.FromMinutes(5));
+            Assert.Equal(id, Take().CallId);
+            await WaitUntilAsync(() => ledger.PendingCount == 0);
+        }
+
+        // A day after it was last handed over, routing keeps it: the ledger owes nothing more.
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await using (var ledger = await StartLedgerAsync())
+        {
+            Assert.False(await ledger.OnRefusedAsync(id, "late", TimeSpan.FromMinutes(5)));
+            Assert.True(ledger.IsDone(id));
+        }
+    }
+
+    [Fact]
     public async Task A_line_cut_short_by_a_crash_does_not_lose_the_lines_before_it()
     {
         var origin = Guid.NewGuid();

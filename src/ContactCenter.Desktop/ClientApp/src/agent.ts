@@ -1,4 +1,5 @@
-// The agent desktop: presence, the screen pop while the phone rings, the live call, wrap-up and customer search.
+// The agent desktop: presence, the screen pop while the phone rings, the live call, wrap-up, offers and work items (voicemails,
+// preview callbacks) and customer search.
 import type { HubConnection } from "@microsoft/signalr";
 import {
   api,
@@ -12,7 +13,7 @@ import {
   stateLabel,
   wireSignOut,
 } from "./common";
-import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, OutboundRefused, ScreenPop } from "./types";
+import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, OutboundRefused, ScreenPop, WorkItem } from "./types";
 
 const session = requireSession("agent", "supervisor");
 
@@ -20,12 +21,15 @@ let connection: HubConnection | null = null;
 let agentState: AgentStateView | null = null;
 let call: CallState | null = null;
 let pop: ScreenPop | null = null;
+/** The pop of the last call, kept once it is over so that the agent can call the customer back from it. */
+let lastPop: ScreenPop | null = null;
 let createdCustomer: CustomerCard | null = null;
 let pendingState: string | null = null;
 
 const stateEl = byTestId("agent-state");
 const statusEl = byTestId("status-message");
 const callPanel = byTestId("call-panel");
+const workPanel = byTestId("work-panel");
 const wrapUpForm = byTestId<HTMLFormElement>("wrap-up-form");
 const disposition = byTestId<HTMLSelectElement>("disposition");
 const notes = byTestId<HTMLTextAreaElement>("notes");
@@ -77,7 +81,10 @@ async function setState(state: "available" | "notReady"): Promise<void> {
 
 function renderState(): void {
   const state = agentState?.state ?? "loggedOut";
-  stateEl.textContent = stateLabel(state) + (state === "notReady" && agentState?.reason ? ` · ${agentState.reason}` : "");
+  // Reserved or on call for a work item (a voicemail): no phone rings, the agent is offered it or works on it.
+  const item = agentState?.callId ? work.get(agentState.callId)?.item : undefined;
+  const label = item && state === "reserved" ? "Offered" : item && state === "onCall" ? "Working" : stateLabel(state);
+  stateEl.textContent = label + (state === "notReady" && agentState?.reason ? ` · ${agentState.reason}` : "");
   stateEl.className = `pill state-${state}`;
   stateEl.dataset.state = state;
   stateEl.title = agentState ? `Since ${formatTime(agentState.since)}` : "No presence from routing yet";
@@ -142,8 +149,31 @@ dialForm.addEventListener("submit", (event) => {
 
 // ---- the call and the pop ----
 
-function customerCard(): HTMLElement {
-  const customer = pop?.customer ?? createdCustomer;
+/** Whether the agent has a call that is not over (ringing, talking or in wrap-up): no other call may be placed meanwhile. */
+function callLive(): boolean {
+  return call !== null && call.phase !== "ended";
+}
+
+/**
+ * The customer card of a pop: the live call's, the last caller's once the call is over, or a work item's 360. With
+ * <c>callable</c> its Call button calls the number that reached us back through click to dial (it waits while a call is live).
+ */
+function customerCard(p: ScreenPop | null = pop, forCall = true, callable = true): HTMLElement {
+  const customer = p?.customer ?? (forCall ? createdCustomer : null);
+  const number = p?.caller ?? (forCall ? call?.caller : null);
+  const callBack = number && callable ? callButton(number, customer?.id ?? null) : null;
+  if (callBack) {
+    callBack.disabled = callLive();
+    callBack.title = callLive() ? "Available once this call is over and wrapped up" : `Call ${number}`;
+  }
+  if (!forCall && !customer) {
+    return h(
+      "section",
+      { class: "card customer unknown", testid: "customer-card" },
+      h("div", { class: "customer-head" }, h("h2", {}, "New caller"), callBack),
+      h("p", { class: "muted" }, `No customer has the number ${number ?? "—"}.`),
+    );
+  }
   if (customer) {
     return h(
       "section",
@@ -155,9 +185,10 @@ function customerCard(): HTMLElement {
         h("span", { class: `badge tier-${customer.tier.toLowerCase()}`, testid: "customer-tier" }, customer.tier),
         customer.doNotCall && h("span", { class: "badge danger", testid: "do-not-call" }, "Do not call"),
         customer.language && h("span", { class: "badge" }, customer.language),
+        callBack,
       ),
       customer.notes && h("p", { class: "customer-notes", testid: "customer-notes" }, customer.notes),
-      pop && pop.totalInteractions > 0 && h("p", { class: "muted" }, `${pop.totalInteractions} contacts on record`),
+      p && p.totalInteractions > 0 && h("p", { class: "muted" }, `${p.totalInteractions} contacts on record`),
     );
   }
 
@@ -212,8 +243,8 @@ function customerCard(): HTMLElement {
   );
 }
 
-function casesTable(): HTMLElement {
-  const cases = pop?.openCases ?? [];
+function casesTable(p: ScreenPop | null = pop): HTMLElement {
+  const cases = p?.openCases ?? [];
   if (cases.length === 0) {
     return h("section", { class: "card", testid: "open-cases" }, h("h3", {}, "Open cases"), h("p", { class: "muted" }, "None."));
   }
@@ -246,8 +277,8 @@ function casesTable(): HTMLElement {
   );
 }
 
-function interactionsList(): HTMLElement {
-  const items = pop?.recentInteractions ?? [];
+function interactionsList(p: ScreenPop | null = pop): HTMLElement {
+  const items = p?.recentInteractions ?? [];
   return h(
     "section",
     { class: "card", testid: "recent-interactions" },
@@ -298,10 +329,15 @@ const baseTitle = document.title;
 
 function renderCall(): void {
   callPanel.replaceChildren();
+  refreshWorkButtons();
   document.title = call?.phase === "ringing" ? `☎ Ringing: ${pop?.customer?.name ?? call.caller ?? "call"} · ${baseTitle}` : baseTitle;
   const outbound = call?.direction === "outbound";
   if (!call) {
     callPanel.append(h("div", { class: "idle", testid: "no-call" }, "No call. Calls pop here the moment your phone rings."));
+    if (lastPop) {
+      // The last caller stays at hand, to call them back.
+      callPanel.append(h("section", { class: "last-caller", testid: "last-caller" }, h("h3", {}, "Last caller"), customerCard(lastPop, false, true)));
+    }
     wrapUpForm.hidden = true;
     return;
   }
@@ -361,10 +397,15 @@ function renderCall(): void {
   );
   caseLink.value = [...caseLink.options].some((o) => o.value === selected) ? selected : "";
   newCase.hidden = caseLink.value !== NEW_CASE;
+  refreshWorkButtons();
   tick();
 }
 
 function tick(): void {
+  for (const countdown of workPanel.querySelectorAll<HTMLElement>('[data-testid="offer-countdown"]')) {
+    const expires = countdown.dataset.expires;
+    countdown.textContent = expires ? `accept within ${formatDuration(Math.max(0, (Date.parse(expires) - Date.now()) / 1000))}` : "";
+  }
   const timer = document.querySelector<HTMLElement>('[data-testid="call-timer"]');
   if (!timer || !call) {
     return;
@@ -406,6 +447,7 @@ function onCallState(c: CallState): void {
   if (c.phase === "ended") {
     if (call?.callId === c.callId) {
       const why = c.wrapUpCompletedAt ? "Wrap-up completed." : `Call ended${c.endReason ? `: ${c.endReason}` : ""}.`;
+      lastPop = pop ?? lastPop;
       call = null;
       pop = null;
       createdCustomer = null;
@@ -431,6 +473,212 @@ function onCallState(c: CallState): void {
   }
   call = c;
   renderCall();
+}
+
+// ---- offers and work items (voicemails, preview callbacks) ----
+
+interface WorkCard {
+  item: WorkItem;
+  card: HTMLElement;
+  /** Built once per voicemail and moved into each new rendering, so playback and the wrap-up being typed survive updates. */
+  player?: HTMLAudioElement;
+  form?: HTMLFormElement;
+}
+
+const work = new Map<string, WorkCard>();
+
+function onWorkItem(item: WorkItem): void {
+  const known = work.get(item.callId);
+  if (item.phase === "ended") {
+    if (known) {
+      known.player?.pause();
+      known.card.remove();
+      work.delete(item.callId);
+      const name = item.pop?.customer?.name ?? item.caller ?? "the caller";
+      say(item.kind === "previewCallback" && item.acceptedAt
+        ? `Callback to ${name} accepted: answer your phone, then the customer is dialled.`
+        : `${item.kind === "voicemail" ? "Voicemail" : "Callback"} from ${name}: ${item.endReason ?? "done"}.`);
+    }
+    renderWorkIdle();
+    renderState();
+    return;
+  }
+  if (!known) {
+    const name = item.pop?.customer?.name ?? item.caller ?? "a caller";
+    say(item.kind === "voicemail" ? `Voicemail from ${name} offered: accept it to listen.` : `Callback to ${name} offered: accept to call.`);
+  }
+  const entry: WorkCard = known ?? { item, card: h("section") };
+  entry.item = item;
+  const card = workCard(entry);
+  if (known) {
+    known.card.replaceWith(card);
+  } else {
+    workPanel.append(card);
+  }
+  entry.card = card;
+  work.set(item.callId, entry);
+  renderWorkIdle();
+  renderState();
+  tick();
+}
+
+function renderWorkIdle(): void {
+  workPanel.hidden = work.size === 0;
+}
+
+function workCard(entry: WorkCard): HTMLElement {
+  const w = entry.item;
+  const p = w.pop ?? null;
+  const voicemail = w.kind === "voicemail";
+  const offered = w.phase === "offered";
+  const name = p?.customer?.name ?? "New caller";
+  const requested = w.waitedSeconds != null ? new Date(Date.parse(w.offeredAt) - w.waitedSeconds * 1000) : null;
+  const card = h(
+    "section",
+    { class: `card work phase-${w.phase}`, testid: "work-item", "data-call-id": w.callId, "data-kind": w.kind, "data-phase": w.phase },
+    h(
+      "div",
+      { class: "call-head" },
+      h("span", { class: `pill ${voicemail ? "voicemail" : "callback"}`, testid: "work-kind" }, voicemail ? "Voicemail" : "Callback (preview)"),
+      h("span", { class: `pill phase-${offered ? "ringing" : "connected"}`, testid: "work-phase" }, offered ? "Offered" : "Working"),
+      h("span", { class: "caller", testid: "work-customer" }, name),
+      h("span", { class: "timer mono", testid: "offer-countdown", "data-expires": offered ? (w.expiresAt ?? "") : "" }, ""),
+    ),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, voicemail ? "From" : "Dialling"),
+      h("dd", { class: "mono", testid: "work-number" }, w.caller ?? "—"),
+      h("dt", {}, "Queue"),
+      h("dd", { testid: "work-queue" }, w.queue ?? "—"),
+      h("dt", {}, voicemail ? "Left at" : "Requested"),
+      h("dd", { testid: "work-requested" }, requested ? requested.toLocaleTimeString() : "—"),
+      h("dt", {}, "Waited"),
+      h("dd", { testid: "work-waited" }, formatDuration(w.waitedSeconds ?? 0)),
+      ...(voicemail
+        ? [h("dt", {}, "Message"), h("dd", { testid: "work-voicemail-length" }, w.voicemailSeconds == null ? "—" : formatDuration(w.voicemailSeconds))]
+        : []),
+    ),
+  );
+  if (offered) {
+    const accept = h("button", { type: "button", class: "primary", testid: "accept-offer" }, "Accept");
+    const skip = h("button", { type: "button", testid: "skip-offer" }, "Skip");
+    accept.addEventListener("click", () => void answerOffer(w, true, accept, skip));
+    skip.addEventListener("click", () => void answerOffer(w, false, accept, skip));
+    card.append(h("div", { class: "offer-actions" }, accept, skip));
+  } else if (voicemail) {
+    card.append(workingVoicemail(entry));
+  }
+  if (p) {
+    card.append(customerCard(p, false, false), casesTable(p), interactionsList(p));
+  }
+  return card;
+}
+
+async function answerOffer(w: WorkItem, accept: boolean, ...buttons: HTMLButtonElement[]): Promise<void> {
+  if (!connection) {
+    return;
+  }
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    await connection.invoke(accept ? "AcceptOffer" : "SkipOffer", w.callId);
+    say(accept ? "Accepted." : "Skipped: it goes to the next agent.");
+  } catch (e) {
+    say(`Could not ${accept ? "accept" : "skip"}: ${errorText(e)}`, "error");
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+/** A voicemail being worked on: the message (streamed from the CRM), Call back, and its wrap-up, which completes it. */
+function workingVoicemail(entry: WorkCard): HTMLElement {
+  const w = entry.item;
+  const player = (entry.player ??= h("audio", {
+    controls: true,
+    preload: "auto",
+    src: `/api/interactions/${encodeURIComponent(w.voicemailCallId ?? w.callId)}/voicemail`,
+    testid: "work-voicemail-player",
+  }));
+  const play = h("button", { type: "button", testid: "play-voicemail" }, "▶ Play");
+  play.addEventListener("click", () => {
+    player.currentTime = player.ended ? 0 : player.currentTime;
+    player.play().catch((e: unknown) => say(`Could not play the voicemail: ${errorText(e)}`, "error"));
+  });
+  const callBack = h("button", { type: "button", class: "primary", testid: "call-back", "data-number": w.caller ?? "" }, `Call back ${w.caller ?? ""}`);
+  callBack.disabled = callLive();
+  callBack.addEventListener("click", () => void callBackFrom(w, callBack));
+  const form = (entry.form ??= workWrapUpForm(w));
+  return h(
+    "div",
+    { class: "work-body" },
+    h("div", { class: "voicemail" }, play, player),
+    h("div", { class: "offer-actions" }, callBack, w.callBackId ? h("span", { class: "muted", testid: "called-back" }, "Called back") : null),
+    form,
+  );
+}
+
+function workWrapUpForm(w: WorkItem): HTMLFormElement {
+  const choice = h(
+    "select",
+    { testid: "work-disposition", "aria-label": "Disposition", required: true },
+    h("option", { value: "" }, "Choose…"),
+    ...[["resolved", "Resolved"], ["called-back", "Called back"], ["follow-up", "Follow-up needed"], ["no-action", "No action needed"], ["wrong-number", "Wrong number"]]
+      .map(([value, text]) => h("option", { value }, text)),
+  );
+  const text = h("textarea", { testid: "work-notes", rows: 3, maxlength: 4000, "aria-label": "Notes" });
+  const complete = h("button", { type: "submit", class: "primary", testid: "complete-work" }, "Complete");
+  const form = h("form", { class: "wrap-up", testid: "work-wrap-up" }, h("label", {}, "Disposition"), choice, h("label", {}, "Notes"), text, complete);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!connection) {
+      return;
+    }
+    if (!choice.value) {
+      say("Choose a disposition.", "error");
+      choice.focus();
+      return;
+    }
+    if (callLive() && call?.workItemId === w.callId) {
+      say("Finish the call back first.", "error");
+      return;
+    }
+    complete.disabled = true;
+    try {
+      await connection.invoke("CompleteWrapUp", w.callId, choice.value, text.value.trim() || null);
+      say("Voicemail completed.");
+    } catch (e) {
+      say(`Could not complete: ${errorText(e)}`, "error");
+      complete.disabled = false;
+    }
+  });
+  return form;
+}
+
+async function callBackFrom(w: WorkItem, button: HTMLButtonElement): Promise<void> {
+  if (!connection) {
+    return;
+  }
+  showRefusal(null);
+  button.disabled = true;
+  try {
+    const result = await connection.invoke<DialResult>("CallBack", w.callId);
+    if (result.accepted) {
+      say(`Calling ${result.customerName ? `${result.customerName} on ` : ""}${result.number}: your phone rings first.`);
+    } else {
+      showRefusal(result.reason ?? "refused");
+      say(`Not called: ${result.reason ?? "refused"}`, "error");
+      button.disabled = false;
+    }
+  } catch (e) {
+    say(`Could not call back: ${errorText(e)}`, "error");
+    button.disabled = false;
+  }
+}
+
+/** Call back buttons wait while a call is live. */
+function refreshWorkButtons(): void {
+  for (const b of workPanel.querySelectorAll<HTMLButtonElement>('[data-testid="call-back"], [data-testid="call-customer"]')) {
+    b.disabled = callLive();
+  }
 }
 
 wrapUpForm.addEventListener("submit", async (event) => {
@@ -498,6 +746,8 @@ interface Customer360 {
     voicemailPath?: string | null;
     voicemailSeconds?: number | null;
     transcript?: string | null;
+    direction?: string | null;
+    endReason?: string | null;
   }[];
   totals?: { interactions?: number };
 }
@@ -532,7 +782,8 @@ async function showCustomer(id: string): Promise<void> {
         "ul",
         { class: "history" },
         ...c.recentInteractions.map((i) => h("li", {}, h("span", { class: "when" }, formatTime(i.startedAt)), " ",
-          [i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "),
+          [i.direction === "outbound" ? "outbound" : null, i.queue, i.agentId, i.outcome, i.disposition].filter(Boolean).join(" · "),
+          i.outcome === "failed" && i.endReason && h("div", { class: "muted", testid: "customer-360-reason" }, i.endReason),
           i.voicemailPath && voicemailView(i.callId, i.voicemailSeconds, i.transcript))),
       ),
     );
@@ -643,11 +894,13 @@ if (session) {
   notReadyButton.addEventListener("click", () => void setState("notReady"));
   renderState();
   renderCall();
+  renderWorkIdle();
   connection = connectHub(
     "/hubs/agent",
     (c) => {
       c.on("ScreenPop", onPop);
       c.on("CallStateChanged", onCallState);
+      c.on("WorkItemChanged", onWorkItem);
       c.on("OutboundCallRefused", (r: OutboundRefused) => {
         showRefusal(r.reason);
         say(`Not called: ${r.reason}`, "error");

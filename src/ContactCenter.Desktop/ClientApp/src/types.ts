@@ -83,6 +83,31 @@ export interface CallState {
   endReason?: string | null;
   direction?: "inbound" | "outbound" | "callback";
   customerName?: string | null;
+  /** A call back from this work item (a voicemail): no wrap-up of its own. */
+  workItemId?: string | null;
+}
+
+export type OfferKind = "voicemail" | "previewCallback";
+export type WorkPhase = "offered" | "working" | "ended";
+
+/** An offer or work item on the desktop (WorkItemChanged). */
+export interface WorkItem {
+  callId: string;
+  agentId: string;
+  kind: OfferKind;
+  phase: WorkPhase;
+  caller?: string | null;
+  queue?: string | null;
+  ivrPath?: string | null;
+  waitedSeconds?: number | null;
+  offeredAt: string;
+  expiresAt?: string | null;
+  acceptedAt?: string | null;
+  endReason?: string | null;
+  pop?: ScreenPop | null;
+  voicemailCallId?: string | null;
+  voicemailSeconds?: number | null;
+  callBackId?: string | null;
 }
 
 /** The answer to the hub's Dial(number, customerId). */

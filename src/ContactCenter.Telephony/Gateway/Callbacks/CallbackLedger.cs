@@ -17,12 +17,14 @@ internal sealed record CallbackAttempt(Guid CallId, Guid Origin, int Attempt);
 /// promise and the attempt number, so a publish repeated after a crash is the same call to routing);</item>
 /// <item>an attempt begun and never finished (the gateway stopped or died during it) is owed again at the next start;</item>
 /// <item>a finished attempt is remembered, so a redelivered <see cref="ConnectCallToAgent"/> never dials the customer twice;</item>
-/// <item>a published callback that routing refuses (queue full, no agents) is owed again after the retry interval.</item>
+/// <item>a published callback that routing refuses (queue full, no agents) is owed again after the retry interval; so is a
+/// voicemail handed to routing as a work item (kept for a day after it was handed over: routing refuses at once or not at all).</item>
 /// </list>
 /// </summary>
 internal sealed class CallbackLedger : IAsyncDisposable
 {
     private static readonly TimeSpan DoneKeptFor = TimeSpan.FromDays(3);
+    private static readonly TimeSpan WorkItemKeptFor = TimeSpan.FromDays(1);
     private static readonly TimeSpan PublishRetry = TimeSpan.FromSeconds(5);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -108,6 +110,17 @@ internal sealed class CallbackLedger : IAsyncDisposable
                 attempts[next.Id] = (next.Origin!.Value, next.Attempt);
                 logger.LogWarning("Callback {CallId} (attempt {Attempt}) was interrupted by a stop of the gateway; attempt {Next} is owed now as {Retry}",
                     interrupted.Id, interrupted.Attempt, next.Attempt, next.Id);
+            }
+        }
+
+        foreach (var handed in published.Values.ToList())
+        {
+            // A voicemail handed to routing as a work item never comes back here to be placed: once routing has kept it for a
+            // day (a refusal comes at once, or as soon as this gateway is back), the ledger owes nothing more for it.
+            if (handed.Message is { VoicemailPath: not null, IsCallback: false } && now - handed.At > WorkItemKeptFor)
+            {
+                published.Remove(handed.Id);
+                done[handed.Id] = now;
             }
         }
 

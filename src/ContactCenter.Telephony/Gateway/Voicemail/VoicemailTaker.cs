@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Telephony.Gateway.Voicemail;
 
-/// <summary>How a voicemail ended: kept (queued as a callback) or discarded, and what CallEnded should say.</summary>
+/// <summary>How a voicemail ended: kept (queued as a work item) or discarded, and what CallEnded should say.</summary>
 internal sealed record VoicemailVerdict(bool Kept, string Reason, CallOutcome Outcome, string? FileName, TimeSpan Duration);
 
 /// <summary>
@@ -16,8 +16,9 @@ internal sealed record VoicemailVerdict(bool Kept, string Reason, CallOutcome Ou
 /// playback and timer completions come back through <c>post</c>). The greeting and the beep play, then what the caller
 /// says is recorded to <c>Telephony:VoicemailPath/{yyyyMMdd}-{callId:N}.wav</c> until <c>#</c>, the maximum length or
 /// the caller hanging up. A message shorter than <c>MinLength</c> or with less speech than <c>MinSpeech</c> is deleted
-/// and reported with the reason; a kept one is published as <see cref="VoicemailRecorded"/> and queued as a callback
-/// (a new call id derived from the original) that carries the message. While the caller is still there they hear
+/// and reported with the reason; a kept one is published as <see cref="VoicemailRecorded"/> and queued in its queue as a
+/// work item (a new call id derived from the original; routing offers it to an agent's desktop, where it is played and
+/// called back) that carries the message. While the caller is still there they hear
 /// whether the message was saved, and then <c>end</c> releases the call.
 /// </summary>
 internal sealed class VoicemailTaker
@@ -64,7 +65,7 @@ internal sealed class VoicemailTaker
         Closing,
     }
 
-    /// <summary>The queue whose callback the message becomes.</summary>
+    /// <summary>The queue whose work item the message becomes.</summary>
     public string Queue => origin.Queue;
 
     /// <summary>Stops what plays (queue music) and plays the greeting and the beep; recording starts after them.</summary>
@@ -169,17 +170,19 @@ internal sealed class VoicemailTaker
 
         if (verdict.Kept)
         {
-            // Through the ledger: a callback routing refuses (queue full, no agents) is handed over again, never lost.
+            // A work item, not a callback: routing offers the message to an agent's desktop (no phone leg); the agent plays it
+            // and calls back from it. Through the ledger: one routing refuses (no agents) is handed over again, never lost.
             await gateway.Callbacks.QueueAsync(origin with
             {
                 CallId = CallbackIds.Derive(callId, "voicemail", 1),
                 Caller = caller,
                 CallbackNumber = caller,
                 GatewayId = gateway.Options.GatewayId,
-                IsCallback = true,
+                IsCallback = false,
                 CallbackOf = callId,
                 Attempt = 1,
                 VoicemailPath = fileName,
+                VoicemailLength = duration,
                 OccurredAt = now,
             });
         }
