@@ -29,7 +29,7 @@ internal sealed class TransactionLayer : IDisposable
     private readonly ConcurrentDictionary<string, ServerTransactionEntry> servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipClientTransaction> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> merge = new(StringComparer.Ordinal);
-    private readonly SipTransport transport;
+    private readonly SipTransportLayer transport;
     private readonly SipEndpointOptions options;
     private readonly ILogger logger;
     private readonly ExpiryQueue<ServerTransactionEntry> serverExpiries;
@@ -39,7 +39,7 @@ internal sealed class TransactionLayer : IDisposable
     private long serversStarted;
     private long clientsStarted;
 
-    public TransactionLayer(SipTransport transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
+    public TransactionLayer(SipTransportLayer transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
     {
         this.transport = transport;
         this.options = options;

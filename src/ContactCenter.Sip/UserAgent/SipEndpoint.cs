@@ -27,7 +27,9 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     private readonly SipEndpointOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<SipEndpoint> logger;
-    private readonly SipTransport transport;
+    private readonly SipSocketTransport sockets;
+    private readonly SipTransportLayer transports;
+    private readonly SipRateLimiter limiter;
     private readonly TransactionLayer transactions;
     private readonly DialogTable dialogs;
     private readonly TwoHundredRetransmitter twoHundreds;
@@ -47,10 +49,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         this.options = options;
         this.time = time ?? TimeProvider.System;
         logger = loggerFactory.CreateLogger<SipEndpoint>();
-        var limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
-        transport = new SipTransport(options, this.time, loggerFactory.CreateLogger<SipTransport>(), OnReceive);
-        transport.RateLimiter = limiter;
-        transactions = new TransactionLayer(transport, options, this.time, loggerFactory.CreateLogger<TransactionLayer>());
+        limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
+        sockets = new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>());
+        transports = new SipTransportLayer([sockets]);
+        transactions = new TransactionLayer(transports, options, this.time, loggerFactory.CreateLogger<TransactionLayer>());
         transactions.SetUser(this);
         Authenticator = credentials is null ? null : new DigestAuthenticator(
             new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, this.time);
@@ -75,10 +77,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     public string Host { get; private set; }
 
     /// <summary>The bound UDP address (after <see cref="Start"/>).</summary>
-    public IPEndPoint? UdpEndPoint => transport.UdpEndPoint;
+    public IPEndPoint? UdpEndPoint => sockets.UdpEndPoint;
 
     /// <summary>The bound TCP address (after <see cref="Start"/>).</summary>
-    public IPEndPoint? TcpEndPoint => transport.TcpEndPoint;
+    public IPEndPoint? TcpEndPoint => sockets.TcpEndPoint;
 
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
@@ -96,7 +98,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     public long ClientTransactionsStarted => transactions.ClientTransactionsStarted;
 
     /// <summary>Open TCP connections.</summary>
-    public int TcpConnectionCount => transport.TcpConnectionCount;
+    public int TcpConnectionCount => sockets.TcpConnectionCount;
 
     /// <summary>
     /// Called for each new INVITE outside a dialog, on the receive path: it must return quickly (answer,
@@ -124,7 +126,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         {
             throw new InvalidOperationException("already started");
         }
-        transport.Start();
+        transports.Start(OnReceive, limiter);
         if (options.PublicHost is null && (Host == "0.0.0.0" || Host == "::"))
         {
             Host = "127.0.0.1";
@@ -164,7 +166,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         }
         twoHundreds.Clear();
         transactions.Dispose();
-        await transport.DisposeAsync().ConfigureAwait(false);
+        await transports.DisposeAsync().ConfigureAwait(false);
     }
 
     internal static string DialogId(string callId, string localTag, string remoteTag) => DialogTable.DialogId(callId, localTag, remoteTag);
