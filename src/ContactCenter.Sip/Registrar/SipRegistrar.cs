@@ -61,6 +61,24 @@ public sealed class SipRegistrar
         this.logger = logger;
     }
 
+    /// <summary>
+    /// The registrar an endpoint builds from its settings (Sip:Registrar*, Sip:Realm, Sip:NonceLifetime,
+    /// Sip:DigestAlgorithms); digest authentication when <paramref name="credentials"/> is given.
+    /// </summary>
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var authenticator = credentials is null ? null : new DigestAuthenticator(
+            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, time);
+        return new SipRegistrar(
+            new RegistrarOptions { DefaultExpires = options.RegistrarDefaultExpires, MinExpires = options.RegistrarMinExpires, MaxExpires = options.RegistrarMaxExpires },
+            time, authenticator, loggerFactory.CreateLogger<SipRegistrar>());
+    }
+
+    /// <summary>The digest authenticator, or null when REGISTER is not authenticated.</summary>
+    public DigestAuthenticator? Authenticator => authenticator;
+
     /// <summary>Raised after the bindings of an AOR changed (argument: the AOR).</summary>
     public event Action<string>? BindingsChanged;
 

@@ -27,7 +27,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     private readonly SipEndpointOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<SipEndpoint> logger;
-    private readonly SipSocketTransport sockets;
+    private readonly SipSocketTransport? sockets;
     private readonly SipTransportLayer transports;
     private readonly SipRateLimiter limiter;
     private readonly TransactionLayer transactions;
@@ -37,28 +37,38 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     private readonly SipClient client;
     private int started;
 
-    /// <summary>Creates an endpoint. With <paramref name="credentials"/>, REGISTER needs digest authentication.</summary>
+    /// <summary>
+    /// Creates an endpoint on UDP and TCP with its own registrar (<see cref="SipRegistrar.ForEndpoint"/>). With
+    /// <paramref name="credentials"/>, REGISTER needs digest authentication.
+    /// </summary>
     public SipEndpoint(SipEndpointOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, ISipCredentialStore? credentials = null)
+        : this(options, SipRegistrar.ForEndpoint(Validated(options), credentials, time ?? TimeProvider.System, loggerFactory), loggerFactory, time)
     {
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    /// <summary>Creates an endpoint on UDP and TCP whose REGISTERs go to <paramref name="registrar"/>.</summary>
+    public SipEndpoint(SipEndpointOptions options, SipRegistrar registrar, ILoggerFactory loggerFactory, TimeProvider? time = null)
+        : this(options, registrar, loggerFactory, time, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates an endpoint over the given transports (null: the UDP/TCP socket transport of <paramref name="options"/>).
+    /// The transports are started by <see cref="Start"/> and disposed with the endpoint.
+    /// </summary>
+    internal SipEndpoint(SipEndpointOptions options, SipRegistrar registrar, ILoggerFactory loggerFactory, TimeProvider? time, IReadOnlyList<ISipTransport>? transports)
+    {
+        ArgumentNullException.ThrowIfNull(registrar);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        if (options.Validate() is { } error)
-        {
-            throw new ArgumentException(error, nameof(options));
-        }
-        this.options = options;
+        this.options = Validated(options);
         this.time = time ?? TimeProvider.System;
         logger = loggerFactory.CreateLogger<SipEndpoint>();
         limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
-        sockets = new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>());
-        transports = new SipTransportLayer([sockets]);
-        transactions = new TransactionLayer(transports, options, this.time, loggerFactory.CreateLogger<TransactionLayer>());
+        this.transports = new SipTransportLayer(transports ?? [new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>())]);
+        sockets = this.transports.Sockets;
+        transactions = new TransactionLayer(this.transports, options, this.time, loggerFactory.CreateLogger<TransactionLayer>());
         transactions.SetUser(this);
-        Authenticator = credentials is null ? null : new DigestAuthenticator(
-            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, this.time);
-        Registrar = new SipRegistrar(
-            new RegistrarOptions { DefaultExpires = options.RegistrarDefaultExpires, MinExpires = options.RegistrarMinExpires, MaxExpires = options.RegistrarMaxExpires },
-            this.time, Authenticator, loggerFactory.CreateLogger<SipRegistrar>());
+        Registrar = registrar;
         dialogs = new DialogTable(logger);
         client = new SipClient(this, options, logger, transactions, dialogs);
         twoHundreds = new TwoHundredRetransmitter(options, this.time, logger, transactions,
@@ -67,20 +77,30 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         Host = options.PublicHost ?? options.ListenAddress;
     }
 
+    private static SipEndpointOptions Validated(SipEndpointOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { } error)
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+        return options;
+    }
+
     /// <summary>The registrar answering REGISTER on this endpoint.</summary>
     public SipRegistrar Registrar { get; }
 
-    /// <summary>The digest authenticator (null when REGISTER is not authenticated).</summary>
-    public DigestAuthenticator? Authenticator { get; }
+    /// <summary>The registrar's digest authenticator (null when REGISTER is not authenticated).</summary>
+    public DigestAuthenticator? Authenticator => Registrar.Authenticator;
 
     /// <summary>Host written into Via and Contact.</summary>
     public string Host { get; private set; }
 
     /// <summary>The bound UDP address (after <see cref="Start"/>).</summary>
-    public IPEndPoint? UdpEndPoint => sockets.UdpEndPoint;
+    public IPEndPoint? UdpEndPoint => sockets?.UdpEndPoint;
 
     /// <summary>The bound TCP address (after <see cref="Start"/>).</summary>
-    public IPEndPoint? TcpEndPoint => sockets.TcpEndPoint;
+    public IPEndPoint? TcpEndPoint => sockets?.TcpEndPoint;
 
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
@@ -98,7 +118,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     public long ClientTransactionsStarted => transactions.ClientTransactionsStarted;
 
     /// <summary>Open TCP connections.</summary>
-    public int TcpConnectionCount => sockets.TcpConnectionCount;
+    public int TcpConnectionCount => sockets?.TcpConnectionCount ?? 0;
 
     /// <summary>
     /// Called for each new INVITE outside a dialog, on the receive path: it must return quickly (answer,
