@@ -19,7 +19,9 @@ internal sealed class RecordingTransport(SipProtocol protocol = SipProtocol.Udp)
 
     public bool Carries(SipProtocol p) => p == protocol;
 
-    public void Start(SipReceiveHandler handler, SipRateLimiter? limiter) => receive = handler;
+    public void Start(SipReceiveHandler handler, Action<SipConnection> closed, SipRateLimiter? limiter) => receive = handler;
+
+    public SipSource? FlowTo(SipProtocol p, IPEndPoint remote) => new(p, remote, Local);
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, SipProtocol p, IPEndPoint remote)
     {

@@ -22,6 +22,8 @@ internal sealed partial class SipSocketTransport
             this.socket = socket;
             Remote = remote;
             Local = local;
+            Connection = new SipConnection(SipProtocol.Tcp, remote, authenticatedUser: null);
+            Source = new SipSource(SipProtocol.Tcp, remote, local) { Connection = Connection };
             LastActivity = owner.time.GetTimestamp();
             socket.NoDelay = true;
         }
@@ -29,6 +31,12 @@ internal sealed partial class SipSocketTransport
         public IPEndPoint Remote { get; }
 
         public IPEndPoint Local { get; }
+
+        /// <summary>The flow (RFC 5626 §3) this connection is.</summary>
+        public SipConnection Connection { get; }
+
+        /// <summary>The source of every message read from this connection.</summary>
+        public SipSource Source { get; }
 
         public long LastActivity { get; private set; }
 
@@ -58,7 +66,7 @@ internal sealed partial class SipSocketTransport
         {
             var buffer = ArrayPool<byte>.Shared.Rent(8192);
             var filled = 0;
-            var source = new SipSource(SipProtocol.Tcp, Remote, Local);
+            var source = Source;
             try
             {
                 while (!Closed)
@@ -163,6 +171,15 @@ internal sealed partial class SipSocketTransport
             {
             }
             socket.Dispose();
+            Connection.MarkClosed();
+            try
+            {
+                owner.connectionClosed(Connection);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                owner.logger.LogWarning(ex, "Handling the end of TCP connection {Remote} failed", Remote);
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private SipReceiveHandler handler = static (_, _) => { };
+    private Action<SipConnection> connectionClosed = static _ => { };
     private readonly SipParserLimits limits;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> connections = new();
@@ -44,9 +45,10 @@ internal sealed partial class SipSocketTransport : ISipTransport
 
     public bool Carries(SipProtocol protocol) => protocol is SipProtocol.Udp or SipProtocol.Tcp;
 
-    public void Start(SipReceiveHandler receive, SipRateLimiter? limiter)
+    public void Start(SipReceiveHandler receive, Action<SipConnection> closed, SipRateLimiter? limiter)
     {
         handler = receive;
+        connectionClosed = closed;
         RateLimiter = limiter;
         var address = IPAddress.Parse(options.ListenAddress);
         var port = options.Port;
@@ -298,6 +300,19 @@ internal sealed partial class SipSocketTransport : ISipTransport
             logger.LogDebug(ex, "Send to {Remote} over {Protocol} failed", remote, protocol);
             throw new SipTransportException($"send to {remote} over {protocol} failed: {ex.Message}", ex);
         }
+    }
+
+    public SipSource? FlowTo(SipProtocol protocol, IPEndPoint remote)
+    {
+        if (protocol == SipProtocol.Tcp)
+        {
+            if (connections.TryGetValue(remote, out var c) && !c.Closed)
+            {
+                return c.Source;
+            }
+            return TcpEndPoint is { } tcp ? new SipSource(SipProtocol.Tcp, remote, tcp) : null;
+        }
+        return UdpEndPoint is { } udpLocal ? new SipSource(SipProtocol.Udp, remote, udpLocal) : null;
     }
 
     private async ValueTask<TcpConnection> GetOrConnectAsync(IPEndPoint remote)

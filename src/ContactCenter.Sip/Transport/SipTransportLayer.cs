@@ -1,5 +1,6 @@
 using System.Net;
 using ContactCenter.Sip.Message;
+using ContactCenter.Sip.Transactions;
 
 namespace ContactCenter.Sip.Transport;
 
@@ -20,18 +21,38 @@ internal sealed class SipTransportLayer : IAsyncDisposable
             {
                 Sockets = sockets;
             }
+            else if (t is SipWebSocketTransport webSockets)
+            {
+                WebSockets = webSockets;
+            }
         }
     }
 
     /// <summary>The UDP and TCP socket transport, if the layer has one.</summary>
     public SipSocketTransport? Sockets { get; }
 
-    public void Start(SipReceiveHandler receive, SipRateLimiter? limiter)
+    /// <summary>The WebSocket transport (RFC 7118), if the layer has one.</summary>
+    public SipWebSocketTransport? WebSockets { get; }
+
+    public void Start(SipReceiveHandler receive, Action<SipConnection> closed, SipRateLimiter? limiter)
     {
         foreach (var t in transports)
         {
-            t.Start(receive, limiter);
+            t.Start(receive, closed, limiter);
         }
+    }
+
+    /// <summary>The flow a message to <paramref name="destination"/> leaves by, or null when no transport can reach it.</summary>
+    public SipSource? FlowTo(SipDestination destination)
+    {
+        foreach (var t in transports)
+        {
+            if (t.Carries(destination.Protocol))
+            {
+                return t.FlowTo(destination.Protocol, destination.EndPoint);
+            }
+        }
+        return null;
     }
 
     /// <summary>Sends bytes over the transport that carries <paramref name="protocol"/>.</summary>

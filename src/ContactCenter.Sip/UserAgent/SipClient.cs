@@ -22,13 +22,15 @@ internal sealed class SipClient
     private readonly SipEndpoint endpoint;
     private readonly SipEndpointOptions options;
     private readonly ILogger logger;
+    private readonly SipTransportLayer transports;
     private readonly TransactionLayer transactions;
     private readonly DialogTable dialogs;
     private readonly ConcurrentDictionary<string, OutgoingCall> outgoing = new(StringComparer.Ordinal);
 
-    public SipClient(SipEndpoint endpoint, SipEndpointOptions options, ILogger logger, TransactionLayer transactions, DialogTable dialogs)
+    public SipClient(SipEndpoint endpoint, SipEndpointOptions options, ILogger logger, SipTransportLayer transports, TransactionLayer transactions, DialogTable dialogs)
     {
         this.endpoint = endpoint;
+        this.transports = transports;
         this.options = options;
         this.logger = logger;
         this.transactions = transactions;
@@ -57,21 +59,35 @@ internal sealed class SipClient
         }
     }
 
-    /// <summary>Resolves a SIP URI to a destination (IP literal or DNS A/AAAA; transport parameter honoured).</summary>
+    /// <summary>
+    /// Resolves a SIP URI to a destination (IP literal or DNS A/AAAA; transport parameter honoured). A host in
+    /// <c>.invalid</c> (RFC 7118 §5.2: a WebSocket client's Contact) never resolves: such a peer is reached only over
+    /// the connection it registered from.
+    /// </summary>
     public async Task<SipDestination> ResolveAsync(SipUri uri, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(uri);
         var maddr = uri.Parameters.Get("maddr");
         var host = maddr ?? uri.HostWithoutBrackets;
-        var protocol = uri.Transport == "tcp" || (UdpEndPoint is null) ? SipProtocol.Tcp : SipProtocol.Udp;
+        var protocol = uri.Transport switch
+        {
+            "ws" => SipProtocol.Ws,
+            "wss" => SipProtocol.Wss,
+            "tcp" => SipProtocol.Tcp,
+            _ => UdpEndPoint is null ? SipProtocol.Tcp : SipProtocol.Udp,
+        };
+        if (host.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SipTransportException($"host {host} is not resolvable (.invalid): reach it over its registered connection");
+        }
         if (!IPAddress.TryParse(host, out var address))
         {
             var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
-            var family = (UdpEndPoint ?? TcpEndPoint)!.AddressFamily;
+            var family = (UdpEndPoint ?? TcpEndPoint)?.AddressFamily ?? AddressFamily.InterNetwork;
             address = Array.Find(addresses, a => a.AddressFamily == family) ?? addresses.FirstOrDefault()
                 ?? throw new SipTransportException($"host {host} did not resolve");
         }
-        if (address.AddressFamily == AddressFamily.InterNetwork && (UdpEndPoint ?? TcpEndPoint)!.AddressFamily == AddressFamily.InterNetworkV6)
+        if (address.AddressFamily == AddressFamily.InterNetwork && (UdpEndPoint ?? TcpEndPoint)?.AddressFamily == AddressFamily.InterNetworkV6)
         {
             address = address.MapToIPv6();
         }
@@ -113,11 +129,17 @@ internal sealed class SipClient
         return size;
     }
 
-    private void AddVia(SipRequest request, SipProtocol protocol, string? branch = null)
+    /// <summary>Our address on the flow to <paramref name="destination"/>: a WebSocket's is the web host's, known only from its connection.</summary>
+    private IPEndPoint? LocalFor(SipDestination destination) =>
+        destination.Protocol.IsWebSocket() ? transports.FlowTo(destination)?.LocalEndPoint : null;
+
+    private void AddVia(SipRequest request, SipDestination destination)
     {
-        var via = $"SIP/2.0/{(protocol == SipProtocol.Tcp ? "TCP" : "UDP")} {Host}:{Port.ToString(CultureInfo.InvariantCulture)};branch={branch ?? SipIds.NewBranch()};rport";
+        var via = $"SIP/2.0/{destination.Protocol.ViaName()} {endpoint.SentBy(destination.Protocol, LocalFor(destination))};branch={SipIds.NewBranch()};rport";
         request.Headers.Insert(0, "Via", via);
     }
+
+    private string ContactFor(SipDestination destination) => endpoint.ContactFor(destination.Protocol, LocalFor(destination));
 
     private Task<SipResponse> SendNonInviteAsync(SipRequest request, SipDestination destination, CancellationToken cancellationToken)
     {
@@ -125,7 +147,7 @@ internal sealed class SipClient
         destination = ChooseTransport(request, destination);
         if (request.TopVia is null)
         {
-            AddVia(request, destination.Protocol);
+            AddVia(request, destination);
         }
         transactions.StartClient(request, destination, (_, r) =>
         {
@@ -168,8 +190,8 @@ internal sealed class SipClient
             return await SendNonInviteAsync(request, destination, cancellationToken).ConfigureAwait(false);
         }
         var tcs = new TaskCompletionSource<SipResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        request.Headers.Add("Contact", endpoint.ContactFor(destination.Protocol));
-        AddVia(request, destination.Protocol);
+        request.Headers.Add("Contact", ContactFor(destination));
+        AddVia(request, destination);
         transactions.StartClient(request, destination, (_, r) =>
         {
             if (r.StatusCode < 200)
@@ -191,9 +213,10 @@ internal sealed class SipClient
 
     private async Task<SipDestination> DialogDestinationAsync(SipDialog dialog, CancellationToken cancellationToken)
     {
-        if (dialog.Flow is { Protocol: SipProtocol.Tcp } flow)
+        if (dialog.Flow is { } flow && flow.Protocol.IsReliable())
         {
-            return new SipDestination(SipProtocol.Tcp, flow.RemoteEndPoint);
+            // A connection (TCP, WebSocket) is used in both directions: in-dialog requests go back down it.
+            return new SipDestination(flow.Protocol, flow.RemoteEndPoint);
         }
         var uri = dialog.RouteSet.Count > 0 && SipNameAddress.TryParse(dialog.RouteSet[0], out var first, out _) ? first.Uri : dialog.RemoteTarget;
         try
@@ -210,7 +233,7 @@ internal sealed class SipClient
     private void SendAck(SipDialog dialog, SipRequest invite, SipDestination destination)
     {
         var ack = dialog.CreateRequest("ACK", invite.CSeq.Number);
-        AddVia(ack, destination.Protocol);
+        AddVia(ack, destination);
         var bytes = ack.ToBytes();
         dialog.InviteCSeq = invite.CSeq.Number;
         dialog.LastAck = bytes;
@@ -266,8 +289,8 @@ internal sealed class SipClient
 
     private void SendInvite(OutgoingCall call, SipRequest invite, SipDestination destination, SipCallOptions callOptions)
     {
-        invite.Headers.Add("Contact", endpoint.ContactFor(destination.Protocol));
-        AddVia(invite, destination.Protocol);
+        invite.Headers.Add("Contact", ContactFor(destination));
+        AddVia(invite, destination);
         call.Invite = invite;
         outgoing[invite.CallId] = call;
         call.Transaction = transactions.StartClient(invite, destination, (tx, r) => OnInviteResponse(call, callOptions, tx, r));
@@ -318,7 +341,7 @@ internal sealed class SipClient
             routes.Reverse();
             var target = r.Contacts.Count > 0 ? r.Contacts[0].Uri : invite.RequestUri;
             var dialog = new SipDialog(endpoint, isCaller: true, invite.CallId, invite.From, r.To, target, routes, invite.CSeq.Number, null,
-                new SipSource(tx.Destination.Protocol, tx.Destination.EndPoint, (tx.Destination.Protocol == SipProtocol.Tcp ? TcpEndPoint : UdpEndPoint)!))
+                transports.FlowTo(tx.Destination) ?? new SipSource(tx.Destination.Protocol, tx.Destination.EndPoint, (UdpEndPoint ?? TcpEndPoint)!))
             {
                 InviteCSeq = invite.CSeq.Number,
             };

@@ -64,13 +64,17 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         this.time = time ?? TimeProvider.System;
         logger = loggerFactory.CreateLogger<SipEndpoint>();
         limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
-        this.transports = new SipTransportLayer(transports ?? [new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>())]);
+        this.transports = new SipTransportLayer(transports ??
+        [
+            new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>()),
+            new SipWebSocketTransport(options, loggerFactory.CreateLogger<SipWebSocketTransport>()),
+        ]);
         sockets = this.transports.Sockets;
         transactions = new TransactionLayer(this.transports, options, this.time, loggerFactory.CreateLogger<TransactionLayer>());
         transactions.SetUser(this);
         Registrar = registrar;
         dialogs = new DialogTable(logger);
-        client = new SipClient(this, options, logger, transactions, dialogs);
+        client = new SipClient(this, options, logger, this.transports, transactions, dialogs);
         twoHundreds = new TwoHundredRetransmitter(options, this.time, logger, transactions,
             (dialog, bye) => client.SendInDialogAsync(dialog, bye, CancellationToken.None));
         server = new SipServer(this, options, this.time, logger, transactions, limiter, Registrar, dialogs, twoHundreds);
@@ -120,6 +124,29 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Open TCP connections.</summary>
     public int TcpConnectionCount => sockets?.TcpConnectionCount ?? 0;
 
+    /// <summary>Open SIP WebSocket connections (RFC 7118).</summary>
+    public int WebSocketConnectionCount => transports.WebSockets?.ConnectionCount ?? 0;
+
+    /// <summary>
+    /// Serves SIP over a WebSocket the web host has accepted (RFC 7118: subprotocol <c>sip</c>, which the host must have
+    /// selected) until it closes; messages go both ways over it. <paramref name="remote"/> and <paramref name="local"/>
+    /// are the TCP connection's ends, <paramref name="secure"/> says whether it came over TLS (Via transport WSS), and
+    /// <paramref name="authenticatedUser"/> is who the host signed in (REGISTERs for that user's address of record need no
+    /// digest then), or null. When the WebSocket closes, every registration bound to it is removed at once
+    /// (<see cref="SipRegistrar.BindingEnded"/>), its dialogs end (<see cref="SipDialogEndReason.ConnectionClosed"/>) and
+    /// calls ringing over it fail with 503.
+    /// </summary>
+    public Task ServeWebSocketAsync(System.Net.WebSockets.WebSocket socket, IPEndPoint remote, IPEndPoint local, bool secure, string? authenticatedUser,
+        CancellationToken cancellationToken = default)
+    {
+        var webSockets = transports.WebSockets ?? throw new InvalidOperationException("this endpoint has no WebSocket transport");
+        if (Volatile.Read(ref started) == 0)
+        {
+            throw new InvalidOperationException("the SIP endpoint is not started");
+        }
+        return webSockets.ServeAsync(socket, remote, local, secure, authenticatedUser, cancellationToken);
+    }
+
     /// <summary>
     /// Called for each new INVITE outside a dialog, on the receive path: it must return quickly (answer,
     /// reject or start the call's own work) and do any waiting asynchronously. Without a handler calls
@@ -146,7 +173,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         {
             throw new InvalidOperationException("already started");
         }
-        transports.Start(OnReceive, limiter);
+        transports.Start(OnReceive, OnConnectionClosed, limiter);
         if (options.PublicHost is null && (Host == "0.0.0.0" || Host == "::"))
         {
             Host = "127.0.0.1";
@@ -198,11 +225,50 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Finds a live dialog by Call-ID and tags.</summary>
     public SipDialog? FindDialog(string callId, string localTag, string remoteTag) => dialogs.Find(callId, localTag, remoteTag);
 
-    /// <summary>Contact header value for our responses and requests.</summary>
-    internal string ContactFor(SipProtocol protocol) =>
-        protocol == SipProtocol.Tcp ? $"<sip:{Host}:{Port.ToString(CultureInfo.InvariantCulture)};transport=tcp>" : $"<sip:{Host}:{Port.ToString(CultureInfo.InvariantCulture)}>";
+    /// <summary>
+    /// Contact header value for our responses and requests over <paramref name="protocol"/>. Over a WebSocket our
+    /// address is the web host's end of that connection (<paramref name="local"/>), not the SIP port.
+    /// </summary>
+    internal string ContactFor(SipProtocol protocol, IPEndPoint? local = null) =>
+        protocol.UriTransport() is { } transport ? $"<sip:{SentBy(protocol, local)};transport={transport}>" : $"<sip:{SentBy(protocol, local)}>";
+
+    /// <summary>Contact header value for a message on <paramref name="flow"/>.</summary>
+    internal string ContactFor(SipSource flow) => ContactFor(flow.Protocol, flow.LocalEndPoint);
+
+    /// <summary>Our host and port in Via and Contact: the SIP socket's, or over a WebSocket the web host's end of that connection.</summary>
+    internal string SentBy(SipProtocol protocol, IPEndPoint? local)
+    {
+        if (!protocol.IsWebSocket() || local is null)
+        {
+            return string.Concat(Host, ":", Port.ToString(CultureInfo.InvariantCulture));
+        }
+        var address = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
+        var text = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+        return string.Concat(text, ":", local.Port.ToString(CultureInfo.InvariantCulture));
+    }
 
     private void OnReceive(SipParseResult result, SipSource source) => server.OnReceive(result, source);
+
+    /// <summary>
+    /// A connection closed. A WebSocket peer cannot be reached any other way (RFC 7118 §5): its dialogs end, an INVITE
+    /// it sent that is still unanswered is cancelled and requests we sent down it fail at once (503). Registrations
+    /// bound to the connection go whatever the transport (the registrar decides which are).
+    /// </summary>
+    private void OnConnectionClosed(SipConnection connection)
+    {
+        if (connection.Protocol.IsWebSocket())
+        {
+            transactions.OnConnectionClosed(connection);
+            foreach (var d in dialogs.All)
+            {
+                if (d.Flow?.Connection == connection)
+                {
+                    d.End(SipDialogEndReason.ConnectionClosed);
+                }
+            }
+        }
+        Registrar.OnConnectionClosed(connection);
+    }
 
     void ITransactionUser.OnRequest(SipServerTransaction tx) => server.OnRequest(tx);
 

@@ -460,7 +460,7 @@ internal sealed class SipServer
             }
             dialog.LocalSdp = answer;
             var r = SipMessageFactory.CreateResponse(request, 200);
-            r.Headers.Add("Contact", endpoint.ContactFor(tx.Source.Protocol));
+            r.Headers.Add("Contact", endpoint.ContactFor(tx.Source));
             r.Headers.Add("Content-Type", "application/sdp");
             r.Body = Encoding.UTF8.GetBytes(answer.ToString());
             if (isInvite)

@@ -56,7 +56,7 @@ internal sealed class TwoHundredRetransmitter
         }
         var key = string.Concat(dialog.CallId, "|", tx.Request.CSeq.Number.ToString(CultureInfo.InvariantCulture));
         var dest = transactions.DestinationFor(tx);
-        var reliable = tx.Source.Protocol == SipProtocol.Tcp;
+        var reliable = tx.Source.Protocol.IsReliable();
         var timer = time.CreateTimer(_ => OnTwoHundredTimer(key), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var p = new PendingAck
         {
