@@ -425,7 +425,9 @@ public sealed class SipRegistrar
         foreach (var b in GetBindings(aor))
         {
             var left = (int)Math.Max(0, Math.Ceiling((b.ExpiresAt - now).TotalSeconds));
-            r.Headers.Add("Contact", $"<{b.Contact}>;expires={left.ToString(CultureInfo.InvariantCulture)}");
+            // RFC 5626 §6: the instance and reg-id are echoed, so the client finds its own binding.
+            var outbound = b.InstanceId is { } instance && b.RegId is { } regId ? $";reg-id={regId};+sip.instance=\"{instance}\"" : "";
+            r.Headers.Add("Contact", $"<{b.Contact}>;expires={left.ToString(CultureInfo.InvariantCulture)}{outbound}");
         }
         r.Headers.Add("Date", now.UtcDateTime.ToString("r", CultureInfo.InvariantCulture));
         return r;

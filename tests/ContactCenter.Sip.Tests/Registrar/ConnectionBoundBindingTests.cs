@@ -98,7 +98,9 @@ public class ConnectionBoundBindingTests
         const string Contact = "<sip:kz1m@df7jal23ls0d.invalid;transport=ws>;reg-id=1;+sip.instance=\"<urn:uuid:0c1d0b9e-7c1f-4c44-9d83-4a3a7d1e1f10>\"";
         var first = Connection();
         var second = Connection(remote: new IPEndPoint(IPAddress.Loopback, 40_002));
-        await registrar.HandleRegisterAsync(Register("alice", Contact, first), CancellationToken.None);
+        var ok = await registrar.HandleRegisterAsync(Register("alice", Contact, first), CancellationToken.None);
+        // RFC 5626 §6: echoed, so the client finds its own binding in the answer.
+        Assert.EndsWith(";expires=600;reg-id=1;+sip.instance=\"<urn:uuid:0c1d0b9e-7c1f-4c44-9d83-4a3a7d1e1f10>\"", ok.Headers.Get("Contact"), StringComparison.Ordinal);
         await registrar.HandleRegisterAsync(Register("alice", Contact.Replace("kz1m", "p0q9", StringComparison.Ordinal), second, callId: "reg-ws-2"), CancellationToken.None);
 
         var binding = Assert.Single(registrar.GetBindingsForUser("alice"));
