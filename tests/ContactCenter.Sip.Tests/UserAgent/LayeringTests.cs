@@ -128,6 +128,19 @@ public class LayeringTests
         Assert.Equal(487, (await call.Completion.WaitAsync(TimeSpan.FromSeconds(5))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_websocket_contact_resolves_to_its_transport_and_an_invalid_host_never_resolves()
+    {
+        var (endpoint, _) = Create();
+        await using var _1 = endpoint;
+        var ws = await endpoint.ResolveAsync(SipUri.Parse("sip:192.0.2.40:8080;transport=ws"));
+        Assert.Equal((SipProtocol.Ws, 8080), (ws.Protocol, ws.EndPoint.Port));
+        Assert.Equal(SipProtocol.Wss, (await endpoint.ResolveAsync(SipUri.Parse("sip:192.0.2.40;transport=wss"))).Protocol);
+        // RFC 7118 §5.2: a browser's Contact host is in .invalid: reachable only over its connection, never looked up in DNS.
+        var error = await Assert.ThrowsAsync<ContactCenter.Sip.Transport.SipTransportException>(() => endpoint.ResolveAsync(SipUri.Parse("sip:kz1m@df7jal23ls0d.invalid;transport=ws")));
+        Assert.Contains(".invalid", error.Message, StringComparison.Ordinal);
+    }
+
     private static string Respond(SipRequest request, int status, string extra, string? toTag = null)
     {
         var to = request.Headers.Get("To") + (toTag is null ? "" : ";tag=" + toTag);
