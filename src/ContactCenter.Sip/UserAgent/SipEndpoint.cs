@@ -36,6 +36,9 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     private readonly SipServer server;
     private readonly SipClient client;
     private int started;
+    private string? sentBy;
+    private string? udpContact;
+    private string? tcpContact;
 
     /// <summary>
     /// Creates an endpoint on UDP and TCP with its own registrar (<see cref="SipRegistrar.ForEndpoint"/>). With
@@ -182,6 +185,9 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         {
             Host = "[" + Host + "]";
         }
+        sentBy = SentBy(SipProtocol.Udp, null);
+        udpContact = ContactFor(SipProtocol.Udp);
+        tcpContact = ContactFor(SipProtocol.Tcp);
         logger.LogInformation("SIP endpoint listening on UDP {Udp} TCP {Tcp}", UdpEndPoint, TcpEndPoint);
     }
 
@@ -229,8 +235,19 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// Contact header value for our responses and requests over <paramref name="protocol"/>. Over a WebSocket our
     /// address is the web host's end of that connection (<paramref name="local"/>), not the SIP port.
     /// </summary>
-    internal string ContactFor(SipProtocol protocol, IPEndPoint? local = null) =>
-        protocol.UriTransport() is { } transport ? $"<sip:{SentBy(protocol, local)};transport={transport}>" : $"<sip:{SentBy(protocol, local)}>";
+    internal string ContactFor(SipProtocol protocol, IPEndPoint? local = null)
+    {
+        // UDP and TCP contacts are fixed once the sockets are bound: built once (one fewer string per 1xx/2xx).
+        if (protocol == SipProtocol.Udp && udpContact is { } udp)
+        {
+            return udp;
+        }
+        if (protocol == SipProtocol.Tcp && tcpContact is { } tcp)
+        {
+            return tcp;
+        }
+        return protocol.UriTransport() is { } transport ? $"<sip:{SentBy(protocol, local)};transport={transport}>" : $"<sip:{SentBy(protocol, local)}>";
+    }
 
     /// <summary>Contact header value for a message on <paramref name="flow"/>.</summary>
     internal string ContactFor(SipSource flow) => ContactFor(flow.Protocol, flow.LocalEndPoint);
@@ -240,7 +257,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     {
         if (!protocol.IsWebSocket() || local is null)
         {
-            return string.Concat(Host, ":", Port.ToString(CultureInfo.InvariantCulture));
+            return sentBy ?? string.Concat(Host, ":", Port.ToString(CultureInfo.InvariantCulture));
         }
         var address = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
         var text = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
