@@ -33,6 +33,8 @@ public sealed class SipEndpointOptions
     public int MaxTcpConnectionsPerSource { get; set; } = 32;
     /// <summary>Most TCP connections in total.</summary>
     public int MaxTcpConnections { get; set; } = 4096;
+    /// <summary>Most SIP WebSocket connections open at once (RFC 7118; the web host accepts them).</summary>
+    public int MaxWebSocketConnections { get; set; } = 4096;
     /// <summary>Timeout for opening an outbound TCP connection.</summary>
     public TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Requests per second allowed from one source address (0 = no limit).</summary>
@@ -96,6 +98,10 @@ public sealed class SipEndpointOptions
             {
                 return $"Sip:DigestAlgorithms has '{a}'; use SHA-256 and/or MD5";
             }
+        }
+        if (MaxWebSocketConnections < 1)
+        {
+            return $"Sip:MaxWebSocketConnections {MaxWebSocketConnections} must be at least 1";
         }
         return MaxMessageSize < 1024 ? "Sip:MaxMessageSize must be at least 1024" : null;
     }

@@ -5,6 +5,8 @@ using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway;
 using MassTransit;
 using ContactCenter.Telephony.Ivr;
+using ContactCenter.Telephony.Web;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +20,7 @@ public static class TelephonyModule
     /// <summary>
     /// Registers <see cref="TelephonyOptions"/> (section <c>Telephony</c>, validated at start: the whole of
     /// telephony-config is loaded and every error is reported with file, line and field), the loaded config and
-    /// the IVR engine. The SIP listener and B2BUA are not registered here yet.
+    /// the IVR engine, and the gateway (SIP endpoint, B2BUA, its options <c>Sip:*</c>, <c>Media:*</c>, <c>Telephony:WebSocket:*</c>).
     /// </summary>
     public static IServiceCollection AddTelephony(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,6 +36,17 @@ public static class TelephonyModule
         services.TryAddSingleton<IvrEngine>();
         AddGateway(services, configuration);
         return services;
+    }
+
+    /// <summary>
+    /// Maps the gateway's HTTP endpoints: <c>/sip</c>, SIP over WebSocket (RFC 7118, subprotocol <c>sip</c>) for browser
+    /// phones and the web caller page, unless <c>Telephony:WebSocket:Enabled</c> is false.
+    /// </summary>
+    public static IEndpointRouteBuilder MapTelephony(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        SipWebSocketEndpoint.Map(app);
+        return app;
     }
 
     /// <summary>Registers the gateway's bus consumers on this instance's own endpoint, <c>telephony-{GatewayId}</c>.</summary>
@@ -66,6 +79,8 @@ public static class TelephonyModule
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
+        services.AddOptions<SipWebSocketOptions>().Bind(configuration.GetSection(SipWebSocketOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SipWebSocketOptions>, SipWebSocketOptionsValidator>();
         services.AddSingleton<ISipCredentialStore, BusCredentialStore>();
         services.AddSingleton<SipGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<SipGateway>());

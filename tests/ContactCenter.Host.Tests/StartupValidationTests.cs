@@ -16,6 +16,8 @@ public sealed class StartupValidationTests
     [InlineData("Telephony__Voicemail__MaxLength", "00:20:00", "Telephony:Voicemail:MaxLength")]
     [InlineData("Telephony__Voicemail__SilenceThresholdDbfs", "0", "Telephony:Voicemail:SilenceThresholdDbfs")]
     [InlineData("Crm__VoicemailPath", " ", "Crm:VoicemailPath")]
+    [InlineData("Telephony__WebSocket__AllowedOrigins__0", "desk.example.com", "Telephony:WebSocket:AllowedOrigins:0")]
+    [InlineData("Telephony__WebSocket__KeepAliveInterval", "00:00:00", "Telephony:WebSocket:KeepAliveInterval")]
     public async Task Bad_setting_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string key)
     {
         await using var host = HostProcess.Start(new Dictionary<string, string> { [variable] = value });

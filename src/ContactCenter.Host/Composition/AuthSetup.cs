@@ -7,7 +7,7 @@ namespace ContactCenter.Host.Composition;
 /// <summary>
 /// Bearer tokens for every module: signed by the CRM's <c>/api/auth/token</c> with
 /// <c>Auth:SigningKey</c>, validated here. Browsers may carry the token in the
-/// <c>cc_token</c> cookie; SignalR clients in the <c>access_token</c> query string.
+/// <c>cc_token</c> cookie; SignalR clients and browser phones (<c>/sip</c>) in the <c>access_token</c> query string.
 /// </summary>
 internal static class AuthSetup
 {
@@ -38,7 +38,9 @@ internal static class AuthSetup
                         if (string.IsNullOrEmpty(context.Token))
                         {
                             var request = context.Request;
-                            if (request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var fromQuery))
+                            // Browsers cannot set headers on a WebSocket: SignalR and SIP over WebSocket (/sip) send the token in the query.
+                            if ((request.Path.StartsWithSegments("/hubs") || request.Path.StartsWithSegments("/sip"))
+                                && request.Query.TryGetValue("access_token", out var fromQuery))
                             {
                                 context.Token = fromQuery;
                             }

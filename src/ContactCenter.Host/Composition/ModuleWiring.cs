@@ -55,6 +55,7 @@ internal static class ModuleWiring
             switch (module)
             {
                 case Module.Telephony:
+                    app.MapTelephony();
                     break;
                 case Module.Routing:
                     app.MapRouting();

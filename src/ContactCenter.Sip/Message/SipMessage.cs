@@ -321,7 +321,79 @@ public enum SipProtocol
     Udp,
     /// <summary>TCP stream.</summary>
     Tcp,
+    /// <summary>WebSocket (RFC 7118), one SIP message per WebSocket message.</summary>
+    Ws,
+    /// <summary>Secure WebSocket (RFC 7118 over TLS, terminated by the web host).</summary>
+    Wss,
+}
+
+/// <summary>What the transport rules need to know about a <see cref="SipProtocol"/>.</summary>
+public static class SipProtocols
+{
+    /// <summary>True for the stream and message transports (TCP, WS, WSS): no retransmissions (RFC 3261 §17), responses go back down the connection.</summary>
+    public static bool IsReliable(this SipProtocol protocol) => protocol != SipProtocol.Udp;
+
+    /// <summary>True for WebSocket (WS or WSS): the peer can only be reached over the connection it opened.</summary>
+    public static bool IsWebSocket(this SipProtocol protocol) => protocol is SipProtocol.Ws or SipProtocol.Wss;
+
+    /// <summary>The transport token of a Via header (RFC 3261 §20.42, RFC 7118 §5.1): UDP, TCP, WS, WSS.</summary>
+    public static string ViaName(this SipProtocol protocol) => protocol switch
+    {
+        SipProtocol.Udp => "UDP",
+        SipProtocol.Tcp => "TCP",
+        SipProtocol.Ws => "WS",
+        SipProtocol.Wss => "WSS",
+    };
+
+    /// <summary>The <c>transport</c> URI parameter (RFC 3261 §19.1.1, RFC 7118 §5.2), or null for UDP (the default).</summary>
+    public static string? UriTransport(this SipProtocol protocol) => protocol switch
+    {
+        SipProtocol.Udp => null,
+        SipProtocol.Tcp => "tcp",
+        SipProtocol.Ws => "ws",
+        SipProtocol.Wss => "wss",
+    };
+}
+
+/// <summary>
+/// One connection of a connection-oriented transport (a WebSocket or TCP connection): a flow in the sense of
+/// RFC 5626 §3. Registrations whose contacts can only be reached over it are bound to it and end with it.
+/// </summary>
+public sealed class SipConnection
+{
+    private volatile bool closed;
+
+    internal SipConnection(SipProtocol protocol, System.Net.IPEndPoint remote, string? authenticatedUser)
+    {
+        Protocol = protocol;
+        RemoteEndPoint = remote;
+        AuthenticatedUser = authenticatedUser;
+    }
+
+    /// <summary>The connection's transport.</summary>
+    public SipProtocol Protocol { get; }
+
+    /// <summary>The peer's address.</summary>
+    public System.Net.IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The user the host authenticated when it accepted the connection (the web sign-in's bearer token for a
+    /// browser), or null. A REGISTER over this connection for that user's address of record needs no digest.
+    /// </summary>
+    public string? AuthenticatedUser { get; }
+
+    /// <summary>False once the connection closed.</summary>
+    public bool IsOpen => !closed;
+
+    internal void MarkClosed() => closed = true;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Protocol.ViaName()} {RemoteEndPoint}";
 }
 
 /// <summary>Where a message was received from (or is to be sent to).</summary>
-public sealed record SipSource(SipProtocol Protocol, System.Net.IPEndPoint RemoteEndPoint, System.Net.IPEndPoint LocalEndPoint);
+public sealed record SipSource(SipProtocol Protocol, System.Net.IPEndPoint RemoteEndPoint, System.Net.IPEndPoint LocalEndPoint)
+{
+    /// <summary>The connection the message came over (connection-oriented transports), or null (UDP).</summary>
+    public SipConnection? Connection { get; init; }
+}

@@ -25,6 +25,28 @@ public sealed record RegistrarBinding
     public double Q { get; init; } = 1;
     /// <summary>Transport and address the REGISTER came from (send requests there to cross NAT).</summary>
     public SipSource? Source { get; init; }
+    /// <summary>
+    /// The connection this contact can only be reached over (a WebSocket client's, RFC 7118 §5, or a contact in
+    /// <c>.invalid</c> or with <c>ob</c>, RFC 5626), or null. The binding ends when the connection closes.
+    /// </summary>
+    public SipConnection? BoundTo { get; init; }
+    /// <summary>RFC 5626 §4.1: the Contact's <c>+sip.instance</c>, or null.</summary>
+    public string? InstanceId { get; init; }
+    /// <summary>RFC 5626 §4.2: the Contact's <c>reg-id</c>, or null.</summary>
+    public string? RegId { get; init; }
+
+    internal bool IsLive(DateTimeOffset now) => ExpiresAt > now && BoundTo?.IsOpen != false;
+}
+
+/// <summary>Why a registration ended.</summary>
+public enum RegistrarBindingEndReason
+{
+    /// <summary>The phone un-registered (Expires 0, or Contact *).</summary>
+    Unregistered,
+    /// <summary>It lapsed without a refresh (removed by <see cref="SipRegistrar.PurgeExpired"/>).</summary>
+    Expired,
+    /// <summary>The connection it was bound to closed (a browser's WebSocket): the phone is gone.</summary>
+    ConnectionClosed,
 }
 
 /// <summary>Registrar settings.</summary>
@@ -61,8 +83,33 @@ public sealed class SipRegistrar
         this.logger = logger;
     }
 
+    /// <summary>
+    /// The registrar an endpoint builds from its settings (Sip:Registrar*, Sip:Realm, Sip:NonceLifetime,
+    /// Sip:DigestAlgorithms); digest authentication when <paramref name="credentials"/> is given.
+    /// </summary>
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var authenticator = credentials is null ? null : new DigestAuthenticator(
+            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, time);
+        return new SipRegistrar(
+            new RegistrarOptions { DefaultExpires = options.RegistrarDefaultExpires, MinExpires = options.RegistrarMinExpires, MaxExpires = options.RegistrarMaxExpires },
+            time, authenticator, loggerFactory.CreateLogger<SipRegistrar>());
+    }
+
+    /// <summary>The digest authenticator, or null when REGISTER is not authenticated.</summary>
+    public DigestAuthenticator? Authenticator => authenticator;
+
     /// <summary>Raised after the bindings of an AOR changed (argument: the AOR).</summary>
     public event Action<string>? BindingsChanged;
+
+    /// <summary>
+    /// Raised for each binding that ends: un-registered, purged after it lapsed, or whose connection closed (at once,
+    /// with the closing: a browser phone that went away). Raised outside the registrar's locks, after
+    /// <see cref="BindingsChanged"/> for the same change.
+    /// </summary>
+    public event Action<RegistrarBinding, RegistrarBindingEndReason>? BindingEnded;
 
     /// <summary>The live bindings of an address of record ("sip:user@domain"), best q first.</summary>
     public IReadOnlyList<RegistrarBinding> GetBindings(string addressOfRecord)
@@ -74,7 +121,7 @@ public sealed class SipRegistrar
         var now = time.GetUtcNow();
         lock (list)
         {
-            return list.Where(b => b.ExpiresAt > now).OrderByDescending(b => b.Q).ToList();
+            return list.Where(b => b.IsLive(now)).OrderByDescending(b => b.Q).ToList();
         }
     }
 
@@ -87,7 +134,7 @@ public sealed class SipRegistrar
         {
             lock (kv.Value)
             {
-                result.AddRange(kv.Value.Where(b => b.ExpiresAt > now && string.Equals(b.User, user, StringComparison.Ordinal)));
+                result.AddRange(kv.Value.Where(b => b.IsLive(now) && string.Equals(b.User, user, StringComparison.Ordinal)));
             }
         }
         return result.OrderByDescending(b => b.Q).ToList();
@@ -106,7 +153,7 @@ public sealed class SipRegistrar
                 {
                     foreach (var binding in kv.Value)
                     {
-                        if (binding.ExpiresAt > now)
+                        if (binding.IsLive(now))
                         {
                             count++;
                         }
@@ -123,14 +170,97 @@ public sealed class SipRegistrar
     {
         var now = time.GetUtcNow();
         var removed = 0;
+        List<RegistrarBinding>? ended = null;
         foreach (var kv in bindings)
         {
             lock (kv.Value)
             {
+                if (BindingEnded is not null)
+                {
+                    foreach (var b in kv.Value)
+                    {
+                        if (b.ExpiresAt <= now)
+                        {
+                            (ended ??= []).Add(b);
+                        }
+                    }
+                }
                 removed += kv.Value.RemoveAll(b => b.ExpiresAt <= now);
             }
         }
+        RaiseEnded(ended, RegistrarBindingEndReason.Expired);
         return removed;
+    }
+
+    /// <summary>
+    /// A connection closed: every binding bound to it goes now (RFC 5626 §5.5 flow failure; a WebSocket client has no
+    /// other way in), and <see cref="BindingEnded"/> says so.
+    /// </summary>
+    public void OnConnectionClosed(SipConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        List<RegistrarBinding>? ended = null;
+        foreach (var kv in bindings)
+        {
+            lock (kv.Value)
+            {
+                for (var i = kv.Value.Count - 1; i >= 0; i--)
+                {
+                    if (kv.Value[i].BoundTo == connection)
+                    {
+                        (ended ??= []).Add(kv.Value[i]);
+                        kv.Value.RemoveAt(i);
+                    }
+                }
+            }
+        }
+        if (ended is null)
+        {
+            return;
+        }
+        logger.LogInformation("Connection {Connection} closed: {Count} registration(s) removed ({Aors})", connection, ended.Count,
+            string.Join(", ", ended.Select(b => b.AddressOfRecord).Distinct(StringComparer.OrdinalIgnoreCase)));
+        foreach (var aor in ended.Select(b => b.AddressOfRecord).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            BindingsChanged?.Invoke(aor);
+        }
+        RaiseEnded(ended, RegistrarBindingEndReason.ConnectionClosed);
+    }
+
+    private void RaiseEnded(List<RegistrarBinding>? ended, RegistrarBindingEndReason reason)
+    {
+        if (ended is null || BindingEnded is not { } handler)
+        {
+            return;
+        }
+        foreach (var b in ended)
+        {
+            try
+            {
+                handler(b, reason);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning(ex, "BindingEnded handler failed for {Aor}", b.AddressOfRecord);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a contact registered over <paramref name="source"/> can only be reached over that connection: everything
+    /// a WebSocket client registers (it cannot accept connections, RFC 7118 §5), and over any connection a contact whose
+    /// host is in <c>.invalid</c> or that carries <c>ob</c> (RFC 5626 §5.4).
+    /// </summary>
+    internal static SipConnection? ConnectionFor(SipUri contact, SipSource? source)
+    {
+        if (source?.Connection is not { } connection)
+        {
+            return null;
+        }
+        var bound = connection.Protocol.IsWebSocket()
+            || contact.HostWithoutBrackets.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase)
+            || contact.Parameters.Contains("ob");
+        return bound ? connection : null;
     }
 
     /// <summary>Handles a REGISTER and returns the final response to send.</summary>
@@ -143,7 +273,17 @@ public sealed class SipRegistrar
         }
         var aor = to.Uri.ToAddressOfRecord();
         var user = to.Uri.User is null ? "" : SipUri.Unescape(to.Uri.User);
-        if (authenticator is not null)
+        if (request.Source?.Connection?.AuthenticatedUser is { } signedIn)
+        {
+            // The web host signed this connection in (the desktop's bearer token): that user may register their own
+            // address of record without a digest, and no other.
+            if (!string.Equals(signedIn, user, StringComparison.Ordinal))
+            {
+                logger.LogWarning("REGISTER for {Aor} refused: the connection is signed in as {User}", aor, signedIn);
+                return Error(request, 403, "the connection is signed in as another user");
+            }
+        }
+        else if (authenticator is not null)
         {
             var v = await authenticator.VerifyAsync(request, user, cancellationToken).ConfigureAwait(false);
             if (!v.Success)
@@ -175,15 +315,18 @@ public sealed class SipRegistrar
             {
                 return Error(request, 400, "Contact * needs Expires: 0 and no other Contact");
             }
+            List<RegistrarBinding> cleared;
             lock (list)
             {
                 if (list.Any(b => b.CallId == request.CallId && b.CSeq >= request.CSeq.Number))
                 {
                     return Error(request, 500, "out-of-order REGISTER");
                 }
+                cleared = [.. list];
                 list.Clear();
             }
             BindingsChanged?.Invoke(aor);
+            RaiseEnded(cleared, RegistrarBindingEndReason.Unregistered);
             return Ok(request, aor);
         }
         var contacts = request.Contacts;
@@ -191,9 +334,11 @@ public sealed class SipRegistrar
         {
             return Ok(request, aor);
         }
+        List<RegistrarBinding>? unregistered = null;
+        var added = new List<RegistrarBinding>();
         lock (list)
         {
-            list.RemoveAll(b => b.ExpiresAt <= now);
+            list.RemoveAll(b => !b.IsLive(now));
             foreach (var c in contacts)
             {
                 var expires = c.Parameters.Get("expires") is { } pe ? ParseExpires(pe) : requestExpires ?? options.DefaultExpires;
@@ -209,7 +354,11 @@ public sealed class SipRegistrar
                 var expires = c.Parameters.Get("expires") is { } pe ? ParseExpires(pe) : requestExpires ?? options.DefaultExpires;
                 expires = Math.Min(expires, options.MaxExpires);
                 var key = c.Uri.ToString();
-                var existing = list.FindIndex(b => string.Equals(b.Contact.ToString(), key, StringComparison.OrdinalIgnoreCase));
+                var instance = c.Parameters.Get("+sip.instance")?.Trim('"');
+                var regId = c.Parameters.Get("reg-id");
+                // RFC 5626 §6: with an instance and reg-id, a REGISTER over a new flow replaces the binding of the old one.
+                var existing = list.FindIndex(b => string.Equals(b.Contact.ToString(), key, StringComparison.OrdinalIgnoreCase)
+                    || (instance is not null && regId is not null && b.InstanceId == instance && b.RegId == regId));
                 if (existing >= 0)
                 {
                     var old = list[existing];
@@ -218,6 +367,10 @@ public sealed class SipRegistrar
                         return Error(request, 500, "out-of-order REGISTER");
                     }
                     list.RemoveAt(existing);
+                    if (expires == 0)
+                    {
+                        (unregistered ??= []).Add(old);
+                    }
                 }
                 if (expires == 0)
                 {
@@ -228,7 +381,7 @@ public sealed class SipRegistrar
                     return Error(request, 403, "too many contacts for this address of record");
                 }
                 var q = double.TryParse(c.Parameters.Get("q"), NumberStyles.Float, CultureInfo.InvariantCulture, out var qv) ? Math.Clamp(qv, 0, 1) : 1;
-                list.Add(new RegistrarBinding
+                var binding = new RegistrarBinding
                 {
                     AddressOfRecord = aor,
                     User = user,
@@ -238,11 +391,26 @@ public sealed class SipRegistrar
                     CSeq = request.CSeq.Number,
                     Q = q,
                     Source = request.Source,
-                });
+                    BoundTo = ConnectionFor(c.Uri, request.Source),
+                    InstanceId = instance,
+                    RegId = regId,
+                };
+                list.Add(binding);
+                added.Add(binding);
+            }
+        }
+        // The connection may have closed while the credentials were looked up: its closing found nothing to remove then.
+        foreach (var b in added)
+        {
+            if (b.BoundTo is { IsOpen: false } gone)
+            {
+                OnConnectionClosed(gone);
+                break;
             }
         }
         logger.LogDebug("REGISTER for {Aor}: {Count} binding(s)", aor, GetBindings(aor).Count);
         BindingsChanged?.Invoke(aor);
+        RaiseEnded(unregistered, RegistrarBindingEndReason.Unregistered);
         return Ok(request, aor);
     }
 
@@ -257,7 +425,9 @@ public sealed class SipRegistrar
         foreach (var b in GetBindings(aor))
         {
             var left = (int)Math.Max(0, Math.Ceiling((b.ExpiresAt - now).TotalSeconds));
-            r.Headers.Add("Contact", $"<{b.Contact}>;expires={left.ToString(CultureInfo.InvariantCulture)}");
+            // RFC 5626 §6: the instance and reg-id are echoed, so the client finds its own binding.
+            var outbound = b.InstanceId is { } instance && b.RegId is { } regId ? $";reg-id={regId};+sip.instance=\"{instance}\"" : "";
+            r.Headers.Add("Contact", $"<{b.Contact}>;expires={left.ToString(CultureInfo.InvariantCulture)}{outbound}");
         }
         r.Headers.Add("Date", now.UtcDateTime.ToString("r", CultureInfo.InvariantCulture));
         return r;

@@ -246,7 +246,7 @@ internal sealed class SipClientTransaction
 
     public bool ReceivedProvisional { get; private set; }
 
-    private bool Reliable => Destination.Protocol == SipProtocol.Tcp;
+    private bool Reliable => Destination.Protocol.IsReliable();
 
     public void Start()
     {

@@ -29,7 +29,7 @@ internal sealed class TransactionLayer : IDisposable
     private readonly ConcurrentDictionary<string, ServerTransactionEntry> servers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SipClientTransaction> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> merge = new(StringComparer.Ordinal);
-    private readonly SipTransport transport;
+    private readonly SipTransportLayer transport;
     private readonly SipEndpointOptions options;
     private readonly ILogger logger;
     private readonly ExpiryQueue<ServerTransactionEntry> serverExpiries;
@@ -39,7 +39,7 @@ internal sealed class TransactionLayer : IDisposable
     private long serversStarted;
     private long clientsStarted;
 
-    public TransactionLayer(SipTransport transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
+    public TransactionLayer(SipTransportLayer transport, SipEndpointOptions options, TimeProvider time, ILogger logger)
     {
         this.transport = transport;
         this.options = options;
@@ -121,7 +121,7 @@ internal sealed class TransactionLayer : IDisposable
             user?.OnAck(request);
             return;
         }
-        var entry = new ServerTransactionEntry(key, request.Method == "INVITE", source.Protocol == SipProtocol.Tcp);
+        var entry = new ServerTransactionEntry(key, request.Method == "INVITE", source.Protocol.IsReliable());
         var tx = new SipServerTransaction(this, entry, request, source);
         entry.Live = tx;
         if (!servers.TryAdd(key, entry))
@@ -196,7 +196,7 @@ internal sealed class TransactionLayer : IDisposable
     {
         var remote = source.RemoteEndPoint;
         var via = request.TopVia;
-        if (source.Protocol == SipProtocol.Tcp || options.ForceRport || via is null)
+        if (source.Protocol.IsReliable() || options.ForceRport || via is null)
         {
             return Destination(source.Protocol, remote.Address, remote.Port, remote);
         }
@@ -490,6 +490,29 @@ internal sealed class TransactionLayer : IDisposable
         if (entry.MergeKey is { } mk)
         {
             merge.TryRemove(new KeyValuePair<string, string>(mk, entry.Key));
+        }
+    }
+
+    /// <summary>
+    /// A connection closed: client transactions whose requests went down it fail now (§8.1.3.1: a transport error is a
+    /// 503) instead of waiting for Timer B or F, and INVITEs that came up it and are still unanswered are cancelled (the
+    /// caller is gone). Linear in the live transactions; connections close far less often than messages arrive.
+    /// </summary>
+    public void OnConnectionClosed(SipConnection connection)
+    {
+        foreach (var tx in clients.Values)
+        {
+            if (tx.Destination.Protocol == connection.Protocol && tx.Destination.EndPoint.Equals(connection.RemoteEndPoint))
+            {
+                tx.OnTransportError();
+            }
+        }
+        foreach (var entry in servers.Values)
+        {
+            if (entry.Live is { IsInvite: true, HasFinalResponse: false } live && live.Source.Connection == connection)
+            {
+                live.TimedOut?.Invoke();
+            }
         }
     }
 

@@ -125,7 +125,7 @@ public sealed class IncomingCall
         var r = SipMessageFactory.CreateResponse(Request, code, reason, LocalTag);
         if (code < 300)
         {
-            r.Headers.Add("Contact", endpoint.ContactFor(Source.Protocol));
+            r.Headers.Add("Contact", endpoint.ContactFor(Source));
             r.Headers.Add("Allow", SipEndpoint.AllowedMethods);
         }
         if (sdp is not null)

@@ -27,6 +27,8 @@ public enum SipDialogEndReason
     AckTimeout,
     /// <summary>The endpoint stopped.</summary>
     Shutdown,
+    /// <summary>The connection the dialog ran over (a WebSocket, RFC 7118) closed: the peer is gone and no BYE can be sent.</summary>
+    ConnectionClosed,
 }
 
 /// <summary>
@@ -275,7 +277,7 @@ public sealed class SipDialog
         var r = CreateRequest("REFER");
         r.Headers.Add("Refer-To", "<" + target + ">");
         r.Headers.Add("Referred-By", "<" + LocalParty.Uri.With(clearHeaders: true) + ">");
-        r.Headers.Add("Contact", endpoint.ContactFor(Flow?.Protocol ?? SipProtocol.Udp));
+        r.Headers.Add("Contact", Flow is null ? endpoint.ContactFor(SipProtocol.Udp) : endpoint.ContactFor(Flow));
         return endpoint.SendInDialogAsync(this, r, cancellationToken);
     }
 

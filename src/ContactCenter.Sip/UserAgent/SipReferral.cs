@@ -46,7 +46,7 @@ public sealed class SipReferral
     public bool Accept()
     {
         var r = SipMessageFactory.CreateResponse(Request, 202);
-        r.Headers.Add("Contact", endpoint.ContactFor(transaction.Source.Protocol));
+        r.Headers.Add("Contact", endpoint.ContactFor(transaction.Source));
         IsAccepted = transaction.SendResponse(r);
         return IsAccepted;
     }
@@ -84,7 +84,7 @@ public sealed class SipReferral
         var id = Request.CSeq.Number.ToString(CultureInfo.InvariantCulture);
         notify.Headers.Add("Event", "refer;id=" + id);
         notify.Headers.Add("Subscription-State", final ? "terminated;reason=noresource" : "active;expires=60");
-        notify.Headers.Add("Contact", endpoint.ContactFor(Dialog.Flow?.Protocol ?? transaction.Source.Protocol));
+        notify.Headers.Add("Contact", endpoint.ContactFor(Dialog.Flow ?? transaction.Source));
         notify.Headers.Add("Content-Type", "message/sipfrag;version=2.0");
         notify.Body = Encoding.UTF8.GetBytes($"SIP/2.0 {statusCode.ToString(CultureInfo.InvariantCulture)} {reason ?? SipResponse.DefaultReason(statusCode)}\r\n");
         return endpoint.SendInDialogAsync(Dialog, notify, cancellationToken);

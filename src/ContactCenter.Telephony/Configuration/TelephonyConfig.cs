@@ -35,7 +35,7 @@ internal sealed class TelephonyConfig
         Trunk? addressMatch = null;
         foreach (var trunk in Trunks)
         {
-            if (!trunk.Allows(source))
+            if (trunk.WebCallers || !trunk.Allows(source))
             {
                 continue;
             }
@@ -51,10 +51,39 @@ internal sealed class TelephonyConfig
             ? new TrunkDecision(false, null, null, $"source address {source} is not allowed by any trunk")
             : new TrunkDecision(false, addressMatch, null, $"DID '{did}' is not carried by trunk '{addressMatch.Name}' (or any trunk allowing {source})");
     }
+
+    /// <summary>
+    /// Trunk check for an INVITE from a browser (SIP over WebSocket at <c>/sip</c>): allowed when a trunk with
+    /// <c>webCallers: true</c> carries the dialled DID. Source addresses play no part (a browser's is anyone's).
+    /// </summary>
+    public TrunkDecision AuthorizeWebCaller(string did)
+    {
+        Trunk? web = null;
+        foreach (var trunk in Trunks)
+        {
+            if (!trunk.WebCallers)
+            {
+                continue;
+            }
+
+            web ??= trunk;
+            if (trunk.Dids.Contains(did))
+            {
+                return new TrunkDecision(true, trunk, Dids[did], null);
+            }
+        }
+
+        return web is null
+            ? new TrunkDecision(false, null, null, "calls from browsers are not admitted: no trunk in trunks.yaml has webCallers: true")
+            : new TrunkDecision(false, web, null, $"DID '{did}' is not carried by web-caller trunk '{web.Name}' (or any web-caller trunk)");
+    }
 }
 
-/// <summary>A trunk: who may send calls, and which DIDs they may dial.</summary>
-internal sealed record Trunk(string Name, IReadOnlyList<IPNetwork> Allowed, IReadOnlySet<string> Dids)
+/// <summary>
+/// A trunk: who may send calls (source addresses, or with <paramref name="WebCallers"/> browsers over SIP over WebSocket),
+/// and which DIDs they may dial.
+/// </summary>
+internal sealed record Trunk(string Name, IReadOnlyList<IPNetwork> Allowed, IReadOnlySet<string> Dids, bool WebCallers = false)
 {
     /// <summary>True when the address is inside one of the allowed networks.</summary>
     public bool Allows(IPAddress address)

@@ -233,19 +233,29 @@ internal static class TelephonyConfigLoader
             var prefix = $"trunks[{i}]";
             if (list[i] is not YamlMappingNode map)
             {
-                file.Error(list[i], prefix, "expected a mapping with name, allow and dids");
+                file.Error(list[i], prefix, "expected a mapping with name, allow (or webCallers) and dids");
                 continue;
             }
 
-            file.CheckKeys(map, prefix, "name", "allow", "dids");
+            file.CheckKeys(map, prefix, "name", "allow", "webCallers", "dids");
             var name = file.String(map, "name", prefix, required: true);
             if (name is not null && !names.Add(name))
             {
                 file.Error(YamlFile.Get(map, "name"), $"{prefix}.name", $"trunk '{name}' is defined twice");
             }
 
+            // webCallers: true admits browsers (SIP over WebSocket at /sip) instead of source addresses.
+            var webCallersSetting = file.Bool(map, "webCallers", prefix);
+            // An unreadable webCallers value is reported alone, not also as a missing allow.
+            var webCallers = webCallersSetting ?? YamlFile.Get(map, "webCallers") is not null;
+            if (webCallers && YamlFile.Get(map, "allow") is { } allowNode)
+            {
+                file.Error(allowNode, $"{prefix}.allow",
+                    "a webCallers trunk admits browsers, not source addresses: remove allow here and list the addresses in a trunk of their own");
+            }
+
             var networks = new List<IPNetwork>();
-            var allow = file.List(map, "allow", prefix, required: true) ?? [];
+            IReadOnlyList<YamlNode> allow = webCallers ? [] : file.List(map, "allow", prefix, required: true) ?? [];
             for (var j = 0; j < allow.Count; j++)
             {
                 var field = $"{prefix}.allow[{j}]";
@@ -288,7 +298,7 @@ internal static class TelephonyConfigLoader
 
             if (name is not null)
             {
-                trunks.Add(new Trunk(name, networks, dids));
+                trunks.Add(new Trunk(name, networks, dids, webCallers));
             }
         }
 

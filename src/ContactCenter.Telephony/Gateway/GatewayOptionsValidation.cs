@@ -26,6 +26,11 @@ internal sealed class SipOptionsValidator : IValidateOptions<SipEndpointOptions>
             failures.Add("Sip:Realm is empty");
         }
 
+        if (options.MaxWebSocketConnections < 1)
+        {
+            failures.Add($"Sip:MaxWebSocketConnections must be at least 1 (was {options.MaxWebSocketConnections})");
+        }
+
         if (!options.EnableUdp && !options.EnableTcp)
         {
             failures.Add("Sip:EnableUdp and Sip:EnableTcp are both false: the gateway would not listen");

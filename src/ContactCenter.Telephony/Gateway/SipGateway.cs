@@ -5,6 +5,8 @@ using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip;
 using ContactCenter.Sip.Auth;
+using ContactCenter.Sip.Message;
+using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Callbacks;
@@ -21,8 +23,9 @@ namespace ContactCenter.Telephony.Gateway;
 
 /// <summary>
 /// The telephony gateway of this process: the SIP endpoint on Sip:ListenAddress/Sip:Port (UDP and
-/// TCP), the registrar for agent phones, trunk checks for inbound calls, one <see cref="CallSession"/>
-/// per call, and the heartbeat that tells routing which calls are live.
+/// TCP, and WebSockets handed over from <c>/sip</c> on the web port), the registrar for agent phones,
+/// trunk checks for inbound calls, one <see cref="CallSession"/> per call, and the heartbeat that tells
+/// routing which calls are live.
 /// </summary>
 internal sealed class SipGateway(
     IOptions<SipEndpointOptions> sipOptions,
@@ -63,7 +66,9 @@ internal sealed class SipGateway(
         var options = gatewayOptions.Value;
         ledger = new CallbackLedger(
             Path.Combine(Path.GetFullPath(options.DataPath), $"callbacks-{options.GatewayId}.jsonl"), bus, time, loggerFactory.CreateLogger<CallbackLedger>());
-        sip = new SipEndpoint(sipOptions.Value, loggerFactory, time, credentials);
+        var registrar = SipRegistrar.ForEndpoint(sipOptions.Value, credentials, time, loggerFactory);
+        registrar.BindingEnded += OnBindingEnded;
+        sip = new SipEndpoint(sipOptions.Value, registrar, loggerFactory, time);
         media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
         sip.IncomingCallHandler = OnIncomingCallAsync;
         sip.Start();
@@ -256,7 +261,8 @@ internal sealed class SipGateway(
 
         var did = incoming.RequestUri.User ?? incoming.To.Uri.User ?? "";
         var source = incoming.Source.RemoteEndPoint.Address;
-        var decision = config.AuthorizeInbound(source, did);
+        // A browser (SIP over WebSocket) is admitted by a webCallers trunk, never by its address.
+        var decision = incoming.Source.Protocol.IsWebSocket() ? config.AuthorizeWebCaller(did) : config.AuthorizeInbound(source, did);
         if (!decision.Allowed || decision.Route is not { } route)
         {
             logger.LogWarning("Refused INVITE from {Source} to DID {Did}: {Reason}", incoming.Source.RemoteEndPoint, did, decision.Reason);
@@ -320,5 +326,18 @@ internal sealed class SipGateway(
         }
     }
 
-    private static string SipUriUser(string user) => ContactCenter.Sip.Message.SipUri.Unescape(user);
+    private static string SipUriUser(string user) => SipUri.Unescape(user);
+
+    /// <summary>A phone's registration ended; a browser phone whose WebSocket closed is gone at once (no calls reach it).</summary>
+    private void OnBindingEnded(RegistrarBinding binding, RegistrarBindingEndReason reason)
+    {
+        if (reason == RegistrarBindingEndReason.ConnectionClosed)
+        {
+            logger.LogInformation("{User}'s phone is gone: its connection {Connection} closed", binding.User, binding.BoundTo);
+        }
+        else
+        {
+            logger.LogDebug("{User}'s registration of {Contact} ended ({Reason})", binding.User, binding.Contact, reason);
+        }
+    }
 }

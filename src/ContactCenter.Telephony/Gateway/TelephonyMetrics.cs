@@ -37,6 +37,7 @@ internal sealed class TelephonyMetrics : IDisposable
     {
         meter.CreateObservableGauge("contactcenter.telephony.calls.live", liveCalls, description: "Calls held by the gateway now");
         meter.CreateObservableGauge("contactcenter.telephony.phones.registered", () => sip.Registrar.LiveBindingCount, description: "Agent phones with a live registration");
+        meter.CreateObservableGauge("contactcenter.telephony.websockets.open", () => sip.WebSocketConnectionCount, description: "Open SIP WebSocket connections (browser phones and callers)");
         meter.CreateObservableGauge("contactcenter.sip.transactions", () => sip.TransactionCount, description: "SIP transactions in progress");
         meter.CreateObservableCounter("contactcenter.sip.transactions.started", () => (Measurement<long>[])
             [

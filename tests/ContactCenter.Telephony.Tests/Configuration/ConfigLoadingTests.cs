@@ -17,7 +17,7 @@ public sealed class ConfigLoadingTests
         Assert.Equal("support", config.Dids["1001"].DirectQueue);
         Assert.Contains("support", config.Queues);
         Assert.Contains("billing", config.Queues);
-        var trunk = Assert.Single(config.Trunks);
+        var trunk = config.Trunks.Single(t => t.Name == "local");
         Assert.True(trunk.Allows(IPAddress.Loopback));
         Assert.True(trunk.Allows(IPAddress.IPv6Loopback));
         Assert.Contains("1000", trunk.Dids);

@@ -7,19 +7,17 @@ using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Sip.Transport;
 
-/// <summary>Something the transport received: a message, or a parse error with the source.</summary>
-internal delegate void SipReceiveHandler(SipParseResult result, SipSource source);
-
 /// <summary>
 /// UDP and TCP transports (RFC 3261 §18) on one address and port. Receive loops catch everything per
 /// message; TCP connections are reused for both directions, capped per source and closed when idle.
 /// </summary>
-internal sealed class SipTransport : IAsyncDisposable
+internal sealed partial class SipSocketTransport : ISipTransport
 {
     private readonly SipEndpointOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly SipReceiveHandler handler;
+    private SipReceiveHandler handler = static (_, _) => { };
+    private Action<SipConnection> connectionClosed = static _ => { };
     private readonly SipParserLimits limits;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> connections = new();
@@ -29,12 +27,11 @@ internal sealed class SipTransport : IAsyncDisposable
     private Socket? listener;
     private ITimer? sweeper;
 
-    public SipTransport(SipEndpointOptions options, TimeProvider time, ILogger logger, SipReceiveHandler handler)
+    public SipSocketTransport(SipEndpointOptions options, TimeProvider time, ILogger logger)
     {
         this.options = options;
         this.time = time;
         this.logger = logger;
-        this.handler = handler;
         limits = new SipParserLimits { MaxMessageSize = options.MaxMessageSize, MaxHeaderCount = options.MaxHeaderCount };
     }
 
@@ -42,12 +39,17 @@ internal sealed class SipTransport : IAsyncDisposable
 
     public IPEndPoint? TcpEndPoint { get; private set; }
 
-    public SipRateLimiter? RateLimiter { get; set; }
+    public SipRateLimiter? RateLimiter { get; private set; }
 
     public int TcpConnectionCount => connections.Count;
 
-    public void Start()
+    public bool Carries(SipProtocol protocol) => protocol is SipProtocol.Udp or SipProtocol.Tcp;
+
+    public void Start(SipReceiveHandler receive, Action<SipConnection> closed, SipRateLimiter? limiter)
     {
+        handler = receive;
+        connectionClosed = closed;
+        RateLimiter = limiter;
         var address = IPAddress.Parse(options.ListenAddress);
         var port = options.Port;
         for (var attempt = 0; ; attempt++)
@@ -300,6 +302,19 @@ internal sealed class SipTransport : IAsyncDisposable
         }
     }
 
+    public SipSource? FlowTo(SipProtocol protocol, IPEndPoint remote)
+    {
+        if (protocol == SipProtocol.Tcp)
+        {
+            if (connections.TryGetValue(remote, out var c) && !c.Closed)
+            {
+                return c.Source;
+            }
+            return TcpEndPoint is { } tcp ? new SipSource(SipProtocol.Tcp, remote, tcp) : null;
+        }
+        return UdpEndPoint is { } udpLocal ? new SipSource(SipProtocol.Udp, remote, udpLocal) : null;
+    }
+
     private async ValueTask<TcpConnection> GetOrConnectAsync(IPEndPoint remote)
     {
         if (connections.TryGetValue(remote, out var existing) && !existing.Closed)
@@ -361,183 +376,5 @@ internal sealed class SipTransport : IAsyncDisposable
             logger.LogWarning("SIP transport loops did not stop within 5 s");
         }
         stopping.Dispose();
-    }
-
-    private sealed class TcpConnection
-    {
-        private readonly SipTransport owner;
-        private readonly Socket socket;
-        private readonly SemaphoreSlim writeLock = new(1, 1);
-        private int closed;
-
-        public TcpConnection(SipTransport owner, Socket socket, IPEndPoint remote, IPEndPoint local)
-        {
-            this.owner = owner;
-            this.socket = socket;
-            Remote = remote;
-            Local = local;
-            LastActivity = owner.time.GetTimestamp();
-            socket.NoDelay = true;
-        }
-
-        public IPEndPoint Remote { get; }
-
-        public IPEndPoint Local { get; }
-
-        public long LastActivity { get; private set; }
-
-        public bool Closed => Volatile.Read(ref closed) != 0;
-
-        public void Start() => _ = Task.Run(ReadLoopAsync);
-
-        public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
-        {
-            await writeLock.WaitAsync(owner.stopping.Token).ConfigureAwait(false);
-            try
-            {
-                while (!data.IsEmpty)
-                {
-                    var n = await socket.SendAsync(data, SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
-                    data = data[n..];
-                }
-                LastActivity = owner.time.GetTimestamp();
-            }
-            finally
-            {
-                writeLock.Release();
-            }
-        }
-
-        private async Task ReadLoopAsync()
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(8192);
-            var filled = 0;
-            var source = new SipSource(SipProtocol.Tcp, Remote, Local);
-            try
-            {
-                while (!Closed)
-                {
-                    if (filled == buffer.Length)
-                    {
-                        if (buffer.Length >= owner.options.MaxMessageSize + 4096)
-                        {
-                            owner.logger.LogDebug("TCP message from {Remote} exceeds the size limit; closing", Remote);
-                            break;
-                        }
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, filled).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-                    filled += n;
-                    LastActivity = owner.time.GetTimestamp();
-                    if (owner.RateLimiter?.IsBlocked(Remote.Address) == true)
-                    {
-                        filled = 0;
-                        continue;
-                    }
-                    var offset = 0;
-                    var fatal = false;
-                    while (offset < filled)
-                    {
-                        var r = SipParser.ParseStream(buffer.AsSpan(offset, filled - offset), owner.limits);
-                        if (r.Error?.Kind == SipParseErrorKind.Incomplete)
-                        {
-                            if (r.BytesConsumed >= 4 && IsPing(buffer.AsSpan(offset, r.BytesConsumed)))
-                            {
-                                await SendAsync("\r\n"u8.ToArray()).ConfigureAwait(false);
-                            }
-                            offset += r.BytesConsumed;
-                            break;
-                        }
-                        offset += Math.Max(r.BytesConsumed, 1);
-                        try
-                        {
-                            owner.handler(r, source);
-                        }
-                        catch (Exception ex) when (ex is not OutOfMemoryException)
-                        {
-                            owner.logger.LogWarning(ex, "Error handling a TCP message; continuing");
-                        }
-                        if (r.Error is { Kind: SipParseErrorKind.Framing or SipParseErrorKind.TooLarge })
-                        {
-                            fatal = true;
-                            break;
-                        }
-                    }
-                    if (fatal)
-                    {
-                        break;
-                    }
-                    if (offset > 0)
-                    {
-                        buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
-                        filled -= offset;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
-            {
-                owner.logger.LogDebug("TCP connection {Remote} ended: {Message}", Remote, ex.Message);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                owner.logger.LogWarning(ex, "TCP connection {Remote} failed", Remote);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                Close();
-            }
-        }
-
-        private static bool IsPing(ReadOnlySpan<byte> s) => s.EndsWith("\r\n\r\n"u8);
-
-        public void Close()
-        {
-            if (Interlocked.Exchange(ref closed, 1) != 0)
-            {
-                return;
-            }
-            owner.connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(Remote, this));
-            owner.Release(Remote.Address);
-            try
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-            socket.Dispose();
-        }
-    }
-}
-
-/// <summary>A message could not be sent.</summary>
-public sealed class SipTransportException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public SipTransportException(string message, Exception? inner = null)
-        : base(message, inner)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public SipTransportException()
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public SipTransportException(string message)
-        : base(message)
-    {
     }
 }

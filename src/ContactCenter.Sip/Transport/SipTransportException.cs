@@ -1,0 +1,22 @@
+namespace ContactCenter.Sip.Transport;
+
+/// <summary>A message could not be sent.</summary>
+public sealed class SipTransportException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public SipTransportException(string message)
+        : base(message)
+    {
+    }
+}
