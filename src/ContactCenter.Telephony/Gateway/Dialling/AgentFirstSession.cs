@@ -293,7 +293,7 @@ internal sealed class AgentFirstSession : IGatewayCall
     private async Task WatchAsync(IDialogLeg dialog, CallParty party)
     {
         var reason = await dialog.Ended;
-        if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
+        if (LegSignalling.PeerLeft(reason))
         {
             Post(() => OnLegEndedAsync(dialog, party));
         }

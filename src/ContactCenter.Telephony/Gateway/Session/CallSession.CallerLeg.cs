@@ -79,7 +79,7 @@ internal sealed partial class CallSession
     private async Task WatchDialogAsync(IDialogLeg dialog, CallParty party)
     {
         var reason = await dialog.Ended;
-        if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
+        if (LegSignalling.PeerLeft(reason))
         {
             Post(() => OnLegEndedAsync(dialog, party, reason));
         }
@@ -92,7 +92,7 @@ internal sealed partial class CallSession
             return;
         }
 
-        var why = reason == SipDialogEndReason.AckTimeout ? "no ACK for our answer" : "BYE";
+        var why = LegSignalling.HowPeerLeft(reason);
         if (party == CallParty.Caller && dialog == callerDialog)
         {
             callerDialog = null;

@@ -99,7 +99,7 @@ internal sealed partial class CallSession
     private async Task WatchExternalAsync(OutboundLeg leg, IDialogLeg dialog)
     {
         var reason = await dialog.Ended;
-        if (reason is SipDialogEndReason.RemoteBye or SipDialogEndReason.AckTimeout)
+        if (LegSignalling.PeerLeft(reason))
         {
             Post(async () =>
             {

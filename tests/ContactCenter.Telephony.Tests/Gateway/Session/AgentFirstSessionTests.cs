@@ -117,6 +117,24 @@ public sealed class AgentFirstSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_agents_browser_connection_closing_while_the_customer_rings_cancels_the_customers_invite()
+    {
+        var session = ClickToDial();
+        var (agent, customerInvite) = await AgentAnsweredAsync(session);
+        customerInvite.Ring();
+
+        agent.Drop();
+        await session.Finished;
+        Assert.True(customerInvite.Cancelled);
+        customerInvite.Fail(487);
+
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.NoAnswer, CallParty.Agent), (ended.Outcome, ended.EndedBy));
+        Assert.Empty(gw.Media.Bridges);
+        Assert.Equal(0, agent.ByesSent);
+    }
+
+    [Fact]
     public async Task A_customer_answering_after_the_agent_hung_up_is_hung_up_at_once_and_never_bridged()
     {
         var session = await CallbackAsync();

@@ -47,6 +47,40 @@ public sealed class AgentLegTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_whose_browser_connection_closes_while_talking_ends_the_call_and_the_caller_gets_a_bye()
+    {
+        var (session, caller) = await gw.QueuedCallAsync();
+        gw.Sip.Register("alice");
+        session.ConnectAgent(gw.Ring(session.CallId));
+        var agent = (await gw.Sip.InviteAsync(1)).Answer();
+        await gw.Bus.WaitForAsync<CallConnected>();
+
+        agent.Drop(); // alice's tab closed: her WebSocket, and the dialog on it, are gone
+        var ended = await gw.Bus.WaitForAsync<CallEnded>();
+        Assert.Equal((CallOutcome.Answered, CallParty.Agent, "alice"), (ended.Outcome, ended.EndedBy, ended.AgentId));
+        Assert.Equal("agent hung up (connection closed)", ended.Reason);
+        Assert.Equal(1, caller.Dialog!.ByesSent);
+        Assert.Equal(0, agent.ByesSent); // nothing can be sent down a closed connection
+        Assert.Equal("CallReceived, CallQueued, CallConnected, CallEnded", gw.Bus.Sequence);
+    }
+
+    [Fact]
+    public async Task A_caller_whose_browser_connection_closes_while_talking_ends_the_call_and_the_agent_gets_a_bye()
+    {
+        var (session, caller) = await gw.QueuedCallAsync();
+        gw.Sip.Register("alice");
+        session.ConnectAgent(gw.Ring(session.CallId));
+        var agent = (await gw.Sip.InviteAsync(1)).Answer();
+        await gw.Bus.WaitForAsync<CallConnected>();
+
+        caller.Dialog!.Drop();
+        var ended = await gw.Bus.WaitForAsync<CallEnded>();
+        Assert.Equal((CallOutcome.Answered, CallParty.Caller, "caller hung up (connection closed)"), (ended.Outcome, ended.EndedBy, ended.Reason));
+        Assert.Equal(1, agent.ByesSent);
+        Assert.Equal(0, caller.Dialog.ByesSent);
+    }
+
+    [Fact]
     public async Task Ring_timeout_first_cancels_the_invite_and_the_agents_late_200_is_hung_up_with_one_no_answer()
     {
         var (session, caller) = await gw.QueuedCallAsync();

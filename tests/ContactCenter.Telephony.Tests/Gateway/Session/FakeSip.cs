@@ -227,6 +227,9 @@ internal sealed class FakeDialog(string name) : IDialogLeg
     /// <summary>The peer hangs up (its BYE).</summary>
     public void HangUp() => ended.TrySetResult(SipDialogEndReason.RemoteBye);
 
+    /// <summary>The connection the dialog ran over closed (a browser tab closed its WebSocket): no BYE, the peer is just gone.</summary>
+    public void Drop() => ended.TrySetResult(SipDialogEndReason.ConnectionClosed);
+
     /// <summary>The peer's re-INVITE with an offer in <paramref name="direction"/> (sendonly: hold; sendrecv: resume); returns our answer.</summary>
     public async Task<SessionDescription?> OfferAsync(MediaDirection direction)
     {
