@@ -35,7 +35,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     private readonly short[] decodeBuffer = new short[ReceiveBufferSize];
     private readonly ReceiveStatistics stats = new();
     private readonly TelephoneEventReceiver eventReceiver;
-    private readonly Queue<DtmfJob> dtmfQueue = new();
+    private readonly Queue<DtmfSendJob> dtmfQueue = new();
     private readonly string cname;
     private readonly long burstWindow;
     private readonly MediaClock clock;
@@ -58,9 +58,9 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     private uint relayInboundSsrc;
     private uint relayTimestampOffset;
 
-    private Playback? playback;
+    private PromptPlayback? playback;
     private LegRecorder? legRecorder;
-    private DtmfJob? dtmfJob;
+    private DtmfSendJob? dtmfJob;
     private bool onClock;
 
     private long lastRtpAt;
@@ -264,8 +264,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
 
         options ??= new PlaybackOptions();
-        var next = new Playback(prompts, options.Loop, options.BargeIn);
-        Playback? previous;
+        var next = new PromptPlayback(prompts, options.Loop, options.BargeIn);
+        PromptPlayback? previous;
         lock (sendLock)
         {
             previous = playback;
@@ -288,7 +288,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
 
     public void StopPlayback()
     {
-        Playback? stopped;
+        PromptPlayback? stopped;
         lock (sendLock)
         {
             stopped = playback;
@@ -317,7 +317,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
 
         int samples = (int)Math.Clamp(duration.TotalSeconds * 8000, SamplesPerFrame, ushort.MaxValue);
-        var job = new DtmfJob(digit, (byte)code, samples, current.TelephoneEventPayloadType is null);
+        var job = new DtmfSendJob(digit, (byte)code, samples, current.TelephoneEventPayloadType is null);
         lock (sendLock)
         {
             dtmfQueue.Enqueue(job);
@@ -394,8 +394,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     /// <summary>The shared clock's 20 ms tick: the next DTMF packet, or the next prompt frame.</summary>
     public void OnTick(long now)
     {
-        Playback? finishedPlayback = null;
-        DtmfJob? finishedJob = null;
+        PromptPlayback? finishedPlayback = null;
+        DtmfSendJob? finishedJob = null;
         lock (sendLock)
         {
             if (dtmfJob is null && dtmfQueue.Count > 0)
@@ -577,8 +577,8 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             SendRtcp(bye: true);
         }
 
-        Playback? stopped;
-        DtmfJob[] pending;
+        PromptPlayback? stopped;
+        DtmfSendJob[] pending;
         lock (sendLock)
         {
             stopped = playback;
@@ -598,7 +598,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             }
         }
 
-        foreach (DtmfJob job in pending)
+        foreach (DtmfSendJob job in pending)
         {
             job.Completion.TrySetCanceled();
             job.Registration.Dispose();
@@ -635,7 +635,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
     }
 
-    private void SendPlaybackFrame(Playback current, long now)
+    private void SendPlaybackFrame(PromptPlayback current, long now)
     {
         RemoteMedia? target = remote;
         bool marker = false;
@@ -664,7 +664,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     }
 
     /// <summary>Sends the job's next packet; true when the job is complete.</summary>
-    private bool StepDtmf(DtmfJob job, long now)
+    private bool StepDtmf(DtmfSendJob job, long now)
     {
         RemoteMedia? target = remote;
         if (target is null || !target.Direction.CanSend() || rtpTarget is null)
@@ -1037,7 +1037,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
     {
         Raise(DtmfReceived, digit);
         Bridge?.OnDigit(this, digit);
-        Playback? interrupted = null;
+        PromptPlayback? interrupted = null;
         lock (sendLock)
         {
             if (playback is { BargeIn: true })
@@ -1053,7 +1053,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
     }
 
-    private void Cancel(Playback target, CancellationToken token)
+    private void Cancel(PromptPlayback target, CancellationToken token)
     {
         lock (sendLock)
         {
@@ -1072,7 +1072,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
     }
 
-    private void Finish(Playback target, PlaybackResult result)
+    private void Finish(PromptPlayback target, PlaybackResult result)
     {
         target.Registration.Dispose();
         if (target.Completion.TrySetResult(result))
@@ -1096,93 +1096,5 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         {
             logger.LogError(ex, "Media session {Id}: an event handler threw.", Id);
         }
-    }
-
-    /// <summary>A running prompt sequence.</summary>
-    private sealed class Playback(short[][] prompts, bool loop, bool bargeIn)
-    {
-        private readonly long totalSamples = prompts.Sum(p => (long)p.Length);
-        private int index;
-        private int position;
-
-        public bool BargeIn { get; } = bargeIn;
-
-        public TaskCompletionSource<PlaybackResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public bool SegmentStarted { get; set; }
-
-        public uint SegmentTimestamp { get; set; }
-
-        public long SegmentFrames { get; set; }
-
-        /// <summary>Fills the next 20 ms frame (silence-padded at the end); false when nothing is left.</summary>
-        public bool Fill(Span<short> frame)
-        {
-            if (loop && totalSamples == 0)
-            {
-                frame.Clear();
-                return true;
-            }
-
-            int filled = 0;
-            while (filled < frame.Length)
-            {
-                if (index >= prompts.Length)
-                {
-                    if (!loop)
-                    {
-                        break;
-                    }
-
-                    index = 0;
-                    position = 0;
-                }
-
-                short[] prompt = prompts[index];
-                int take = Math.Min(frame.Length - filled, prompt.Length - position);
-                prompt.AsSpan(position, take).CopyTo(frame[filled..]);
-                filled += take;
-                position += take;
-                if (position >= prompt.Length)
-                {
-                    index++;
-                    position = 0;
-                }
-            }
-
-            if (filled == 0)
-            {
-                return false;
-            }
-
-            frame[filled..].Clear();
-            return true;
-        }
-    }
-
-    /// <summary>One digit being sent.</summary>
-    private sealed class DtmfJob(char digit, byte code, int durationSamples, bool inBand)
-    {
-        public char Digit { get; } = digit;
-
-        public byte Code { get; } = code;
-
-        public int DurationSamples { get; } = durationSamples;
-
-        public bool InBand { get; } = inBand;
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public bool Started { get; set; }
-
-        public uint EventTimestamp { get; set; }
-
-        public int Elapsed { get; set; }
-
-        public int EndsSent { get; set; }
     }
 }
