@@ -36,8 +36,10 @@ internal interface ILegSender
 /// <summary>
 /// A leg's packet I/O, with no thread of its own: its RTP socket, read by the engine's <see cref="RtpIoLoop"/>
 /// (epoll, Linux) or elsewhere by one pending async receive; its RTCP socket, read by one pending async
-/// receive; where to send (the negotiated address, or with symmetric RTP the address the peer's RTP really
-/// comes from); when the peer was last heard (the media timeout); and sending.
+/// receive; where to send (the negotiated address, with symmetric RTP the address the peer's RTP really
+/// comes from, on an ICE leg the pair the peer's checks nominate); when the peer was last heard (the media
+/// timeout); and sending. A leg with a <see cref="SecureTransport"/> stage (ICE, SRTP, rtcp-mux) hands every
+/// datagram to it and lets it protect what is sent; a plain leg goes straight from socket to handler.
 /// </summary>
 internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
 {
@@ -58,6 +60,8 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
     private readonly Lock latchLock = new();
     private readonly CancellationTokenSource stop = new();
     private ILegPacketHandler handler = null!;
+    private SecureTransport? secure;
+    private bool mux;
 
     private SocketAddress? rtpTarget;
     private SocketAddress? rtcpTarget;
@@ -90,7 +94,28 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
 
     public bool HasRtpTarget => Volatile.Read(ref rtpTarget) is not null;
 
-    public bool HasRtcpTarget => Volatile.Read(ref rtcpTarget) is not null;
+    public bool HasRtcpTarget => (Volatile.Read(ref mux) ? Volatile.Read(ref rtpTarget) : Volatile.Read(ref rtcpTarget)) is not null;
+
+    /// <summary>Who gets the received packets: the session, or a stage in front of it (the Opus edge).</summary>
+    public ILegPacketHandler Handler
+    {
+        get => Volatile.Read(ref handler);
+        set => Volatile.Write(ref handler, value);
+    }
+
+    /// <summary>The secure stage, once the leg has one (ICE from the start, SRTP or rtcp-mux from an offer/answer).</summary>
+    public SecureTransport? Secure
+    {
+        get => Volatile.Read(ref secure);
+        set => Volatile.Write(ref secure, value);
+    }
+
+    /// <summary>RTP and RTCP on the RTP port (rtcp-mux, RFC 5761): RTCP is sent there too, and the RTCP socket is not listened to.</summary>
+    public bool RtcpMux
+    {
+        get => Volatile.Read(ref mux);
+        set => Volatile.Write(ref mux, value);
+    }
 
     /// <summary>Where RTP goes now (after symmetric latching), for statistics.</summary>
     public IPEndPoint? RemoteRtpEndPoint => Volatile.Read(ref rtpTarget) is { } target ? (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(target) : null;
@@ -98,7 +123,7 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
     /// <summary>Starts receiving: RTP on the I/O loop (or an async loop), RTCP on an async loop.</summary>
     public void Start(ILegPacketHandler packetHandler)
     {
-        handler = packetHandler;
+        Volatile.Write(ref handler, packetHandler);
         if (ioLoop is { } io)
         {
             rtpWatch = io.Register(rtpSocket, this);
@@ -149,7 +174,7 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
                 return false;
             }
 
-            handler.OnRtp(buffer.AsSpan(0, length), from);
+            Deliver(buffer.AsSpan(0, length), from);
         }
 
         return bursting;
@@ -247,6 +272,11 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
 
     public bool SendRtp(Span<byte> buffer, int length)
     {
+        if (Volatile.Read(ref secure) is { } stage && (length = stage.ProtectRtp(buffer, length)) < 0)
+        {
+            return false;
+        }
+
         try
         {
             rtpSocket.SendTo(buffer[..length], SocketFlags.None, Volatile.Read(ref rtpTarget)!);
@@ -266,14 +296,20 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
 
     public bool SendRtcp(Span<byte> buffer, int length)
     {
-        if (Volatile.Read(ref rtcpTarget) is not { } target)
+        bool muxed = Volatile.Read(ref mux);
+        if ((muxed ? Volatile.Read(ref rtpTarget) : Volatile.Read(ref rtcpTarget)) is not { } target)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref secure) is { } stage && (length = stage.ProtectRtcp(buffer, length)) < 0)
         {
             return false;
         }
 
         try
         {
-            rtcpSocket.SendTo(buffer[..length], SocketFlags.None, target);
+            (muxed ? rtpSocket : rtcpSocket).SendTo(buffer[..length], SocketFlags.None, target);
             return true;
         }
         catch (SocketException ex)
@@ -286,6 +322,54 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
         }
 
         return false;
+    }
+
+    /// <summary>Sends a datagram as it is (DTLS) to where RTP goes; nothing when there is no address yet.</summary>
+    public void SendRaw(ReadOnlySpan<byte> datagram)
+    {
+        if (Volatile.Read(ref rtpTarget) is { } target)
+        {
+            SendRawTo(datagram, target);
+        }
+    }
+
+    /// <summary>Sends a datagram as it is (a STUN answer) to <paramref name="to"/> from the RTP socket.</summary>
+    public void SendRawTo(ReadOnlySpan<byte> datagram, SocketAddress to)
+    {
+        try
+        {
+            rtpSocket.SendTo(datagram, SocketFlags.None, to);
+        }
+        catch (SocketException ex)
+        {
+            logger.LogDebug(ex, "Media session {Id}: send failed.", id);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Session closing.
+        }
+    }
+
+    /// <summary>An ICE check nominated (or first validated) <paramref name="from"/>: RTP and RTCP go there.</summary>
+    public void LatchIce(SocketAddress from)
+    {
+        lock (latchLock)
+        {
+            if (rtpTarget is not null && from.Equals(rtpTarget))
+            {
+                return;
+            }
+
+            var copy = new SocketAddress(from.Family, from.Size);
+            from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Media session {Id}: ICE pair selected, media to {Remote}.", id, new IPEndPoint(IPAddress.Any, 0).Create(copy));
+            }
+
+            Volatile.Write(ref rtpTarget, copy);
+            Volatile.Write(ref rtcpTarget, copy);
+        }
     }
 
     /// <summary>Stops receiving and closes the sockets.</summary>
@@ -305,6 +389,18 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
         }
 
         stop.Dispose();
+    }
+
+    private void Deliver(Span<byte> datagram, SocketAddress from)
+    {
+        if (Volatile.Read(ref secure) is { } stage)
+        {
+            stage.OnDatagram(datagram, from, Volatile.Read(ref handler));
+        }
+        else
+        {
+            Volatile.Read(ref handler).OnRtp(datagram, from);
+        }
     }
 
     private void Latch(SocketAddress from)
@@ -349,7 +445,7 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
 
             try
             {
-                handler.OnRtp(buffer.AsSpan(0, length), from);
+                Deliver(buffer.AsSpan(0, length), from);
             }
             catch (Exception ex)
             {
@@ -384,7 +480,14 @@ internal sealed class LegTransport : IRtpReceiver, ILegSender, IAsyncDisposable
                 continue;
             }
 
-            handler.OnRtcp(buffer.AsSpan(0, length), from);
+            if (Volatile.Read(ref secure) is not { } stage)
+            {
+                Volatile.Read(ref handler).OnRtcp(buffer.AsSpan(0, length), from);
+            }
+            else if (!Volatile.Read(ref mux))
+            {
+                stage.OnRtcpSocketDatagram(buffer.AsSpan(0, length), from, Volatile.Read(ref handler));
+            }
         }
     }
 }

@@ -15,7 +15,10 @@ namespace ContactCenter.Media.Sessions;
 /// <item><see cref="LegPlayout"/>: prompts and digits paced by one of the engine's <see cref="MediaClock"/>s;</item>
 /// <item><see cref="RtcpSession"/>: reception statistics and RTCP reports, BYE;</item>
 /// <item><see cref="DtmfInput"/>: digits received (RFC 4733, in-band, SIP INFO);</item>
-/// <item>a <see cref="LegRecorder"/> tap while recording, and the <see cref="MediaBridge"/> while bridged.</item>
+/// <item>a <see cref="LegRecorder"/> tap while recording, and the <see cref="MediaBridge"/> while bridged;</item>
+/// <item>on a browser or SRTP leg, a <see cref="SecureTransport"/> stage between socket and RTP processing (ICE-lite,
+/// DTLS-SRTP or SDES-SRTP, rtcp-mux), and on an Opus leg an <see cref="OpusEdge"/> that decodes and encodes at the leg's
+/// edge so everything above works on G.711. A plain G.711 leg has neither: socket to handler, as before.</item>
 /// </list>
 /// This class is the receive path that joins them (<see cref="OnRtp"/>), the <see cref="IMediaSession"/> surface,
 /// and the leg's life (configure, housekeeping, close).
@@ -32,18 +35,29 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
     private readonly LegPlayout playout;
     private readonly RtcpSession rtcp;
     private readonly DtmfInput dtmf;
+    private readonly IceParameters? localIce;
 
     private LegRecorder? legRecorder;
+    private OpusEdge? opus;
+    private int failed;
     private int disposed;
 
-    public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger)
+    public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger, bool iceLite = false)
     {
         this.engine = engine;
         this.logger = logger;
         time = engine.Time;
         Id = id;
         LocalPort = port;
-        transport = new LegTransport(id, rtpSocket, rtcpSocket, engine.IoLoop, engine.Options.SymmetricRtp, time, logger);
+        // On an ICE leg the checks say where media goes, not the source of RTP.
+        transport = new LegTransport(id, rtpSocket, rtcpSocket, engine.IoLoop, engine.Options.SymmetricRtp && !iceLite, time, logger);
+        if (iceLite)
+        {
+            transport.Secure = new SecureTransport(id, transport, engine, iceLite: true, logger, OnMediaFailed);
+            transport.RtcpMux = true;
+            localIce = new IceParameters(transport.Secure.LocalIce!.UsernameFragment, transport.Secure.LocalIce.Password);
+        }
+
         stream = new RtpStream(transport, time);
         playout = new LegPlayout(stream, engine.NextClock(), result => Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = result }));
         rtcp = new RtcpSession(stream, transport, time, engine.Options.RtcpInterval, $"cc-media-{stream.Ssrc:x8}@{transport.LocalEndPoint.Address}");
@@ -70,11 +84,21 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
     public bool IsRecording => Volatile.Read(ref legRecorder) is not null;
 
+    public IceParameters? LocalIce => localIce;
+
+    /// <summary>The secure stage, if the leg has one (for tests and diagnostics).</summary>
+    internal SecureTransport? Secure => transport.Secure;
+
+    /// <summary>The Opus edge, while the leg speaks Opus.</summary>
+    internal OpusEdge? Opus => Volatile.Read(ref opus) is { } edge && ReferenceEquals(transport.Handler, edge) ? edge : null;
+
     public event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
 
     public event EventHandler<PlaybackFinishedEventArgs>? PlaybackFinished;
 
     public event EventHandler<MediaTimeoutEventArgs>? MediaTimeout;
+
+    public event EventHandler<MediaFailedEventArgs>? MediaFailed;
 
     internal void Start() => transport.Start(this);
 
@@ -90,11 +114,19 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         lock (stream.Gate)
         {
+            if (transport.Secure?.CheckChange(remote) is { } refused)
+            {
+                throw new ArgumentException($"Media session {Id}: {refused}", nameof(remote));
+            }
+
             RemoteMedia? previous = stream.Remote;
-            if (previous is null || !previous.RtpEndPoint.Equals(remote.RtpEndPoint))
+            bool ice = localIce is not null;
+            if (!ice && (previous is null || !previous.RtpEndPoint.Equals(remote.RtpEndPoint)))
             {
                 transport.SetRemote(remote.RtpEndPoint, remote.RtcpEndPoint ?? new IPEndPoint(remote.RtpEndPoint.Address, remote.RtpEndPoint.Port + 1));
             }
+
+            ConfigureStages(remote);
 
             if (previous is null || !previous.Direction.CanReceive())
             {
@@ -104,6 +136,35 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
             dtmf.Configure(telephoneEvents: remote.TelephoneEventPayloadType is not null);
             rtcp.Start(time.GetTimestamp());
             stream.Remote = remote;
+        }
+    }
+
+    /// <summary>
+    /// The secure stage (created for SRTP or rtcp-mux on a leg that had none) and the Opus edge (put in front of the
+    /// session both ways while Opus is negotiated), under the send lock.
+    /// </summary>
+    private void ConfigureStages(RemoteMedia remote)
+    {
+        if (transport.Secure is null && (remote.Srtp is not null || remote.RtcpMux))
+        {
+            transport.Secure = new SecureTransport(Id, transport, engine, iceLite: false, logger, OnMediaFailed);
+        }
+
+        transport.RtcpMux = localIce is not null || remote.RtcpMux;
+        transport.Secure?.Configure(remote);
+        if (remote.OpusPayloadType is not null)
+        {
+            OpusEdge edge = Volatile.Read(ref opus) ?? new OpusEdge(this, transport, remote);
+            edge.Remote = remote;
+            Volatile.Write(ref opus, edge);
+            stream.Sender = edge;
+            transport.Handler = edge;
+        }
+        else if (Volatile.Read(ref opus) is not null)
+        {
+            // Back to G.711 on the wire (the edge is kept until the leg closes: a packet may still be passing through it).
+            stream.Sender = transport;
+            transport.Handler = this;
         }
     }
 
@@ -212,19 +273,21 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
         dtmf.Poll();
         RemoteMedia? current = Remote;
-        if (current is null)
+        if (current is null || Volatile.Read(ref failed) != 0)
         {
             return;
         }
 
         TimeSpan limit = engine.Options.MediaTimeout;
         long now = time.GetTimestamp();
-        if (limit > TimeSpan.Zero && current.Direction.CanReceive() && transport.CheckSilence(limit, now, out TimeSpan silence))
+        transport.Secure?.CheckHealth(now);
+        if (limit > TimeSpan.Zero && current.Direction.CanReceive() && Volatile.Read(ref failed) == 0 && transport.CheckSilence(limit, now, out TimeSpan silence))
         {
+            object from = localIce is null ? current.RtpEndPoint : (object?)transport.RemoteRtpEndPoint ?? "the ICE peer";
             var timeout = new MediaTimeoutEventArgs
             {
                 Silence = silence,
-                Reason = $"No RTP received for {silence.TotalSeconds:0} s from {current.RtpEndPoint} (media timeout {limit.TotalSeconds:0} s).",
+                Reason = $"No RTP received for {silence.TotalSeconds:0} s from {from} (media timeout {limit.TotalSeconds:0} s).",
             };
             logger.LogInformation("Media session {Id}: {Reason}", Id, timeout.Reason);
             Raise(MediaTimeout, timeout);
@@ -307,6 +370,12 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
         playout.Close();
         await transport.DisposeAsync().ConfigureAwait(false);
+        lock (stream.Gate)
+        {
+            transport.Secure?.Dispose();
+            Volatile.Read(ref opus)?.Dispose();
+        }
+
         engine.Remove(this);
     }
 
@@ -363,6 +432,15 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         if (Remote is not null && rtcp.OnPacket(packet))
         {
             transport.LatchRtcp(from);
+        }
+    }
+
+    /// <summary>The secure stage gave up (once): the leg carries nothing more; the owner ends the call with the reason.</summary>
+    private void OnMediaFailed(MediaFailure failure, string reason)
+    {
+        if (Interlocked.Exchange(ref failed, 1) == 0)
+        {
+            Raise(MediaFailed, new MediaFailedEventArgs { Failure = failure, Reason = reason });
         }
     }
 

@@ -23,7 +23,7 @@ internal sealed class RtpStream
     /// <summary>Room after a packet for what a secure transport adds (an SRTP tag).</summary>
     internal const int TrailerRoom = 64;
 
-    private readonly ILegSender sender;
+    private ILegSender sender;
     private readonly TimeProvider time;
     private readonly byte[] buffer = new byte[LegTransport.ReceiveBufferSize + RtpHeader.FixedLength + TrailerRoom];
 
@@ -52,6 +52,13 @@ internal sealed class RtpStream
         None,
         Generated,
         Relay,
+    }
+
+    /// <summary>Where packets go: the transport, or a stage in front of it (the Opus edge); changed under <see cref="Gate"/>.</summary>
+    public ILegSender Sender
+    {
+        get => sender;
+        set => sender = value;
     }
 
     /// <summary>The leg's send lock.</summary>
