@@ -60,7 +60,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
         stream = new RtpStream(transport, time);
         playout = new LegPlayout(stream, engine.NextClock(), result => Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = result }));
-        rtcp = new RtcpSession(stream, transport, time, engine.Options.RtcpInterval, $"cc-media-{stream.Ssrc:x8}@{transport.LocalEndPoint.Address}");
+        rtcp = new RtcpSession(stream, time, engine.Options.RtcpInterval, $"cc-media-{stream.Ssrc:x8}@{transport.LocalEndPoint.Address}");
         dtmf = new DtmfInput(time, OnDigit);
     }
 

@@ -15,7 +15,6 @@ internal sealed class RtcpSession
     private static readonly DateTimeOffset NtpEpoch = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly RtpStream stream;
-    private readonly ILegSender sender;
     private readonly TimeProvider time;
     private readonly TimeSpan interval;
     private readonly string cname;
@@ -31,10 +30,10 @@ internal sealed class RtcpSession
     private long received;
     private long sent;
 
-    public RtcpSession(RtpStream stream, ILegSender sender, TimeProvider time, TimeSpan interval, string cname)
+    /// <summary>Reports go where the stream's packets go (<see cref="RtpStream.Sender"/>: the transport, or the Opus edge in front of it).</summary>
+    public RtcpSession(RtpStream stream, TimeProvider time, TimeSpan interval, string cname)
     {
         this.stream = stream;
-        this.sender = sender;
         this.time = time;
         this.interval = interval;
         this.cname = cname;
@@ -146,15 +145,17 @@ internal sealed class RtcpSession
     /// <summary>Sends a report now, with BYE when the leg ends.</summary>
     public void Send(bool bye)
     {
-        if (!sender.HasRtcpTarget)
-        {
-            return;
-        }
-
+        ILegSender sender;
         RtcpSenderInfo? senderInfo;
         RtcpReportBlock? block = null;
         lock (stream.Gate)
         {
+            sender = stream.Sender;
+            if (!sender.HasRtcpTarget)
+            {
+                return;
+            }
+
             senderInfo = stream.SenderInfo(NtpNow());
             lock (statsLock)
             {

@@ -78,9 +78,6 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
     /// <summary>STUN connectivity checks answered.</summary>
     public long StunAnswered => Interlocked.Read(ref stunAnswered);
 
-    /// <summary>Bytes protecting adds to an RTP packet (at most).</summary>
-    public static int MaxRtpOverhead => 16;
-
     /// <summary>Why <paramref name="remote"/> cannot be applied to this leg now, or null when it can (checked before anything changes).</summary>
     public string? CheckChange(RemoteMedia remote)
     {

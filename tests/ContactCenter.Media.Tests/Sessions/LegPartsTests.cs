@@ -178,7 +178,7 @@ public class LegPartsTests
     public void Rtcp_reports_what_was_sent_and_received_and_takes_the_peers_report_about_our_stream()
     {
         RtpStream stream = Stream();
-        var rtcp = new RtcpSession(stream, sender, time, TimeSpan.FromSeconds(5), "cc-test@127.0.0.1");
+        var rtcp = new RtcpSession(stream, time, TimeSpan.FromSeconds(5), "cc-test@127.0.0.1");
         rtcp.Send(bye: false);
         Assert.True(RtcpCompound.TryParse(sender.Rtcp[0], out RtcpCompound? empty));
         Assert.Null(empty!.SenderInfo); // nothing sent yet: a receiver report

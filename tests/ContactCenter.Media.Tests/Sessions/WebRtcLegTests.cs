@@ -166,6 +166,14 @@ public class WebRtcLegTests : IAsyncLifetime
             Assert.Equal(DtmfSource.Rfc4733, digits[0].Source);
             Assert.InRange(digits[0].Duration.TotalMilliseconds, 90, 110);
         }
+
+        // The leg's last report (with BYE), as SRTCP on the one port: its sender report on the Opus clock, counting Opus packets.
+        await leg.DisposeAsync();
+        Assert.True(await BrowserPeer.UntilAsync(() => browser.Rtcp.Any(p => ContactCenter.Media.Rtp.RtcpCompound.TryParse(p, out var c) && c!.Bye), Patience), "no RTCP BYE reached the browser");
+        ContactCenter.Media.Rtp.RtcpCompound bye = browser.Rtcp.Select(p => ContactCenter.Media.Rtp.RtcpCompound.TryParse(p, out var c) ? c : null).Last(c => c is { Bye: true })!;
+        ContactCenter.Media.Rtp.RtcpSenderInfo report = bye.SenderInfo!.Value;
+        Assert.InRange(report.PacketCount, (uint)atBrowser.Count, (uint)atBrowser.Count + 5);
+        Assert.InRange(report.RtpTimestamp - atBrowser[^1].Header.Timestamp, 0u, 48000u * 5); // a few seconds after the last packet, at 48 kHz
     }
 
     [Fact]
