@@ -12,8 +12,12 @@
 #                       then the relay with both legs driven by SIPp rtp_stream (MEDIA_SIPP_STEPS; the calls
 #                       spread over SIPP_PAIRS SIPp callers and phones, latency from a dumpcap capture:
 #                       needs tshark's dumpcap), and the same with one SIPp pair (every stream in one burst)
-#   ./bench.sh webrtc   SRTP protect/unprotect per packet against the plain relay's parse and header rewrite, and
-#                       Opus encode/decode/resample per 20 ms against a G.711 transcode (BenchmarkDotNet; also in media)
+#   ./bench.sh webrtc   SRTP protect/unprotect per packet against the plain relay's parse and header rewrite,
+#                       Opus encode/decode/resample per 20 ms against a G.711 transcode, and one relayed packet through
+#                       two bridged legs in process, SRTP <> plain against plain <> plain (BenchmarkDotNet; also in media);
+#                       then the relay with one leg of each pair browser-style (ICE-lite, SRTP, rtcp-mux; SRTP phones in
+#                       the generator) against plain <> plain in the same run, CPU per relayed packet and its ratio
+#                       (WEBRTC_RELAY_STEPS, WEBRTC_SUITE)
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
@@ -67,7 +71,9 @@ media() {
 
 webrtc() {
   build Media
-  dotnet "$(dll Media)" --filter '*SrtpBenchmarks*' '*OpusBenchmarks*' --job short
+  dotnet "$(dll Media)" --filter '*SrtpBenchmarks*' '*OpusBenchmarks*' '*SecureRelayBenchmarks*' --job short
+  dotnet "$(dll Media)" relay ${WEBRTC_RELAY_STEPS:-250 500 750} --codecs same --secure both \
+    --suite "${WEBRTC_SUITE:-AEAD_AES_128_GCM}" --seconds "${BENCH_SECONDS:-10}"
 }
 
 routing() {

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using ContactCenter.Media.Ice;
 using ContactCenter.Media.Rtp;
+using ContactCenter.Media.Srtp;
 
 namespace ContactCenter.Media.Benchmarks;
 
@@ -46,7 +49,10 @@ internal static class Generator
     /// Stream s is sent by phone s and received by phone s^1. Phase "direct": the phones send to each
     /// other (the loopback baseline). Phase "relay": phone s sends to leg s of the engine, which relays
     /// it to leg s^1 and on to phone s^1. Sends are spread evenly over each 20 ms period, as calls that
-    /// started at different times are.
+    /// started at different times are. A plan line may name SRTP keys and ICE credentials (a browser-style
+    /// leg): the phone then checks the leg's port (STUN with USE-CANDIDATE, again every 5 s as a browser's
+    /// consent checks) and sends SRTP to it, and decrypts what arrives from such a leg, in the relay phase;
+    /// the direct phase stays plain (there is no leg to key with).
     /// </summary>
     private static int Relay(Socket[] sockets, int streams, double seconds, bool poll)
     {
@@ -54,12 +60,17 @@ internal static class Generator
         var legPort = new int[streams];
         var payloadType = new byte[streams];
         var ssrcToStream = new Dictionary<uint, int>();
+        var security = new StreamSecurity(streams);
         for (int s = 0; s < streams; s++)
         {
             string[] f = Console.ReadLine()!.Split(' ');
             legPort[s] = int.Parse(f[0], CultureInfo.InvariantCulture);
             payloadType[s] = byte.Parse(f[1], CultureInfo.InvariantCulture);
             ssrcToStream[uint.Parse(f[2], CultureInfo.InvariantCulture)] = s;
+            if (f.Length >= 8)
+            {
+                security.Set(s, f[3], f[4], f[5], f[6], f[7]);
+            }
         }
 
         for (int s = 0; s < streams; s++)
@@ -67,15 +78,15 @@ internal static class Generator
             ssrcToStream.TryAdd((uint)(s + 1), s);
         }
 
-        Phase direct = RunPhase(sockets, streams, ticks, s => (IPEndPoint)sockets[(s ^ 1) % sockets.Length].LocalEndPoint!, payloadType, ssrcToStream, poll);
+        Phase direct = RunPhase(sockets, streams, ticks, s => (IPEndPoint)sockets[(s ^ 1) % sockets.Length].LocalEndPoint!, payloadType, ssrcToStream, poll, null);
         Console.WriteLine("phase relay");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        Phase relay = RunPhase(sockets, streams, ticks, s => new IPEndPoint(IPAddress.Loopback, legPort[s]), payloadType, ssrcToStream, poll);
+        Phase relay = RunPhase(sockets, streams, ticks, s => new IPEndPoint(IPAddress.Loopback, legPort[s]), payloadType, ssrcToStream, poll, security.Any ? security : null);
         double generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
         Console.WriteLine("phase end");
         Console.WriteLine(FormattableString.Invariant(
-            $"result sent={relay.Sent} lost={relay.Lost} ({100.0 * relay.Lost / relay.Sent:F4}%; not arrived 0.5 s after the last send) duplicates={relay.Duplicates} late-sends={relay.LateSends} direct-lost={direct.Lost} | latency direct mean={direct.Mean:F3} p50={direct.P50:F3} p99={direct.P99:F3} ms; relay mean={relay.Mean:F3} p50={relay.P50:F3} p99={relay.P99:F3} max={relay.Max:F3} ms; ADDED mean={relay.Mean - direct.Mean:F3} p50={relay.P50 - direct.P50:F3} p99={relay.P99 - direct.P99:F3} ms | generator cpu={100 * generatorCpu:F0}% of a core"));
+            $"result sent={relay.Sent} lost={relay.Lost} ({100.0 * relay.Lost / relay.Sent:F4}%; not arrived 0.5 s after the last send) duplicates={relay.Duplicates} late-sends={relay.LateSends} direct-lost={direct.Lost} | latency direct mean={direct.Mean:F3} p50={direct.P50:F3} p99={direct.P99:F3} ms; relay mean={relay.Mean:F3} p50={relay.P50:F3} p99={relay.P99:F3} max={relay.Max:F3} ms; ADDED mean={relay.Mean - direct.Mean:F3} p50={relay.P50 - direct.P50:F3} p99={relay.P99 - direct.P99:F3} ms | generator cpu={100 * generatorCpu:F0}% of a core{(security.Any ? $" | SRTP decrypted by the phones={security.Decrypted}, refused={security.Refused}" : "")}"));
         return 0;
     }
 
@@ -161,7 +172,7 @@ internal static class Generator
     /// of the relay's CPU in a perf profile, a cost a phone on another host never puts on the relay. Both phases of a
     /// run read the same way, so the ~0.5 ms a poll adds on average cancels out of the added latency.
     /// </summary>
-    private static Phase RunPhase(Socket[] sockets, int streams, int ticks, Func<int, IPEndPoint> target, byte[] payloadType, Dictionary<uint, int> ssrcToStream, bool poll)
+    private static Phase RunPhase(Socket[] sockets, int streams, int ticks, Func<int, IPEndPoint> target, byte[] payloadType, Dictionary<uint, int> ssrcToStream, bool poll, StreamSecurity? security)
     {
         var sentAt = new long[streams][];
         var receivedAt = new long[streams][];
@@ -184,7 +195,13 @@ internal static class Generator
         void Arrived(byte[] buffer, int length)
         {
             long at = Stopwatch.GetTimestamp();
-            if (!RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToStream.TryGetValue(header.Ssrc, out int s))
+            if (length < 2 || buffer[1] is >= 192 and <= 223 || buffer[0] < 128
+                || !RtpHeader.TryParse(buffer.AsSpan(0, length), out RtpHeader header) || !ssrcToStream.TryGetValue(header.Ssrc, out int s))
+            {
+                return; // RTCP (rtcp-mux), STUN answers
+            }
+
+            if (security?.Inbound[s] is { } inbound && !security.Unprotect(inbound, buffer, length))
             {
                 return;
             }
@@ -210,10 +227,20 @@ internal static class Generator
         Thread[] receivers = StartReceivers(sockets, poll, () => Volatile.Read(ref stopping), (_, buffer, length) => Arrived(buffer, length));
 
         byte[][] packets = new byte[streams][];
+        byte[] protectedPacket = new byte[HeaderLength + PayloadLength + 16];
         for (int s = 0; s < streams; s++)
         {
             packets[s] = new byte[HeaderLength + PayloadLength];
             packets[s].AsSpan(HeaderLength).Fill(payloadType[s] == 8 ? (byte)0xD5 : (byte)0xFF);
+        }
+
+        // The browsers' first connectivity checks, before any media (a browser sends media only on a checked pair).
+        for (int s = 0; security is not null && s < streams; s++)
+        {
+            if (security.Outbound[s] is not null)
+            {
+                sockets[s % sockets.Length].SendTo(security.Check(s), SocketFlags.None, targets[s]);
+            }
         }
 
         long lateSends = 0;
@@ -239,6 +266,21 @@ internal static class Generator
             }
 
             new RtpHeader { Marker = k == 0, PayloadType = payloadType[s], SequenceNumber = (ushort)k, Timestamp = (uint)(k * PayloadLength), Ssrc = (uint)(s + 1) }.WriteTo(packets[s]);
+            if (security?.Outbound[s] is { } outbound)
+            {
+                if (k % 250 == 249)
+                {
+                    // A browser's consent refresh (RFC 7675), every 5 s, from the socket the stream is sent from.
+                    sockets[s % sockets.Length].SendTo(security.Check(s), SocketFlags.None, targets[s]);
+                }
+
+                packets[s].CopyTo(protectedPacket, 0);
+                int length = outbound.ProtectRtp(protectedPacket, packets[s].Length);
+                sentAt[s][k] = Stopwatch.GetTimestamp();
+                sockets[s % sockets.Length].SendTo(protectedPacket.AsSpan(0, length), SocketFlags.None, targets[s]);
+                continue;
+            }
+
             sentAt[s][k] = Stopwatch.GetTimestamp();
             sockets[s % sockets.Length].SendTo(packets[s], SocketFlags.None, targets[s]);
         }
@@ -367,4 +409,69 @@ internal static class Generator
     internal static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * p))];
 
     private sealed record Phase(long Sent, long Lost, long Duplicates, long LateSends, double Mean, double P50, double P99, double Max);
+
+    /// <summary>
+    /// The browser-style phones' keys and ICE credentials, by stream: what phone s protects with when it sends stream s to
+    /// its leg, what the stream arriving from a secure leg is decrypted with, and the check that leg answers.
+    /// </summary>
+    private sealed class StreamSecurity(int streams)
+    {
+        private readonly string?[] ice = new string?[streams];
+        private readonly string?[] icePassword = new string?[streams];
+        private long decrypted;
+        private long refused;
+
+        public SrtpContext?[] Outbound { get; } = new SrtpContext?[streams];
+
+        public SrtpContext?[] Inbound { get; } = new SrtpContext?[streams];
+
+        public bool Any { get; private set; }
+
+        public long Decrypted => Interlocked.Read(ref decrypted);
+
+        public long Refused => Interlocked.Read(ref refused);
+
+        public void Set(int stream, string outboundKey, string inboundKey, string suite, string ufrag, string password)
+        {
+            SrtpProfile profile = SrtpProfiles.FromSdesName(suite) ?? throw new ArgumentException(suite);
+            Outbound[stream] = outboundKey == "-" ? null : Context(profile, outboundKey);
+            Inbound[stream] = inboundKey == "-" ? null : Context(profile, inboundKey);
+            ice[stream] = ufrag == "-" ? null : ufrag;
+            icePassword[stream] = password == "-" ? null : password;
+            Any |= Outbound[stream] is not null || Inbound[stream] is not null;
+        }
+
+        public bool Unprotect(SrtpContext context, byte[] buffer, int length)
+        {
+            if (context.UnprotectRtp(buffer, length, out _) == SrtpStatus.Ok)
+            {
+                Interlocked.Increment(ref decrypted);
+                return true;
+            }
+
+            Interlocked.Increment(ref refused);
+            return false;
+        }
+
+        /// <summary>A STUN Binding request to stream <paramref name="stream"/>'s leg, as a controlling browser sends it.</summary>
+        public byte[] Check(int stream)
+        {
+            byte[] buffer = new byte[256];
+            var writer = new StunWriter(buffer, Stun.BindingRequest, RandomNumberGenerator.GetBytes(Stun.TransactionIdLength));
+            writer.AddString(Stun.Username, $"{ice[stream]}:gen{stream}");
+            writer.AddUInt32(Stun.Priority, 0x6E7F1EFF);
+            writer.AddUInt64(Stun.IceControlling, (ulong)stream + 1);
+            writer.AddFlag(Stun.UseCandidate);
+            using IncrementalHash hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, System.Text.Encoding.UTF8.GetBytes(icePassword[stream]!));
+            writer.AddMessageIntegrity(hmac);
+            writer.AddFingerprint();
+            return buffer.AsSpan(0, writer.Length).ToArray();
+        }
+
+        private static SrtpContext Context(SrtpProfile profile, string key)
+        {
+            byte[] material = Convert.FromBase64String(key);
+            return SrtpContext.Create(profile, material.AsSpan(0, profile.KeyLength()), material.AsSpan(profile.KeyLength()));
+        }
+    }
 }

@@ -26,7 +26,10 @@ internal static class LoadTests
         // --codecs same|transcode|both (relay, default both), --sockets K (generator sockets, default 8),
         // --pause-us P (the RTP threads' rest after a batch; default the engine's),
         // --phones poll|block|both (how the phones read, default poll; see Generator.RunPhase; polling adds up to
-        // ~1 ms to the IVR's inter-arrival deviations).
+        // ~1 ms to the IVR's inter-arrival deviations),
+        // --secure plain|srtp|both (relay, default plain: one leg of every pair a browser-style leg, ICE-lite + SRTP + rtcp-mux,
+        // its phone in the generator sending and receiving SRTP; both = plain then SRTP at each count, and their ratio),
+        // --suite AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80 (the SRTP crypto suite, default GCM).
         var options = new Dictionary<string, string>();
         var counts = new List<int>();
         for (int i = 1; i < args.Length; i++)
@@ -54,6 +57,9 @@ internal static class LoadTests
         bool[] pollModes = phones == "both" ? [false, true] : [phones != "block"];
         string codecs = options.GetValueOrDefault("codecs", "both");
         bool[] transcodeModes = codecs == "both" ? [false, true] : [codecs == "transcode"];
+        string secure = options.GetValueOrDefault("secure", "plain");
+        bool[] secureModes = secure == "both" ? [false, true] : [secure == "srtp"];
+        string suite = options.GetValueOrDefault("suite", "AEAD_AES_128_GCM");
         switch (args[0])
         {
             case "relay":
@@ -65,7 +71,17 @@ internal static class LoadTests
                         {
                             foreach (bool poll in pollModes)
                             {
-                                await RelayAsync(n, seconds, transcode, epoll, sockets, poll);
+                                var perPacket = new List<double>();
+                                foreach (bool srtp in secureModes)
+                                {
+                                    perPacket.Add(await RelayAsync(n, seconds, transcode, epoll, sockets, poll, srtp ? suite : null));
+                                }
+
+                                if (perPacket.Count == 2)
+                                {
+                                    Console.WriteLine(FormattableString.Invariant(
+                                        $"relay pairs={n}: CPU per relayed packet, SRTP<>plain / plain<>plain = {perPacket[1]:F2} / {perPacket[0]:F2} µs = {perPacket[1] / perPacket[0]:F2}x (same run; load {LoadAverage()})"));
+                                }
                             }
                         }
                     }
@@ -149,7 +165,13 @@ internal static class LoadTests
     /// transcoded). The generator first runs the same traffic phone to phone (baseline), then
     /// through the relay.
     /// </summary>
-    private static async Task RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones)
+    /// <remarks>
+    /// With <paramref name="srtpSuite"/>, leg 2p of each pair is a browser-style leg: opened with ICE-lite, configured with
+    /// rtcp-mux and SDES keys (the SRTP path per packet is the same whether DTLS or SDES gave the keys), its phone in the
+    /// generator sending ICE checks (every 5 s, consent) and SRTP, and decrypting what it receives. Returns the engine's CPU
+    /// per relayed packet in µs.
+    /// </remarks>
+    private static async Task<double> RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones, string? srtpSuite = null)
     {
         int streams = pairs * 2;
         using Process generator = StartGenerator("relay", streams, seconds, socketCount, pollPhones);
@@ -157,11 +179,25 @@ internal static class LoadTests
         await using MediaEngine engine = CreateEngine(epoll);
         var sessions = new IMediaSession[streams];
         var bridges = new IMediaBridge[pairs];
+        var keys = new SdesSrtpKeying?[streams];
         for (int s = 0; s < streams; s++)
         {
-            sessions[s] = engine.CreateSession($"leg{s}");
+            bool secure = srtpSuite is not null && s % 2 == 0;
+            sessions[s] = engine.CreateSession($"leg{s}", new MediaLegOptions { IceLite = secure });
             AudioCodec codec = transcode && s % 2 == 1 ? AudioCodec.Pcma : AudioCodec.Pcmu;
-            sessions[s].Configure(new RemoteMedia { RtpEndPoint = new IPEndPoint(IPAddress.Loopback, ports[s % ports.Length]), Codec = codec, TelephoneEventPayloadType = 101 });
+            if (secure)
+            {
+                keys[s] = new SdesSrtpKeying { CryptoSuite = srtpSuite!, LocalKey = SdesSrtpKeying.GenerateKey(srtpSuite!), RemoteKey = SdesSrtpKeying.GenerateKey(srtpSuite!) };
+            }
+
+            sessions[s].Configure(new RemoteMedia
+            {
+                RtpEndPoint = new IPEndPoint(IPAddress.Loopback, ports[s % ports.Length]),
+                Codec = codec,
+                TelephoneEventPayloadType = 101,
+                RtcpMux = secure,
+                Srtp = keys[s],
+            });
         }
 
         for (int p = 0; p < pairs; p++)
@@ -169,11 +205,19 @@ internal static class LoadTests
             bridges[p] = engine.Bridge(sessions[2 * p], sessions[(2 * p) + 1]);
         }
 
-        // Stream s: phone s → leg s → leg s^1 → phone s^1, arriving with leg s^1's SSRC.
+        // Stream s: phone s → leg s → leg s^1 → phone s^1, arriving with leg s^1's SSRC. A browser-style leg's phone
+        // protects with the leg's remote key, and what arrives from that leg is under the leg's local key.
         var plan = new StringBuilder();
         for (int s = 0; s < streams; s++)
         {
-            plan.Append(CultureInfo.InvariantCulture, $"{sessions[s].LocalPort} {(byte)(transcode && s % 2 == 1 ? 8 : 0)} {sessions[s ^ 1].Ssrc}\n");
+            plan.Append(CultureInfo.InvariantCulture, $"{sessions[s].LocalPort} {(byte)(transcode && s % 2 == 1 ? 8 : 0)} {sessions[s ^ 1].Ssrc}");
+            if (srtpSuite is not null)
+            {
+                IceParameters? ice = sessions[s].LocalIce;
+                plan.Append(CultureInfo.InvariantCulture, $" {keys[s]?.RemoteKey ?? "-"} {keys[s ^ 1]?.LocalKey ?? "-"} {srtpSuite} {ice?.UsernameFragment ?? "-"} {ice?.Password ?? "-"}");
+            }
+
+            plan.Append('\n');
         }
 
         await generator.StandardInput.WriteAsync(plan.ToString());
@@ -183,21 +227,32 @@ internal static class LoadTests
         Task<string> end = ExpectAsync(generator, "phase end");
         await Task.Delay(1000);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        MediaPacketTotals sentBefore = engine.GetPacketTotals();
         var wall = Stopwatch.StartNew();
+        string load = LoadAverage();
         await end;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double wallSeconds = wall.Elapsed.TotalSeconds;
+        long relayed = engine.GetPacketTotals().Sent - sentBefore.Sent;
+        long refused = sessions.Sum(s => ((MediaSession)s).Secure?.SrtpRejected ?? 0);
         long engineDrops = UdpDrops(sessions.Select(s => s.LocalPort));
         long generatorDrops = UdpDrops(ports);
         string result = await ExpectAsync(generator, "result ");
         await generator.WaitForExitAsync();
+        double perPacket = 1e6 * cpuSeconds / Math.Max(1, relayed);
         Console.WriteLine(FormattableString.Invariant(
-            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops}"));
+            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} {(srtpSuite is null ? "plain<>plain" : $"SRTP({srtpSuite}, ICE-lite, rtcp-mux)<>plain, SRTP refused by the engine={refused}")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second; relayed {relayed / wallSeconds:F0} packets/s, {perPacket:F2} µs CPU per relayed packet | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops} | load {load}"));
         foreach (IMediaBridge bridge in bridges)
         {
             await bridge.DisposeAsync();
         }
+
+        return perPacket;
     }
+
+    /// <summary>The 1-minute load average (other work on the shared machine), for the record.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     /// <summary>N sessions each playing a looped prompt, as callers waiting in queue; the generator only receives.</summary>
     private static async Task IvrAsync(int calls, double seconds, bool epoll, int socketCount, bool pollPhones)

@@ -33,9 +33,9 @@ internal static class TestAudio
     }
 
     /// <summary>Goertzel power of <paramref name="frequency"/> relative to the signal's energy (≈1 for a pure tone).</summary>
-    public static double ToneShare(ReadOnlySpan<short> samples, double frequency)
+    public static double ToneShare(ReadOnlySpan<short> samples, double frequency, int sampleRate = 8000)
     {
-        double coeff = 2 * Math.Cos(2 * Math.PI * frequency / 8000.0);
+        double coeff = 2 * Math.Cos(2 * Math.PI * frequency / sampleRate);
         double s1 = 0, s2 = 0, energy = 0;
         foreach (short x in samples)
         {

@@ -91,6 +91,19 @@ public interface IMediaSession : IAsyncDisposable
 
     /// <summary>No RTP from the peer for MediaOptions.MediaTimeout while we expect some (raised once per silence).</summary>
     event EventHandler<MediaTimeoutEventArgs>? MediaTimeout;
+
+    /// <summary>
+    /// Our ICE credentials for the SDP (a=ice-ufrag, a=ice-pwd) on a leg opened with <see cref="MediaLegOptions.IceLite"/>;
+    /// null on any other leg.
+    /// </summary>
+    IceParameters? LocalIce { get; }
+
+    /// <summary>
+    /// Raised once when the leg's media fails for good on a secure or ICE leg: the DTLS handshake failed or timed out, the
+    /// peer's certificate is not the one its SDP names, the peer closed DTLS, or ICE consent was lost (no check for
+    /// MediaOptions.IceConsentTimeout). The leg sends and receives nothing more: end the call with the reason.
+    /// </summary>
+    event EventHandler<MediaFailedEventArgs>? MediaFailed;
 }
 
 /// <summary>Two legs relayed to each other.</summary>
@@ -117,6 +130,15 @@ public interface IMediaEngine
 {
     /// <summary>Opens RTP/RTCP sockets for one call leg; throws <see cref="InvalidOperationException"/> when the port range is exhausted.</summary>
     IMediaSession CreateSession(string id);
+
+    /// <summary>Opens a leg with <paramref name="options"/> (a browser leg: <see cref="MediaLegOptions.IceLite"/>).</summary>
+    IMediaSession CreateSession(string id, MediaLegOptions options);
+
+    /// <summary>
+    /// Our a=fingerprint for DTLS-SRTP legs ("sha-256 AB:CD:…"): one self-signed certificate per process, made on first
+    /// use, its key only in memory.
+    /// </summary>
+    string DtlsFingerprint { get; }
 
     /// <summary>
     /// Relays the two legs both ways (transcoding PCMU⇄PCMA when they differ, DTMF passed through,

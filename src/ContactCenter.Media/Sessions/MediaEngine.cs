@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using ContactCenter.Media.Dtls;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Media.Sessions;
@@ -24,6 +25,7 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
     private readonly Lock bridgeGate = new();
     private readonly Lock totalsGate = new();
     private readonly ITimer housekeeping;
+    private readonly Lazy<DtlsCertificate> certificate;
     private int disposed;
     private int nextClock;
     private MediaPacketTotals retired;
@@ -67,6 +69,7 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
             IoLoop = RtpIoLoop.TryCreate(Math.Min(Environment.ProcessorCount, 4), ioBatchPause ?? DefaultIoBatchPause, loggerFactory.CreateLogger<RtpIoLoop>());
         }
 
+        certificate = new Lazy<DtlsCertificate>(() => DtlsCertificate.Generate(timeProvider), LazyThreadSafetyMode.ExecutionAndPublication);
         housekeeping = timeProvider.CreateTimer(_ => Housekeep(), null, HousekeepingPeriod, HousekeepingPeriod);
     }
 
@@ -109,12 +112,22 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
     internal RtpIoLoop? IoLoop { get; }
 
     /// <inheritdoc />
-    public IMediaSession CreateSession(string id)
+    public string DtlsFingerprint => certificate.Value.Fingerprint.ToString();
+
+    /// <summary>The process's DTLS certificate.</summary>
+    internal DtlsCertificate DtlsCertificate => certificate.Value;
+
+    /// <inheritdoc />
+    public IMediaSession CreateSession(string id) => CreateSession(id, new MediaLegOptions());
+
+    /// <inheritdoc />
+    public IMediaSession CreateSession(string id, MediaLegOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         var (rtp, rtcp, port) = ports.Allocate();
-        var session = new MediaSession(this, id, rtp, rtcp, port, loggerFactory.CreateLogger<MediaSession>());
+        var session = new MediaSession(this, id, rtp, rtcp, port, loggerFactory.CreateLogger<MediaSession>(), options.IceLite);
         sessions.TryAdd(session, 0);
         session.Start();
         return session;

@@ -24,6 +24,19 @@ public sealed class MediaOptions
     /// <summary>Latch the peer's address to where its RTP really comes from (NAT traversal).</summary>
     public bool SymmetricRtp { get; set; } = true;
 
+    /// <summary>
+    /// How long a DTLS-SRTP leg may take to get its keys, from when its offer/answer is applied (the ICE checks and the
+    /// handshake both); a leg that has none by then fails (MediaFailed, DtlsTimeout). 1-60 s.
+    /// </summary>
+    public TimeSpan DtlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// ICE consent freshness (RFC 7675): an ICE leg with no authenticated connectivity check from the peer for this long
+    /// (counted from when its offer/answer is applied until the first) fails (MediaFailed, ConsentExpired). Browsers check
+    /// about every 5 s; RFC 7675 says 30 s. 10-600 s.
+    /// </summary>
+    public TimeSpan IceConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Problems with these settings, each naming its configuration key; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -51,6 +64,16 @@ public sealed class MediaOptions
         if (RtcpInterval < TimeSpan.FromSeconds(1))
         {
             errors.Add("Media:RtcpInterval must be at least 1 second.");
+        }
+
+        if (DtlsHandshakeTimeout < TimeSpan.FromSeconds(1) || DtlsHandshakeTimeout > TimeSpan.FromSeconds(60))
+        {
+            errors.Add($"Media:DtlsHandshakeTimeout {DtlsHandshakeTimeout} must be 1-60 seconds.");
+        }
+
+        if (IceConsentTimeout < TimeSpan.FromSeconds(10) || IceConsentTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Media:IceConsentTimeout {IceConsentTimeout} must be 10-600 seconds (browsers refresh consent about every 5 s).");
         }
 
         return errors;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using ContactCenter.Media.Codecs;
 using ContactCenter.Media.Dtmf;
 using ContactCenter.Media.Rtp;
@@ -9,129 +8,89 @@ using Microsoft.Extensions.Logging;
 namespace ContactCenter.Media.Sessions;
 
 /// <summary>
-/// One call leg: an RTP and an RTCP socket (no thread of its own). RTP is read by the engine's
-/// <see cref="RtpIoLoop"/> (epoll, Linux) or by one pending async receive elsewhere; RTCP by one
-/// pending async receive. Sending is paced by one of the engine's <see cref="MediaClock"/>s
-/// (prompts, DTMF) or done straight from the other leg's receive (bridge relay).
+/// One call leg, put together from its parts (no thread of its own):
+/// <list type="bullet">
+/// <item><see cref="LegTransport"/>: the sockets, receiving (the engine's <see cref="RtpIoLoop"/>), where to send, sending;</item>
+/// <item><see cref="RtpStream"/>: what we send (SSRC, sequence, one timestamp line), and the relay's header rewrite;</item>
+/// <item><see cref="LegPlayout"/>: prompts and digits paced by one of the engine's <see cref="MediaClock"/>s;</item>
+/// <item><see cref="RtcpSession"/>: reception statistics and RTCP reports, BYE;</item>
+/// <item><see cref="DtmfInput"/>: digits received (RFC 4733, in-band, SIP INFO);</item>
+/// <item>a <see cref="LegRecorder"/> tap while recording, and the <see cref="MediaBridge"/> while bridged;</item>
+/// <item>on a browser or SRTP leg, a <see cref="SecureTransport"/> stage between socket and RTP processing (ICE-lite,
+/// DTLS-SRTP or SDES-SRTP, rtcp-mux), and on an Opus leg an <see cref="OpusEdge"/> that decodes and encodes at the leg's
+/// edge so everything above works on G.711. A plain G.711 leg has neither: socket to handler, as before.</item>
+/// </list>
+/// This class is the receive path that joins them (<see cref="OnRtp"/>), the <see cref="IMediaSession"/> surface,
+/// and the leg's life (configure, housekeeping, close).
 /// </summary>
-internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
+internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 {
-    internal const int SamplesPerFrame = 160;
-    private const int ReceiveBufferSize = 2048;
-    private const int MaxReadsPerWake = 32;
-    private static readonly TimeSpan RelatchAfter = TimeSpan.FromSeconds(2);
+    internal const int SamplesPerFrame = RtpStream.SamplesPerFrame;
 
     private readonly MediaEngine engine;
     private readonly ILogger logger;
     private readonly TimeProvider time;
-    private readonly Socket rtpSocket;
-    private readonly Socket rtcpSocket;
-    private readonly CancellationTokenSource stop = new();
-    private readonly Lock sendLock = new();
-    private readonly Lock statsLock = new();
-    private readonly byte[] sendBuffer = new byte[ReceiveBufferSize + RtpHeader.FixedLength];
-    private readonly byte[] rtcpSendBuffer = new byte[1500];
-    private readonly short[] frame = new short[SamplesPerFrame];
-    private readonly short[] decodeBuffer = new short[ReceiveBufferSize];
-    private readonly ReceiveStatistics stats = new();
-    private readonly TelephoneEventReceiver eventReceiver;
-    private readonly Queue<DtmfJob> dtmfQueue = new();
-    private readonly string cname;
-    private readonly long burstWindow;
-    private readonly MediaClock clock;
+    private readonly LegTransport transport;
+    private readonly RtpStream stream;
+    private readonly LegPlayout playout;
+    private readonly RtcpSession rtcp;
+    private readonly DtmfInput dtmf;
+    private readonly IceParameters? localIce;
 
-    private RemoteMedia? remote;
-    private GoertzelDtmfDetector? inBandDetector;
-    private SocketAddress? rtpTarget;
-    private SocketAddress? rtcpTarget;
-    private bool latched;
-    private bool rtcpLatched;
-    private long lastFromLatchedAt;
-
-    private ushort nextSequence;
-    private uint lastTimestamp;
-    private long lastSendAt;
-    private bool anySent;
-    private long packetsSent;
-    private long octetsSent;
-    private SendSource lastSource;
-    private uint relayInboundSsrc;
-    private uint relayTimestampOffset;
-
-    private Playback? playback;
     private LegRecorder? legRecorder;
-    private DtmfJob? dtmfJob;
-    private bool onClock;
-
-    private long lastRtpAt;
-    private bool timeoutRaised;
-    private long nextRtcpAt;
-    private uint lastSenderReportMiddle;
-    private long lastSenderReportAt;
-    private RtcpReportBlock? remoteReport;
-    private long rtcpReceived;
-    private long rtcpSent;
-
-    private Task? rtpLoop;
-    private Task? rtcpLoop;
-    private IDisposable? rtpWatch;
-    private long lastReadAt;
+    private OpusEdge? opus;
+    private int failed;
     private int disposed;
 
-    public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger)
+    public MediaSession(MediaEngine engine, string id, Socket rtpSocket, Socket rtcpSocket, int port, ILogger logger, bool iceLite = false)
     {
         this.engine = engine;
         this.logger = logger;
         time = engine.Time;
-        burstWindow = time.TimestampFrequency / 500;
-        clock = engine.NextClock();
         Id = id;
-        this.rtpSocket = rtpSocket;
-        this.rtcpSocket = rtcpSocket;
         LocalPort = port;
-        LocalEndPoint = (IPEndPoint)rtpSocket.LocalEndPoint!;
-        Ssrc = (uint)RandomNumberGenerator.GetInt32(int.MaxValue) ^ ((uint)RandomNumberGenerator.GetInt32(2) << 31);
-        nextSequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
-        lastTimestamp = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
-        cname = $"cc-media-{Ssrc:x8}@{LocalEndPoint.Address}";
-        eventReceiver = new TelephoneEventReceiver(time, OnDigit);
-    }
+        // On an ICE leg the checks say where media goes, not the source of RTP.
+        transport = new LegTransport(id, rtpSocket, rtcpSocket, engine.IoLoop, engine.Options.SymmetricRtp && !iceLite, time, logger);
+        if (iceLite)
+        {
+            transport.Secure = new SecureTransport(id, transport, engine, iceLite: true, logger, OnMediaFailed);
+            transport.RtcpMux = true;
+            localIce = new IceParameters(transport.Secure.LocalIce!.UsernameFragment, transport.Secure.LocalIce.Password);
+        }
 
-    private enum SendSource
-    {
-        None,
-        Generated,
-        Relay,
+        stream = new RtpStream(transport, time);
+        playout = new LegPlayout(stream, engine.NextClock(), result => Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = result }));
+        rtcp = new RtcpSession(stream, time, engine.Options.RtcpInterval, $"cc-media-{stream.Ssrc:x8}@{transport.LocalEndPoint.Address}");
+        dtmf = new DtmfInput(time, OnDigit);
     }
 
     public string Id { get; }
 
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint => transport.LocalEndPoint;
 
     public int LocalPort { get; }
 
-    public uint Ssrc { get; }
+    public uint Ssrc => stream.Ssrc;
 
-    public RemoteMedia? Remote => Volatile.Read(ref remote);
+    public RemoteMedia? Remote => stream.Remote;
 
     public MediaDirection Direction => Remote?.Direction ?? MediaDirection.SendRecv;
 
     public AudioCodec Codec => Remote?.Codec ?? AudioCodec.Pcmu;
 
-    public bool IsPlaying
-    {
-        get
-        {
-            lock (sendLock)
-            {
-                return playback is not null;
-            }
-        }
-    }
+    public bool IsPlaying => playout.IsPlaying;
 
     internal MediaBridge? Bridge { get; set; }
 
     public bool IsRecording => Volatile.Read(ref legRecorder) is not null;
+
+    public IceParameters? LocalIce => localIce;
+
+    /// <summary>The secure stage, if the leg has one (for tests and diagnostics).</summary>
+    internal SecureTransport? Secure => transport.Secure;
+
+    /// <summary>The Opus edge, while the leg speaks Opus.</summary>
+    internal OpusEdge? Opus => Volatile.Read(ref opus) is { } edge && ReferenceEquals(transport.Handler, edge) ? edge : null;
 
     public event EventHandler<DtmfReceivedEventArgs>? DtmfReceived;
 
@@ -139,63 +98,9 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
 
     public event EventHandler<MediaTimeoutEventArgs>? MediaTimeout;
 
-    internal void Start()
-    {
-        if (engine.IoLoop is { } io)
-        {
-            rtpWatch = io.Register(rtpSocket, this);
-        }
-        else
-        {
-            rtpLoop = Task.Run(RtpLoopAsync);
-        }
+    public event EventHandler<MediaFailedEventArgs>? MediaFailed;
 
-        rtcpLoop = Task.Run(RtcpLoopAsync);
-    }
-
-    /// <summary>
-    /// The I/O loop found the RTP socket readable. Normally one datagram is waiting (RTP every
-    /// 20 ms) and one receive is all it costs; when the previous read was under 2 ms ago the peer is
-    /// bursting, and the waiting datagrams are drained (up to a cap, FIONREAD first: far cheaper than
-    /// the would-block exception of a blind read). True when it stopped with more possibly waiting.
-    /// </summary>
-    public bool OnReadable(byte[] buffer, SocketAddress from)
-    {
-        long now = time.GetTimestamp();
-        bool bursting = now - lastReadAt < burstWindow;
-        lastReadAt = now;
-        int reads = bursting ? MaxReadsPerWake : 1;
-        for (int read = 0; read < reads; read++)
-        {
-            int length;
-            try
-            {
-                if (read > 0 && rtpSocket.Available == 0)
-                {
-                    return false;
-                }
-
-                length = rtpSocket.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
-            {
-                return false;
-            }
-            catch (SocketException ex)
-            {
-                logger.LogDebug(ex, "Media session {Id}: RTP receive error.", Id);
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                return false;
-            }
-
-            OnRtp(buffer.AsSpan(0, length), from);
-        }
-
-        return bursting;
-    }
+    internal void Start() => transport.Start(this);
 
     public void Configure(RemoteMedia remote)
     {
@@ -207,32 +112,59 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-        lock (sendLock)
+        lock (stream.Gate)
         {
-            RemoteMedia? previous = this.remote;
-            bool addressChanged = previous is null || !previous.RtpEndPoint.Equals(remote.RtpEndPoint);
-            if (addressChanged)
+            if (transport.Secure?.CheckChange(remote) is { } refused)
             {
-                rtpTarget = remote.RtpEndPoint.Serialize();
-                IPEndPoint rtcp = remote.RtcpEndPoint ?? new IPEndPoint(remote.RtpEndPoint.Address, remote.RtpEndPoint.Port + 1);
-                rtcpTarget = rtcp.Serialize();
-                latched = false;
-                rtcpLatched = false;
+                throw new ArgumentException($"Media session {Id}: {refused}", nameof(remote));
             }
+
+            RemoteMedia? previous = stream.Remote;
+            bool ice = localIce is not null;
+            if (!ice && (previous is null || !previous.RtpEndPoint.Equals(remote.RtpEndPoint)))
+            {
+                transport.SetRemote(remote.RtpEndPoint, remote.RtcpEndPoint ?? new IPEndPoint(remote.RtpEndPoint.Address, remote.RtpEndPoint.Port + 1));
+            }
+
+            ConfigureStages(remote);
 
             if (previous is null || !previous.Direction.CanReceive())
             {
-                lastRtpAt = time.GetTimestamp();
-                timeoutRaised = false;
+                transport.ResetSilence(time.GetTimestamp());
             }
 
-            inBandDetector = remote.TelephoneEventPayloadType is null ? inBandDetector ?? new GoertzelDtmfDetector(OnDigit) : null;
-            if (nextRtcpAt == 0)
-            {
-                nextRtcpAt = time.GetTimestamp() + NextRtcpDelay();
-            }
+            dtmf.Configure(telephoneEvents: remote.TelephoneEventPayloadType is not null);
+            rtcp.Start(time.GetTimestamp());
+            stream.Remote = remote;
+        }
+    }
 
-            Volatile.Write(ref this.remote, remote);
+    /// <summary>
+    /// The secure stage (created for SRTP or rtcp-mux on a leg that had none) and the Opus edge (put in front of the
+    /// session both ways while Opus is negotiated), under the send lock.
+    /// </summary>
+    private void ConfigureStages(RemoteMedia remote)
+    {
+        if (transport.Secure is null && (remote.Srtp is not null || remote.RtcpMux))
+        {
+            transport.Secure = new SecureTransport(Id, transport, engine, iceLite: false, logger, OnMediaFailed);
+        }
+
+        transport.RtcpMux = localIce is not null || remote.RtcpMux;
+        transport.Secure?.Configure(remote);
+        if (remote.OpusPayloadType is not null)
+        {
+            OpusEdge edge = Volatile.Read(ref opus) ?? new OpusEdge(this, transport, remote);
+            edge.Remote = remote;
+            Volatile.Write(ref opus, edge);
+            stream.Sender = edge;
+            transport.Handler = edge;
+        }
+        else if (Volatile.Read(ref opus) is not null)
+        {
+            // Back to G.711 on the wire (the edge is kept until the leg closes: a packet may still be passing through it).
+            stream.Sender = transport;
+            transport.Handler = this;
         }
     }
 
@@ -263,43 +195,10 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             prompts[i] = engine.Prompts.Get(promptPaths[i]);
         }
 
-        options ??= new PlaybackOptions();
-        var next = new Playback(prompts, options.Loop, options.BargeIn);
-        Playback? previous;
-        lock (sendLock)
-        {
-            previous = playback;
-            playback = next;
-            EnsureOnClock();
-        }
-
-        if (previous is not null)
-        {
-            Finish(previous, new PlaybackResult(PlaybackOutcome.Stopped, null));
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            next.Registration = cancellationToken.Register(() => Cancel(next, cancellationToken));
-        }
-
-        return next.Completion.Task;
+        return playout.Play(prompts, options ?? new PlaybackOptions(), cancellationToken);
     }
 
-    public void StopPlayback()
-    {
-        Playback? stopped;
-        lock (sendLock)
-        {
-            stopped = playback;
-            playback = null;
-        }
-
-        if (stopped is not null)
-        {
-            Finish(stopped, new PlaybackResult(PlaybackOutcome.Stopped, null));
-        }
-    }
+    public void StopPlayback() => playout.Stop();
 
     public Task SendDtmfAsync(char digit, TimeSpan duration = default, CancellationToken cancellationToken = default)
     {
@@ -317,19 +216,7 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         }
 
         int samples = (int)Math.Clamp(duration.TotalSeconds * 8000, SamplesPerFrame, ushort.MaxValue);
-        var job = new DtmfJob(digit, (byte)code, samples, current.TelephoneEventPayloadType is null);
-        lock (sendLock)
-        {
-            dtmfQueue.Enqueue(job);
-            EnsureOnClock();
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            job.Registration = cancellationToken.Register(() => job.Completion.TrySetCanceled(cancellationToken));
-        }
-
-        return job.Completion.Task;
+        return playout.SendDtmf(new DtmfSendJob(digit, (byte)code, samples, current.TelephoneEventPayloadType is null), cancellationToken);
     }
 
     public void ReceiveSipInfoDtmf(char digit, TimeSpan duration)
@@ -339,108 +226,41 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             throw new ArgumentException($"'{digit}' is not a DTMF digit (0-9, *, #, A-D).", nameof(digit));
         }
 
-        OnDigit(new DtmfReceivedEventArgs
-        {
-            Digit = char.ToUpperInvariant(digit),
-            Duration = duration,
-            Source = DtmfSource.SipInfo,
-        });
+        dtmf.OnSipInfo(digit, duration);
     }
 
     /// <summary>This session's packet counters, without the allocations of <see cref="GetStatistics"/> (the engine's totals).</summary>
     internal MediaPacketTotals PacketCounters()
     {
-        long received, lost;
-        lock (statsLock)
+        (long received, long lost, _) = rtcp.ReceptionCounters();
+        lock (stream.Gate)
         {
-            received = stats.PacketsReceived;
-            lost = stats.CumulativeLost;
-        }
-
-        lock (sendLock)
-        {
-            return new MediaPacketTotals(received, packetsSent, lost);
+            return new MediaPacketTotals(received, stream.PacketsSent, lost);
         }
     }
 
     public MediaStatistics GetStatistics()
     {
-        long received, lost;
-        uint jitter;
-        lock (statsLock)
+        (long received, long lost, uint jitter) = rtcp.ReceptionCounters();
+        long packetsSent, octetsSent;
+        lock (stream.Gate)
         {
-            received = stats.PacketsReceived;
-            lost = stats.CumulativeLost;
-            jitter = stats.Jitter;
+            packetsSent = stream.PacketsSent;
+            octetsSent = stream.OctetsSent;
         }
 
-        lock (sendLock)
+        return new MediaStatistics
         {
-            return new MediaStatistics
-            {
-                PacketsSent = packetsSent,
-                OctetsSent = octetsSent,
-                PacketsReceived = received,
-                PacketsLost = lost,
-                Jitter = TimeSpan.FromMilliseconds(jitter / 8.0),
-                RtcpReceived = rtcpReceived,
-                RtcpSent = rtcpSent,
-                RemoteReport = remoteReport,
-                RemoteRtpEndPoint = rtpTarget is null ? null : (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(rtpTarget),
-            };
-        }
-    }
-
-    /// <summary>The shared clock's 20 ms tick: the next DTMF packet, or the next prompt frame.</summary>
-    public void OnTick(long now)
-    {
-        Playback? finishedPlayback = null;
-        DtmfJob? finishedJob = null;
-        lock (sendLock)
-        {
-            if (dtmfJob is null && dtmfQueue.Count > 0)
-            {
-                dtmfJob = dtmfQueue.Dequeue();
-                if (playback is not null)
-                {
-                    playback.SegmentStarted = false;
-                }
-            }
-
-            if (dtmfJob is not null)
-            {
-                if (dtmfJob.Completion.Task.IsCompleted || StepDtmf(dtmfJob, now))
-                {
-                    finishedJob = dtmfJob;
-                    dtmfJob = null;
-                }
-            }
-            else if (playback is not null)
-            {
-                if (!playback.Fill(frame))
-                {
-                    finishedPlayback = playback;
-                    playback = null;
-                }
-                else
-                {
-                    SendPlaybackFrame(playback, now);
-                }
-            }
-
-            if (playback is null && dtmfJob is null && dtmfQueue.Count == 0 && onClock)
-            {
-                onClock = false;
-                clock.Unregister(this);
-            }
-        }
-
-        finishedJob?.Completion.TrySetResult();
-        finishedJob?.Registration.Dispose();
-        if (finishedPlayback is not null)
-        {
-            Finish(finishedPlayback, new PlaybackResult(PlaybackOutcome.Completed, null));
-        }
+            PacketsSent = packetsSent,
+            OctetsSent = octetsSent,
+            PacketsReceived = received,
+            PacketsLost = lost,
+            Jitter = TimeSpan.FromMilliseconds(jitter / 8.0),
+            RtcpReceived = rtcp.Received,
+            RtcpSent = rtcp.Sent,
+            RemoteReport = rtcp.RemoteReport,
+            RemoteRtpEndPoint = transport.RemoteRtpEndPoint,
+        };
     }
 
     /// <summary>Periodic work from the engine's housekeeping timer: lost DTMF ends, media timeout, RTCP.</summary>
@@ -451,87 +271,58 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             return;
         }
 
-        lock (eventReceiver)
-        {
-            eventReceiver.Poll();
-        }
-
+        dtmf.Poll();
         RemoteMedia? current = Remote;
-        if (current is null)
+        if (current is null || Volatile.Read(ref failed) != 0)
         {
             return;
         }
 
         TimeSpan limit = engine.Options.MediaTimeout;
-        MediaTimeoutEventArgs? timeout = null;
         long now = time.GetTimestamp();
-        lock (sendLock)
+        transport.Secure?.CheckHealth(now);
+        if (limit > TimeSpan.Zero && current.Direction.CanReceive() && Volatile.Read(ref failed) == 0 && transport.CheckSilence(limit, now, out TimeSpan silence))
         {
-            if (limit > TimeSpan.Zero && current.Direction.CanReceive() && !timeoutRaised)
+            object from = localIce is null ? current.RtpEndPoint : (object?)transport.RemoteRtpEndPoint ?? "the ICE peer";
+            var timeout = new MediaTimeoutEventArgs
             {
-                TimeSpan silence = time.GetElapsedTime(lastRtpAt, now);
-                if (silence >= limit)
-                {
-                    timeoutRaised = true;
-                    timeout = new MediaTimeoutEventArgs
-                    {
-                        Silence = silence,
-                        Reason = $"No RTP received for {silence.TotalSeconds:0} s from {current.RtpEndPoint} (media timeout {limit.TotalSeconds:0} s).",
-                    };
-                }
-            }
-        }
-
-        if (timeout is not null)
-        {
+                Silence = silence,
+                Reason = $"No RTP received for {silence.TotalSeconds:0} s from {from} (media timeout {limit.TotalSeconds:0} s).",
+            };
             logger.LogInformation("Media session {Id}: {Reason}", Id, timeout.Reason);
             Raise(MediaTimeout, timeout);
         }
 
-        if (now >= Volatile.Read(ref nextRtcpAt))
-        {
-            Volatile.Write(ref nextRtcpAt, now + NextRtcpDelay());
-            SendRtcp(bye: false);
-        }
+        rtcp.OnTimer(now);
     }
 
+    /// <summary>The bridge relays an audio packet from the other leg (on that leg's receive thread).</summary>
     internal void SendRelayedAudio(in RtpHeader header, ReadOnlySpan<byte> payload, AudioCodec fromCodec)
     {
-        lock (sendLock)
+        lock (stream.Gate)
         {
-            RemoteMedia? current = remote;
-            if (current is null || !current.Direction.CanSend() || rtpTarget is null || playback is not null || dtmfJob is not null || dtmfQueue.Count > 0)
+            RemoteMedia? current = stream.Remote;
+            if (!stream.CanSend(current) || playout.HoldsAudio)
             {
                 return;
             }
 
-            long now = time.GetTimestamp();
-            bool marker = MapRelayTimestamp(header, now) | header.Marker;
-            uint timestamp = header.Timestamp + relayTimestampOffset;
-            Span<byte> packet = sendBuffer;
-            new RtpHeader { Marker = marker, PayloadType = (byte)current.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
-            G711.Transcode(fromCodec, current.Codec, payload, packet.Slice(RtpHeader.FixedLength));
-            Transmit(packet[..(RtpHeader.FixedLength + payload.Length)], payload.Length, timestamp, now);
+            stream.SendRelayedAudio(current!, header, payload, fromCodec);
         }
     }
 
+    /// <summary>The bridge relays an RFC 4733 event from the other leg.</summary>
     internal void SendRelayedEvent(in RtpHeader header, ReadOnlySpan<byte> payload)
     {
-        lock (sendLock)
+        lock (stream.Gate)
         {
-            RemoteMedia? current = remote;
-            if (current?.TelephoneEventPayloadType is not { } eventType || !current.Direction.CanSend() || rtpTarget is null || dtmfJob is not null)
+            RemoteMedia? current = stream.Remote;
+            if (current?.TelephoneEventPayloadType is not { } eventType || !stream.CanSend(current) || playout.SendingDtmf)
             {
                 return;
             }
 
-            long now = time.GetTimestamp();
-            bool marker = MapRelayTimestamp(header, now) | header.Marker;
-            uint timestamp = header.Timestamp + relayTimestampOffset;
-            Span<byte> packet = sendBuffer;
-            new RtpHeader { Marker = marker, PayloadType = (byte)eventType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
-            payload.CopyTo(packet.Slice(RtpHeader.FixedLength));
-            Transmit(packet[..(RtpHeader.FixedLength + payload.Length)], payload.Length, timestamp, now);
+            stream.SendRelayedEvent(eventType, header, payload);
         }
     }
 
@@ -574,253 +365,22 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
 
         if (Remote is not null)
         {
-            SendRtcp(bye: true);
+            rtcp.Send(bye: true);
         }
 
-        Playback? stopped;
-        DtmfJob[] pending;
-        lock (sendLock)
+        playout.Close();
+        await transport.DisposeAsync().ConfigureAwait(false);
+        lock (stream.Gate)
         {
-            stopped = playback;
-            playback = null;
-            pending = [.. dtmfQueue];
-            dtmfQueue.Clear();
-            if (dtmfJob is not null)
-            {
-                pending = [.. pending, dtmfJob];
-                dtmfJob = null;
-            }
-
-            if (onClock)
-            {
-                onClock = false;
-                clock.Unregister(this);
-            }
+            transport.Secure?.Dispose();
+            Volatile.Read(ref opus)?.Dispose();
         }
 
-        foreach (DtmfJob job in pending)
-        {
-            job.Completion.TrySetCanceled();
-            job.Registration.Dispose();
-        }
-
-        if (stopped is not null)
-        {
-            Finish(stopped, new PlaybackResult(PlaybackOutcome.Stopped, null));
-        }
-
-        await stop.CancelAsync().ConfigureAwait(false);
-        rtpWatch?.Dispose();
-        rtpSocket.Dispose();
-        rtcpSocket.Dispose();
-        try
-        {
-            await Task.WhenAll(rtpLoop ?? Task.CompletedTask, rtcpLoop ?? Task.CompletedTask).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Loops end by cancellation.
-        }
-
-        stop.Dispose();
         engine.Remove(this);
     }
 
-    private void EnsureOnClock()
-    {
-        if (!onClock)
-        {
-            onClock = true;
-            clock.Register(this);
-        }
-    }
-
-    private void SendPlaybackFrame(Playback current, long now)
-    {
-        RemoteMedia? target = remote;
-        bool marker = false;
-        if (!current.SegmentStarted)
-        {
-            current.SegmentStarted = true;
-            current.SegmentTimestamp = NewSourceTimestamp(now);
-            current.SegmentFrames = 0;
-            marker = true;
-        }
-
-        uint timestamp = current.SegmentTimestamp + (uint)(current.SegmentFrames * SamplesPerFrame);
-        current.SegmentFrames++;
-        lastSource = SendSource.Generated;
-        if (target is null || !target.Direction.CanSend() || rtpTarget is null)
-        {
-            lastTimestamp = timestamp;
-            lastSendAt = now;
-            return;
-        }
-
-        Span<byte> packet = sendBuffer;
-        new RtpHeader { Marker = marker, PayloadType = (byte)target.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
-        G711.Encode(target.Codec, frame, packet.Slice(RtpHeader.FixedLength, SamplesPerFrame));
-        Transmit(packet[..(RtpHeader.FixedLength + SamplesPerFrame)], SamplesPerFrame, timestamp, now);
-    }
-
-    /// <summary>Sends the job's next packet; true when the job is complete.</summary>
-    private bool StepDtmf(DtmfJob job, long now)
-    {
-        RemoteMedia? target = remote;
-        if (target is null || !target.Direction.CanSend() || rtpTarget is null)
-        {
-            return true;
-        }
-
-        lastSource = SendSource.Generated;
-        if (job.InBand || target.TelephoneEventPayloadType is null)
-        {
-            // Tone for the duration, then 40 ms of silence so repeated digits stay apart.
-            if (!job.Started)
-            {
-                job.Started = true;
-                job.EventTimestamp = NewSourceTimestamp(now);
-            }
-
-            int total = job.DurationSamples + (2 * SamplesPerFrame);
-            Span<short> tone = frame;
-            tone.Clear();
-            int toneSamples = Math.Clamp(job.DurationSamples - job.Elapsed, 0, SamplesPerFrame);
-            if (toneSamples > 0)
-            {
-                GoertzelDtmfDetector.GenerateTone(job.Digit, tone[..toneSamples], job.Elapsed);
-            }
-
-            uint ts = job.EventTimestamp + (uint)job.Elapsed;
-            Span<byte> audio = sendBuffer;
-            new RtpHeader { Marker = job.Elapsed == 0, PayloadType = (byte)target.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = ts, Ssrc = Ssrc }.WriteTo(audio);
-            G711.Encode(target.Codec, tone, audio.Slice(RtpHeader.FixedLength, SamplesPerFrame));
-            Transmit(audio[..(RtpHeader.FixedLength + SamplesPerFrame)], SamplesPerFrame, ts, now);
-            job.Elapsed += SamplesPerFrame;
-            return job.Elapsed >= total;
-        }
-
-        bool first = !job.Started;
-        if (first)
-        {
-            job.Started = true;
-            job.EventTimestamp = NewSourceTimestamp(now);
-        }
-
-        if (job.EndsSent == 0)
-        {
-            job.Elapsed = Math.Min(job.Elapsed + SamplesPerFrame, job.DurationSamples);
-        }
-
-        bool end = job.Elapsed >= job.DurationSamples;
-        Span<byte> packet = sendBuffer;
-        new RtpHeader { Marker = first, PayloadType = (byte)target.TelephoneEventPayloadType.Value, SequenceNumber = nextSequence, Timestamp = job.EventTimestamp, Ssrc = Ssrc }.WriteTo(packet);
-        new TelephoneEvent(job.Code, end, 10, (ushort)job.Elapsed).WriteTo(packet.Slice(RtpHeader.FixedLength));
-        Transmit(packet[..(RtpHeader.FixedLength + TelephoneEvent.Length)], TelephoneEvent.Length, job.EventTimestamp, now);
-        if (!end)
-        {
-            return false;
-        }
-
-        // RFC 4733 §2.5.1.4: the end packet is sent three times.
-        job.EndsSent++;
-        if (job.EndsSent < 3)
-        {
-            return false;
-        }
-
-        lastTimestamp = job.EventTimestamp + (uint)job.Elapsed;
-        return true;
-    }
-
-    /// <summary>First timestamp of a new stretch of generated media, continuing our timeline.</summary>
-    private uint NewSourceTimestamp(long now)
-    {
-        if (!anySent)
-        {
-            return lastTimestamp;
-        }
-
-        double elapsedSamples = time.GetElapsedTime(lastSendAt, now).TotalSeconds * 8000;
-        long frames = Math.Max(1, (long)Math.Round(elapsedSamples / SamplesPerFrame));
-        return lastTimestamp + (uint)(frames * SamplesPerFrame);
-    }
-
-    /// <summary>Sets the relay timestamp offset when the relayed source changes; true when it did (marker).</summary>
-    private bool MapRelayTimestamp(in RtpHeader header, long now)
-    {
-        if (lastSource == SendSource.Relay && header.Ssrc == relayInboundSsrc)
-        {
-            return false;
-        }
-
-        relayTimestampOffset = NewSourceTimestamp(now) - header.Timestamp;
-        relayInboundSsrc = header.Ssrc;
-        lastSource = SendSource.Relay;
-        return true;
-    }
-
-    private void Transmit(ReadOnlySpan<byte> packet, int payloadLength, uint timestamp, long now)
-    {
-        nextSequence++;
-        lastTimestamp = timestamp;
-        lastSendAt = now;
-        anySent = true;
-        try
-        {
-            rtpSocket.SendTo(packet, SocketFlags.None, rtpTarget!);
-            packetsSent++;
-            octetsSent += payloadLength;
-        }
-        catch (SocketException ex)
-        {
-            logger.LogDebug(ex, "Media session {Id}: RTP send failed.", Id);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Session closing.
-        }
-    }
-
-    private async Task RtpLoopAsync()
-    {
-        byte[] buffer = new byte[ReceiveBufferSize];
-        var from = new SocketAddress(rtpSocket.AddressFamily);
-        CancellationToken token = stop.Token;
-        while (!token.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = await rtpSocket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                if (token.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                logger.LogDebug(ex, "Media session {Id}: RTP receive error.", Id);
-                continue;
-            }
-
-            try
-            {
-                OnRtp(buffer.AsSpan(0, length), from);
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Media session {Id}: failed to handle an RTP packet.", Id);
-            }
-        }
-    }
-
-    private void OnRtp(ReadOnlySpan<byte> packet, SocketAddress from)
+    /// <summary>The receive path: an RTP packet from the peer, on the transport's receiving thread.</summary>
+    public void OnRtp(ReadOnlySpan<byte> packet, SocketAddress from)
     {
         RemoteMedia? current = Remote;
         if (current is null || !RtpHeader.TryParse(packet, out RtpHeader header))
@@ -831,28 +391,9 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         bool isAudio = header.PayloadType == current.AudioPayloadType;
         bool isEvent = header.PayloadType == current.TelephoneEventPayloadType;
         long now = time.GetTimestamp();
-        lock (sendLock)
+        if (!transport.Accept(from, now))
         {
-            if (engine.Options.SymmetricRtp)
-            {
-                if (!latched || rtpTarget is null)
-                {
-                    Latch(from);
-                }
-                else if (!from.Equals(rtpTarget))
-                {
-                    if (time.GetElapsedTime(lastFromLatchedAt, now) < RelatchAfter)
-                    {
-                        return;
-                    }
-
-                    Latch(from);
-                }
-            }
-
-            lastFromLatchedAt = now;
-            lastRtpAt = now;
-            timeoutRaised = false;
+            return;
         }
 
         if (!current.Direction.CanReceive() || (!isAudio && !isEvent))
@@ -860,22 +401,13 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
             return;
         }
 
-        lock (statsLock)
-        {
-            long arrival = (long)(now * (8000.0 / time.TimestampFrequency));
-            stats.Update(header.Ssrc, header.SequenceNumber, header.Timestamp, arrival);
-        }
-
+        rtcp.OnRtpReceived(header, now);
         ReadOnlySpan<byte> payload = packet.Slice(header.HeaderLength, header.PayloadLength);
         if (isEvent)
         {
             if (TelephoneEvent.TryParse(payload, out TelephoneEvent value))
             {
-                lock (eventReceiver)
-                {
-                    eventReceiver.Process(header.Timestamp, value);
-                }
-
+                dtmf.OnEvent(header.Timestamp, value);
                 Bridge?.RelayEvent(this, header, payload);
             }
 
@@ -885,200 +417,38 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         // In-band DTMF is listened for only while this leg is not bridged: once it is, the tones reach the other
         // leg inside the relayed audio, and nothing takes digits from a connected call (the IVR has finished).
         // Goertzel over every relayed packet was a third of the relay's CPU (docs/benchmarks.md, media).
-        if (inBandDetector is { } detector && Bridge is null)
+        if (Bridge is null)
         {
-            Span<short> samples = decodeBuffer.AsSpan(0, payload.Length);
-            G711.Decode(current.Codec, payload, samples);
-            detector.Process(samples);
+            dtmf.OnAudio(current.Codec, payload);
         }
 
         Volatile.Read(ref legRecorder)?.Write(header.Ssrc, header.Timestamp, payload, current.Codec);
         Bridge?.RelayAudio(this, header, payload);
     }
 
-    private void Latch(SocketAddress from)
+    /// <summary>An RTCP packet from the peer.</summary>
+    public void OnRtcp(ReadOnlySpan<byte> packet, SocketAddress from)
     {
-        var copy = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
-        if (latched && logger.IsEnabled(LogLevel.Information))
+        if (Remote is not null && rtcp.OnPacket(packet))
         {
-            logger.LogInformation("Media session {Id}: RTP source moved, re-latched.", Id);
-        }
-
-        rtpTarget = copy;
-        latched = true;
-    }
-
-    private async Task RtcpLoopAsync()
-    {
-        byte[] buffer = new byte[ReceiveBufferSize];
-        var from = new SocketAddress(rtcpSocket.AddressFamily);
-        CancellationToken token = stop.Token;
-        while (!token.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = await rtcpSocket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException)
-            {
-                if (token.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            if (Remote is null || !RtcpCompound.TryParse(buffer.AsSpan(0, length), out RtcpCompound? compound))
-            {
-                continue;
-            }
-
-            lock (sendLock)
-            {
-                rtcpReceived++;
-                if (engine.Options.SymmetricRtp && !rtcpLatched)
-                {
-                    var copy = new SocketAddress(from.Family, from.Size);
-                    from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
-                    rtcpTarget = copy;
-                    rtcpLatched = true;
-                }
-
-                if (compound!.SenderInfo is { } info)
-                {
-                    lastSenderReportMiddle = (uint)(info.NtpTimestamp >> 16);
-                    lastSenderReportAt = time.GetTimestamp();
-                }
-
-                foreach (RtcpReportBlock block in compound.Reports)
-                {
-                    if (block.Ssrc == Ssrc)
-                    {
-                        remoteReport = block;
-                    }
-                }
-            }
+            transport.LatchRtcp(from);
         }
     }
 
-    private void SendRtcp(bool bye)
+    /// <summary>The secure stage gave up (once): the leg carries nothing more; the owner ends the call with the reason.</summary>
+    private void OnMediaFailed(MediaFailure failure, string reason)
     {
-        RtcpSenderInfo? senderInfo = null;
-        RtcpReportBlock? block = null;
-        SocketAddress? target;
-        lock (sendLock)
+        if (Interlocked.Exchange(ref failed, 1) == 0)
         {
-            target = rtcpTarget;
-            if (target is null)
-            {
-                return;
-            }
-
-            if (packetsSent > 0)
-            {
-                long now = time.GetTimestamp();
-                uint rtpNow = lastTimestamp + (uint)(time.GetElapsedTime(lastSendAt, now).TotalSeconds * 8000);
-                senderInfo = new RtcpSenderInfo(NtpNow(), rtpNow, (uint)packetsSent, (uint)octetsSent);
-            }
-
-            lock (statsLock)
-            {
-                if (stats.PacketsReceived > 0)
-                {
-                    uint delay = lastSenderReportAt == 0 ? 0 : (uint)(time.GetElapsedTime(lastSenderReportAt).TotalSeconds * 65536);
-                    block = stats.BuildReport(lastSenderReportMiddle, delay);
-                }
-            }
-
-            rtcpSent++;
+            Raise(MediaFailed, new MediaFailedEventArgs { Failure = failure, Reason = reason });
         }
-
-        lock (rtcpSendBuffer)
-        {
-            ReadOnlySpan<RtcpReportBlock> blocks = block is { } b ? [b] : [];
-            int length = RtcpCompound.Write(rtcpSendBuffer, Ssrc, senderInfo, blocks, cname, bye);
-            try
-            {
-                rtcpSocket.SendTo(rtcpSendBuffer.AsSpan(0, length), SocketFlags.None, target);
-            }
-            catch (SocketException ex)
-            {
-                logger.LogDebug(ex, "Media session {Id}: RTCP send failed.", Id);
-            }
-            catch (ObjectDisposedException)
-            {
-                // Session closing.
-            }
-        }
-    }
-
-    private ulong NtpNow()
-    {
-        TimeSpan sinceEpoch = time.GetUtcNow() - new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        ulong seconds = (ulong)(sinceEpoch.Ticks / TimeSpan.TicksPerSecond);
-        ulong fraction = (ulong)(sinceEpoch.Ticks % TimeSpan.TicksPerSecond) * (1UL << 32) / TimeSpan.TicksPerSecond;
-        return (seconds << 32) | fraction;
-    }
-
-    private long NextRtcpDelay()
-    {
-        double factor = 0.5 + (RandomNumberGenerator.GetInt32(1000) / 1000.0);
-        return (long)(engine.Options.RtcpInterval.TotalSeconds * factor * time.TimestampFrequency);
     }
 
     private void OnDigit(DtmfReceivedEventArgs digit)
     {
         Raise(DtmfReceived, digit);
         Bridge?.OnDigit(this, digit);
-        Playback? interrupted = null;
-        lock (sendLock)
-        {
-            if (playback is { BargeIn: true })
-            {
-                interrupted = playback;
-                playback = null;
-            }
-        }
-
-        if (interrupted is not null)
-        {
-            Finish(interrupted, new PlaybackResult(PlaybackOutcome.Interrupted, digit.Digit));
-        }
-    }
-
-    private void Cancel(Playback target, CancellationToken token)
-    {
-        lock (sendLock)
-        {
-            if (playback != target)
-            {
-                return;
-            }
-
-            playback = null;
-        }
-
-        target.Registration.Dispose();
-        if (target.Completion.TrySetCanceled(token))
-        {
-            Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = new PlaybackResult(PlaybackOutcome.Stopped, null) });
-        }
-    }
-
-    private void Finish(Playback target, PlaybackResult result)
-    {
-        target.Registration.Dispose();
-        if (target.Completion.TrySetResult(result))
-        {
-            Raise(PlaybackFinished, new PlaybackFinishedEventArgs { Result = result });
-        }
+        playout.BargeIn(digit.Digit);
     }
 
     private void Raise<T>(EventHandler<T>? handler, T args)
@@ -1096,93 +466,5 @@ internal sealed class MediaSession : IMediaSession, IClockClient, IRtpReceiver
         {
             logger.LogError(ex, "Media session {Id}: an event handler threw.", Id);
         }
-    }
-
-    /// <summary>A running prompt sequence.</summary>
-    private sealed class Playback(short[][] prompts, bool loop, bool bargeIn)
-    {
-        private readonly long totalSamples = prompts.Sum(p => (long)p.Length);
-        private int index;
-        private int position;
-
-        public bool BargeIn { get; } = bargeIn;
-
-        public TaskCompletionSource<PlaybackResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public bool SegmentStarted { get; set; }
-
-        public uint SegmentTimestamp { get; set; }
-
-        public long SegmentFrames { get; set; }
-
-        /// <summary>Fills the next 20 ms frame (silence-padded at the end); false when nothing is left.</summary>
-        public bool Fill(Span<short> frame)
-        {
-            if (loop && totalSamples == 0)
-            {
-                frame.Clear();
-                return true;
-            }
-
-            int filled = 0;
-            while (filled < frame.Length)
-            {
-                if (index >= prompts.Length)
-                {
-                    if (!loop)
-                    {
-                        break;
-                    }
-
-                    index = 0;
-                    position = 0;
-                }
-
-                short[] prompt = prompts[index];
-                int take = Math.Min(frame.Length - filled, prompt.Length - position);
-                prompt.AsSpan(position, take).CopyTo(frame[filled..]);
-                filled += take;
-                position += take;
-                if (position >= prompt.Length)
-                {
-                    index++;
-                    position = 0;
-                }
-            }
-
-            if (filled == 0)
-            {
-                return false;
-            }
-
-            frame[filled..].Clear();
-            return true;
-        }
-    }
-
-    /// <summary>One digit being sent.</summary>
-    private sealed class DtmfJob(char digit, byte code, int durationSamples, bool inBand)
-    {
-        public char Digit { get; } = digit;
-
-        public byte Code { get; } = code;
-
-        public int DurationSamples { get; } = durationSamples;
-
-        public bool InBand { get; } = inBand;
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public bool Started { get; set; }
-
-        public uint EventTimestamp { get; set; }
-
-        public int Elapsed { get; set; }
-
-        public int EndsSent { get; set; }
     }
 }

@@ -83,6 +83,12 @@ internal sealed class OpusG711Transcoder : IDisposable
         }
     }
 
+    /// <summary>G.711 audio gathered and not yet encoded (less than 20 ms after each <see cref="TryEncodeOpus"/> round).</summary>
+    public int GatheredSamples => gatheredCount;
+
+    /// <summary>Drops the gathered audio (a new stretch starts elsewhere on the timeline).</summary>
+    public void DiscardGathered() => gatheredCount = 0;
+
     /// <summary>
     /// G.711 → Opus: encodes the next gathered 20 ms into <paramref name="opus"/> (room for
     /// <see cref="OpusAudioEncoder.MaxPacketBytes"/>); false when less than 20 ms is waiting.
