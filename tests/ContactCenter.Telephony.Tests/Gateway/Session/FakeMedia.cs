@@ -46,6 +46,14 @@ internal sealed class FakeMediaEngine : IMediaEngine
         }
     }
 
+    /// <summary>Plain RTP legs only so far: the sessions under test never ask for a secure leg.</summary>
+    public IMediaSession CreateSession(string id, MediaLegOptions options) =>
+        options.IceLite
+            ? throw new NotSupportedException("the fake media engine has no secure legs")
+            : CreateSession(id);
+
+    public string DtlsFingerprint => "sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00";
+
     public IMediaBridge Bridge(IMediaSession caller, IMediaSession agent)
     {
         var bridge = new FakeBridge(caller, agent);
@@ -88,6 +96,13 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
     public bool IsPlaying => Current?.Running == true;
     public bool IsRecording => false;
     public bool Disposed { get; private set; }
+    public IceParameters? LocalIce => null;
+
+    public event EventHandler<MediaFailedEventArgs>? MediaFailed
+    {
+        add { }
+        remove { }
+    }
 
     public IReadOnlyList<FakePlayback> Playbacks
     {
