@@ -345,13 +345,14 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         }
 
         playout.Close();
-        await transport.DisposeAsync().ConfigureAwait(false);
         lock (stream.Gate)
         {
+            // DTLS close_notify goes out while the socket is still open; from now on the stage passes nothing.
             transport.Secure?.Dispose();
             Volatile.Read(ref opus)?.Dispose();
         }
 
+        await transport.DisposeAsync().ConfigureAwait(false);
         engine.Remove(this);
     }
 
