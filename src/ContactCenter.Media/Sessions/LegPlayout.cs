@@ -4,7 +4,9 @@ namespace ContactCenter.Media.Sessions;
 /// What a leg generates itself, paced by one of the engine's <see cref="MediaClock"/>s: a prompt sequence
 /// (<see cref="PromptPlayback"/>) and digits queued to be sent (<see cref="DtmfSendJob"/>). A digit takes the stream
 /// from a prompt for its duration (the prompt resumes on a new segment); while either holds the stream, relayed media
-/// waits. The leg is on its clock only while it has something to send. State is under the stream's gate.
+/// waits (<see cref="RtpStream.HeldByPlayout"/>, <see cref="RtpStream.SendingDigit"/>, set here after every change, so the
+/// relay reads them on the stream it sends on). The leg is on its clock only while it has something to send. State is
+/// under the stream's gate.
 /// </summary>
 internal sealed class LegPlayout : IClockClient
 {
@@ -39,12 +41,6 @@ internal sealed class LegPlayout : IClockClient
         }
     }
 
-    /// <summary>Whether a prompt or a digit holds the stream, so relayed audio is not sent (under the gate).</summary>
-    public bool HoldsAudio => playback is not null || dtmfJob is not null || dtmfQueue.Count > 0;
-
-    /// <summary>Whether a digit is being sent, so relayed events are not (under the gate).</summary>
-    public bool SendingDtmf => dtmfJob is not null;
-
     /// <summary>Starts playing <paramref name="prompts"/>, stopping any playback already running.</summary>
     public Task<PlaybackResult> Play(short[][] prompts, PlaybackOptions options, CancellationToken cancellationToken)
     {
@@ -55,6 +51,7 @@ internal sealed class LegPlayout : IClockClient
             previous = playback;
             playback = next;
             EnsureOnClock();
+            Publish();
         }
 
         if (previous is not null)
@@ -78,6 +75,7 @@ internal sealed class LegPlayout : IClockClient
         {
             stopped = playback;
             playback = null;
+            Publish();
         }
 
         if (stopped is not null)
@@ -93,6 +91,7 @@ internal sealed class LegPlayout : IClockClient
         {
             dtmfQueue.Enqueue(job);
             EnsureOnClock();
+            Publish();
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -113,6 +112,7 @@ internal sealed class LegPlayout : IClockClient
             {
                 interrupted = playback;
                 playback = null;
+                Publish();
             }
         }
 
@@ -164,6 +164,8 @@ internal sealed class LegPlayout : IClockClient
                 onClock = false;
                 clock.Unregister(this);
             }
+
+            Publish();
         }
 
         finishedJob?.Completion.TrySetResult();
@@ -196,6 +198,8 @@ internal sealed class LegPlayout : IClockClient
                 onClock = false;
                 clock.Unregister(this);
             }
+
+            Publish();
         }
 
         foreach (DtmfSendJob job in pending)
@@ -208,6 +212,13 @@ internal sealed class LegPlayout : IClockClient
         {
             Finish(stopped, new PlaybackResult(PlaybackOutcome.Stopped, null));
         }
+    }
+
+    /// <summary>Tells the stream whether a prompt or digit holds it (under the gate, after every change of the state).</summary>
+    private void Publish()
+    {
+        stream.HeldByPlayout = playback is not null || dtmfJob is not null || dtmfQueue.Count > 0;
+        stream.SendingDigit = dtmfJob is not null;
     }
 
     private void EnsureOnClock()
@@ -229,6 +240,7 @@ internal sealed class LegPlayout : IClockClient
             }
 
             playback = null;
+            Publish();
         }
 
         target.Registration.Dispose();

@@ -1,3 +1,4 @@
+using ContactCenter.Media.Codecs;
 using ContactCenter.Media.Dtmf;
 using ContactCenter.Media.Rtp;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,8 @@ internal sealed class MediaBridge : IMediaBridge
     private readonly MediaEngine engine;
     private readonly MediaSession caller;
     private readonly MediaSession agent;
+    private readonly RtpStream toCaller;
+    private readonly RtpStream toAgent;
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private CallRecorder? recorder;
@@ -25,6 +28,8 @@ internal sealed class MediaBridge : IMediaBridge
         this.engine = engine;
         this.caller = caller;
         this.agent = agent;
+        toCaller = caller.Stream;
+        toAgent = agent.Stream;
         this.logger = logger;
     }
 
@@ -64,21 +69,17 @@ internal sealed class MediaBridge : IMediaBridge
         }
     }
 
-    internal void RelayAudio(MediaSession from, in RtpHeader header, ReadOnlySpan<byte> payload)
+    /// <summary>An audio packet from <paramref name="from"/> (on its receive thread): into the recording, and onto the other leg's stream.</summary>
+    internal void RelayAudio(MediaSession from, AudioCodec fromCodec, in RtpHeader header, ReadOnlySpan<byte> payload)
     {
-        MediaSession to = from == caller ? agent : caller;
-        Volatile.Read(ref recorder)?.Write(from == caller ? 0 : 1, payload, from.Codec);
-        to.SendRelayedAudio(header, payload, from.Codec);
+        bool fromCaller = from == caller;
+        Volatile.Read(ref recorder)?.Write(fromCaller ? 0 : 1, payload, fromCodec);
+        (fromCaller ? toAgent : toCaller).RelayAudio(header, payload, fromCodec);
     }
 
-    internal void RelayEvent(MediaSession from, in RtpHeader header, ReadOnlySpan<byte> payload)
-    {
-        MediaSession to = from == caller ? agent : caller;
-        if (to.Remote?.TelephoneEventPayloadType is not null)
-        {
-            to.SendRelayedEvent(header, payload);
-        }
-    }
+    /// <summary>An RFC 4733 event from <paramref name="from"/>: onto the other leg's stream (when it has telephone-event).</summary>
+    internal void RelayEvent(MediaSession from, in RtpHeader header, ReadOnlySpan<byte> payload) =>
+        (from == caller ? toAgent : toCaller).RelayEvent(header, payload);
 
     internal void OnDigit(MediaSession from, DtmfReceivedEventArgs digit)
     {

@@ -37,6 +37,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
     private readonly DtmfInput dtmf;
     private readonly IceParameters? localIce;
 
+    private RemoteMedia? remote;
     private LegRecorder? legRecorder;
     private OpusEdge? opus;
     private int failed;
@@ -72,7 +73,8 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
     public uint Ssrc => stream.Ssrc;
 
-    public RemoteMedia? Remote => stream.Remote;
+    /// <summary>The negotiated media (the stream's, kept here too so the receive path reads it without another object).</summary>
+    public RemoteMedia? Remote => Volatile.Read(ref remote);
 
     public MediaDirection Direction => Remote?.Direction ?? MediaDirection.SendRecv;
 
@@ -81,6 +83,9 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
     public bool IsPlaying => playout.IsPlaying;
 
     internal MediaBridge? Bridge { get; set; }
+
+    /// <summary>What this leg sends (the bridge relays into it).</summary>
+    internal RtpStream Stream => stream;
 
     public bool IsRecording => Volatile.Read(ref legRecorder) is not null;
 
@@ -136,6 +141,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
             dtmf.Configure(telephoneEvents: remote.TelephoneEventPayloadType is not null);
             rtcp.Start(time.GetTimestamp());
             stream.Remote = remote;
+            Volatile.Write(ref this.remote, remote);
         }
     }
 
@@ -296,36 +302,6 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         rtcp.OnTimer(now);
     }
 
-    /// <summary>The bridge relays an audio packet from the other leg (on that leg's receive thread).</summary>
-    internal void SendRelayedAudio(in RtpHeader header, ReadOnlySpan<byte> payload, AudioCodec fromCodec)
-    {
-        lock (stream.Gate)
-        {
-            RemoteMedia? current = stream.Remote;
-            if (!stream.CanSend(current) || playout.HoldsAudio)
-            {
-                return;
-            }
-
-            stream.SendRelayedAudio(current!, header, payload, fromCodec);
-        }
-    }
-
-    /// <summary>The bridge relays an RFC 4733 event from the other leg.</summary>
-    internal void SendRelayedEvent(in RtpHeader header, ReadOnlySpan<byte> payload)
-    {
-        lock (stream.Gate)
-        {
-            RemoteMedia? current = stream.Remote;
-            if (current?.TelephoneEventPayloadType is not { } eventType || !stream.CanSend(current) || playout.SendingDtmf)
-            {
-                return;
-            }
-
-            stream.SendRelayedEvent(eventType, header, payload);
-        }
-    }
-
     public void StartRecording(string path, RecordingOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -369,13 +345,14 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         }
 
         playout.Close();
-        await transport.DisposeAsync().ConfigureAwait(false);
         lock (stream.Gate)
         {
+            // DTLS close_notify goes out while the socket is still open; from now on the stage passes nothing.
             transport.Secure?.Dispose();
             Volatile.Read(ref opus)?.Dispose();
         }
 
+        await transport.DisposeAsync().ConfigureAwait(false);
         engine.Remove(this);
     }
 
@@ -423,7 +400,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         }
 
         Volatile.Read(ref legRecorder)?.Write(header.Ssrc, header.Timestamp, payload, current.Codec);
-        Bridge?.RelayAudio(this, header, payload);
+        Bridge?.RelayAudio(this, current.Codec, header, payload);
     }
 
     /// <summary>An RTCP packet from the peer.</summary>

@@ -86,6 +86,45 @@ internal sealed class RtpStream
     /// <summary>Payload octets sent (under <see cref="Gate"/>).</summary>
     public long OctetsSent => octetsSent;
 
+    /// <summary>A prompt or a digit holds the stream, so relayed audio is not sent (under <see cref="Gate"/>; the playout sets it).</summary>
+    public bool HeldByPlayout { get; set; }
+
+    /// <summary>A digit is being sent, so relayed events are not (under <see cref="Gate"/>; the playout sets it).</summary>
+    public bool SendingDigit { get; set; }
+
+    /// <summary>
+    /// The bridge relays an audio packet from the other leg (on that leg's receive thread): sent unless our direction does not
+    /// send, there is nowhere to send, or a prompt or digit holds the stream.
+    /// </summary>
+    public void RelayAudio(in RtpHeader header, ReadOnlySpan<byte> payload, AudioCodec fromCodec)
+    {
+        lock (Gate)
+        {
+            RemoteMedia? current = remote;
+            if (!CanSend(current) || HeldByPlayout)
+            {
+                return;
+            }
+
+            SendRelayedAudio(current!, header, payload, fromCodec);
+        }
+    }
+
+    /// <summary>The bridge relays an RFC 4733 event from the other leg: sent with our telephone-event payload type, if we have one.</summary>
+    public void RelayEvent(in RtpHeader header, ReadOnlySpan<byte> payload)
+    {
+        lock (Gate)
+        {
+            RemoteMedia? current = remote;
+            if (current?.TelephoneEventPayloadType is not { } eventType || !CanSend(current) || SendingDigit)
+            {
+                return;
+            }
+
+            SendRelayedEvent(eventType, header, payload);
+        }
+    }
+
     /// <summary>Whether we may send to the peer now: negotiated, our direction sends, and an address to send to.</summary>
     public bool CanSend(RemoteMedia? target) => target is not null && target.Direction.CanSend() && sender.HasRtpTarget;
 

@@ -138,7 +138,7 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
     /// <summary>A datagram on the leg's port (RTP socket): demultiplexed and handled; plain RTP/RTCP goes to <paramref name="next"/>.</summary>
     public void OnDatagram(Span<byte> datagram, SocketAddress from, ILegPacketHandler next)
     {
-        if (Volatile.Read(ref failure) != 0)
+        if (Volatile.Read(ref failure) != 0 || Volatile.Read(ref disposed) != 0)
         {
             return;
         }
@@ -356,7 +356,16 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
         }
 
         var source = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(from);
-        StunResult result = ice.Handle(datagram, source, stunResponse);
+        StunResult result;
+        try
+        {
+            result = ice.Handle(datagram, source, stunResponse);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the leg is closing
+        }
+
         if (result.HasResponse)
         {
             transport.SendRawTo(stunResponse.AsSpan(0, result.ResponseLength), from);

@@ -125,11 +125,16 @@ public class LegPartsTests
 
         Task<PlaybackResult> playing = playout.Play([prompt], new PlaybackOptions(), CancellationToken.None);
         Assert.Equal(1, clock.ClientCount);
+        Assert.Equal((true, false), Held(stream));
         Tick(clock, 3);
         Task digit = playout.SendDtmf(new DtmfSendJob('7', 7, 480, inBand: false), CancellationToken.None);
-        Tick(clock, 5); // two updates, then the end three times (RFC 4733 §2.5.1.4)
+        Tick(clock, 1);
+        Assert.Equal((true, true), Held(stream)); // relayed audio and events wait while the digit goes out
+        Tick(clock, 4); // two updates, then the end three times (RFC 4733 §2.5.1.4)
         Assert.True(digit.IsCompletedSuccessfully);
+        Assert.Equal((true, false), Held(stream));
         Tick(clock, 20);
+        Assert.Equal((false, false), Held(stream)); // relayed media may flow again
 
         Assert.Equal(PlaybackOutcome.Completed, (await playing).Outcome);
         Assert.Equal(PlaybackOutcome.Completed, Assert.Single(finished).Outcome);
@@ -266,6 +271,14 @@ public class LegPartsTests
 
         Assert.Equal(['9', 'D'], digits.Select(d => d.Digit));
         Assert.Equal([DtmfSource.InBand, DtmfSource.SipInfo], digits.Select(d => d.Source));
+    }
+
+    private static (bool Audio, bool Digit) Held(RtpStream stream)
+    {
+        lock (stream.Gate)
+        {
+            return (stream.HeldByPlayout, stream.SendingDigit);
+        }
     }
 
     /// <summary>Runs <paramref name="ticks"/> 20 ms ticks of the clock, one at a time, on the fake time.</summary>

@@ -212,6 +212,19 @@ public class WebRtcLegTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Closing_the_leg_tells_the_browser_with_close_notify()
+    {
+        (IMediaSession leg, BrowserPeer browser) = await ConnectBrowserAsync();
+        await using BrowserPeer browserScope = browser;
+
+        await leg.DisposeAsync();
+
+        string reason = await browser.Dtls.Closed.WaitAsync(Patience);
+        Assert.Contains("closed", reason, StringComparison.Ordinal);
+        Assert.NotEqual("closed by us", reason);
+    }
+
+    [Fact]
     public async Task Prompts_play_to_and_recording_takes_from_a_secure_leg()
     {
         (IMediaSession leg, BrowserPeer browser) = await ConnectBrowserAsync();
