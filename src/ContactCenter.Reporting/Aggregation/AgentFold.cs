@@ -1,0 +1,74 @@
+using ContactCenter.Contracts;
+using ContactCenter.Reporting.Data;
+
+namespace ContactCenter.Reporting.Aggregation;
+
+/// <summary>
+/// An agent's presence as intervals (<see cref="ReportAgentState"/>): each <c>AgentStateChanged</c> starts a state that lasts until
+/// the agent's next change. The time of each interval is split over the 15-minute intervals it spans. The current state (no
+/// end yet) counts up to the reports' <c>AsOf</c>, which the agent-time tick moves forward every few seconds; a rebuild uses the
+/// same <c>AsOf</c>, so it reproduces the live figures exactly.
+/// </summary>
+internal static class AgentFold
+{
+    /// <summary>The intervals from an agent's state changes, in time order (of changes at one instant, the last in fold order holds).</summary>
+    public static List<ReportAgentState> Intervals(string agentId, IReadOnlyList<ReportEvent> changes)
+    {
+        var ordered = changes.Where(e => e.Kind == RecordKind.AgentStateChanged).ToList();
+        ordered.Sort(CallFold.Compare);
+        var rows = new List<ReportAgentState>(ordered.Count);
+        foreach (var e in ordered)
+        {
+            if (rows.Count > 0 && rows[^1].StartAt == e.At)
+            {
+                rows.RemoveAt(rows.Count - 1);
+            }
+            if (rows.Count > 0)
+            {
+                rows[^1].EndAt = e.At;
+            }
+            rows.Add(new ReportAgentState { AgentId = agentId, StartAt = e.At, State = e.Code, Reason = e.Text, CallId = e.CallId });
+        }
+        return rows;
+    }
+
+    /// <summary>What an interval adds to the agent's aggregates, counting an open one up to <paramref name="asOf"/>.</summary>
+    public static void Contribute(ReportAgentState row, long asOf, List<Contribution> into) =>
+        Split(row.AgentId, (AgentState)row.State, row.StartAt, row.EndAt ?? Math.Max(row.StartAt, asOf), into);
+
+    /// <summary>Adds the time from <paramref name="from"/> to <paramref name="to"/> in <paramref name="state"/>, interval by interval.</summary>
+    public static void Split(string agentId, AgentState state, long from, long to, List<Contribution> into)
+    {
+        AgentCounter counter;
+        switch (state)
+        {
+            case AgentState.Available:
+                counter = AgentCounter.AvailableTicks;
+                break;
+            case AgentState.Reserved:
+                counter = AgentCounter.ReservedTicks;
+                break;
+            case AgentState.OnCall:
+                counter = AgentCounter.OnCallTicks;
+                break;
+            case AgentState.WrapUp:
+                counter = AgentCounter.WrapUpStateTicks;
+                break;
+            case AgentState.NotReady:
+                counter = AgentCounter.NotReadyTicks;
+                break;
+            case AgentState.LoggedOut:
+                return;
+            default:
+                return;
+        }
+        for (var start = Buckets.Floor(from); start < to; start += Buckets.Size)
+        {
+            var part = Math.Min(to, start + Buckets.Size) - Math.Max(from, start);
+            if (part > 0)
+            {
+                into.Add(new Contribution(Subject.Agent, agentId, start, (int)counter, part));
+            }
+        }
+    }
+}
