@@ -31,7 +31,7 @@ public static class ReportingModule
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReportingOptions>()
-            .BindConfiguration("Reporting")
+            .Bind(configuration.GetSection("Reporting"))
             .PostConfigure<IServiceProvider>((o, sp) =>
             {
                 o.QueuesFile = FindQueuesFile(
