@@ -1,9 +1,9 @@
-// Bundles the three pages' scripts into ../wwwroot/dist (git-ignored). Run by the MSBuild
+// Bundles the pages' scripts into ../wwwroot/dist (git-ignored). Run by the MSBuild
 // target in ContactCenter.Desktop.csproj during `dotnet build`, or by `npm run build`.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["src/signin.ts", "src/agent.ts", "src/board.ts"],
+  entryPoints: ["src/signin.ts", "src/agent.ts", "src/board.ts", "src/reports.ts"],
   bundle: true,
   format: "esm",
   platform: "browser",
