@@ -218,6 +218,27 @@ public sealed class ScriptedDayTests
         Assert.Equal(beforeRebuild, await TableDump.DumpAsync(db.Database));
     }
 
+    [Fact]
+    public async Task Changes_at_one_instant_follow_their_previous_states()
+    {
+        // Routing ends alice's wrap-up and reserves her for the next call in one step: both changes carry 09:05.
+        await using var db = await TestReportsDatabase.CreateAsync(ReportsProvider.Sqlite, Queues());
+        var call = Guid.NewGuid();
+        Contracts.AgentStateChanged Change(Contracts.AgentState state, Contracts.AgentState previous, DateTimeOffset at) =>
+            new() { AgentId = "alice", State = state, Previous = previous, OccurredAt = at, CallId = state == Contracts.AgentState.Reserved ? call : null };
+        await db.Store.RecordAsync([.. new[]
+        {
+            Change(Contracts.AgentState.Available, Contracts.AgentState.LoggedOut, T(9, 0)),
+            Change(Contracts.AgentState.WrapUp, Contracts.AgentState.Available, T(9, 1)),
+            Change(Contracts.AgentState.Reserved, Contracts.AgentState.Available, T(9, 5)),
+            Change(Contracts.AgentState.Available, Contracts.AgentState.WrapUp, T(9, 5)),
+            Change(Contracts.AgentState.OnCall, Contracts.AgentState.Reserved, T(9, 6)),
+        }.Select(ToRecord)], CancellationToken.None);
+        await db.Store.AdvanceAgentTimeAsync(T(9, 10), CancellationToken.None);
+        var row = Assert.Single((await db.Reader.AgentsAsync(Nine, Ten, ReportInterval.Hour, ["alice"], CancellationToken.None)).Rows);
+        Assert.Equal((60.0, 240.0, 60.0, 240.0), (row.Available, row.WrapUp, row.Ringing, row.OnCall));
+    }
+
     /// <summary>The morning recorded in a shuffled order, in batches of 1 to 9, every third message delivered twice; agents counted to 10:30.</summary>
     private static async Task<TestReportsDatabase> RecordedAsync(ReportsProvider provider, int seed = 42)
     {

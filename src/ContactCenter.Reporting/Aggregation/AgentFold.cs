@@ -11,25 +11,48 @@ namespace ContactCenter.Reporting.Aggregation;
 /// </summary>
 internal static class AgentFold
 {
-    /// <summary>The intervals from an agent's state changes, in time order (of changes at one instant, the last in fold order holds).</summary>
+    /// <summary>
+    /// The intervals from an agent's state changes, in time order. Changes at one instant (routing frees an agent from wrap-up
+    /// and reserves it for the next call in the same step) are put in the order their <c>Previous</c> states chain (available
+    /// after wrap-up, then reserved after available); only the last of them lasts.
+    /// </summary>
     public static List<ReportAgentState> Intervals(string agentId, IReadOnlyList<ReportEvent> changes)
     {
         var ordered = changes.Where(e => e.Kind == RecordKind.AgentStateChanged).ToList();
         ordered.Sort(CallFold.Compare);
         var rows = new List<ReportAgentState>(ordered.Count);
-        foreach (var e in ordered)
+        for (var i = 0; i < ordered.Count;)
         {
-            if (rows.Count > 0 && rows[^1].StartAt == e.At)
+            var j = i + 1;
+            while (j < ordered.Count && ordered[j].At == ordered[i].At)
             {
-                rows.RemoveAt(rows.Count - 1);
+                j++;
             }
+            var last = j - i == 1 ? ordered[i] : LastOfChain(ordered.GetRange(i, j - i), rows.Count > 0 ? rows[^1].State : (int?)null);
             if (rows.Count > 0)
             {
-                rows[^1].EndAt = e.At;
+                rows[^1].EndAt = last.At;
             }
-            rows.Add(new ReportAgentState { AgentId = agentId, StartAt = e.At, State = e.Code, Reason = e.Text, CallId = e.CallId });
+            rows.Add(new ReportAgentState { AgentId = agentId, StartAt = last.At, State = last.Code, Reason = last.Text, CallId = last.CallId });
+            i = j;
         }
         return rows;
+    }
+
+    /// <summary>The change that ends a chain of changes at one instant: each next one is the change whose previous state is the current one.</summary>
+    private static ReportEvent LastOfChain(List<ReportEvent> group, int? before)
+    {
+        var current = before;
+        ReportEvent? last = null;
+        while (group.Count > 0)
+        {
+            var next = group.FindIndex(e => e.Code2 == current);
+            var e = group[next >= 0 ? next : 0];
+            group.Remove(e);
+            current = e.Code;
+            last = e;
+        }
+        return last!;
     }
 
     /// <summary>What an interval adds to the agent's aggregates, counting an open one up to <paramref name="asOf"/>.</summary>
