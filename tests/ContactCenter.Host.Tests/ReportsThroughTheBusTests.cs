@@ -293,7 +293,8 @@ public sealed class ReportsThroughTheBusTests : IAsyncLifetime
         await connection.OpenAsync();
         foreach (var (table, order) in new[]
         {
-            ("ReportQueueIntervals", "\"Queue\", \"Start\""), ("ReportAgentIntervals", "\"AgentId\", \"Start\""), ("ReportCalls", "\"CallId\""),
+            ("ReportQueueIntervals", "\"Queue\", \"Start\""), ("ReportAgentIntervals", "\"AgentId\", \"Start\""), ("ReportQueueHours", "\"Queue\", \"Start\""),
+            ("ReportAgentHours", "\"AgentId\", \"Start\""), ("ReportCalls", "\"CallId\""),
             ("ReportSegments", "\"CallId\", \"No\""), ("ReportAgentStates", "\"AgentId\", \"StartAt\""),
         })
         {

@@ -33,7 +33,7 @@ public sealed class ModelAndSettingsTests
     {
         using var db = new SqlServerReportingDesignTimeFactory().CreateDbContext([]);
         var script = db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
-        foreach (var table in new[] { "ReportEvents", "ReportCalls", "ReportSegments", "ReportAgentStates", "ReportQueueIntervals", "ReportAgentIntervals", "ReportState" })
+        foreach (var table in new[] { "ReportEvents", "ReportCalls", "ReportSegments", "ReportAgentStates", "ReportQueueIntervals", "ReportAgentIntervals", "ReportQueueHours", "ReportAgentHours", "ReportState" })
         {
             Assert.Contains($"CREATE TABLE [{table}]", script, StringComparison.Ordinal);
         }
@@ -52,6 +52,8 @@ public sealed class ModelAndSettingsTests
     {
         Assert.Equal(Enum.GetNames<QueueCounter>(), typeof(ReportQueueInterval).GetProperties().Select(p => p.Name).Skip(2));
         Assert.Equal(Enum.GetNames<AgentCounter>(), typeof(ReportAgentInterval).GetProperties().Select(p => p.Name).Skip(2));
+        Assert.Equal(Enum.GetNames<QueueCounter>(), typeof(ReportQueueHour).GetProperties().Select(p => p.Name).Skip(2));
+        Assert.Equal(Enum.GetNames<AgentCounter>(), typeof(ReportAgentHour).GetProperties().Select(p => p.Name).Skip(2));
         Assert.Equal(SqlDialect.EventColumns, typeof(ReportEvent).GetProperties().Select(p => p.Name).Skip(1));
     }
 

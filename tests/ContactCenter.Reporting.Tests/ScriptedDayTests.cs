@@ -237,6 +237,19 @@ public sealed class ScriptedDayTests
         await db.Store.AdvanceAgentTimeAsync(T(9, 10), CancellationToken.None);
         var row = Assert.Single((await db.Reader.AgentsAsync(Nine, Ten, ReportInterval.Hour, ["alice"], CancellationToken.None)).Rows);
         Assert.Equal((60.0, 240.0, 60.0, 240.0), (row.Available, row.WrapUp, row.Ringing, row.OnCall));
+
+        // Wrap-up ends and the shift ends at one instant; the next change arrives in a later batch, so the re-fold starts at that
+        // instant and chains its two changes from the state recorded before it (on call), not from nothing.
+        await db.Store.RecordAsync([ToRecord(Change(Contracts.AgentState.WrapUp, Contracts.AgentState.OnCall, T(9, 20)))], CancellationToken.None);
+        await db.Store.RecordAsync([ToRecord(Change(Contracts.AgentState.LoggedOut, Contracts.AgentState.Available, T(9, 30))),
+            ToRecord(Change(Contracts.AgentState.Available, Contracts.AgentState.WrapUp, T(9, 30)))], CancellationToken.None);
+        await db.Store.RecordAsync([ToRecord(Change(Contracts.AgentState.Available, Contracts.AgentState.LoggedOut, T(9, 50)))], CancellationToken.None);
+        await db.Store.AdvanceAgentTimeAsync(T(10, 0), CancellationToken.None);
+        row = Assert.Single((await db.Reader.AgentsAsync(Nine, Ten, ReportInterval.Hour, ["alice"], CancellationToken.None)).Rows);
+        Assert.Equal((60.0 + 600, 240.0 + 600, 60.0, 240.0 + 600), (row.Available, row.WrapUp, row.Ringing, row.OnCall));
+        var live = await TableDump.DumpAsync(db.Database);
+        await db.Store.RebuildAsync(CancellationToken.None);
+        Assert.Equal(live, await TableDump.DumpAsync(db.Database));
     }
 
     /// <summary>The morning recorded in a shuffled order, in batches of 1 to 9, every third message delivered twice; agents counted to 10:30.</summary>

@@ -12,6 +12,8 @@ internal static class TableDump
     [
         ("ReportQueueIntervals", "\"Queue\", \"Start\""),
         ("ReportAgentIntervals", "\"AgentId\", \"Start\""),
+        ("ReportQueueHours", "\"Queue\", \"Start\""),
+        ("ReportAgentHours", "\"AgentId\", \"Start\""),
         ("ReportCalls", "\"CallId\""),
         ("ReportSegments", "\"CallId\", \"No\""),
         ("ReportAgentStates", "\"AgentId\", \"StartAt\""),

@@ -16,7 +16,10 @@ internal static class AgentFold
     /// and reserves it for the next call in the same step) are put in the order their <c>Previous</c> states chain (available
     /// after wrap-up, then reserved after available); only the last of them lasts.
     /// </summary>
-    public static List<ReportAgentState> Intervals(string agentId, IReadOnlyList<ReportEvent> changes)
+    /// <param name="agentId">The agent.</param>
+    /// <param name="changes">Its changes (other events are ignored).</param>
+    /// <param name="before">The agent's state before the first of them (a re-fold from the middle of its history), if any.</param>
+    public static List<ReportAgentState> Intervals(string agentId, IReadOnlyList<ReportEvent> changes, int? before = null)
     {
         var ordered = changes.Where(e => e.Kind == RecordKind.AgentStateChanged).ToList();
         ordered.Sort(CallFold.Compare);
@@ -28,7 +31,7 @@ internal static class AgentFold
             {
                 j++;
             }
-            var last = j - i == 1 ? ordered[i] : LastOfChain(ordered.GetRange(i, j - i), rows.Count > 0 ? rows[^1].State : (int?)null);
+            var last = j - i == 1 ? ordered[i] : LastOfChain(ordered.GetRange(i, j - i), rows.Count > 0 ? rows[^1].State : before);
             if (rows.Count > 0)
             {
                 rows[^1].EndAt = last.At;

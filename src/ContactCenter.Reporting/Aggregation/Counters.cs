@@ -56,6 +56,10 @@ internal enum Subject : byte
 {
     Queue = 0,
     Agent = 1,
+    /// <summary>A queue's UTC hours (<c>ReportQueueHours</c>): derived from its 15-minute contributions, never stored in a call's.</summary>
+    QueueHour = 2,
+    /// <summary>An agent's UTC hours (<c>ReportAgentHours</c>).</summary>
+    AgentHour = 3,
 }
 
 /// <summary>The 15-minute grid every aggregate sits on (UTC; every real time zone's offset is a multiple of 15 minutes).</summary>
@@ -67,7 +71,13 @@ internal static class Buckets
 
     public static int AgentCounters { get; } = Enum.GetValues<AgentCounter>().Length;
 
-    public static int CountersOf(Subject subject) => subject == Subject.Queue ? QueueCounters : AgentCounters;
+    public static int CountersOf(Subject subject) => subject is Subject.Queue or Subject.QueueHour ? QueueCounters : AgentCounters;
+
+    /// <summary>The hour table of a 15-minute subject.</summary>
+    public static Subject HourOf(Subject subject) => subject == Subject.Queue ? Subject.QueueHour : Subject.AgentHour;
+
+    /// <summary>The start of the UTC hour holding <paramref name="ticks"/>.</summary>
+    public static long FloorHour(long ticks) => ticks - (((ticks % TimeSpan.TicksPerHour) + TimeSpan.TicksPerHour) % TimeSpan.TicksPerHour);
 
     /// <summary>The start of the interval holding <paramref name="ticks"/>.</summary>
     public static long Floor(long ticks) => ticks - (((ticks % Size) + Size) % Size);

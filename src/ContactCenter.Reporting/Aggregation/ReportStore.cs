@@ -28,6 +28,9 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
     private const int AgentStateKind = (int)RecordKind.AgentStateChanged;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>Where recording's time goes (the benchmark prints it): inserting events, re-folding calls, agents, moving aggregates, committing.</summary>
+    internal RecordTimings Timings { get; } = new();
+
     public ReportingDatabase Database => database;
 
     public ReportQueues Queues => queues;
@@ -42,7 +45,9 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
         }
         return await WriteAsync(async (w, asOf) =>
         {
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var inserted = await InsertEventsAsync(w, [.. distinct.Values], ct).ConfigureAwait(false);
+            Timings.Insert += System.Diagnostics.Stopwatch.GetElapsedTime(t0);
             if (inserted.Count == 0)
             {
                 return 0;
@@ -64,12 +69,18 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
                 }
             }
             var deltas = new Deltas();
+            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             await RefoldCallsAsync(w, calls, deltas, ct).ConfigureAwait(false);
+            Timings.Calls += System.Diagnostics.Stopwatch.GetElapsedTime(t0);
+            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var (agent, from) in agents)
             {
                 await RefoldAgentAsync(w, agent, from, asOf, deltas, ct).ConfigureAwait(false);
             }
+            Timings.Agents += System.Diagnostics.Stopwatch.GetElapsedTime(t0);
+            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             await ApplyAsync(w, deltas, ct).ConfigureAwait(false);
+            Timings.Aggregates += System.Diagnostics.Stopwatch.GetElapsedTime(t0);
             return inserted.Count;
         }, ct).ConfigureAwait(false);
     }
@@ -108,7 +119,7 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
     /// </summary>
     public Task<int> RebuildAsync(CancellationToken ct) => WriteAsync(async (w, asOf) =>
     {
-        foreach (var table in new[] { "ReportQueueIntervals", "ReportAgentIntervals", "ReportSegments", "ReportCalls", "ReportAgentStates" })
+        foreach (var table in new[] { "ReportQueueIntervals", "ReportAgentIntervals", "ReportQueueHours", "ReportAgentHours", "ReportSegments", "ReportCalls", "ReportAgentStates" })
         {
             await using var delete = w.Command($"DELETE FROM {SqlDialect.Q(table)}");
             await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -242,7 +253,9 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
                 asOf = Convert.ToInt64(await read.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
             }
             var result = await work(w, asOf).ConfigureAwait(false);
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             await tx.CommitAsync(ct).ConfigureAwait(false);
+            Timings.Commit += System.Diagnostics.Stopwatch.GetElapsedTime(t0);
             return result;
         }
         finally
@@ -284,7 +297,7 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
         }
         var ids = calls.ToList();
         var events = new Dictionary<Guid, List<ReportEvent>>();
-        foreach (var chunk in ids.Chunk(500))
+        foreach (var chunk in ids.Chunk(Math.Min(500, w.Dialect.MaxParameters)))
         {
             var (list, values) = InList(w, chunk);
             await using (var cmd = w.Command($"SELECT \"Contributions\" FROM \"ReportCalls\" WHERE \"CallId\" IN ({list})", values))
@@ -334,6 +347,16 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
             var found = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
             start = found is null or DBNull ? from : Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture);
         }
+        // The state before it: changes at the re-fold's first instant are chained from it.
+        int? before = null;
+        await using (var cmd = w.Command("SELECT \"State\" FROM \"ReportAgentStates\" WHERE \"AgentId\" = @p0 AND \"StartAt\" = "
+            + "(SELECT MAX(\"StartAt\") FROM \"ReportAgentStates\" WHERE \"AgentId\" = @p0 AND \"StartAt\" < @p1)", agent, start))
+        {
+            if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is { } state and not DBNull)
+            {
+                before = Convert.ToInt32(state, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
         var old = new List<Contribution>();
         await using (var cmd = w.Command("SELECT \"StartAt\", \"EndAt\", \"State\" FROM \"ReportAgentStates\" WHERE \"AgentId\" = @p0 AND \"StartAt\" >= @p1", agent, start))
         await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
@@ -363,7 +386,7 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
         {
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-        var rows = AgentFold.Intervals(agent, events);
+        var rows = AgentFold.Intervals(agent, events, before);
         var now = new List<Contribution>();
         foreach (var row in rows)
         {
@@ -407,7 +430,7 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
     /// <summary>Adds the summed deltas to the aggregates; rows left all zero are deleted (a rebuild would not write them).</summary>
     private static async Task ApplyAsync(Writer w, Deltas deltas, CancellationToken ct)
     {
-        foreach (var subject in new[] { Subject.Queue, Subject.Agent })
+        foreach (var subject in new[] { Subject.Queue, Subject.Agent, Subject.QueueHour, Subject.AgentHour })
         {
             var rows = deltas.NonZero(subject);
             if (rows.Count == 0)
@@ -505,23 +528,43 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
         }
     }
 
+    /// <summary>Time spent in each part of recording, summed.</summary>
+    internal sealed class RecordTimings
+    {
+        public TimeSpan Insert { get; set; }
+        public TimeSpan Calls { get; set; }
+        public TimeSpan Agents { get; set; }
+        public TimeSpan Aggregates { get; set; }
+        public TimeSpan Commit { get; set; }
+
+        public override string ToString() =>
+            $"insert {Insert.TotalSeconds:0.0} s, calls {Calls.TotalSeconds:0.0} s, agents {Agents.TotalSeconds:0.0} s, aggregates {Aggregates.TotalSeconds:0.0} s, commit {Commit.TotalSeconds:0.0} s";
+    }
+
     /// <summary>Contributions summed per interval row, before they go to the database.</summary>
     internal sealed class Deltas
     {
         private readonly Dictionary<(string Key, long Start), long[]>[] _rows =
-            [new(), new()];
+            [new(), new(), new(), new()];
 
+        /// <summary>Adds 15-minute contributions, and the same to the hour tables.</summary>
         public void Add(IEnumerable<Contribution> contributions, int sign)
         {
             foreach (var c in contributions)
             {
-                var table = _rows[(int)c.Subject];
-                if (!table.TryGetValue((c.Key, c.Start), out var counts))
-                {
-                    table[(c.Key, c.Start)] = counts = new long[Buckets.CountersOf(c.Subject)];
-                }
-                counts[c.Counter] += sign * c.Value;
+                Add(c.Subject, c.Key, c.Start, c.Counter, sign * c.Value);
+                Add(Buckets.HourOf(c.Subject), c.Key, Buckets.FloorHour(c.Start), c.Counter, sign * c.Value);
             }
+        }
+
+        private void Add(Subject subject, string key, long start, int counter, long value)
+        {
+            var table = _rows[(int)subject];
+            if (!table.TryGetValue((key, start), out var counts))
+            {
+                table[(key, start)] = counts = new long[Buckets.CountersOf(subject)];
+            }
+            counts[counter] += value;
         }
 
         public List<KeyValuePair<(string Key, long Start), long[]>> NonZero(Subject subject) =>

@@ -97,7 +97,7 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
             {
                 s[i][c] += counters[c];
             }
-        }, ct).ConfigureAwait(false);
+        }, ct, zones.Count == 1 ? zones.Values.First().Periods : null).ConfigureAwait(false);
 
         var rows = new List<QueueReportRow>();
         var totals = new List<QueueReportRow>();
@@ -129,7 +129,10 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
             queues.TimeZone.Id, rows, totals);
     }
 
-    /// <summary>The agent report, in the centre's time zone: one row per agent and period, the totals per agent and for everyone.</summary>
+    /// <summary>
+    /// The agent report, in the centre's time zone: one row per agent and period it was signed in or handled anything in (every
+    /// period for the agents asked for by name), the totals per agent and for everyone.
+    /// </summary>
     public async Task<Report<AgentReportRow>> AgentsAsync(Bound from, Bound to, ReportInterval interval, IReadOnlyCollection<string>? only, CancellationToken ct)
     {
         var zone = queues.TimeZone;
@@ -156,7 +159,7 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
             {
                 s[i][c] += counters[c];
             }
-        }, ct).ConfigureAwait(false);
+        }, ct, periods).ConfigureAwait(false);
         var rows = new List<AgentReportRow>();
         var totals = new List<AgentReportRow>();
         var all = new long[Buckets.AgentCounters];
@@ -165,6 +168,11 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
             var total = new long[Buckets.AgentCounters];
             for (var i = 0; i < periods.Count; i++)
             {
+                // An agent's rows are the periods it was signed in or handled anything (an agent works a third of the day).
+                if (Array.TrueForAll(periodSums[i], v => v == 0) && only is null)
+                {
+                    continue;
+                }
                 rows.Add(AgentReportRow.From("interval", agent, periods[i].LocalStart, periods[i].LocalEnd, periodSums[i]));
                 for (var c = 0; c < total.Length; c++)
                 {
@@ -408,18 +416,44 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
         return int.MaxValue;
     }
 
-    private async Task ReadIntervalsAsync(Subject subject, long from, long to, IReadOnlyCollection<string>? only, Action<string, long, long[]> row, CancellationToken ct)
+    /// <summary>
+    /// Reads a subject's 15-minute rows in [from, to). When the periods all have one length (<paramref name="periods"/> of equal
+    /// steps: always for 15 minutes and hours; days and weeks without a clock change), the database sums them per period
+    /// (GROUP BY on the period's index) and each call of <paramref name="row"/> is a whole period's sums at its start.
+    /// </summary>
+    private async Task ReadIntervalsAsync(Subject subject, long from, long to, IReadOnlyCollection<string>? only, Action<string, long, long[]> row, CancellationToken ct,
+        List<Period>? periods = null)
     {
+        // Periods of whole UTC hours (every zone whose offset is whole hours, for hours, days and weeks) read the hour table:
+        // a quarter of the rows.
+        const long hour = TimeSpan.TicksPerHour;
+        if (periods is { Count: > 0 } && from == periods[0].Start && to == periods[^1].End
+            && periods.TrueForAll(p => p.Start % hour == 0 && p.End % hour == 0))
+        {
+            subject = Buckets.HourOf(subject);
+        }
         var (table, keyColumn, counters) = SqlDialect.Table(subject);
-        var sql = new StringBuilder("SELECT ").Append(SqlDialect.Q(keyColumn)).Append(", \"Start\", ")
-            .Append(string.Join(", ", counters.Select(SqlDialect.Q))).Append(" FROM ").Append(SqlDialect.Q(table))
-            .Append(" WHERE \"Start\" >= @p0 AND \"Start\" < @p1");
+        var step = periods is { Count: > 0 } ? periods[0].End - periods[0].Start : 0;
+        var rowSize = subject is Subject.QueueHour or Subject.AgentHour ? hour : Buckets.Size;
+        var grouped = step > rowSize && periods!.TrueForAll(p => p.End - p.Start == step || p == periods[^1])
+            && periods[^1].End - periods[^1].Start <= step && from == periods[0].Start;
+        var sql = grouped
+            ? new StringBuilder("SELECT ").Append(SqlDialect.Q(keyColumn)).Append(", ((\"Start\" - @p0) / ").Append(step).Append(") * ").Append(step)
+                .Append(" + @p0 AS \"Period\", ").Append(string.Join(", ", counters.Select(c => $"SUM({SqlDialect.Q(c)})"))).Append(" FROM ").Append(SqlDialect.Q(table))
+                .Append(" WHERE \"Start\" >= @p0 AND \"Start\" < @p1")
+            : new StringBuilder("SELECT ").Append(SqlDialect.Q(keyColumn)).Append(", \"Start\", ")
+                .Append(string.Join(", ", counters.Select(SqlDialect.Q))).Append(" FROM ").Append(SqlDialect.Q(table))
+                .Append(" WHERE \"Start\" >= @p0 AND \"Start\" < @p1");
         var values = new List<object?> { from, to };
         if (only is { Count: > 0 and <= 100 })
         {
             sql.Append(" AND ").Append(SqlDialect.Q(keyColumn)).Append(" IN (")
                 .Append(string.Join(", ", only.Select((_, i) => "@p" + (i + 2).ToString(CultureInfo.InvariantCulture)))).Append(')');
             values.AddRange(only);
+        }
+        if (grouped)
+        {
+            sql.Append(" GROUP BY ").Append(SqlDialect.Q(keyColumn)).Append(", ((\"Start\" - @p0) / ").Append(step).Append(')');
         }
         var buffer = new long[counters.Length];
         await ReadAsync(sql.ToString(), values, reader =>
@@ -431,9 +465,9 @@ internal sealed class ReportReader(ReportingDatabase database, ReportQueues queu
             }
             for (var c = 0; c < buffer.Length; c++)
             {
-                buffer[c] = reader.GetInt64(c + 2);
+                buffer[c] = Convert.ToInt64(reader.GetValue(c + 2), CultureInfo.InvariantCulture);
             }
-            row(key, reader.GetInt64(1), buffer);
+            row(key, Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), buffer);
         }, ct).ConfigureAwait(false);
     }
 

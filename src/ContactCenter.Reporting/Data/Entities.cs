@@ -147,6 +147,61 @@ internal sealed class ReportQueueInterval
     public long CallbacksGivenUp { get; set; }
 }
 
+/// <summary>A queue's counters for one UTC hour (<c>ReportQueueHours</c>): the sums of its four 15-minute rows, kept for long reports by hour and more.</summary>
+internal sealed class ReportQueueHour
+{
+    public required string Queue { get; set; }
+    public long Start { get; set; }
+    public long Offered { get; set; }
+    public long Answered { get; set; }
+    public long AnsweredWithinTarget { get; set; }
+    public long Abandoned { get; set; }
+    public long ShortAbandoned { get; set; }
+    public long Diverted { get; set; }
+    public long Overflowed { get; set; }
+    public long Voicemail { get; set; }
+    public long Refused { get; set; }
+    public long ServiceLevelMet { get; set; }
+    public long ServiceLevelCounted { get; set; }
+    public long AnswerWaitTicks { get; set; }
+    public long AbandonWaitTicks { get; set; }
+    public long Handled { get; set; }
+    public long HandleTicks { get; set; }
+    public long TalkTicks { get; set; }
+    public long WrapUpTicks { get; set; }
+    public long TransfersIn { get; set; }
+    public long TransfersOut { get; set; }
+    public long CallbacksRequested { get; set; }
+    public long CallbackAttempts { get; set; }
+    public long CallbacksReached { get; set; }
+    public long CallbacksNoAnswer { get; set; }
+    public long CallbacksBusy { get; set; }
+    public long CallbacksFailed { get; set; }
+    public long CallbacksGivenUp { get; set; }
+}
+
+/// <summary>An agent's counters for one UTC hour (<c>ReportAgentHours</c>): the sums of its four 15-minute rows.</summary>
+internal sealed class ReportAgentHour
+{
+    public required string AgentId { get; set; }
+    public long Start { get; set; }
+    public long AvailableTicks { get; set; }
+    public long ReservedTicks { get; set; }
+    public long OnCallTicks { get; set; }
+    public long WrapUpStateTicks { get; set; }
+    public long NotReadyTicks { get; set; }
+    public long Rung { get; set; }
+    public long Missed { get; set; }
+    public long Answered { get; set; }
+    public long Handled { get; set; }
+    public long HandleTicks { get; set; }
+    public long TalkTicks { get; set; }
+    public long WrapUpTicks { get; set; }
+    public long TransfersOut { get; set; }
+    public long OutboundCalls { get; set; }
+    public long OutboundHandleTicks { get; set; }
+}
+
 /// <summary>An agent's counters for one 15-minute interval (<c>ReportAgentIntervals</c>); columns as <see cref="Aggregation.AgentCounter"/>.</summary>
 internal sealed class ReportAgentInterval
 {

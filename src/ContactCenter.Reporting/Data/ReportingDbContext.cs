@@ -21,6 +21,8 @@ internal abstract class ReportingDbContext(DbContextOptions options) : DbContext
     public DbSet<ReportAgentState> AgentStates => Set<ReportAgentState>();
     public DbSet<ReportQueueInterval> QueueIntervals => Set<ReportQueueInterval>();
     public DbSet<ReportAgentInterval> AgentIntervals => Set<ReportAgentInterval>();
+    public DbSet<ReportQueueHour> QueueHours => Set<ReportQueueHour>();
+    public DbSet<ReportAgentHour> AgentHours => Set<ReportAgentHour>();
     public DbSet<ReportStateRow> State => Set<ReportStateRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -79,6 +81,20 @@ internal abstract class ReportingDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<ReportAgentInterval>(b =>
         {
             b.ToTable("ReportAgentIntervals");
+            b.HasKey(a => new { a.AgentId, a.Start });
+            b.Property(a => a.AgentId).HasMaxLength(100);
+            b.HasIndex(a => a.Start);
+        });
+        modelBuilder.Entity<ReportQueueHour>(b =>
+        {
+            b.ToTable("ReportQueueHours");
+            b.HasKey(q => new { q.Queue, q.Start });
+            b.Property(q => q.Queue).HasMaxLength(100);
+            b.HasIndex(q => q.Start);
+        });
+        modelBuilder.Entity<ReportAgentHour>(b =>
+        {
+            b.ToTable("ReportAgentHours");
             b.HasKey(a => new { a.AgentId, a.Start });
             b.Property(a => a.AgentId).HasMaxLength(100);
             b.HasIndex(a => a.Start);

@@ -22,6 +22,67 @@ namespace ContactCenter.Reporting.Data.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ContactCenter.Reporting.Data.ReportAgentHour", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Answered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("AvailableTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("HandleTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Handled")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Missed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NotReadyTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OnCallTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OutboundCalls")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OutboundHandleTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ReservedTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Rung")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TalkTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TransfersOut")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("WrapUpStateTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("WrapUpTicks")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AgentId", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("ReportAgentHours", (string)null);
+                });
+
             modelBuilder.Entity("ContactCenter.Reporting.Data.ReportAgentInterval", b =>
                 {
                     b.Property<string>("AgentId")
@@ -251,6 +312,100 @@ namespace ContactCenter.Reporting.Data.Migrations.PostgreSql
                     b.HasIndex("Kind", "At");
 
                     b.ToTable("ReportEvents", (string)null);
+                });
+
+            modelBuilder.Entity("ContactCenter.Reporting.Data.ReportQueueHour", b =>
+                {
+                    b.Property<string>("Queue")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("AbandonWaitTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Abandoned")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("AnswerWaitTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Answered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("AnsweredWithinTarget")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbackAttempts")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksBusy")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksFailed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksGivenUp")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksNoAnswer")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksReached")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CallbacksRequested")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Diverted")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("HandleTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Handled")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Offered")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Overflowed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Refused")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ServiceLevelCounted")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ServiceLevelMet")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ShortAbandoned")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TalkTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TransfersIn")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TransfersOut")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Voicemail")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("WrapUpTicks")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Queue", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("ReportQueueHours", (string)null);
                 });
 
             modelBuilder.Entity("ContactCenter.Reporting.Data.ReportQueueInterval", b =>

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ContactCenter.Reporting.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteReportingDbContext))]
-    [Migration("20261207184051_InitialReporting")]
+    [Migration("20261207191819_InitialReporting")]
     partial class InitialReporting
     {
         /// <inheritdoc />
@@ -18,6 +18,67 @@ namespace ContactCenter.Reporting.Data.Migrations.Sqlite
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+
+            modelBuilder.Entity("ContactCenter.Reporting.Data.ReportAgentHour", b =>
+                {
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Answered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AvailableTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HandleTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Handled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Missed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NotReadyTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OnCallTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutboundCalls")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutboundHandleTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReservedTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Rung")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TalkTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TransfersOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WrapUpStateTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WrapUpTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AgentId", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("ReportAgentHours", (string)null);
+                });
 
             modelBuilder.Entity("ContactCenter.Reporting.Data.ReportAgentInterval", b =>
                 {
@@ -246,6 +307,100 @@ namespace ContactCenter.Reporting.Data.Migrations.Sqlite
                     b.HasIndex("Kind", "At");
 
                     b.ToTable("ReportEvents", (string)null);
+                });
+
+            modelBuilder.Entity("ContactCenter.Reporting.Data.ReportQueueHour", b =>
+                {
+                    b.Property<string>("Queue")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AbandonWaitTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Abandoned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AnswerWaitTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Answered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AnsweredWithinTarget")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbackAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksBusy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksGivenUp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksNoAnswer")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksReached")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CallbacksRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Diverted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HandleTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Handled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Offered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Overflowed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Refused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ServiceLevelCounted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ServiceLevelMet")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ShortAbandoned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TalkTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TransfersIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TransfersOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Voicemail")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WrapUpTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Queue", "Start");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("ReportQueueHours", (string)null);
                 });
 
             modelBuilder.Entity("ContactCenter.Reporting.Data.ReportQueueInterval", b =>
