@@ -99,6 +99,19 @@ public static class QueueFigures
     /// <summary>Service level, 0..1: met / counted; 1.0 when no call has been counted yet (nothing missed the target).</summary>
     public static double ServiceLevel(long met, long counted) => counted <= 0 ? 1.0 : (double)met / counted;
 
+    /// <summary>
+    /// The service level's counters carried by a <see cref="QueueStatistics"/>; from a routing that predates them (no
+    /// <see cref="QueueStatistics.ServiceLevelCounted"/> although calls were answered) they are what every queue counted then:
+    /// answered within target / (answered + abandoned + diverted).
+    /// </summary>
+    public static (long Met, long Counted) ServiceLevelCounters(QueueStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return statistics.ServiceLevelCounted == 0 && statistics.ServiceLevelMet == 0 && statistics.Answered > 0
+            ? (statistics.AnsweredWithinTarget, statistics.Answered + statistics.Abandoned + statistics.Diverted)
+            : (statistics.ServiceLevelMet, statistics.ServiceLevelCounted);
+    }
+
     /// <summary>Abandonment rate, 0..1: abandoned / (offered − short abandons).</summary>
     public static double AbandonmentRate(long abandoned, long offered, long shortAbandoned)
     {

@@ -337,8 +337,9 @@ internal sealed class DesktopState(TimeProvider time)
             answered += q.Answered;
             abandoned += q.Abandoned;
             within += q.AnsweredWithinTarget;
-            slMet += q.ServiceLevelMet;
-            slCounted += q.ServiceLevelCounted;
+            var (met, counted) = QueueFigures.ServiceLevelCounters(q);
+            slMet += (int)met;
+            slCounted += (int)counted;
             shortAbandoned += q.ShortAbandoned;
             diverted += q.Diverted;
             handled += q.Handled;
