@@ -86,12 +86,24 @@ Console.WriteLine("(the raw SQL's figures were checked equal to the aggregates':
 
 // Ingest: more days recorded through the real path (ReportStore.RecordAsync, batches as the writer makes them) into this database.
 var store = new ReportStore(database, queues, NullLogger<ReportStore>.Instance);
-var generator = new CentreGenerator(options.Agents, options.Queues, options.CallsPerDay, seed: 99);
+// New days after the last one recorded (a second run on the same database records days of its own).
+var ingestFrom = new DateTimeOffset(Buckets.Floor(await Scalar("SELECT MAX(\"At\") FROM \"ReportEvents\"")) / TimeSpan.TicksPerDay * TimeSpan.TicksPerDay, TimeSpan.Zero).AddDays(1);
+var generator = new CentreGenerator(options.Agents, options.Queues, options.CallsPerDay, seed: (int)(ingestFrom.UtcTicks / TimeSpan.TicksPerDay));
 var ingestEvents = 0;
+// As the reporting service does beside the writer: a passive WAL checkpoint every 2 s.
+using var stopCheckpoints = new CancellationTokenSource();
+var checkpoints = Task.Run(async () =>
+{
+    while (!stopCheckpoints.IsCancellationRequested)
+    {
+        await store.CheckpointAsync(CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2), stopCheckpoints.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+});
 var ingest = Stopwatch.StartNew();
 for (var d = 0; d < options.IngestDays; d++)
 {
-    var (dayCalls, states) = generator.Day(end.AddDays(d));
+    var (dayCalls, states) = generator.Day(ingestFrom.AddDays(d));
     // The bus delivers a call's events and the agents' changes interleaved in time: so does this.
     var all = dayCalls.SelectMany(c => c).Concat(states).OrderBy(e => e.At).ToList();
     foreach (var batch in all.Chunk(options.Batch))
@@ -101,6 +113,8 @@ for (var d = 0; d < options.IngestDays; d++)
     ingestEvents += all.Count;
 }
 ingest.Stop();
+await stopCheckpoints.CancelAsync();
+await checkpoints;
 if (ingestEvents == 0)
 {
     return 0;

@@ -85,6 +85,24 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
         }, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// SQLite: copies the write-ahead log back into the database file without waiting for readers or the writer (a passive
+    /// checkpoint, on its own connection), so the writer's commits never do it. Nothing to do on the server providers.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken ct)
+    {
+        if (!database.IsSqlite)
+        {
+            return;
+        }
+        await using var db = database.CreateContext();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Counts agents' current states up to <paramref name="now"/> (never backwards).</summary>
     public Task AdvanceAgentTimeAsync(DateTimeOffset now, CancellationToken ct) => WriteAsync(async (w, asOf) =>
     {
@@ -233,8 +251,10 @@ internal sealed class ReportStore(ReportingDatabase database, ReportQueues queue
             await connection.OpenAsync(ct).ConfigureAwait(false);
             if (database.IsSqlite)
             {
+                // The writer never checkpoints the WAL itself (CheckpointAsync does, beside it): a checkpoint on the commit path
+                // writes pages back all over a large file while the next batch waits.
                 await using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
                 await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             // SQLite: BEGIN IMMEDIATE (the write lock at once); the server providers: read committed, serialised by the row lock below.

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Reporting.Record;
 
-/// <summary>Runs the record's writer loop, and the tick that counts agents' current states up to now every <c>Reporting:AgentTimeInterval</c>.</summary>
+/// <summary>
+/// Runs the record's writer loop, and every <c>Reporting:AgentTimeInterval</c> the tick that counts agents' current states up
+/// to now and (SQLite) checkpoints the write-ahead log.
+/// </summary>
 internal sealed class ReportingService(EventWriter writer, ReportStore store, TimeProvider time, IOptions<ReportingOptions> options,
     ILogger<ReportingService> log) : BackgroundService
 {
@@ -20,6 +23,7 @@ internal sealed class ReportingService(EventWriter writer, ReportStore store, Ti
                 try
                 {
                     await store.AdvanceAgentTimeAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                    await store.CheckpointAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
