@@ -23,6 +23,10 @@
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
 #                       EF Core against one hand-written ADO.NET round trip; ingestion rate
 #                       (CRM_BENCH_SCALE=10 runs at a tenth of the size)
+#   ./bench.sh reports  a generated year of a 200-agent centre (~5 M calls) in SQLite: the 30-day queue report by hour and
+#                       the 7-day agent report by hour from the aggregates, p50/p99, against the same figures from the raw
+#                       event record with plain SQL (checked equal), in the same run; ingest events/s through the real
+#                       recording path; storage per million calls (REPORTS_ARGS: --days, --agents, --calls-per-day, --db, --reuse)
 #   ./bench.sh all      everything above
 #   ./bench.sh e2e      (not part of all) the whole call path against the real host process
 #                       (Release): SIPp callers on
@@ -87,6 +91,12 @@ crm() {
   dotnet "$(dll Crm)" latency
 }
 
+reports() {
+  build Reporting
+  # shellcheck disable=SC2086
+  dotnet "$(dll Reporting)" ${REPORTS_ARGS:-}
+}
+
 # A private RabbitMQ broker for the e2e run (own node name, port and data folder, as test.sh does),
 # unless CC_TEST_RABBITMQ names one already.
 E2E_RMQ_DIR=""
@@ -141,7 +151,8 @@ case "${1:-}" in
   webrtc) webrtc ;;
   routing) routing ;;
   crm) crm ;;
+  reports) reports ;;
   e2e) e2e ;;
-  all) sip; media; routing; crm ;;
+  all) sip; media; routing; crm; reports ;;
   *) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 2 ;;
 esac

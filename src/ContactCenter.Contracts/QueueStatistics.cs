@@ -18,7 +18,7 @@ public sealed record QueueStatistics
     public required int Answered { get; init; }
     /// <summary>Calls abandoned since midnight (short abandons excluded).</summary>
     public required int Abandoned { get; init; }
-    /// <summary>Service level since midnight, 0..1 (answered within target / offered less short abandons).</summary>
+    /// <summary>Service level since midnight, 0..1: <see cref="ServiceLevelMet"/> / <see cref="ServiceLevelCounted"/> (<see cref="QueueFigures.ServiceLevel"/>).</summary>
     public required double ServiceLevel { get; init; }
     /// <summary>Average speed of answer since midnight.</summary>
     public required TimeSpan AverageSpeedOfAnswer { get; init; }
@@ -34,6 +34,10 @@ public sealed record QueueStatistics
     public required IReadOnlyDictionary<AgentState, int> AgentsByState { get; init; }
     /// <summary>Calls answered within the service-level target since midnight (the service level's numerator).</summary>
     public int AnsweredWithinTarget { get; init; }
+    /// <summary>Calls in the service level's numerator since midnight (answered within target, and abandons within it when the queue counts them as met).</summary>
+    public int ServiceLevelMet { get; init; }
+    /// <summary>Calls in the service level's denominator since midnight, as the queue's <see cref="ServiceLevelDenominator"/> says.</summary>
+    public int ServiceLevelCounted { get; init; }
     /// <summary>Calls abandoned before the short-abandon threshold since midnight (left out of service level and abandonment).</summary>
     public int ShortAbandoned { get; init; }
     /// <summary>Calls that left the queue otherwise since midnight (overflow out, voicemail, loss).</summary>

@@ -96,10 +96,10 @@ public sealed partial class ComposeFileTests
         Assert.Equal("no", migrate["restart"]);
         var dependsOn = (Dictionary<string, object>)migrate["depends_on"];
         Assert.Equal("service_healthy", ((Dictionary<string, object>)dependsOn[databaseService])["condition"]);
-        Assert.Equal("Crm,Routing", Environment(migrate)["Services"]);
+        Assert.Equal("Crm,Routing,Reporting", Environment(migrate)["Services"]);
         Assert.Equal("Database", Environment(migrate)["Routing__JournalStore"]);
 
-        foreach (var name in new[] { "migrate", "crm", "routing", "routing-standby", "telephony", "desktop" })
+        foreach (var name in new[] { "migrate", "crm", "routing", "routing-standby", "telephony", "desktop", "reporting" })
         {
             var env = Environment((Dictionary<string, object>)services[name]);
             Assert.Equal(provider, env["Database__Provider"]);

@@ -54,12 +54,12 @@ public sealed class PostgreSqlHostTests
     }
 
     [Fact]
-    public async Task Migrate_verb_creates_the_crm_and_routing_tables_in_an_empty_postgresql_database_and_exits()
+    public async Task Migrate_verb_creates_the_crm_routing_and_reports_tables_in_an_empty_postgresql_database_and_exits()
     {
         await using var database = await TestPostgres.CreateAsync(create: false);
         var settings = Settings(database);
         // As the migrate job of docker/compose.postgres.yaml runs it.
-        settings["Services"] = "Crm,Routing";
+        settings["Services"] = "Crm,Routing,Reporting";
         settings["Database__MigrateOnStart"] = "false";
         settings["Demo__Seed"] = "false";
         await using var host = HostProcess.Start(settings, ["migrate"]);
@@ -71,6 +71,9 @@ public sealed class PostgreSqlHostTests
         Assert.True(await ScalarAsync(database, "SELECT count(*) FROM \"__EFMigrationsHistory\"") >= 1);
         Assert.True(await ScalarAsync(database, "SELECT count(*) FROM \"__RoutingMigrationsHistory\"") >= 1);
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM \"RoutingJournal\""));
+        Assert.True(await ScalarAsync(database, "SELECT count(*) FROM \"__ReportingMigrationsHistory\"") >= 1);
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM \"ReportEvents\""));
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM \"ReportState\""));
     }
 
     [Fact]

@@ -1,9 +1,10 @@
-// Bundles the three pages' scripts and the browser phone module (phone.ts: JsSIP) into ../wwwroot/dist (git-ignored). Run by the MSBuild
+// Bundles the pages' scripts (sign-in, agent desktop, board, reports) and the browser phone module (phone.ts: JsSIP)
+// into ../wwwroot/dist (git-ignored). Run by the MSBuild
 // target in ContactCenter.Desktop.csproj during `dotnet build`, or by `npm run build`.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["src/signin.ts", "src/agent.ts", "src/board.ts", "src/phone.ts"],
+  entryPoints: ["src/signin.ts", "src/agent.ts", "src/board.ts", "src/reports.ts", "src/phone.ts"],
   bundle: true,
   format: "esm",
   platform: "browser",

@@ -350,7 +350,7 @@ internal sealed partial class DesktopState(TimeProvider time)
     /// </summary>
     private QueueStatistics MergePartitions()
     {
-        int waiting = 0, offered = 0, answered = 0, abandoned = 0, within = 0, shortAbandoned = 0, diverted = 0, handled = 0;
+        int waiting = 0, offered = 0, answered = 0, abandoned = 0, within = 0, shortAbandoned = 0, diverted = 0, handled = 0, slMet = 0, slCounted = 0;
         TimeSpan longest = TimeSpan.Zero, estimated = TimeSpan.Zero, answerWait = TimeSpan.Zero, handle = TimeSpan.Zero, busy = TimeSpan.Zero, staffed = TimeSpan.Zero;
         var at = DateTimeOffset.MinValue;
         var byState = new Dictionary<AgentState, int>();
@@ -366,6 +366,9 @@ internal sealed partial class DesktopState(TimeProvider time)
             answered += q.Answered;
             abandoned += q.Abandoned;
             within += q.AnsweredWithinTarget;
+            var (met, counted) = QueueFigures.ServiceLevelCounters(q);
+            slMet += (int)met;
+            slCounted += (int)counted;
             shortAbandoned += q.ShortAbandoned;
             diverted += q.Diverted;
             handled += q.Handled;
@@ -382,9 +385,8 @@ internal sealed partial class DesktopState(TimeProvider time)
             }
         }
 
-        // The same definitions as routing's (docs/routing.md): SL over calls that left the queue, short abandons excluded.
-        var slBase = answered + abandoned + diverted;
-        var abandonBase = offered - shortAbandoned;
+        // The same definitions as routing's and the reports' (ContactCenter.Contracts.QueueFigures, docs/reporting.md): each
+        // partition's counters add up and every rate is recomputed from them.
         return new QueueStatistics
         {
             Queue = "*",
@@ -393,14 +395,16 @@ internal sealed partial class DesktopState(TimeProvider time)
             Offered = offered,
             Answered = answered,
             Abandoned = abandoned,
-            ServiceLevel = slBase == 0 ? 1.0 : (double)within / slBase,
-            AverageSpeedOfAnswer = answered == 0 ? TimeSpan.Zero : answerWait / answered,
-            AverageHandleTime = handled == 0 ? TimeSpan.Zero : handle / handled,
-            AbandonmentRate = abandonBase <= 0 ? 0 : (double)abandoned / abandonBase,
-            Occupancy = staffed <= TimeSpan.Zero ? 0 : busy / staffed,
+            ServiceLevel = QueueFigures.ServiceLevel(slMet, slCounted),
+            AverageSpeedOfAnswer = QueueFigures.Average(answerWait.Ticks, answered),
+            AverageHandleTime = QueueFigures.Average(handle.Ticks, handled),
+            AbandonmentRate = QueueFigures.AbandonmentRate(abandoned, offered, shortAbandoned),
+            Occupancy = QueueFigures.Occupancy(busy.Ticks, staffed.Ticks),
             EstimatedWait = estimated,
             AgentsByState = byState,
             AnsweredWithinTarget = within,
+            ServiceLevelMet = slMet,
+            ServiceLevelCounted = slCounted,
             ShortAbandoned = shortAbandoned,
             Diverted = diverted,
             Handled = handled,

@@ -1,4 +1,5 @@
 using ContactCenter.Host.Configuration;
+using ContactCenter.Reporting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,9 @@ internal static class ContactCenterApp
         }
 
         var migrateOnly = args.Length > 0 && string.Equals(args[0], "migrate", StringComparison.OrdinalIgnoreCase);
-        var hostArgs = migrateOnly ? args[1..] : args;
+        var rebuildReports = args.Length > 0 && string.Equals(args[0], "reports-rebuild", StringComparison.OrdinalIgnoreCase);
+        // reports-rebuild runs the reports module alone, whatever Services says: it only reads and writes the reports' tables.
+        var hostArgs = migrateOnly ? args[1..] : rebuildReports ? [.. args[1..], "--Services=Reporting"] : args;
         WebApplication app;
         HostSettings settings;
         try
@@ -40,6 +43,11 @@ internal static class ContactCenterApp
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContactCenter.Host");
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             var migrateOnStart = app.Configuration.GetValue("Database:MigrateOnStart", settings.Provider == DatabaseProvider.Sqlite);
+            if (rebuildReports)
+            {
+                return await RebuildReportsAsync(app, settings, logger, lifetime.ApplicationStopping);
+            }
+
             if (migrateOnly || migrateOnStart)
             {
                 try
@@ -127,6 +135,32 @@ internal static class ContactCenterApp
         app.MapPrometheusScrapingEndpoint("/metrics");
         ModuleWiring.MapModules(app, settings.Services);
         return (app, settings);
+    }
+
+    /// <summary>
+    /// <c>reports-rebuild</c>: brings the reports' tables up to date with their migrations, then recomputes every aggregate from
+    /// the event record (under the same lock live recording takes, so a running host's batches wait for it).
+    /// </summary>
+    private static async Task<int> RebuildReportsAsync(WebApplication app, HostSettings settings, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            await ModuleWiring.MigrateAsync(app.Services, settings.Services, ct);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var events = await app.Services.RebuildReportsAsync(ct);
+            logger.LogInformation("Reports rebuilt from {Events} recorded events in {Seconds:0.0} s ({Provider})", events,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, settings.Provider);
+            return 0;
+        }
+        catch (OptionsValidationException error)
+        {
+            return Fail($"Configuration error: {OneLine(error)}");
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            logger.LogDebug(error, "Reports rebuild failed");
+            return Fail($"Reports rebuild failed: {OneLine(error)}");
+        }
     }
 
     private static int Fail(string line)

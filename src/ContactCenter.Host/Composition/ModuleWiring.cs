@@ -1,6 +1,7 @@
 using ContactCenter.Crm;
 using ContactCenter.Desktop;
 using ContactCenter.Host.Configuration;
+using ContactCenter.Reporting;
 using ContactCenter.Routing;
 using ContactCenter.Telephony;
 using MassTransit;
@@ -20,6 +21,7 @@ internal static class ModuleWiring
                 Module.Routing => services.AddRouting(configuration),
                 Module.Crm => services.AddCrm(configuration),
                 Module.Desktop => services.AddDesktop(configuration),
+                Module.Reporting => services.AddReporting(configuration),
             };
         }
     }
@@ -41,6 +43,9 @@ internal static class ModuleWiring
                     break;
                 case Module.Desktop:
                     bus.AddDesktopConsumers();
+                    break;
+                case Module.Reporting:
+                    bus.AddReportingConsumers();
                     break;
                 default:
                     throw new ConfigurationError("Services", $"unknown module {module}");
@@ -66,6 +71,9 @@ internal static class ModuleWiring
                 case Module.Desktop:
                     app.MapDesktop();
                     break;
+                case Module.Reporting:
+                    app.MapReporting();
+                    break;
                 default:
                     throw new ConfigurationError("Services", $"unknown module {module}");
             }
@@ -83,6 +91,11 @@ internal static class ModuleWiring
         if (modules.Contains(Module.Routing))
         {
             await services.MigrateRoutingDatabaseAsync(cancellationToken);
+        }
+
+        if (modules.Contains(Module.Reporting))
+        {
+            await services.MigrateReportingDatabaseAsync(cancellationToken);
         }
     }
 

@@ -56,7 +56,7 @@ internal sealed record HostSettings(
     private static HashSet<Module> ReadServices(string? value)
     {
         var modules = new HashSet<Module>();
-        var raw = string.IsNullOrWhiteSpace(value) ? "Telephony,Routing,Crm,Desktop" : value;
+        var raw = string.IsNullOrWhiteSpace(value) ? "Telephony,Routing,Crm,Desktop,Reporting" : value;
         foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!Enum.TryParse<Module>(part, ignoreCase: true, out var module) || !Enum.IsDefined(module) || int.TryParse(part, out _))

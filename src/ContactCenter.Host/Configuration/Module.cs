@@ -7,4 +7,5 @@ internal enum Module
     Routing,
     Crm,
     Desktop,
+    Reporting,
 }

@@ -251,15 +251,35 @@ public static partial class QueueConfigLoader
                                 {
                                     q = q with { ServiceLevelThreshold = Seconds(sv, field + ".seconds", 1, 3600) ?? q.ServiceLevelThreshold };
                                 }
+                                else if (sName == "denominator")
+                                {
+                                    var d = Scalar(sv, field + ".denominator");
+                                    ServiceLevelDenominator? denominator = d switch
+                                    {
+                                        "left-queue" => ServiceLevelDenominator.LeftQueue,
+                                        "answered-and-abandoned" => ServiceLevelDenominator.AnsweredAndAbandoned,
+                                        "answered" => ServiceLevelDenominator.Answered,
+                                        "abandoned-within-threshold-met" => ServiceLevelDenominator.AbandonedWithinThresholdMet,
+                                        _ => null,
+                                    };
+                                    if (denominator is null)
+                                    {
+                                        Error(sv, field + ".denominator", $"'{d}' is not one of left-queue, answered-and-abandoned, answered, abandoned-within-threshold-met");
+                                    }
+                                    else
+                                    {
+                                        q = q with { ServiceLevelDenominator = denominator.Value };
+                                    }
+                                }
                                 else
                                 {
-                                    Error(sk, $"{field}.{sName}", "unknown field (percent, seconds)");
+                                    Error(sk, $"{field}.{sName}", "unknown field (percent, seconds, denominator)");
                                 }
                             }
                         }
                         else
                         {
-                            Error(value, field, "expected { percent: 80, seconds: 20 }");
+                            Error(value, field, "expected { percent: 80, seconds: 20, denominator: left-queue }");
                         }
                         break;
                     case "wrapUpSeconds":

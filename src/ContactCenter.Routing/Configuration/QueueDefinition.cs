@@ -62,6 +62,8 @@ public sealed record QueueDefinition
     public double ServiceLevelPercent { get; init; } = 80;
     /// <summary>...within this wait.</summary>
     public TimeSpan ServiceLevelThreshold { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>Which calls the service level counts (<c>serviceLevel.denominator</c>).</summary>
+    public ServiceLevelDenominator ServiceLevelDenominator { get; init; } = ServiceLevelDenominator.LeftQueue;
     /// <summary>After-call work time before the agent is made available automatically.</summary>
     public TimeSpan WrapUp { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How long an agent's phone rings.</summary>
@@ -98,6 +100,9 @@ public sealed record QueueDefinition
     /// serves each partition. Default <see cref="RoutingConfiguration.DefaultPartition"/>.
     /// </summary>
     public string Partition { get; init; } = RoutingConfiguration.DefaultPartition;
+
+    /// <summary>The queue's service-level settings with the global short-abandon threshold.</summary>
+    public ServiceLevelPolicy ServiceLevelPolicy(TimeSpan shortAbandon) => new(ServiceLevelThreshold, shortAbandon, ServiceLevelDenominator);
 }
 
 /// <summary>The whole routing configuration: queues plus global priority and presence settings.</summary>

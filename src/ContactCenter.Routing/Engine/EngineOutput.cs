@@ -40,6 +40,12 @@ internal sealed record AgentStateChange(string AgentId, AgentState State, AgentS
 /// <summary>A queued call must leave the queue at the gateway (voicemail, callback offer, queue full, no agents).</summary>
 internal sealed record CallDiverted(Guid CallId, string Queue, string GatewayId, string Action, string Reason, DateTimeOffset At) : EngineOutput;
 
+/// <summary>A call left its queue (answered, abandoned, diverted): the fact the board counted, published for the reports.</summary>
+internal sealed record QueueLeft(Guid CallId, string Queue, QueueExitReason Reason, TimeSpan Waited, int Position, string? AgentId, string? ToQueue, DateTimeOffset At) : EngineOutput;
+
+/// <summary>An agent's handling of a call ended (after-call work over): talk and wrap-up as the board's AHT counts them.</summary>
+internal sealed record HandlingEnded(Guid CallId, string AgentId, string? Queue, TimeSpan Talk, TimeSpan WrapUp, DateTimeOffset At) : EngineOutput;
+
 /// <summary>An agent's outbound call was accepted: the gateway places it (agent's phone first, then the number).</summary>
 internal sealed record OutboundAccepted(Guid CallId, string AgentId, string Number, Guid? CustomerId, string GatewayId, TimeSpan RingTimeout, DateTimeOffset At) : EngineOutput;
 

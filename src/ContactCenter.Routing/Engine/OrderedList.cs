@@ -35,6 +35,9 @@ internal sealed class OrderedList<T>
         return true;
     }
 
+    /// <summary>The item's index in sort order, or a negative number when it is not in the list.</summary>
+    public int IndexOf(T item) => Array.BinarySearch(_items, 0, _count, item);
+
     public bool Remove(T item)
     {
         var i = Array.BinarySearch(_items, 0, _count, item);

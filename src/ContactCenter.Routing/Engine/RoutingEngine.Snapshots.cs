@@ -136,6 +136,8 @@ internal sealed partial class RoutingEngine
             EstimatedWait = ewt,
             AgentsByState = byState,
             AnsweredWithinTarget = today.AnsweredWithinTarget,
+            ServiceLevelMet = today.ServiceLevelMet,
+            ServiceLevelCounted = today.ServiceLevelCounted,
             ShortAbandoned = today.ShortAbandoned,
             Diverted = today.Diverted,
             Handled = today.Handled,

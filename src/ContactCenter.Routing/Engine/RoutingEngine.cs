@@ -188,6 +188,7 @@ internal sealed partial class RoutingEngine
         if (!_queueIndex.TryGetValue(q.Queue, out var qi))
         {
             Outputs.Add(new CallDiverted(q.CallId, q.Queue, q.GatewayId, "no-agents", $"unknown queue '{q.Queue}'", _now));
+            Outputs.Add(new QueueLeft(q.CallId, q.Queue, QueueExitReason.NoAgents, TimeSpan.Zero, 0, null, null, _now));
             RememberEnded(q.CallId);
             return;
         }
@@ -196,7 +197,7 @@ internal sealed partial class RoutingEngine
         if (def.MaxLength > 0 && queue.Waiting.Count >= def.MaxLength)
         {
             Stats.Offered(qi, _now);
-            Stats.Diverted(qi, _now);
+            RefusedOnArrival(q.CallId, qi, QueueExitReason.QueueFull);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "queue-full", $"queue at its maximum length {def.MaxLength}", _now));
             RememberRefused(q);
             MarkDirty(qi);
@@ -205,7 +206,7 @@ internal sealed partial class RoutingEngine
         if (!def.AcceptWithoutAgents && queue.LoggedIn == 0)
         {
             Stats.Offered(qi, _now);
-            Stats.Diverted(qi, _now);
+            RefusedOnArrival(q.CallId, qi, QueueExitReason.NoAgents);
             Outputs.Add(new CallDiverted(q.CallId, def.Name, q.GatewayId, "no-agents", "no agent of the queue is logged in", _now));
             RememberRefused(q);
             MarkDirty(qi);
@@ -349,7 +350,7 @@ internal sealed partial class RoutingEngine
         call.ConnectedAtTicks = _nowTicks;
         if (!call.IsOutbound)
         {
-            Stats.Answered(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
+            LeaveQueue(call, QueueExitReason.Answered, 0, agent.Id);
         }
         SetState(agent, AgentState.OnCall, null, call.Id);
         MarkDirty(call.Queue);
@@ -374,39 +375,32 @@ internal sealed partial class RoutingEngine
         EndCallRecord(call, e.Outcome == CallOutcome.Abandoned || e.EndedBy == CallParty.Caller, e.Reason);
     }
 
-    private void EndCallRecord(CallRecord call, bool byCaller, string reason)
+    /// <param name="call">The call that ended.</param>
+    /// <param name="byCaller">The caller hung up (an abandon while waiting or ringing).</param>
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="otherwise">How a call that was not abandoned left its queue (the gateway ended it, or routing lost it).</param>
+    private void EndCallRecord(CallRecord call, bool byCaller, string reason, QueueExitReason otherwise = QueueExitReason.Ended)
     {
         var queue = _queues[call.Queue];
         switch (call.Phase)
         {
             case CallPhase.Waiting:
-                RemoveWaiting(call);
-                UnsetPreferred(call);
-                if (byCaller)
                 {
-                    Stats.Abandoned(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
+                    var position = PositionOf(call);
+                    RemoveWaiting(call);
+                    UnsetPreferred(call);
+                    LeaveQueue(call, byCaller ? QueueExitReason.Abandoned : otherwise, position);
+                    Forget(call);
                 }
-                else
-                {
-                    Stats.Diverted(call.Queue, _now);
-                }
-                Forget(call);
                 break;
             case CallPhase.Reserved:
                 {
                     var agent = _agents[call.Agent];
                     agent.Call = null;
-                    if (call.IsOutbound)
+                    if (!call.IsOutbound)
                     {
-                        // Counted in no queue.
-                    }
-                    else if (byCaller)
-                    {
-                        Stats.Abandoned(call.Queue, TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks), _now);
-                    }
-                    else
-                    {
-                        Stats.Diverted(call.Queue, _now);
+                        // An outbound call is counted in no queue.
+                        LeaveQueue(call, byCaller ? QueueExitReason.Abandoned : otherwise, 0, agent.Id);
                     }
                     Forget(call);
                     var next = agent.PendingState ?? AgentState.Available;
@@ -487,7 +481,7 @@ internal sealed partial class RoutingEngine
         var list = _scratchCalls.ToArray();
         foreach (var c in list)
         {
-            EndCallRecord(c, false, reason);
+            EndCallRecord(c, false, reason, QueueExitReason.Ended);
         }
     }
 
@@ -610,6 +604,12 @@ internal sealed partial class RoutingEngine
 
     private void RecordHandled(AgentRecord agent)
     {
+        if (agent.Call is { } call)
+        {
+            // The reports' handle time: the same talk and wrap-up the board's AHT adds up (an outbound call's too, in no queue).
+            Outputs.Add(new HandlingEnded(call.Id, agent.Id, agent.LastCallQueue >= 0 ? _queues[agent.LastCallQueue].Definition.Name : null,
+                TimeSpan.FromTicks(agent.TalkOfLastCallTicks), TimeSpan.FromTicks(_nowTicks - agent.WrapUpStartTicks), _now));
+        }
         if (agent.LastCallQueue >= 0)
         {
             Stats.Handled(agent.LastCallQueue, TimeSpan.FromTicks(agent.TalkOfLastCallTicks + (_nowTicks - agent.WrapUpStartTicks)), _now);
@@ -799,10 +799,11 @@ internal sealed partial class RoutingEngine
         {
             case MaxWaitAction.Overflow:
                 {
-                    RemoveWaiting(call);
-                    Stats.Diverted(call.Queue, _now);
-                    MarkDirty(call.Queue);
                     var target = _queues[_queueIndex[def.OverflowQueue!]];
+                    var position = PositionOf(call);
+                    RemoveWaiting(call);
+                    LeaveQueue(call, QueueExitReason.Overflowed, position, toQueue: target.Definition.Name);
+                    MarkDirty(call.Queue);
                     call.Queue = target.Index;
                     call.Requirements = Recompile(target, call.Requirements, queue);
                     Stats.Offered(target.Index, _now);
@@ -810,9 +811,12 @@ internal sealed partial class RoutingEngine
                     break;
                 }
             case MaxWaitAction.Voicemail:
-                RemoveWaiting(call);
-                UnsetPreferred(call);
-                Stats.Diverted(call.Queue, _now);
+                {
+                    var position = PositionOf(call);
+                    RemoveWaiting(call);
+                    UnsetPreferred(call);
+                    LeaveQueue(call, QueueExitReason.Voicemail, position);
+                }
                 Outputs.Add(new CallDiverted(call.Id, def.Name, call.GatewayId, "voicemail", why, _now));
                 Forget(call);
                 MarkDirty(call.Queue);
@@ -851,6 +855,32 @@ internal sealed partial class RoutingEngine
     /// <summary>Whether a call asks exactly its queue's own requirements at their configured levels (so <see cref="QueueState.Qualified"/> serves it).</summary>
     private static bool IsBase(CallRecord call, QueueState queue) =>
         ReferenceEquals(call.Requirements, queue.Requirements) && call.LowerBy == 0 && !call.DropOptional;
+
+    /// <summary>A call left its queue: counted for the board and published for the reports, with the same wait and the same definition.</summary>
+    private void LeaveQueue(CallRecord call, QueueExitReason reason, int position, string? agentId = null, string? toQueue = null)
+    {
+        var wait = TimeSpan.FromTicks(_nowTicks - call.QueuedAtTicks);
+        Stats.Left(call.Queue, reason, wait, _now);
+        Outputs.Add(new QueueLeft(call.Id, _queues[call.Queue].Definition.Name, reason, wait, position, agentId, toQueue, _now));
+    }
+
+    /// <summary>A call refused as it arrived (queue full, no agents): offered and diverted at once.</summary>
+    private void RefusedOnArrival(Guid callId, int queue, QueueExitReason reason)
+    {
+        Stats.Left(queue, reason, TimeSpan.Zero, _now);
+        Outputs.Add(new QueueLeft(callId, _queues[queue].Definition.Name, reason, TimeSpan.Zero, 0, null, null, _now));
+    }
+
+    /// <summary>A waiting call's place in its queue (1 = next in line); 0 when it is not waiting.</summary>
+    private int PositionOf(CallRecord call)
+    {
+        if (call.Phase != CallPhase.Waiting)
+        {
+            return 0;
+        }
+        var index = _queues[call.Queue].Waiting.IndexOf(new WaitingEntry(new WaitingKey(call.EffectiveKey, call.Seq), call));
+        return index < 0 ? 0 : index + 1;
+    }
 
     private void AddWaiting(CallRecord call)
     {

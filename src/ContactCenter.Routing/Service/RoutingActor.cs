@@ -553,6 +553,30 @@ internal sealed class RoutingActor : IAsyncDisposable
                         OccurredAt = o.At,
                     }, _dispatchAbort.Token));
                     break;
+                case QueueLeft q:
+                    sends.Add(bus.Publish(new CallLeftQueue
+                    {
+                        CallId = q.CallId,
+                        Queue = q.Queue,
+                        Reason = q.Reason,
+                        Waited = q.Waited,
+                        Position = q.Position,
+                        AgentId = q.AgentId,
+                        ToQueue = q.ToQueue,
+                        OccurredAt = q.At,
+                    }, _dispatchAbort.Token));
+                    break;
+                case HandlingEnded h:
+                    sends.Add(bus.Publish(new CallHandled
+                    {
+                        CallId = h.CallId,
+                        AgentId = h.AgentId,
+                        Queue = h.Queue,
+                        TalkTime = h.Talk,
+                        WrapUpTime = h.WrapUp,
+                        OccurredAt = h.At,
+                    }, _dispatchAbort.Token));
+                    break;
                 default:
                     _log.LogWarning("Unknown engine output {Output}", output.GetType().Name);
                     break;

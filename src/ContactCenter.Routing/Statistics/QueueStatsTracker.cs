@@ -18,6 +18,10 @@ public struct StatCounters
     public int ShortAbandoned;
     /// <summary>Calls that left the queue otherwise (overflow out, voicemail, system loss).</summary>
     public int Diverted;
+    /// <summary>Calls in the service level's numerator (<see cref="QueueExitFigures.ServiceLevelMet"/>).</summary>
+    public int ServiceLevelMet;
+    /// <summary>Calls in the service level's denominator, as the queue's denominator setting says.</summary>
+    public int ServiceLevelCounted;
     /// <summary>Calls whose handling (talk + wrap-up) completed.</summary>
     public int Handled;
     /// <summary>Sum of answered calls' waits, in ticks.</summary>
@@ -37,6 +41,8 @@ public struct StatCounters
         Abandoned += o.Abandoned;
         ShortAbandoned += o.ShortAbandoned;
         Diverted += o.Diverted;
+        ServiceLevelMet += o.ServiceLevelMet;
+        ServiceLevelCounted += o.ServiceLevelCounted;
         Handled += o.Handled;
         AnswerWaitTicks += o.AnswerWaitTicks;
         HandleTicks += o.HandleTicks;
@@ -44,34 +50,33 @@ public struct StatCounters
         StaffedTicks += o.StaffedTicks;
     }
 
-    /// <summary>Answered within target / (answered + abandoned + diverted): offered less short abandons and calls still waiting.</summary>
-    public readonly double ServiceLevel
-    {
-        get
-        {
-            var denominator = Answered + Abandoned + Diverted;
-            return denominator == 0 ? 1.0 : (double)AnsweredWithinTarget / denominator;
-        }
-    }
+    /// <summary>Service level (<see cref="QueueFigures.ServiceLevel"/>): the calls the queue's denominator counts, met / counted.</summary>
+    public readonly double ServiceLevel => QueueFigures.ServiceLevel(ServiceLevelMet, ServiceLevelCounted);
 
     /// <summary>Abandoned / (offered less short abandons).</summary>
-    public readonly double AbandonmentRate
-    {
-        get
-        {
-            var denominator = Offered - ShortAbandoned;
-            return denominator <= 0 ? 0 : (double)Abandoned / denominator;
-        }
-    }
+    public readonly double AbandonmentRate => QueueFigures.AbandonmentRate(Abandoned, Offered, ShortAbandoned);
 
     /// <summary>Average speed of answer.</summary>
-    public readonly TimeSpan AverageSpeedOfAnswer => Answered == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(AnswerWaitTicks / Answered);
+    public readonly TimeSpan AverageSpeedOfAnswer => QueueFigures.Average(AnswerWaitTicks, Answered);
 
     /// <summary>Average handle time.</summary>
-    public readonly TimeSpan AverageHandleTime => Handled == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(HandleTicks / Handled);
+    public readonly TimeSpan AverageHandleTime => QueueFigures.Average(HandleTicks, Handled);
 
     /// <summary>Busy / staffed time.</summary>
-    public readonly double Occupancy => StaffedTicks == 0 ? 0 : (double)BusyTicks / StaffedTicks;
+    public readonly double Occupancy => QueueFigures.Occupancy(BusyTicks, StaffedTicks);
+
+    /// <summary>
+    /// Counters saved before the service level had counters of its own (an older snapshot) get them from the counters they do
+    /// have, by the definition every queue had then (<see cref="ServiceLevelDenominator.LeftQueue"/>).
+    /// </summary>
+    internal void UpgradeFromOlderSnapshot()
+    {
+        if (ServiceLevelCounted == 0 && ServiceLevelMet == 0 && Answered + Abandoned + Diverted > 0)
+        {
+            ServiceLevelMet = AnsweredWithinTarget;
+            ServiceLevelCounted = Answered + Abandoned + Diverted;
+        }
+    }
 }
 
 /// <summary>One series' counters as saved in an engine snapshot.</summary>
@@ -83,10 +88,16 @@ internal sealed class QueueStatsTracker
     private readonly RoutingConfiguration _config;
     private readonly int _windowMinutes;
     private readonly Series[] _series;
+    private readonly ServiceLevelPolicy[] _policies;
 
     public QueueStatsTracker(RoutingConfiguration config)
     {
         _config = config;
+        _policies = new ServiceLevelPolicy[config.Queues.Count];
+        for (var i = 0; i < _policies.Length; i++)
+        {
+            _policies[i] = config.Queues[i].ServiceLevelPolicy(config.ShortAbandon);
+        }
         _windowMinutes = Math.Max(1, (int)config.RollingWindow.TotalMinutes);
         _series = new Series[config.Queues.Count + 1];
         for (var i = 0; i < _series.Length; i++)
@@ -104,27 +115,27 @@ internal sealed class QueueStatsTracker
         Update(queue, now, static (ref StatCounters c, long _) => c.Offered++, 0);
     }
 
-    public void Answered(int queue, TimeSpan wait, DateTimeOffset now)
+    /// <summary>A call left the queue: counted by the one definition (<see cref="QueueFigures.Classify"/>) the reports use too.</summary>
+    public void Left(int queue, QueueExitReason reason, TimeSpan wait, DateTimeOffset now)
     {
-        var within = wait <= _config.Queues[queue].ServiceLevelThreshold;
-        Update(queue, now, within
-            ? static (ref StatCounters c, long w) => { c.Answered++; c.AnsweredWithinTarget++; c.AnswerWaitTicks += w; }
-            : static (ref StatCounters c, long w) => { c.Answered++; c.AnswerWaitTicks += w; }, wait.Ticks);
-    }
-
-    public void Abandoned(int queue, TimeSpan wait, DateTimeOffset now)
-    {
-        if (wait < _config.ShortAbandon)
+        var f = QueueFigures.Classify(reason, wait, _policies[queue]);
+        var packed = (f.Answered ? 1L : 0) | (f.AnsweredWithinTarget ? 2L : 0) | (f.Abandoned ? 4L : 0) | (f.ShortAbandoned ? 8L : 0)
+            | (f.Diverted ? 16L : 0) | (f.ServiceLevelCounted ? 32L : 0) | (f.ServiceLevelMet ? 64L : 0);
+        Update(queue, now, static (ref StatCounters c, long p) =>
         {
-            Update(queue, now, static (ref StatCounters c, long _) => c.ShortAbandoned++, 0);
-        }
-        else
+            c.Answered += (int)(p & 1);
+            c.AnsweredWithinTarget += (int)((p >> 1) & 1);
+            c.Abandoned += (int)((p >> 2) & 1);
+            c.ShortAbandoned += (int)((p >> 3) & 1);
+            c.Diverted += (int)((p >> 4) & 1);
+            c.ServiceLevelCounted += (int)((p >> 5) & 1);
+            c.ServiceLevelMet += (int)((p >> 6) & 1);
+        }, packed);
+        if (f.Answered)
         {
-            Update(queue, now, static (ref StatCounters c, long _) => c.Abandoned++, 0);
+            Update(queue, now, static (ref StatCounters c, long w) => c.AnswerWaitTicks += w, wait.Ticks);
         }
     }
-
-    public void Diverted(int queue, DateTimeOffset now) => Update(queue, now, static (ref StatCounters c, long _) => c.Diverted++, 0);
 
     public void Handled(int queue, TimeSpan handle, DateTimeOffset now) =>
         Update(queue, now, static (ref StatCounters c, long h) => { c.Handled++; c.HandleTicks += h; }, handle.Ticks);
@@ -231,11 +242,16 @@ internal sealed class QueueStatsTracker
         public void Import(SeriesState state)
         {
             Day = state.Day;
+            Day.UpgradeFromOlderSnapshot();
             _dayStartTicks = state.DayStartTicks;
             _dayEndTicks = state.DayEndTicks;
             if (state.Buckets.Length == _buckets.Length && state.BucketMinutes.Length == _bucketMinute.Length)
             {
                 state.Buckets.CopyTo(_buckets, 0);
+                for (var i = 0; i < _buckets.Length; i++)
+                {
+                    _buckets[i].UpgradeFromOlderSnapshot();
+                }
                 state.BucketMinutes.CopyTo(_bucketMinute, 0);
             }
         }

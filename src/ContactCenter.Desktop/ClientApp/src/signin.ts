@@ -11,8 +11,8 @@ const params = new URLSearchParams(location.search);
 const next = params.get("next");
 
 function destination(roles: string[]): string {
-  if (next === "/board" && roles.includes("supervisor")) {
-    return "/board";
+  if ((next === "/board" || next === "/reports") && roles.includes("supervisor")) {
+    return next;
   }
   if (next === "/agent") {
     return "/agent";
