@@ -62,6 +62,36 @@ public sealed class BrowserMediaTests
     }
 
     [Fact]
+    public async Task The_agents_tab_closing_while_it_rings_queues_the_call_again_and_the_next_agent_answers()
+    {
+        await RunAsync([], async (host, caller, alice) =>
+        {
+            await DialSupportAsync(caller);
+            await alice.WaitForEventAsync("incoming", Patience);
+
+            // bob becomes available while alice's browser rings; routing keeps the call reserved for alice until her ring ends.
+            var page = await BrowserCallTests.SignInAsync(alice.Browser, host, "bob", "/agent");
+            var bob = await BrowserMediaPhone.AttachAsync(alice.Browser, page, "bob's browser");
+            Assert.Equal("registered", await bob.StartAsync("bob", register: true));
+            await page.GetByTestId("go-available").ClickAsync();
+            await Expect(page.GetByTestId("agent-state")).ToHaveTextAsync("Available");
+
+            // alice's tab closes: her ring ends at once (not at the ring timeout), the call is queued again and bob's browser rings.
+            var closed = System.Diagnostics.Stopwatch.StartNew();
+            await alice.Page.Context.CloseAsync();
+            await bob.WaitForEventAsync("incoming", Patience);
+            Assert.True(closed.Elapsed < TimeSpan.FromSeconds(15), $"bob rang {closed.Elapsed} after alice's tab closed: alice's ring was not ended by her phone going away (the support queue rings for 15 s)");
+            await WaitForLogAsync(host, "alice's phone is gone");
+            await bob.AnswerAsync();
+            await bob.WaitForStatsAsync(s => s.DtlsState == "connected" && s.Energy > 0, Patience, "DTLS connected and audio in");
+            await bob.WaitToHearAsync(CallerTone, Patience);
+            await caller.WaitToHearAsync(AgentTone, Patience);
+            await bob.HangUpAsync();
+            await caller.WaitForEventAsync("ended", Patience);
+        });
+    }
+
+    [Fact]
     public async Task A_caller_whose_fingerprint_is_not_its_certificate_is_refused_with_the_reason()
     {
         await RunAsync([], async (host, caller, agent) =>
@@ -78,12 +108,7 @@ public sealed class BrowserMediaTests
     /// <summary>The caller dials 1000 and presses 2 (RFC 4733); alice's browser rings and answers; DTLS, SRTP and the tones both ways.</summary>
     private static async Task<(MediaStats Caller, MediaStats Agent)> ConnectAsync(BrowserMediaPhone caller, BrowserMediaPhone agent)
     {
-        await caller.CallAsync("1000");
-        await caller.WaitForEventAsync("confirmed", Patience);
-        // The IVR's greeting reaches the caller over DTLS-SRTP; the caller then chooses support with its keypad.
-        await caller.WaitForStatsAsync(s => s.DtlsState == "connected" && s.Energy > 0, Patience, "DTLS connected and the IVR heard");
-        await caller.SendDtmfAsync("2");
-
+        await DialSupportAsync(caller);
         await agent.WaitForEventAsync("incoming", Patience);
         await agent.AnswerAsync();
         await agent.WaitForEventAsync("confirmed", Patience);
@@ -92,6 +117,15 @@ public sealed class BrowserMediaTests
         await caller.WaitToHearAsync(AgentTone, Patience);
         await agent.WaitToHearAsync(CallerTone, Patience);
         return (callerStats, agentStats);
+    }
+
+    /// <summary>The caller dials 1000, hears the IVR's greeting over DTLS-SRTP and chooses support with its keypad (RFC 4733).</summary>
+    private static async Task DialSupportAsync(BrowserMediaPhone caller)
+    {
+        await caller.CallAsync("1000");
+        await caller.WaitForEventAsync("confirmed", Patience);
+        await caller.WaitForStatsAsync(s => s.DtlsState == "connected" && s.Energy > 0, Patience, "DTLS connected and the IVR heard");
+        await caller.SendDtmfAsync("2");
     }
 
     private static async Task RunAsync((string, string)[] settings, Func<HostProcess, BrowserMediaPhone, BrowserMediaPhone, Task> scenario, bool signInAgent = true)
