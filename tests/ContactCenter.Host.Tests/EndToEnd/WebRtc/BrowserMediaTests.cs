@@ -20,7 +20,7 @@ public sealed class BrowserMediaTests
     {
         await RunAsync([], async (host, caller, agent) =>
         {
-            await ConnectAsync(caller, agent);
+            await ConnectAsync(host, caller, agent);
 
             // Hold and resume from the agent's browser: a re-INVITE on the WebRTC leg keeps the DTLS association; the tones come back.
             await agent.HoldAsync();
@@ -41,7 +41,7 @@ public sealed class BrowserMediaTests
     {
         await RunAsync([("Telephony:BrowserCodecs", "opus,PCMU")], async (host, caller, agent) =>
         {
-            var (callerStats, agentStats) = await ConnectAsync(caller, agent);
+            var (callerStats, agentStats) = await ConnectAsync(host, caller, agent);
             Assert.Equal("audio/opus", callerStats.Codec);
             Assert.Equal("audio/opus", agentStats.Codec);
             await caller.HangUpAsync();
@@ -61,6 +61,7 @@ public sealed class BrowserMediaTests
             await DialSupportAsync(caller);
 
             await alice.WaitForEventAsync("incoming", Patience);
+            await WaitForLogAsync(host, "after IVR path main>2>support");
             await alice.WaitForEventAsync("failed", Patience); // the desk phone won: the browser's ring is CANCELled
             Assert.Contains("failed:Canceled", await alice.EventsAsync());
             Assert.Equal("audio/opus", (await caller.StatsAsync()).Codec);
@@ -77,7 +78,7 @@ public sealed class BrowserMediaTests
     {
         await RunAsync([], async (host, caller, agent) =>
         {
-            await ConnectAsync(caller, agent);
+            await ConnectAsync(host, caller, agent);
             await agent.Page.Context.CloseAsync();
             await caller.WaitForEventAsync("ended", Patience);
             await WaitForLogAsync(host, "agent hung up (connection closed)");
@@ -129,10 +130,11 @@ public sealed class BrowserMediaTests
     }
 
     /// <summary>The caller dials 1000 and presses 2 (RFC 4733); alice's browser rings and answers; DTLS, SRTP and the tones both ways.</summary>
-    private static async Task<(MediaStats Caller, MediaStats Agent)> ConnectAsync(BrowserMediaPhone caller, BrowserMediaPhone agent)
+    private static async Task<(MediaStats Caller, MediaStats Agent)> ConnectAsync(HostProcess host, BrowserMediaPhone caller, BrowserMediaPhone agent)
     {
         await DialSupportAsync(caller);
         await agent.WaitForEventAsync("incoming", Patience);
+        await WaitForLogAsync(host, "after IVR path main>2>support"); // the digit, not the menu's timeout, chose support
         await agent.AnswerAsync();
         await agent.WaitForEventAsync("confirmed", Patience);
         var agentStats = await agent.WaitForStatsAsync(s => s.DtlsState == "connected" && s.SrtpCipher is not null && s.Energy > 0, Patience, "DTLS, SRTP and audio in");
