@@ -114,10 +114,11 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var bindings = gateway.Sip.BindingsFor(plan.AgentId);
+        var registered = gateway.Sip.BindingsFor(plan.AgentId);
+        var bindings = AgentPhone.Ringable(registered, plan.Phone);
         if (bindings.Count == 0)
         {
-            await GiveBackAsync("agent phone not registered");
+            await GiveBackAsync(AgentPhone.NothingToRing(registered, plan.Phone));
             return;
         }
 
@@ -130,6 +131,7 @@ internal sealed class AgentFirstSession : IGatewayCall
                 MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
                 Target = binding.Contact,
                 Destination = AgentPhone.Route(binding),
+                Browser = AgentPhone.IsBrowser(binding),
                 From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
                 To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
                 Headers = plan.AgentHeaders(number),
