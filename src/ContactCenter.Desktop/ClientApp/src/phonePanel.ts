@@ -112,7 +112,6 @@ export function startPhonePanel(login: string, say: (message: string, kind?: "in
       showMessage(`${text} The browser phone is not registered: calls cannot reach you here.`);
       retry.hidden = false;
       micSelect.disabled = true;
-      say(`Phone: ${text}`, "error");
       return;
     }
     if ((kindSelect.value as PhoneKind) !== "browser") {
