@@ -35,6 +35,15 @@ internal sealed class GatewayOptions
     /// <summary>How long an agent's outbound call rings at the customer before it ends as no answer (<c>Telephony:OutboundNoAnswer</c>).</summary>
     public TimeSpan OutboundNoAnswer { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// The codecs a browser leg offers and takes, in order of preference (<c>Telephony:BrowserCodecs</c>, comma-separated
+    /// PCMU, PCMA, opus). PCMU and PCMA pass through to G.711 legs untouched; Opus is transcoded at the leg's edge.
+    /// </summary>
+    public string BrowserCodecs { get; set; } = "PCMU,PCMA,opus";
+
+    /// <summary><see cref="BrowserCodecs"/> read (valid after <see cref="Validate"/>).</summary>
+    internal IReadOnlyList<Sip.Sdp.WebRtcCodec> BrowserCodecList => ParseBrowserCodecs(BrowserCodecs, out _);
+
     /// <summary>The bus endpoint this instance consumes its commands and events on.</summary>
     public string EndpointName => "telephony-" + GatewayId;
 
@@ -75,10 +84,49 @@ internal sealed class GatewayOptions
             yield return "Telephony:VoicemailPath is empty";
         }
 
+        ParseBrowserCodecs(BrowserCodecs, out var codecError);
+        if (codecError is not null)
+        {
+            yield return "Telephony:BrowserCodecs " + codecError;
+        }
+
         foreach (var failure in Voicemail.Validate())
         {
             yield return failure;
         }
+    }
+
+    private static List<Sip.Sdp.WebRtcCodec> ParseBrowserCodecs(string? text, out string? error)
+    {
+        List<Sip.Sdp.WebRtcCodec> codecs = [];
+        error = null;
+        foreach (var name in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Sip.Sdp.WebRtcCodec? codec = name.ToUpperInvariant() switch
+            {
+                "PCMU" => Sip.Sdp.WebRtcCodec.Pcmu,
+                "PCMA" => Sip.Sdp.WebRtcCodec.Pcma,
+                "OPUS" => Sip.Sdp.WebRtcCodec.Opus,
+                _ => null,
+            };
+            if (codec is not { } c)
+            {
+                error = $"names '{name}': only PCMU, PCMA and opus are supported (was '{text}')";
+                return [];
+            }
+
+            if (!codecs.Contains(c))
+            {
+                codecs.Add(c);
+            }
+        }
+
+        if (codecs.Count == 0 && error is null)
+        {
+            error = "is empty: name at least one of PCMU, PCMA, opus";
+        }
+
+        return codecs;
     }
 
     private static string DefaultGatewayId()

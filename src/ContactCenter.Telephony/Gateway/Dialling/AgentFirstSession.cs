@@ -130,6 +130,7 @@ internal sealed class AgentFirstSession : IGatewayCall
                 MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
                 Target = binding.Contact,
                 Destination = AgentPhone.Route(binding),
+                Browser = AgentPhone.IsBrowser(binding),
                 From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
                 To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
                 Headers = plan.AgentHeaders(number),

@@ -27,6 +27,10 @@ internal static class AgentPhone
         return source.Protocol != SipProtocol.Udp || natted ? new SipDestination(source.Protocol, source.RemoteEndPoint) : null;
     }
 
+    /// <summary>A browser phone: registered over the WebSocket transport (RFC 7118), so it speaks WebRTC media.</summary>
+    public static bool IsBrowser(RegistrarBinding binding) =>
+        binding.Source?.Protocol.IsWebSocket() == true || binding.BoundTo?.Protocol.IsWebSocket() == true;
+
     /// <summary>A caller's number as a SIP URI user part (letters, digits, + - . _; "anonymous" when nothing is left).</summary>
     public static string SipUser(string caller)
     {

@@ -51,6 +51,8 @@ internal sealed record OutboundLegRequest
     public required SipNameAddress To { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
     public (string User, string Password)? Credentials { get; init; }
+    /// <summary>The far end is a browser (an agent's phone registered over the WebSocket): the leg speaks WebRTC.</summary>
+    public bool Browser { get; init; }
     /// <summary>Called (on the SIP stack's thread) at the first 180/183: the far end is ringing.</summary>
     public Action? OnRinging { get; init; }
 
@@ -86,14 +88,17 @@ internal sealed class OutboundLeg : IAsyncDisposable
     private bool cancelled;
     private bool disposed;
 
-    private OutboundLeg(GatewayContext gateway, IMediaSession media, IDialledLeg call)
+    private OutboundLeg(GatewayContext gateway, IMediaSession media, LegSdp sdp, IDialledLeg call)
     {
         this.gateway = gateway;
         Media = media;
+        Sdp = sdp;
         Call = call;
     }
 
     public IMediaSession Media { get; }
+    /// <summary>How this leg's SDP is written and read (plain RTP, or WebRTC for a browser).</summary>
+    public LegSdp Sdp { get; }
     public IDialledLeg Call { get; }
     /// <summary>The dialog once answered; null again after it ended.</summary>
     public IDialogLeg? Dialog { get; set; }
@@ -101,8 +106,9 @@ internal sealed class OutboundLeg : IAsyncDisposable
     /// <summary>Opens a media session and sends the INVITE. Throws <see cref="InvalidOperationException"/> when no media port is free.</summary>
     public static OutboundLeg Place(GatewayContext gateway, OutboundLegRequest request)
     {
-        var media = gateway.Media.CreateSession(request.MediaId);
-        var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        var sdp = LegSdp.For(request.Browser, gateway.Options);
+        var media = sdp.Open(gateway, request.MediaId);
+        var offer = sdp.Offer(gateway, media, Sip.Sdp.MediaDirection.SendRecv);
         var call = gateway.Sip.Dial(new SipCallOptions
         {
             Target = request.Target,
@@ -113,7 +119,7 @@ internal sealed class OutboundLeg : IAsyncDisposable
             Headers = request.Headers,
             Credentials = request.Credentials,
         }, request.OnRinging is { } ringing ? RingingOnce(ringing) : null);
-        return new OutboundLeg(gateway, media, call);
+        return new OutboundLeg(gateway, media, sdp, call);
     }
 
     private static Action<SipResponse> RingingOnce(Action ringing)
@@ -139,16 +145,29 @@ internal sealed class OutboundLeg : IAsyncDisposable
         var result = await Call.Completion.ConfigureAwait(false);
         if (result.IsAnswered && result.Dialog is { } dialog)
         {
-            var negotiated = result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
+            string? unusable = "no SDP in the answer";
+            var negotiated = result.Answer is { } answer ? Sdp.ReadAnswer(Media, answer, out unusable) : null;
+            if (negotiated is not null && !disposed && !cancelled)
+            {
+                try
+                {
+                    Media.Configure(negotiated.Remote);
+                }
+                catch (ArgumentException error)
+                {
+                    unusable = error.Message;
+                    negotiated = null;
+                }
+            }
+
             if (negotiated is null || disposed || cancelled)
             {
                 await SafeByeAsync(dialog).ConfigureAwait(false);
                 return negotiated is null
-                    ? new LegResult(LegOutcome.Failed, result.StatusCode, "answered without a usable SDP answer")
+                    ? new LegResult(LegOutcome.Failed, result.StatusCode, "answered without a usable SDP answer: " + unusable)
                     : new LegResult(LegOutcome.Cancelled, result.StatusCode, "answered after it was given up");
             }
 
-            Media.Configure(LegSignalling.ToRemoteMedia(negotiated));
             Dialog = dialog;
             return new LegResult(LegOutcome.Answered, result.StatusCode, "answered");
         }

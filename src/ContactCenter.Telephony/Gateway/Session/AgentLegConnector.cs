@@ -1,4 +1,3 @@
-using System.Net;
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
@@ -6,17 +5,24 @@ using ContactCenter.Sip.Sdp;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Gateway.Legs;
 using Microsoft.Extensions.Logging;
+using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
 namespace ContactCenter.Telephony.Gateway.Session;
 
-/// <summary>One attempt to reach an agent's phone for a call (leg B): its media, its INVITE, its ring timer, and its dialog once answered.</summary>
-internal sealed class AgentLeg(string agentId, int number, IMediaSession media, IDialledLeg call, bool record)
+/// <summary>
+/// One attempt to reach an agent for a call (leg B): every registered phone rung at once (<see cref="ForkedDial"/>), its ring
+/// timer, and once a phone answered, that phone's media, SDP kind and dialog.
+/// </summary>
+internal sealed class AgentLeg(string agentId, int number, ForkedDial call, bool record)
 {
     public string AgentId { get; } = agentId;
     /// <summary>1 for the call's first agent leg, 2 for the next (after a transfer or a missed ring)...</summary>
     public int Number { get; } = number;
-    public IMediaSession Media { get; } = media;
-    public IDialledLeg Call { get; } = call;
+    /// <summary>The answering phone's media (the first phone's while ringing).</summary>
+    public IMediaSession Media => Call.Current.Media;
+    /// <summary>How the answering phone's SDP is written and read (plain RTP or WebRTC).</summary>
+    public LegSdp Sdp => Call.Current.Sdp;
+    public ForkedDial Call { get; } = call;
     public bool Record { get; } = record;
     public ITimer? RingTimer { get; set; }
     /// <summary>The ring timer fired and cancelled the INVITE.</summary>
@@ -60,31 +66,44 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             return null;
         }
 
-        var binding = bindings[0];
-        IMediaSession media;
-        try
-        {
-            media = gateway.Media.CreateSession(callId.ToString("N")[..12] + (placed == 0 ? "-b" : $"-b{placed + 1}"));
-        }
-        catch (InvalidOperationException error)
-        {
-            await PublishNoAnswerAsync(command.AgentId, "no media port: " + error.Message);
-            return null;
-        }
-
-        var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        // Every registered phone rings (a browser and a desk phone alike); the first to answer takes the call.
+        var mediaId = callId.ToString("N")[..12] + (placed == 0 ? "-b" : $"-b{placed + 1}");
+        var forks = new List<PhoneFork>(bindings.Count);
         var host = gateway.Sip.Host;
-        var call = gateway.Sip.Dial(new SipCallOptions
+        foreach (var binding in bindings)
         {
-            Target = binding.Contact,
-            Destination = AgentPhone.Route(binding),
-            From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(caller), host), displayName: null),
-            To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
-            Offer = offer,
-            Headers = [new("X-ContactCenter-Call", callId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
-        });
+            var sdp = LegSdp.For(AgentPhone.IsBrowser(binding), gateway.Options);
+            IMediaSession media;
+            try
+            {
+                media = sdp.Open(gateway, forks.Count == 0 ? mediaId : $"{mediaId}.{forks.Count + 1}");
+            }
+            catch (InvalidOperationException error)
+            {
+                if (forks.Count == 0)
+                {
+                    await PublishNoAnswerAsync(command.AgentId, "no media port: " + error.Message);
+                    return null;
+                }
 
-        var leg = new AgentLeg(command.AgentId, ++placed, media, call, command.Record);
+                logger.LogWarning("Call {CallId}: {Agent}'s phone at {Contact} not rung: no media port ({Error})", callId, command.AgentId, binding.Contact, error.Message);
+                break;
+            }
+
+            var call = gateway.Sip.Dial(new SipCallOptions
+            {
+                Target = binding.Contact,
+                Destination = AgentPhone.Route(binding),
+                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(caller), host), displayName: null),
+                To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
+                Offer = sdp.Offer(gateway, media, SdpDirection.SendRecv),
+                Headers = [new("X-ContactCenter-Call", callId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
+            });
+            forks.Add(new PhoneFork(binding, sdp, media, call));
+            logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} ({Kind}) for up to {Timeout}", callId, command.AgentId, binding.Contact, sdp.Kind, command.RingTimeout);
+        }
+
+        var leg = new AgentLeg(command.AgentId, ++placed, new ForkedDial(forks, logger), command.Record);
         leg.RingTimer = mailbox.After(command.RingTimeout, () =>
         {
             if (stillRinging(leg))
@@ -94,7 +113,6 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             }
         });
         _ = AwaitAsync(leg, settled);
-        logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} for up to {Timeout}", callId, command.AgentId, binding.Contact, command.RingTimeout);
         return leg;
     }
 
@@ -111,28 +129,41 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             if (result.Dialog is { } stray)
             {
                 await HangUpAsync(stray);
+                await leg.Media.DisposeAsync();
             }
 
-            await leg.Media.DisposeAsync();
             return new AgentAnswer(AgentAnswerKind.Dropped, "no longer wanted");
         }
 
         if (!result.IsAnswered || result.Dialog is not { } dialog)
         {
-            await leg.Media.DisposeAsync();
+            // No phone answered: the fork disposed every phone's media as its INVITE ended.
             return new AgentAnswer(AgentAnswerKind.NotAnswered, leg.TimedOut ? "ring timeout" : result.StatusText);
         }
 
-        var negotiated = result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
-        if (negotiated is null)
+        string? unusable = "no SDP in the answer";
+        var negotiated = result.Answer is { } answer ? leg.Sdp.ReadAnswer(leg.Media, answer, out unusable) : null;
+        if (negotiated is not null)
         {
-            logger.LogWarning("Call {CallId}: {Agent}'s phone answered without a usable SDP answer", callId, leg.AgentId);
-            await HangUpAsync(dialog);
-            await leg.Media.DisposeAsync();
-            return new AgentAnswer(AgentAnswerKind.NotAnswered, "phone answered without usable SDP");
+            try
+            {
+                leg.Media.Configure(negotiated.Remote);
+            }
+            catch (ArgumentException error)
+            {
+                unusable = error.Message;
+                negotiated = null;
+            }
         }
 
-        leg.Media.Configure(LegSignalling.ToRemoteMedia(negotiated));
+        if (negotiated is null)
+        {
+            logger.LogWarning("Call {CallId}: {Agent}'s phone answered without a usable SDP answer: {Error}", callId, leg.AgentId, unusable);
+            await HangUpAsync(dialog);
+            await leg.Media.DisposeAsync();
+            return new AgentAnswer(AgentAnswerKind.NotAnswered, "phone answered without usable SDP: " + unusable);
+        }
+
         leg.Dialog = dialog;
         return new AgentAnswer(AgentAnswerKind.Answered, "answered");
     }
@@ -164,6 +195,7 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             // nobody will bridge it, so the agent must not be left in a silent call.
             logger.LogInformation("Call {CallId}: {Agent} answered after the call ended; hanging up", callId, leg.AgentId);
             await HangUpAsync(late);
+            await leg.Media.DisposeAsync();
         }
     }
 

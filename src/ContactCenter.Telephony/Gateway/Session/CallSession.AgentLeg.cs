@@ -65,6 +65,7 @@ internal sealed partial class CallSession
         }
 
         var dialog = leg.Dialog!;
+        leg.Media.MediaFailed += (_, e) => Post(() => OnMediaFailedAsync(leg.Media, CallParty.Agent, e));
         dialog.InfoHandler = request => OnInfo(leg.Media, request);
         dialog.OfferHandler = reOffer => AnswerAgentReInvite(leg, reOffer);
         dialog.ReferHandler = referral => OnReferAsync(leg, referral);
@@ -102,8 +103,8 @@ internal sealed partial class CallSession
     /// </summary>
     private ValueTask<SessionDescription?> AnswerAgentReInvite(AgentLeg leg, SessionDescription? offer)
     {
-        var answer = AnswerOffer(leg.Media, offer);
-        if (answer?.Audio is { } audio)
+        var answer = AnswerOffer(leg.Sdp, leg.Media, offer);
+        if (answer is { } audio)
         {
             if (audio.Direction == SdpDirection.RecvOnly)
             {

@@ -22,10 +22,12 @@ internal sealed partial class CallSession
             return false;
         }
 
+        // A browser's offer (DTLS-SRTP, from the web caller page over /sip) gets a WebRTC leg; anything else plain RTP.
+        callerSdp = LegSdp.For(WebRtcOfferAnswer.IsWebRtc(offer), gateway.Options);
         IMediaSession media;
         try
         {
-            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + "-a");
+            media = callerSdp.Open(gateway, CallId.ToString("N")[..12] + "-a");
         }
         catch (InvalidOperationException error)
         {
@@ -34,19 +36,21 @@ internal sealed partial class CallSession
             return false;
         }
 
-        var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
-        if (!answer.IsSuccess)
+        var answer = callerSdp.Answer(gateway, media, offer, out var refused);
+        if (answer is null)
         {
             await media.DisposeAsync();
-            incoming.Reject(488, answer.Error ?? "No common codec");
+            logger.LogWarning("Refused a {Kind} call from {Caller}: {Error}", callerSdp.Kind, Caller, refused);
+            incoming.Reject(488, refused ?? "No common codec");
             return false;
         }
 
-        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!));
+        media.Configure(answer.Remote);
         callerMedia = media;
         ivrActions.CallerMedia = media;
         media.DtmfReceived += (_, e) => Post(() => Handle(new DigitPressed(e.Digit)));
         media.MediaTimeout += (_, e) => Post(() => EndAsync(CallParty.System, e.Reason, OutcomeNow()));
+        media.MediaFailed += (_, e) => Post(() => OnMediaFailedAsync(media, CallParty.Caller, e));
 
         var dialog = incoming.Accept(answer.Answer!);
         if (dialog is null)
@@ -56,9 +60,9 @@ internal sealed partial class CallSession
         }
 
         callerDialog = dialog;
-        hold = new HoldRelay(gateway, mailbox, dialog, media, CallId, logger);
+        hold = new HoldRelay(gateway, mailbox, dialog, media, callerSdp, CallId, logger);
         dialog.InfoHandler = request => OnInfo(media, request);
-        dialog.OfferHandler = reOffer => AnswerReInvite(media, reOffer);
+        dialog.OfferHandler = reOffer => AnswerReInvite(callerSdp, media, reOffer);
         _ = WatchDialogAsync(dialog, CallParty.Caller);
 
         await gateway.Bus.Publish(new CallReceived
@@ -114,26 +118,52 @@ internal sealed partial class CallSession
         }
     }
 
-    private ValueTask<SessionDescription?> AnswerReInvite(IMediaSession media, SessionDescription? offer) =>
-        ValueTask.FromResult(AnswerOffer(media, offer)?.Answer);
+    private ValueTask<SessionDescription?> AnswerReInvite(LegSdp sdp, IMediaSession media, SessionDescription? offer) =>
+        ValueTask.FromResult(AnswerOffer(sdp, media, offer)?.Answer);
 
-    private SdpAnswerResult? AnswerOffer(IMediaSession media, SessionDescription? offer)
+    private LegNegotiation? AnswerOffer(LegSdp sdp, IMediaSession media, SessionDescription? offer)
     {
         if (offer is null)
         {
             return null;
         }
 
-        var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
-        if (!answer.IsSuccess)
+        var answer = sdp.Answer(gateway, media, offer, out var refused);
+        if (answer is null)
         {
+            logger.LogWarning("Call {CallId}: leg {Leg} re-INVITE refused: {Error}", CallId, media.Id, refused);
             return null;
         }
 
         // Hold and resume (sendonly / inactive / sendrecv) change the direction of this leg; the bridge
         // respects it. A hold from the agent's phone is also passed to the caller (HoldRelay).
-        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!));
-        logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Audio!.Direction);
+        try
+        {
+            media.Configure(answer.Remote);
+        }
+        catch (ArgumentException error)
+        {
+            logger.LogWarning("Call {CallId}: leg {Leg} re-INVITE refused: {Error}", CallId, media.Id, error.Message);
+            return null;
+        }
+
+        logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Direction);
         return answer;
+    }
+
+    /// <summary>
+    /// A leg's media failed for good (DTLS failed or timed out, the peer's certificate is not its SDP's fingerprint, the browser
+    /// closed DTLS, ICE consent lost): that leg carries nothing more, so the call ends with the reason in its history.
+    /// </summary>
+    private async Task OnMediaFailedAsync(IMediaSession media, CallParty party, MediaFailedEventArgs failure)
+    {
+        var leg = party == CallParty.Caller ? "caller" : "agent";
+        if (state == CallState.Ended || (party == CallParty.Caller ? media != callerMedia : agentLeg?.Media != media))
+        {
+            return;
+        }
+
+        logger.LogWarning("Call {CallId}: the {Leg}'s media ({Id}) failed ({Failure}): {Reason}", CallId, leg, media.Id, failure.Failure, failure.Reason);
+        await EndAsync(CallParty.System, $"{leg}'s media failed: {failure.Reason}", OutcomeNow());
     }
 }

@@ -28,6 +28,7 @@ internal sealed partial class CallSession : IGatewayCall
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private IMediaSession? callerMedia;
+    private LegSdp callerSdp = LegSdp.Plain;
     private IDialogLeg? callerDialog;
     private HoldRelay? hold;
     private AgentLeg? agentLeg;

@@ -18,7 +18,7 @@ namespace ContactCenter.Telephony.Gateway.Session;
 /// after a random 0.5–2 s (RFC 3261 §14.1: we did not choose the caller leg's Call-ID, so at most 2 s), three tries in
 /// all; after that, or on any other refusal, the music alone remains. Runs in the call's mailbox.
 /// </summary>
-internal sealed class HoldRelay(GatewayContext gateway, CallMailbox mailbox, IDialogLeg dialog, IMediaSession media, Guid callId, ILogger logger)
+internal sealed class HoldRelay(GatewayContext gateway, CallMailbox mailbox, IDialogLeg dialog, IMediaSession media, LegSdp sdp, Guid callId, ILogger logger)
 {
     /// <summary>How long a re-INVITE of the caller's leg may take (a final response is due within 64*T1 = 32 s).</summary>
     private static readonly TimeSpan ReInviteTimeout = TimeSpan.FromSeconds(35);
@@ -109,19 +109,8 @@ internal sealed class HoldRelay(GatewayContext gateway, CallMailbox mailbox, IDi
         _ = ReInviteAsync(Offer(hold), hold);
     }
 
-    private SessionDescription Offer(bool hold)
-    {
-        var remote = media.Remote;
-        var options = new AudioMediaOptions
-        {
-            Codecs = [remote?.Codec == Media.Codecs.AudioCodec.Pcma ? AudioCodec.Pcma : AudioCodec.Pcmu],
-            TelephoneEvent = remote?.TelephoneEventPayloadType is not null,
-            TelephoneEventPayloadType = remote?.TelephoneEventPayloadType ?? 101,
-            Direction = hold ? SdpDirection.SendOnly : SdpDirection.SendRecv,
-        };
-        var origin = dialog.LocalSdp?.Origin;
-        return SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort), options, origin?.SessionId ?? 0, (origin?.SessionVersion ?? 0) + 1);
-    }
+    private SessionDescription Offer(bool hold) =>
+        sdp.Offer(gateway, media, hold ? SdpDirection.SendOnly : SdpDirection.SendRecv, dialog.LocalSdp?.Origin);
 
     private async Task ReInviteAsync(SessionDescription offer, bool hold)
     {
@@ -151,9 +140,16 @@ internal sealed class HoldRelay(GatewayContext gateway, CallMailbox mailbox, IDi
         {
             CallerLegHeld = hold;
             failures = 0;
-            if (dialog.RemoteSdp is { } answer && SdpOfferAnswer.ReadAnswer(answer) is { } negotiated)
+            if (dialog.RemoteSdp is { } answer && sdp.ReadAnswer(media, answer, out _) is { } negotiated)
             {
-                media.Configure(LegSignalling.ToRemoteMedia(negotiated));
+                try
+                {
+                    media.Configure(negotiated.Remote);
+                }
+                catch (ArgumentException error)
+                {
+                    logger.LogWarning("Call {CallId}: the caller's answer to the re-INVITE cannot be applied: {Error}", callId, error.Message);
+                }
             }
 
             logger.LogInformation("Call {CallId}: caller's leg {Action}", callId, hold ? "on hold (a=sendonly)" : "resumed (a=sendrecv)");
