@@ -254,14 +254,36 @@ export class PhoneCall {
     }
   }
 
-  /** Sends DTMF in the media (RFC 4733 telephone-event, RTCDTMFSender). */
+  /**
+   * Sends DTMF in the media (RFC 4733 telephone-event through the RTCDTMFSender). A tone keyed before the media is up
+   * (the DTLS handshake still running just after the answer) waits for it, in order; nothing is lost.
+   */
   sendDtmf(tone: string): void {
     if (this.phaseValue !== "talking" || !/^[0-9*#A-D]$/i.test(tone)) {
       return;
     }
-    this.session.sendDTMF(tone, { transportType: "RFC2833" as never, duration: 160, interToneGap: 70 });
     this.digits += tone;
+    this.pendingTones += tone;
+    this.flushTones();
     this.set(this.phaseValue);
+  }
+
+  private pendingTones = "";
+
+  private flushTones(): void {
+    const pc = this.connection;
+    if (!this.pendingTones || !pc || this.phaseValue !== "talking") {
+      return;
+    }
+    const sender = pc.getSenders().find((s) => s.track?.kind === "audio");
+    if (!sender?.dtmf?.canInsertDTMF) {
+      // Not yet (or again, after a renegotiation): try once the connection reports a change.
+      pc.addEventListener("connectionstatechange", () => this.flushTones(), { once: true });
+      return;
+    }
+    const tones = this.pendingTones;
+    this.pendingTones = "";
+    this.session.sendDTMF(tones, { transportType: "RFC2833" as never, duration: 160, interToneGap: 70 });
   }
 
   /**
