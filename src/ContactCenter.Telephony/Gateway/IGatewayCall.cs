@@ -22,6 +22,11 @@ internal interface IGatewayCall
     /// <summary>New queue figures for announcements.</summary>
     void QueueUpdate(int position, TimeSpan estimatedWait);
 
+    /// <summary>A phone's registration ended because its connection closed (a browser tab closed): a ring there ends at once.</summary>
+    void PhoneGone(Sip.Registrar.RegistrarBinding binding)
+    {
+    }
+
     /// <summary>The gateway is stopping: release the legs.</summary>
     void Shutdown();
 }

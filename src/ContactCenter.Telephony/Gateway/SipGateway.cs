@@ -334,6 +334,10 @@ internal sealed class SipGateway(
         if (reason == RegistrarBindingEndReason.ConnectionClosed)
         {
             logger.LogInformation("{User}'s phone is gone: its connection {Connection} closed", binding.User, binding.BoundTo);
+            foreach (var call in calls.Values)
+            {
+                call.PhoneGone(binding);
+            }
         }
         else
         {

@@ -10,7 +10,7 @@ namespace ContactCenter.Host.Tests.EndToEnd;
 /// </summary>
 public sealed class CallPathTests
 {
-    private const string AdaPhone = "+442079460018";
+    internal const string AdaPhone = "+442079460018";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed class ForkedDial : IDialledLeg
     private readonly IReadOnlyList<PhoneFork> forks;
     private readonly ILogger logger;
     private readonly TaskCompletionSource<DialResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<DialResult>[] gone;
     private PhoneFork? winner;
 
     public ForkedDial(IReadOnlyList<PhoneFork> forks, ILogger logger)
@@ -26,6 +27,12 @@ internal sealed class ForkedDial : IDialledLeg
         ArgumentOutOfRangeException.ThrowIfZero(forks.Count);
         this.forks = forks;
         this.logger = logger;
+        gone = new TaskCompletionSource<DialResult>[forks.Count];
+        for (var i = 0; i < gone.Length; i++)
+        {
+            gone[i] = new TaskCompletionSource<DialResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
         AllEnded = RunAsync();
     }
 
@@ -50,19 +57,42 @@ internal sealed class ForkedDial : IDialledLeg
         }
     }
 
+    /// <summary>
+    /// A phone's connection closed (a browser tab closed, its WebSocket gone): its INVITE can never be answered, so that fork
+    /// ends at once as 480 instead of ringing until the timer. True when one of our forks rang that connection.
+    /// </summary>
+    public bool PhoneGone(RegistrarBinding binding)
+    {
+        var any = false;
+        for (var i = 0; i < forks.Count; i++)
+        {
+            var bound = forks[i].Binding.BoundTo;
+            if (bound is not null && bound == binding.BoundTo)
+            {
+                any = true;
+                gone[i].TrySetResult(new DialResult(480, "phone gone: its connection closed", null));
+                forks[i].Call.Cancel();
+            }
+        }
+
+        return any;
+    }
+
     private async Task RunAsync()
     {
         var pending = new List<Task<DialResult>>(forks.Count);
-        foreach (var fork in forks)
+        for (var i = 0; i < forks.Count; i++)
         {
-            pending.Add(fork.Call.Completion);
+            pending.Add(FirstOfAsync(forks[i].Call.Completion, gone[i].Task));
         }
+
+        var outcomes = pending.ToArray();
 
         DialResult? best = null;
         while (pending.Count > 0)
         {
             var done = await Task.WhenAny(pending).ConfigureAwait(false);
-            var index = IndexOf(done);
+            var index = Array.IndexOf(outcomes, done);
             pending.Remove(done);
             var fork = forks[index];
             var result = await done.ConfigureAwait(false);
@@ -98,17 +128,10 @@ internal sealed class ForkedDial : IDialledLeg
         completion.TrySetResult(best ?? new DialResult(487, null, null));
     }
 
-    private int IndexOf(Task<DialResult> task)
+    private static async Task<DialResult> FirstOfAsync(Task<DialResult> answered, Task<DialResult> gone)
     {
-        for (var i = 0; i < forks.Count; i++)
-        {
-            if (forks[i].Call.Completion == task)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("a fork's completion is not one of ours");
+        var first = await Task.WhenAny(answered, gone).ConfigureAwait(false);
+        return await first.ConfigureAwait(false);
     }
 
     /// <summary>The final response that says most about why nobody answered.</summary>

@@ -113,6 +113,15 @@ internal sealed partial class CallSession : IGatewayCall
     public void QueueUpdate(int position, TimeSpan estimatedWait) =>
         Post(() => Handle(new QueuePositionChanged(position, estimatedWait)));
 
+    /// <summary>A phone's connection closed: if it is ringing for this call, that ring ends now (and the call is queued again).</summary>
+    public void PhoneGone(Sip.Registrar.RegistrarBinding binding) => Post(() =>
+    {
+        if (state == CallState.Ringing && agentLeg is { } leg && leg.Call.PhoneGone(binding))
+        {
+            logger.LogInformation("Call {CallId}: {Agent}'s phone at {Contact} went away while ringing", CallId, leg.AgentId, binding.Contact);
+        }
+    });
+
     /// <summary>The gateway is stopping: release both legs.</summary>
     public void Shutdown() => Post(() => EndAsync(CallParty.System, "gateway shutting down", OutcomeNow()));
 

@@ -10,7 +10,7 @@ namespace ContactCenter.Telephony.Tests.Gateway.Session;
 /// <summary>The SIP endpoint as the sessions see it: registered phones, and every INVITE they send, kept for the test to answer.</summary>
 internal sealed class FakeDialler : ISipDialler
 {
-    private readonly Dictionary<string, RegistrarBinding> bindings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<RegistrarBinding>> bindings = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<FakeDialledCall> calls = [];
 
     public string Host => "gw.test";
@@ -27,18 +27,32 @@ internal sealed class FakeDialler : ISipDialler
     }
 
     /// <summary>A phone registered for <paramref name="user"/>.</summary>
-    public void Register(string user) =>
-        bindings[user] = new RegistrarBinding
-        {
-            AddressOfRecord = $"sip:{user}@gw.test",
-            User = user,
-            Contact = SipUri.Create(user, "127.0.0.1", 5062),
-            ExpiresAt = DateTimeOffset.MaxValue,
-            CallId = "reg-" + user,
-            CSeq = 1,
-        };
+    public void Register(string user) => bindings[user] = [Binding(user, 5062)];
 
-    public IReadOnlyList<RegistrarBinding> BindingsFor(string user) => bindings.TryGetValue(user, out var binding) ? [binding] : [];
+    /// <summary>Another phone of <paramref name="user"/> (a second desk phone) at <paramref name="port"/>: both ring.</summary>
+    public RegistrarBinding AddPhone(string user, int port)
+    {
+        var binding = Binding(user, port);
+        if (!bindings.TryGetValue(user, out var list))
+        {
+            bindings[user] = list = [];
+        }
+
+        list.Add(binding);
+        return binding;
+    }
+
+    public IReadOnlyList<RegistrarBinding> BindingsFor(string user) => bindings.TryGetValue(user, out var list) ? [.. list] : [];
+
+    private static RegistrarBinding Binding(string user, int port) => new()
+    {
+        AddressOfRecord = $"sip:{user}@gw.test",
+        User = user,
+        Contact = SipUri.Create(user, "127.0.0.1", port),
+        ExpiresAt = DateTimeOffset.MaxValue,
+        CallId = $"reg-{user}-{port}",
+        CSeq = 1,
+    };
 
     public IDialledLeg Dial(SipCallOptions options, Action<SipResponse>? provisional = null)
     {
