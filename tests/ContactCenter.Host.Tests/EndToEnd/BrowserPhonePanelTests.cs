@@ -159,6 +159,7 @@ public sealed class BrowserPhonePanelTests
             await Expect(agent.GetByTestId("phone-hold")).ToHaveTextAsync("Resume");
             await agent.GetByTestId("phone-hold").ClickAsync();
             await Expect(agent.GetByTestId("phone-call-state")).ToHaveAttributeAsync("data-held", "false");
+            Assert.Contains("put on hold the caller", host.StandardOutput, StringComparison.Ordinal);
             await agent.GetByTestId("phone-mute").ClickAsync();
             await Expect(agent.GetByTestId("phone-call-state")).ToHaveAttributeAsync("data-muted", "true");
             await agent.GetByTestId("phone-mute").ClickAsync();
