@@ -256,7 +256,7 @@ export class PhoneCall {
 
   /**
    * Sends DTMF in the media (RFC 4733 telephone-event through the RTCDTMFSender). A tone keyed before the media is up
-   * (the DTLS handshake still running just after the answer) waits for it, in order; nothing is lost.
+   * (the DTLS handshake still running just after the answer) waits for it, in order.
    */
   sendDtmf(tone: string): void {
     if (this.phaseValue !== "talking" || !/^[0-9*#A-D]$/i.test(tone)) {
@@ -270,15 +270,24 @@ export class PhoneCall {
 
   private pendingTones = "";
 
-  private flushTones(): void {
+  private flushTones(attempt = 0): void {
     const pc = this.connection;
     if (!this.pendingTones || !pc || this.phaseValue !== "talking") {
       return;
     }
+    if (pc.connectionState !== "connected") {
+      // DTLS not done yet: an RFC 4733 packet sent now could not be protected and would be lost. Wait for it.
+      pc.addEventListener("connectionstatechange", () => this.flushTones(), { once: true });
+      return;
+    }
     const sender = pc.getSenders().find((s) => s.track?.kind === "audio");
     if (!sender?.dtmf?.canInsertDTMF) {
-      // Not yet (or again, after a renegotiation): try once the connection reports a change.
-      pc.addEventListener("connectionstatechange", () => this.flushTones(), { once: true });
+      // Connected but the sender cannot send tones yet (a renegotiation in progress): a few more tries, then give up.
+      if (attempt < 50) {
+        window.setTimeout(() => this.flushTones(attempt + 1), 100);
+      } else {
+        this.pendingTones = "";
+      }
       return;
     }
     const tones = this.pendingTones;
