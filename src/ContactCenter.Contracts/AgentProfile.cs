@@ -15,6 +15,8 @@ public sealed record AgentProfile
     public required IReadOnlyList<string> Queues { get; init; }
     /// <summary>False when the person was removed or disabled.</summary>
     public bool Active { get; init; } = true;
+    /// <summary>Which of the agent's registered phones ring: browser, SIP phone, or both (the default).</summary>
+    public PhoneKind Phone { get; init; } = PhoneKind.Both;
 }
 
 /// <summary>Event: the directory changed an agent's profile (skills, queues, role, removal).</summary>

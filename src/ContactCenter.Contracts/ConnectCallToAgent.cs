@@ -11,6 +11,8 @@ public sealed record ConnectCallToAgent
     public required string Queue { get; init; }
     /// <summary>How long to ring before giving up (then the gateway publishes AgentNoAnswer).</summary>
     public required TimeSpan RingTimeout { get; init; }
+    /// <summary>Which of the agent's registered phones to ring (the directory's phone kind; both by default).</summary>
+    public PhoneKind Phone { get; init; } = PhoneKind.Both;
     /// <summary>Record the bridged call (queue setting).</summary>
     public bool Record { get; init; }
     /// <summary>True for a callback (a virtual call with no caller's leg): the gateway rings the agent, then dials the customer.</summary>

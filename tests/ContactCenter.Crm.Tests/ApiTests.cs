@@ -319,6 +319,26 @@ public abstract class ApiTests(CrmTestHost host)
     }
 
     [Fact]
+    public async Task Supervisor_sets_an_agents_phone_kind_and_routing_hears_of_it_and_a_bad_one_is_refused()
+    {
+        using var client = host.Client("sam", "supervisor");
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/agents");
+        Assert.Equal("both", list.EnumerateArray().First(a => a.GetProperty("login").GetString() == "carol").GetProperty("phone").GetString());
+
+        var put = await client.PutAsJsonAsync("/api/agents/carol", new { phone = "browser" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("browser", (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("phone").GetString());
+        await host.Harness.PublishedAsync<AgentProfileChanged>(m => m.AgentId == "carol" && m.Profile.Phone == PhoneKind.Browser);
+
+        var bad = await client.PutAsJsonAsync("/api/agents/carol", new { phone = "pager" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("phone must be browser, sip or both (was 'pager').", errors.GetProperty("phone")[0].GetString());
+        var after = await client.GetFromJsonAsync<JsonElement>("/api/agents");
+        Assert.Equal("browser", after.EnumerateArray().First(a => a.GetProperty("login").GetString() == "carol").GetProperty("phone").GetString());
+    }
+
+    [Fact]
     public async Task Supervisor_creates_a_new_agent_who_can_then_sign_in()
     {
         using var client = host.Client("sam", "supervisor");

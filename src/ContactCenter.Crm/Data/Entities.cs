@@ -169,6 +169,8 @@ internal sealed class Person
     public required string SipHa1Md5 { get; set; }
     public required string SipHa1Sha256 { get; set; }
     public bool Active { get; set; } = true;
+    /// <summary>Which registered phones ring for the person's calls.</summary>
+    public PhoneKind Phone { get; set; } = PhoneKind.Both;
     public DateTimeOffset UpdatedAt { get; set; }
     public List<PersonSkill> Skills { get; set; } = [];
     public List<PersonQueue> Queues { get; set; } = [];

@@ -25,7 +25,7 @@ internal static class AgentsApi
     internal sealed record SkillView(string Skill, int Level);
 
     internal sealed record AgentView(
-        string Login, string DisplayName, string Role, IReadOnlyList<SkillView> Skills, IReadOnlyList<string> Queues, bool Active);
+        string Login, string DisplayName, string Role, IReadOnlyList<SkillView> Skills, IReadOnlyList<string> Queues, bool Active, string Phone);
 
     /// <summary>Fields left null keep their value; skills and queues, when given, replace the lists.</summary>
     internal sealed record PutAgentRequest(
@@ -35,7 +35,8 @@ internal static class AgentsApi
         IReadOnlyList<string>? Queues,
         bool? Active,
         string? Password,
-        string? SipPassword);
+        string? SipPassword,
+        string? Phone = null);
 
     private static async Task<Ok<List<AgentView>>> ListAsync(CrmDbContext db, CancellationToken ct)
     {
@@ -91,6 +92,10 @@ internal static class AgentsApi
         if (request.Active is not null)
         {
             person.Active = request.Active.Value;
+        }
+        if (PhoneKindOf(request.Phone) is { } phone)
+        {
+            person.Phone = phone;
         }
         if (request.Skills is not null)
         {
@@ -188,11 +193,31 @@ internal static class AgentsApi
         {
             errors["sipPassword"] = ["sipPassword is required for a new person, at least 4 characters."];
         }
+        if (request.Phone is not null && PhoneKindOf(request.Phone) is null)
+        {
+            errors["phone"] = [$"phone must be browser, sip or both (was '{request.Phone}')."];
+        }
         return errors;
     }
 
+    /// <summary>The phone kind named browser, sip or both (any case); null for anything else.</summary>
+    internal static PhoneKind? PhoneKindOf(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "browser" => PhoneKind.Browser,
+        "sip" => PhoneKind.Sip,
+        "both" => PhoneKind.Both,
+        _ => null,
+    };
+
+    private static string PhoneName(PhoneKind kind) => kind switch
+    {
+        PhoneKind.Browser => "browser",
+        PhoneKind.Sip => "sip",
+        PhoneKind.Both => "both",
+    };
+
     private static bool SameProfile(AgentProfile a, AgentProfile b) =>
-        a.DisplayName == b.DisplayName && a.Role == b.Role && a.Active == b.Active
+        a.DisplayName == b.DisplayName && a.Role == b.Role && a.Active == b.Active && a.Phone == b.Phone
         && a.Skills.SequenceEqual(b.Skills) && a.Queues.SequenceEqual(b.Queues);
 
     private static AgentView ToView(Person p) => new(
@@ -201,5 +226,6 @@ internal static class AgentsApi
         Wire.Name(p.Role),
         [.. p.Skills.OrderBy(s => s.Skill, StringComparer.Ordinal).Select(s => new SkillView(s.Skill, s.Level))],
         [.. p.Queues.Select(q => q.Queue).Order(StringComparer.Ordinal)],
-        p.Active);
+        p.Active,
+        PhoneName(p.Phone));
 }

@@ -67,6 +67,7 @@ internal static class PeopleDirectory
         Skills = [.. p.Skills.OrderBy(s => s.Skill, StringComparer.Ordinal).Select(s => new SkillLevel { Skill = s.Skill, Level = s.Level })],
         Queues = [.. p.Queues.Select(q => q.Queue).Order(StringComparer.Ordinal)],
         Active = p.Active,
+        Phone = p.Phone,
     };
 
     /// <summary>Logins are lower-case letters, digits, '.', '_' and '-', 1..64 long; null when not one.</summary>

@@ -18,7 +18,8 @@ internal sealed record ReservationMade(
     bool Record,
     bool IsCallback,
     OfferKind Offer = OfferKind.None,
-    TimeSpan OfferTimeout = default) : EngineOutput;
+    TimeSpan OfferTimeout = default,
+    PhoneKind Phone = PhoneKind.Both) : EngineOutput;
 
 /// <summary>The agent accepted an offer (<see cref="OfferAccepted"/>).</summary>
 internal sealed record OfferTaken(Guid CallId, string AgentId, string Queue, OfferKind Offer, DateTimeOffset At) : EngineOutput;
@@ -29,7 +30,7 @@ internal sealed record OfferTaken(Guid CallId, string AgentId, string Queue, Off
 /// </summary>
 internal sealed record PreviewAccepted(
     Guid CallId, string AgentId, string Queue, string GatewayId, string Caller, string IvrPath, TimeSpan RingTimeout, bool Record,
-    DateTimeOffset QueuedAt, DateTimeOffset At) : EngineOutput;
+    DateTimeOffset QueuedAt, DateTimeOffset At, PhoneKind Phone = PhoneKind.Both) : EngineOutput;
 
 /// <summary>An offer (or a work item the agent held) is no longer the agent's: skipped, timed out, agent gone (<see cref="OfferWithdrawn"/>).</summary>
 internal sealed record OfferEnded(Guid CallId, string AgentId, string Queue, OfferKind Offer, string Reason, DateTimeOffset At) : EngineOutput;

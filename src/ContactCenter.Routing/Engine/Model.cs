@@ -65,6 +65,8 @@ internal sealed class AgentRecord
     public required string Id { get; init; }
     public string DisplayName { get; set; } = "";
     public bool Active { get; set; } = true;
+    /// <summary>Which of the agent's registered phones the gateway rings (the directory's phone kind).</summary>
+    public PhoneKind Phone { get; set; } = PhoneKind.Both;
     public byte[] Levels { get; set; } = [];
     public int[] Queues { get; set; } = [];
     /// <summary>

@@ -443,8 +443,9 @@ internal sealed partial class RoutingEngine
         call.AwaitingAccept = preview is not null;
         Outputs.Add(preview is { } offer
             ? new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, true,
-                OfferKind.PreviewCallback, offer)
-            : new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, call.IsCallback));
+                OfferKind.PreviewCallback, offer, agent.Phone)
+            : new ReservationMade(decision, call.GatewayId, call.Caller, call.IvrPath, queue.Definition.RingTimeout, queue.Definition.Record, call.IsCallback,
+                Phone: agent.Phone));
         SetState(agent, AgentState.Reserved, preview is null ? null : "callback offered", call.Id);
         agent.Call = call;
         agent.LastOfferSeq = ++_seq;

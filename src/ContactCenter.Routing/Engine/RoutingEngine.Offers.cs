@@ -44,7 +44,7 @@ internal sealed partial class RoutingEngine
         agent.Generation++;
         Outputs.Add(new OfferTaken(call.Id, agent.Id, def.Name, OfferKind.PreviewCallback, _now));
         Outputs.Add(new PreviewAccepted(call.Id, agent.Id, def.Name, call.GatewayId, call.Caller, call.IvrPath, def.RingTimeout, def.Record,
-            new DateTimeOffset(call.QueuedAtTicks, TimeSpan.Zero), _now));
+            new DateTimeOffset(call.QueuedAtTicks, TimeSpan.Zero), _now, agent.Phone));
         Schedule(_nowTicks + def.RingTimeout.Ticks + _config.RingGrace.Ticks, new Deadline(DeadlineKind.RingTimeout, null, agent, null, agent.Generation));
         MarkDirty(call.Queue);
     }

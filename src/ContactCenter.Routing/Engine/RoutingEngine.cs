@@ -642,6 +642,7 @@ internal sealed partial class RoutingEngine
         }
         agent.DisplayName = p.DisplayName;
         agent.Active = p.Active;
+        agent.Phone = p.Phone;
         var queues = new List<int>();
         foreach (var name in p.Queues)
         {

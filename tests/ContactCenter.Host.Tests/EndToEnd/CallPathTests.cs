@@ -205,7 +205,7 @@ public sealed class CallPathTests
         ["Media__MediaTimeout"] = "00:02:00",
     };
 
-    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, string answer, string? after)
+    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, string answer, string? after, bool echoRtp = false)
     {
         var phonePort = Sipp.FreeUdpPort();
         var values = new Dictionary<string, string>
@@ -220,7 +220,8 @@ public sealed class CallPathTests
         values["after"] = after ?? "";
         var scenario = Sipp.Render(folder, "agent.xml", values);
 
-        var phone = Sipp.Start($"{login}'s phone", folder, ["-sf", scenario, "-i", "127.0.0.1", "-p", phonePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"]);
+        string[] args = ["-sf", scenario, "-i", "127.0.0.1", "-p", phonePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-mp", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "1"];
+        var phone = Sipp.Start($"{login}'s phone", folder, echoRtp ? [.. args, "-rtp_echo"] : args);
         var register = Sipp.Render(folder, "register.xml", new Dictionary<string, string> { ["phone_port"] = phonePort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await using var registration = Sipp.Start($"{login} registers", folder,
             ["-sf", register, $"127.0.0.1:{host.SipPort}", "-i", "127.0.0.1", "-p", Sipp.FreeUdpPort().ToString(System.Globalization.CultureInfo.InvariantCulture), "-s", login, "-au", login, "-ap", "demo", "-m", "1"]);

@@ -167,6 +167,30 @@ public class ConsumerTests
     }
 
     [Fact]
+    public async Task The_directorys_phone_kind_goes_to_the_gateway_with_the_ring()
+    {
+        await using var f = await RoutingServiceFixture.StartAsync();
+        try
+        {
+            await f.Publish(new AgentProfileChanged
+            {
+                AgentId = "bob",
+                Profile = DemoDirectoryConsumer.Profiles[1] with { Phone = PhoneKind.Browser },
+                OccurredAt = TimeProvider.System.GetUtcNow(),
+            });
+            await f.Publish(Ready("bob"));
+            var call = Guid.NewGuid();
+            await f.Publish(Queued(call));
+            Assert.True(await f.Harness.Sent.Any<ConnectCallToAgent>(m =>
+                m.Context.Message.CallId == call && m.Context.Message.AgentId == "bob" && m.Context.Message.Phone == PhoneKind.Browser));
+        }
+        finally
+        {
+            f.DeleteFolder();
+        }
+    }
+
+    [Fact]
     public async Task Heartbeat_without_the_call_ends_it_for_routing()
     {
         await using var f = await RoutingServiceFixture.StartAsync();

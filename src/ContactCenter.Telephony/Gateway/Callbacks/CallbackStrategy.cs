@@ -21,6 +21,7 @@ internal sealed class CallbackStrategy(GatewayContext gateway, CallbackLedger le
     public CallDirection Direction => CallDirection.Callback;
     public Guid CallId => command.CallId;
     public string AgentId => command.AgentId;
+    public PhoneKind Phone => command.Phone;
     public DateTimeOffset ReservedAt => command.OccurredAt;
     public string? RawNumber => command.Caller;
     public string? Queue => command.Queue;

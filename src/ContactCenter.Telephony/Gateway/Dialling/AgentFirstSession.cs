@@ -114,10 +114,11 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var bindings = gateway.Sip.BindingsFor(plan.AgentId);
+        var registered = gateway.Sip.BindingsFor(plan.AgentId);
+        var bindings = AgentPhone.Ringable(registered, plan.Phone);
         if (bindings.Count == 0)
         {
-            await GiveBackAsync("agent phone not registered");
+            await GiveBackAsync(AgentPhone.NothingToRing(registered, plan.Phone));
             return;
         }
 

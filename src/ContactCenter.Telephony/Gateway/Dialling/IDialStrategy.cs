@@ -14,6 +14,8 @@ internal interface IDialStrategy
     CallDirection Direction { get; }
     Guid CallId { get; }
     string AgentId { get; }
+    /// <summary>Which of the agent's registered phones may be rung (the directory's phone kind).</summary>
+    PhoneKind Phone { get; }
     /// <summary>When routing reserved the agent for this call (the start of "agent free to customer ringing").</summary>
     DateTimeOffset ReservedAt { get; }
     /// <summary>The number as routing or the desktop gave it (normalised by the session).</summary>

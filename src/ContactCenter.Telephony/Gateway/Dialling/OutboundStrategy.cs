@@ -14,6 +14,8 @@ internal sealed class OutboundStrategy(GatewayContext gateway, ConnectOutboundCa
     public CallDirection Direction => CallDirection.Outbound;
     public Guid CallId => command.CallId;
     public string AgentId => command.AgentId;
+    /// <summary>The agent placed the call from the desktop: whichever of their phones is registered rings (ConnectOutboundCall names none).</summary>
+    public PhoneKind Phone => PhoneKind.Both;
     public DateTimeOffset ReservedAt => command.OccurredAt;
     public string? RawNumber => command.Number;
     public string? Queue => null;

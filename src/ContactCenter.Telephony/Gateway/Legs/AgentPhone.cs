@@ -1,3 +1,4 @@
+using ContactCenter.Contracts;
 using System.Net;
 using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Registrar;
@@ -30,6 +31,24 @@ internal static class AgentPhone
     /// <summary>A browser phone: registered over the WebSocket transport (RFC 7118), so it speaks WebRTC media.</summary>
     public static bool IsBrowser(RegistrarBinding binding) =>
         binding.Source?.Protocol.IsWebSocket() == true || binding.BoundTo?.Protocol.IsWebSocket() == true;
+
+    /// <summary>
+    /// The registrations to ring for an agent whose directory entry says <paramref name="kind"/>: every one for
+    /// <see cref="PhoneKind.Both"/>, only browsers or only SIP phones otherwise.
+    /// </summary>
+    public static IReadOnlyList<RegistrarBinding> Ringable(IReadOnlyList<RegistrarBinding> bindings, PhoneKind kind) => kind switch
+    {
+        PhoneKind.Both => bindings,
+        PhoneKind.Browser => [.. bindings.Where(IsBrowser)],
+        PhoneKind.Sip => [.. bindings.Where(b => !IsBrowser(b))],
+    };
+
+    /// <summary>Why nothing can be rung: "agent phone not registered", or which kind is missing.</summary>
+    public static string NothingToRing(IReadOnlyList<RegistrarBinding> registered, PhoneKind kind) => registered.Count == 0
+        ? "agent phone not registered"
+        : kind == PhoneKind.Browser
+            ? "agent phone not registered (the directory says browser; only SIP phones are registered)"
+            : "agent phone not registered (the directory says SIP phone; only a browser is registered)";
 
     /// <summary>A caller's number as a SIP URI user part (letters, digits, + - . _; "anonymous" when nothing is left).</summary>
     public static string SipUser(string caller)

@@ -59,10 +59,11 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
     /// </summary>
     public async Task<AgentLeg?> RingAsync(ConnectCallToAgent command, string caller, Func<AgentLeg, bool> stillRinging, Func<AgentLeg, DialResult, Task> settled)
     {
-        var bindings = gateway.Sip.BindingsFor(command.AgentId);
+        var registered = gateway.Sip.BindingsFor(command.AgentId);
+        var bindings = AgentPhone.Ringable(registered, command.Phone);
         if (bindings.Count == 0)
         {
-            await PublishNoAnswerAsync(command.AgentId, "agent phone not registered");
+            await PublishNoAnswerAsync(command.AgentId, AgentPhone.NothingToRing(registered, command.Phone));
             return null;
         }
 

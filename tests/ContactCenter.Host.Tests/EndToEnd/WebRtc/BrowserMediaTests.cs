@@ -50,6 +50,29 @@ public sealed class BrowserMediaTests
     }
 
     [Fact]
+    public async Task An_agent_with_a_SIP_phone_and_a_browser_rings_on_both_the_phone_answers_first_and_the_opus_caller_is_relayed_as_G711()
+    {
+        await RunAsync([("Telephony:BrowserCodecs", "opus,PCMU")], async (host, caller, alice) =>
+        {
+            // alice's SIPp desk phone answers after 300 ms and echoes the RTP it gets: the caller's Opus is transcoded to PCMU
+            // for it, and its PCMU back to Opus, so the caller hears its own tone through the G.711 leg.
+            var folder = Directory.CreateTempSubdirectory("cc-webrtc-sipp-").FullName;
+            await using var phone = await CallPathTests.RegisterPhoneAsync(host, folder, "alice", "agent-answer.part", "agent-wait-bye.part", echoRtp: true);
+            await DialSupportAsync(caller);
+
+            await alice.WaitForEventAsync("incoming", Patience);
+            await alice.WaitForEventAsync("failed", Patience); // the desk phone won: the browser's ring is CANCELled
+            Assert.Contains("failed:Canceled", await alice.EventsAsync());
+            Assert.Equal("audio/opus", (await caller.StatsAsync()).Codec);
+            await caller.WaitToHearAsync(CallerTone, Patience);
+
+            await caller.HangUpAsync();
+            await phone.AssertSucceededAsync(Patience);
+            await WaitForLogAsync(host, "caller hung up (BYE)");
+        });
+    }
+
+    [Fact]
     public async Task The_agents_tab_closing_while_they_talk_releases_the_caller_with_the_reason()
     {
         await RunAsync([], async (host, caller, agent) =>

@@ -91,6 +91,7 @@ public sealed class ForkTests : IAsyncLifetime
         session.ConnectAgent(gw.Ring(session.CallId, ringSeconds: 15));
         var first = await gw.Sip.InviteAsync(1);
         var second = await gw.Sip.InviteAsync(2);
+        await TestGateway.DrainAsync(session.Mailbox); // the ring timer is set
 
         gw.Time.Advance(TimeSpan.FromSeconds(15));
         await Wait.UntilAsync(() => first.Cancelled && second.Cancelled, "not every phone was cancelled");
@@ -99,5 +100,40 @@ public sealed class ForkTests : IAsyncLifetime
         var missed = await gw.Bus.WaitForAsync<AgentNoAnswer>();
         Assert.Equal("ring timeout", missed.Reason);
         Assert.Equal("CallReceived, CallQueued, AgentNoAnswer", gw.Bus.Sequence);
+    }
+}
+
+/// <summary>The directory's phone kind picks which of the agent's registered phones ring.</summary>
+public sealed class PhoneKindTests : IAsyncLifetime
+{
+    private readonly TestGateway gw = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await gw.DisposeAsync();
+
+    [Fact]
+    public async Task An_agent_whose_directory_says_browser_is_not_rung_on_a_SIP_phone_and_routing_hears_why()
+    {
+        var (session, _) = await gw.QueuedCallAsync();
+        gw.Sip.AddPhone("alice", 5062);
+        session.ConnectAgent(gw.Ring(session.CallId) with { Phone = PhoneKind.Browser });
+
+        var missed = await gw.Bus.WaitForAsync<AgentNoAnswer>();
+        Assert.Equal("agent phone not registered (the directory says browser; only SIP phones are registered)", missed.Reason);
+        Assert.Empty(gw.Sip.Calls);
+    }
+
+    [Fact]
+    public async Task An_agent_whose_directory_says_sip_rings_on_their_SIP_phones()
+    {
+        var (session, _) = await gw.QueuedCallAsync();
+        gw.Sip.AddPhone("alice", 5062);
+        gw.Sip.AddPhone("alice", 5064);
+        session.ConnectAgent(gw.Ring(session.CallId) with { Phone = PhoneKind.Sip });
+
+        await gw.Sip.InviteAsync(2);
+        (await gw.Sip.InviteAsync(1)).Answer();
+        Assert.Equal("alice", (await gw.Bus.WaitForAsync<CallConnected>()).AgentId);
     }
 }

@@ -341,6 +341,13 @@ namespace ContactCenter.Crm.Data.Migrations.PostgreSql
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("Both");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)

@@ -341,6 +341,13 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
 
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)")
+                        .HasDefaultValue("Both");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)

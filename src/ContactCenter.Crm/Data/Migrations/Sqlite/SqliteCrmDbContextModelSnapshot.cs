@@ -334,6 +334,13 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Phone")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("Both");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)

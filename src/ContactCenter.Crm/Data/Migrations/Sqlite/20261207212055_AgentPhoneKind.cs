@@ -1,0 +1,30 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ContactCenter.Crm.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    internal partial class AgentPhoneKind : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Phone",
+                table: "People",
+                type: "TEXT",
+                maxLength: 16,
+                nullable: false,
+                defaultValue: "Both");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Phone",
+                table: "People");
+        }
+    }
+}
