@@ -247,6 +247,52 @@ public sealed class BrowserPhonePanelTests
         });
     }
 
+    [Fact]
+    public async Task An_agent_whose_directory_phone_is_a_sip_phone_gets_no_browser_registration()
+    {
+        Assert.True(File.Exists(BrowserCallTests.ChromiumPath), $"the browser test needs Debian's Chromium at {BrowserCallTests.ChromiumPath}");
+        SetDefaultExpectTimeout(20_000);
+        await using var host = CallPathTests.StartHost();
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await CallPathTests.WithHostLogAsync(host, async () =>
+        {
+            // sam makes carol's phone a SIP phone in the directory; routing hears of it.
+            var samToken = await AgentDesktopClient.SignInAsync(host.BaseAddress, "sam");
+            using var http = new HttpClient { BaseAddress = host.BaseAddress };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", samToken);
+            using (var put = await http.PutAsJsonAsync(new Uri("/api/agents/carol", UriKind.Relative), new { phone = "sip" }))
+            {
+                Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+            }
+
+            var deadline = TimeProvider.System.GetUtcNow() + Patience;
+            while (true)
+            {
+                var agents = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/routing/agents", UriKind.Relative));
+                var carol = agents.EnumerateArray().FirstOrDefault(a => a.GetProperty("agentId").GetString() == "carol");
+                if (carol.ValueKind == JsonValueKind.Object && carol.TryGetProperty("phone", out var phone) && phone.ToString() is "sip" or "Sip" or "2")
+                {
+                    break;
+                }
+
+                Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"routing did not learn carol's phone kind: {agents}");
+                await Task.Delay(200);
+            }
+
+            // carol signs in with a working microphone: the panel says her calls ring her SIP phone and registers nothing.
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await LaunchWithMicrophoneAsync(playwright);
+            var agent = await BrowserCallTests.SignInAsync(browser, host, "carol", "/agent");
+            await Expect(agent.GetByTestId("phone-state")).ToHaveAttributeAsync("data-state", "sip");
+            await Expect(agent.GetByTestId("phone-message")).ToContainTextAsync("Your phone in the directory is a SIP phone");
+            await Expect(agent.GetByTestId("phone-kind")).ToHaveValueAsync("sip");
+            await Expect(agent.Locator("[data-testid=phone-kind] option[value=browser]")).ToBeDisabledAsync();
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Matches(new Regex(@"(?m)^contactcenter_telephony_phones_registered(\{[^}]*\})? 0(\s|$)"), metrics);
+            Assert.Matches(new Regex(@"(?m)^contactcenter_telephony_websockets_open(\{[^}]*\})? 0(\s|$)"), metrics);
+        });
+    }
+
     /// <summary>Debian's Chromium with a fake microphone whose permission is accepted.</summary>
     internal static Task<IBrowser> LaunchWithMicrophoneAsync(IPlaywright playwright) =>
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -27,6 +27,14 @@ interface AgentJson {
   agentId: string;
   displayName?: string;
   state: string | number;
+  /** The directory's phone kind: which of the agent's phones the gateway rings ("both" when absent). */
+  phone?: string | number;
+}
+
+/** The directory's phone kind from routing's agent list (enum as a name or its number: Both 0, Browser 1, Sip 2). */
+function directoryKind(phone: string | number | undefined): "both" | "browser" | "sip" {
+  const text = String(phone ?? "both").toLowerCase();
+  return text === "sip" || text === "2" ? "sip" : text === "browser" || text === "1" ? "browser" : "both";
 }
 
 export interface PhonePanel {
@@ -83,18 +91,44 @@ export function startPhonePanel(login: string, say: (message: string, kind?: "in
     micSelect.disabled = false;
   }
 
+  /** The directory's phone kind for this agent ("both" when routing cannot say). */
+  let directory: "both" | "browser" | "sip" = "both";
+
+  async function readDirectory(): Promise<void> {
+    try {
+      const agents = await api<AgentJson[]>("GET", "/api/routing/agents");
+      directory = directoryKind(agents.find((a) => a.agentId === login)?.phone);
+    } catch {
+      directory = "both";
+    }
+    panel.dataset.directory = directory;
+    const browserOption = kindSelect.querySelector<HTMLOptionElement>('option[value="browser"]');
+    if (browserOption) {
+      browserOption.disabled = directory === "sip";
+    }
+  }
+
   /** The chosen kind: the SIP phone (nothing registers), or this browser after the microphone was checked. */
   async function apply(): Promise<void> {
     stopPhone();
     showMessage(null);
     retry.hidden = true;
-    const kind = kindSelect.value as PhoneKind;
-    localStorage.setItem(kindKey, kind);
+    // The directory says only SIP phones ring for this agent: the browser is not registered (it would never ring).
+    const kind: PhoneKind = directory === "sip" ? "sip" : (kindSelect.value as PhoneKind);
+    kindSelect.value = kind;
+    if (directory !== "sip") {
+      localStorage.setItem(kindKey, kind);
+    }
     panel.dataset.kind = kind;
     if (kind === "sip") {
       micSelect.disabled = true;
       showState("sip", "Using your SIP phone");
-      showMessage("Calls ring your SIP phone (desk phone or softphone registered as you). This browser is not registered.", "info");
+      showMessage(
+        directory === "sip"
+          ? "Your phone in the directory is a SIP phone: calls ring it (desk phone or softphone registered as you), not this browser. A supervisor can change it."
+          : "Calls ring your SIP phone (desk phone or softphone registered as you). This browser is not registered.",
+        "info",
+      );
       return;
     }
     showState("connecting", "Checking the microphone…");
@@ -136,7 +170,7 @@ export function startPhonePanel(login: string, say: (message: string, kind?: "in
         showMessage(`Registration failed: ${reason ?? "no reason given"}.`);
         retry.hidden = false;
       } else if (state === "registered") {
-        showMessage(null);
+        showMessage(directory === "both" ? "Calls ring this browser and any SIP phone registered as you; the first to answer takes the call." : null, "info");
       } else if (reason) {
         showMessage(reason, "info");
       }
@@ -345,7 +379,7 @@ export function startPhonePanel(login: string, say: (message: string, kind?: "in
   });
   window.addEventListener("pagehide", () => stopPhone());
   window.setInterval(tick, 500);
-  void apply();
+  void readDirectory().then(apply);
 
   return {
     get call() {
