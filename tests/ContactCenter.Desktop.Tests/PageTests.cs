@@ -25,6 +25,7 @@ public sealed class PageTests : IAsyncLifetime
     [InlineData("/", "/desktop/dist/signin.js")]
     [InlineData("/agent", "/desktop/dist/agent.js")]
     [InlineData("/board", "/desktop/dist/board.js")]
+    [InlineData("/call", "/desktop/dist/call.js")]
     public async Task Pages_are_served_with_their_script_and_a_content_security_policy(string page, string script)
     {
         using var response = await http.GetAsync(new Uri(page, UriKind.Relative));

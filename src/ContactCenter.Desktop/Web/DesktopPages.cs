@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Desktop.Web;
 
-/// <summary>The pages (<c>/</c> sign-in, <c>/agent</c>, <c>/board</c>, <c>/reports</c>) and their assets under <c>/desktop/</c>.</summary>
+/// <summary>The pages (<c>/</c> sign-in, <c>/agent</c>, <c>/board</c>, <c>/reports</c>, the customer's <c>/call</c>) and their assets under <c>/desktop/</c>.</summary>
 internal static class DesktopPages
 {
     private const string ContentSecurityPolicy =
@@ -19,6 +19,8 @@ internal static class DesktopPages
         pages.MapGet("/agent", (HttpContext http, DesktopAssets assets) => Serve(http, assets, "agent.html"));
         pages.MapGet("/board", (HttpContext http, DesktopAssets assets) => Serve(http, assets, "board.html"));
         pages.MapGet("/reports", (HttpContext http, DesktopAssets assets) => Serve(http, assets, "reports.html"));
+        // The customer's "call us" page: no sign-in; it dials a DID over /sip as a web caller (a webCallers trunk admits it).
+        pages.MapGet("/call", (HttpContext http, DesktopAssets assets) => Serve(http, assets, "call.html"));
         pages.MapGet("/desktop/{**path}", (HttpContext http, DesktopAssets assets, string path) => Serve(http, assets, path));
     }
 

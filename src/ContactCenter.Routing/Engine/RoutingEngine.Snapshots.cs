@@ -3,7 +3,11 @@ using ContactCenter.Contracts;
 namespace ContactCenter.Routing.Engine;
 
 /// <summary>An agent as the desktop and supervisors see it.</summary>
-public sealed record AgentSnapshot(string AgentId, string DisplayName, AgentState State, string? Reason, Guid? CallId, DateTimeOffset Since, IReadOnlyList<string> Queues);
+public sealed record AgentSnapshot(string AgentId, string DisplayName, AgentState State, string? Reason, Guid? CallId, DateTimeOffset Since, IReadOnlyList<string> Queues)
+{
+    /// <summary>Which of the agent's phones ring (the directory's phone kind): the desktop's phone panel shows it.</summary>
+    public PhoneKind Phone { get; init; } = PhoneKind.Both;
+}
 
 /// <summary>A waiting call in a queue snapshot.</summary>
 public sealed record WaitingCallSnapshot(Guid CallId, string Caller, TimeSpan Waited, TimeSpan EffectiveWait, int Priority, CustomerTier Tier, bool IsCallback, int Ring, string? PreferredAgentId);
@@ -27,14 +31,14 @@ internal sealed partial class RoutingEngine
             {
                 queues[i] = _queues[a.Queues[i]].Definition.Name;
             }
-            list.Add(new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), queues));
+            list.Add(new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), queues) { Phone = a.Phone });
         }
         return list;
     }
 
     public AgentSnapshot? Agent(string agentId) =>
         _agentsById.TryGetValue(agentId, out var a)
-            ? new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), [.. Array.ConvertAll(a.Queues, q => _queues[q].Definition.Name)])
+            ? new AgentSnapshot(a.Id, a.DisplayName, a.State, a.Reason, a.Call?.Id, new DateTimeOffset(a.StateSinceTicks, TimeSpan.Zero), [.. Array.ConvertAll(a.Queues, q => _queues[q].Definition.Name)]) { Phone = a.Phone }
             : null;
 
     public IReadOnlyList<QueueSnapshot> QueueSnapshots()

@@ -66,7 +66,7 @@ public sealed class BrowserPhoneTests
     }
 
     /// <summary>Polls the Prometheus scrape until the gauge reads <paramref name="value"/>.</summary>
-    private static async Task WaitForMetricAsync(HttpClient scrape, string gauge, int value)
+    internal static async Task WaitForMetricAsync(HttpClient scrape, string gauge, int value)
     {
         var pattern = new Regex($@"(?m)^{gauge}(\{{[^}}]*\}})? {value}(\s|$)");
         var deadline = TimeProvider.System.GetUtcNow() + Patience;

@@ -13,6 +13,7 @@ import {
   stateLabel,
   wireSignOut,
 } from "./common";
+import { startPhonePanel } from "./phonePanel";
 import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, OutboundRefused, ScreenPop, WorkItem } from "./types";
 
 const session = requireSession("agent", "supervisor");
@@ -895,6 +896,7 @@ if (session) {
   renderState();
   renderCall();
   renderWorkIdle();
+  startPhonePanel(session.login, say);
   connection = connectHub(
     "/hubs/agent",
     (c) => {
