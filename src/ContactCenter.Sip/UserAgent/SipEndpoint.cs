@@ -112,6 +112,22 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
 
+    /// <summary>New INVITEs waiting in the UDP receive threads behind ACK, BYE, CANCEL, in-dialog requests and responses now.</summary>
+    public int QueuedInvites => sockets?.QueuedInvites ?? 0;
+
+    /// <summary>New INVITEs answered 503 at once because the receive queue was full (<see cref="SipEndpointOptions.MaxQueuedInvites"/>), since start.</summary>
+    public long InvitesShed => sockets?.InvitesShed ?? 0;
+
+    /// <summary>The <c>Retry-After</c> value (whole seconds) of a 503 refusing a new call for overload.</summary>
+    public string OverloadRetryAfter => ((int)Math.Ceiling(options.OverloadRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    private void ShedInvite(SipRequest invite, SipSource source)
+    {
+        var busy = SipMessageFactory.CreateResponse(invite, 503, toTag: SipIds.NewTag());
+        busy.Headers.Add("Retry-After", OverloadRetryAfter);
+        transactions.SendStateless(busy, invite, source);
+    }
+
     /// <summary>Live dialogs.</summary>
     public int DialogCount => dialogs.Count;
 
@@ -175,6 +191,11 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         if (Interlocked.Exchange(ref started, 1) != 0)
         {
             throw new InvalidOperationException("already started");
+        }
+        if (sockets is not null)
+        {
+            sockets.IsKnownTransaction = transactions.HasServerTransaction;
+            sockets.ShedInvite = ShedInvite;
         }
         transports.Start(OnReceive, OnConnectionClosed, limiter);
         if (options.PublicHost is null && (Host == "0.0.0.0" || Host == "::"))
