@@ -68,7 +68,9 @@ internal sealed class AdmissionController : IDisposable
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly long[] refusedBy = new long[ReasonCount];
-    private readonly Dictionary<IPAddress, int> admittedBySource = [];
+    /// <summary>Sources that offered calls lately, each with its share of the admitted rate while throttled.</summary>
+    private readonly Dictionary<IPAddress, SourceShare> sources = [];
+    private int sourcesThisInterval;
     private ITimer? timer;
 
     private long offered;
@@ -84,8 +86,6 @@ internal sealed class AdmissionController : IDisposable
 
     // Throttle (under gate): null = not throttled.
     private double? rateLimit;
-    private double tokens;
-    private long tokensAt;
     private RefusalReason congestion = RefusalReason.SetupTime;
     private long lastCongested;
 
@@ -170,10 +170,6 @@ internal sealed class AdmissionController : IDisposable
                     began = StatusLocked();
                 }
             }
-            else
-            {
-                admittedBySource[source] = admittedBySource.GetValueOrDefault(source) + 1;
-            }
         }
 
         if (began is not null)
@@ -219,30 +215,52 @@ internal sealed class AdmissionController : IDisposable
             return true;
         }
 
+        var share = Share(source, now);
         if (rateLimit is not { } limit)
         {
             return false;
         }
 
-        var interval = options.EvaluationInterval.TotalSeconds;
-        var budget = Math.Max(1, limit * interval);
-        tokens = Math.Min(budget, tokens + (time.GetElapsedTime(tokensAt, now).TotalSeconds * limit));
-        tokensAt = now;
-        var active = Math.Max(sourcesLastInterval, admittedBySource.Count + (admittedBySource.ContainsKey(source) ? 0 : 1));
-        if (active > 1 && admittedBySource.GetValueOrDefault(source) >= Math.Ceiling(budget / active))
+        // Throttled: each source that offered calls lately gets an equal part of the admitted rate (its own token bucket), so
+        // one flooding source cannot take the capacity of the others.
+        var active = Math.Max(sourcesLastInterval, sourcesThisInterval);
+        var rate = limit / active;
+        var cap = Math.Max(1, rate * options.EvaluationInterval.TotalSeconds);
+        share.Tokens = Math.Min(cap, share.Tokens + (time.GetElapsedTime(share.TokensAt, now).TotalSeconds * rate));
+        share.TokensAt = now;
+        if (share.Tokens < 1)
         {
-            reason = RefusalReason.FairShare;
+            reason = active > 1 ? RefusalReason.FairShare : congestion;
             return true;
         }
 
-        if (tokens < 1)
-        {
-            reason = congestion;
-            return true;
-        }
-
-        tokens -= 1;
+        share.Tokens -= 1;
         return false;
+    }
+
+    private sealed class SourceShare
+    {
+        public double Tokens;
+        public long TokensAt;
+        public bool SeenThisInterval;
+    }
+
+    private SourceShare Share(IPAddress source, long now)
+    {
+        if (!sources.TryGetValue(source, out var share))
+        {
+            // A source new to the throttle may place one call at once; then it earns its share.
+            share = new SourceShare { Tokens = 1, TokensAt = now };
+            sources[source] = share;
+        }
+
+        if (!share.SeenThisInterval)
+        {
+            share.SeenThisInterval = true;
+            sourcesThisInterval++;
+        }
+
+        return share;
     }
 
     /// <summary>An admitted call was answered (200 OK sent) or ended before: it leaves set-up.</summary>
@@ -314,8 +332,11 @@ internal sealed class AdmissionController : IDisposable
                 rateLimit = Math.Max(options.MinAdmissionRate, basis * 0.9);
                 if (start)
                 {
-                    tokens = 0;
-                    tokensAt = now;
+                    foreach (var share in sources.Values)
+                    {
+                        share.Tokens = 0;
+                        share.TokensAt = now;
+                    }
                 }
 
                 congestion = why == RefusalReason.SipQueue ? RefusalReason.SipQueue : why;
@@ -346,8 +367,20 @@ internal sealed class AdmissionController : IDisposable
                 changed = StatusLocked();
             }
 
-            sourcesLastInterval = admittedBySource.Count;
-            admittedBySource.Clear();
+            sourcesLastInterval = Math.Max(1, sourcesThisInterval);
+            sourcesThisInterval = 0;
+            List<IPAddress>? gone = null;
+            foreach (var (address, share) in sources)
+            {
+                if (!share.SeenThisInterval)
+                {
+                    (gone ??= []).Add(address);
+                }
+
+                share.SeenThisInterval = false;
+            }
+
+            gone?.ForEach(address => sources.Remove(address));
             answeredInInterval = 0;
             setupSecondsInInterval = 0;
             worstQueueDelayInInterval = TimeSpan.Zero;
