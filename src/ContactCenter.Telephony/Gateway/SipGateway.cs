@@ -292,7 +292,7 @@ internal sealed class SipGateway(
         }
 
         // Overload control: decided before any media, IVR or bus work is spent on the call.
-        if (admission?.TryAdmit(source, incoming.QueueDelay, incoming.ReceivedTimestamp, out _) is not { } ticket)
+        if (admission?.TryAdmit(source, incoming.QueueDelay, sip?.QueuedInvites ?? 0, incoming.ReceivedTimestamp, out _) is not { } ticket)
         {
             if (route.WhenOverloaded is { } busy && announcer is { } busyLine)
             {

@@ -138,10 +138,11 @@ internal sealed class AdmissionController : IDisposable
 
     /// <summary>
     /// Decides on a new call from <paramref name="source"/> whose INVITE waited <paramref name="queueDelay"/> in the SIP
-    /// receive thread and arrived at <paramref name="receivedTimestamp"/> (0: now). Returns the call's ticket (complete it
-    /// when the call is answered or ends), or null with the reason it was refused.
+    /// receive thread, with <paramref name="queuedBehind"/> new INVITEs still waiting there, and arrived at
+    /// <paramref name="receivedTimestamp"/> (0: now). Returns the call's ticket (complete it when the call is answered or
+    /// ends), or null with the reason it was refused.
     /// </summary>
-    public AdmissionTicket? TryAdmit(IPAddress source, TimeSpan queueDelay, long receivedTimestamp, out RefusalReason reason)
+    public AdmissionTicket? TryAdmit(IPAddress source, TimeSpan queueDelay, int queuedBehind, long receivedTimestamp, out RefusalReason reason)
     {
         Interlocked.Increment(ref offered);
         var now = time.GetTimestamp();
@@ -149,12 +150,12 @@ internal sealed class AdmissionController : IDisposable
         bool refused;
         lock (gate)
         {
-            if (queueDelay > worstQueueDelayInInterval)
+            if (queuedBehind > 0 && queueDelay > worstQueueDelayInInterval)
             {
                 worstQueueDelayInInterval = queueDelay;
             }
 
-            refused = Refuses(source, queueDelay, now, out reason);
+            refused = Refuses(source, queueDelay, queuedBehind, now, out reason);
             if (refused)
             {
                 Interlocked.Increment(ref refusedBy[(int)reason]);
@@ -189,7 +190,7 @@ internal sealed class AdmissionController : IDisposable
         return new AdmissionTicket(this, receivedTimestamp == 0 ? now : receivedTimestamp);
     }
 
-    private bool Refuses(IPAddress source, TimeSpan queueDelay, long now, out RefusalReason reason)
+    private bool Refuses(IPAddress source, TimeSpan queueDelay, int queuedBehind, long now, out RefusalReason reason)
     {
         reason = default;
         if (!options.Enabled)
@@ -197,7 +198,8 @@ internal sealed class AdmissionController : IDisposable
             return false;
         }
 
-        if (queueDelay > options.MaxSipQueueDelay)
+        // A backlog of new INVITEs that waited this long: refuse at once (one slow INVITE alone, a pause of the process, is not).
+        if (queueDelay > options.MaxSipQueueDelay && queuedBehind > 0)
         {
             reason = RefusalReason.SipQueue;
             return true;

@@ -19,8 +19,9 @@ internal sealed class AdmissionOptions
     public TimeSpan TargetSetupTime { get; set; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>
-    /// An INVITE that waited longer than this in the SIP receive thread (behind ACK, BYE and the rest) is refused at once: its
-    /// caller is about to retransmit, and admitting it would only add to the backlog. Half of it counts as congestion.
+    /// An INVITE that waited longer than this in the SIP receive thread (behind ACK, BYE and the rest), with more new INVITEs
+    /// still queued behind it, is refused at once: its caller is about to retransmit, and admitting it would only add to the
+    /// backlog. Half of it, over an interval, counts as congestion.
     /// </summary>
     public TimeSpan MaxSipQueueDelay { get; set; } = TimeSpan.FromMilliseconds(40);
 

@@ -59,9 +59,11 @@ internal sealed class BusyAnnouncer(IMediaEngine media, IPAddress mediaAddress, 
             var leg = new DialogLeg(dialog);
             var played = session.PlayAsync([announcement.PromptPath]);
             var first = await Task.WhenAny(played, leg.Ended);
+            logger.LogDebug("Busy announcement for {SipCallId}: {What}", call.CallId, first == played ? "played, hanging up" : "caller left");
             if (first == played)
             {
-                await LegSignalling.ByeAsync(leg);
+                var error = await LegSignalling.ByeAsync(leg);
+                logger.LogDebug("Busy announcement for {SipCallId}: BYE {Result}", call.CallId, error ?? "answered");
             }
         }
         catch (Exception error) when (error is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException
