@@ -195,12 +195,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
                             break;
                         }
                     }
-                    var next = invites.Dequeue();
-                    Interlocked.Decrement(ref queuedInvites);
-                    if (!next.Taken)
-                    {
-                        handler(next.Result, next.Source);
-                    }
+                    HandleNextInvite(invites);
                     continue;
                 }
                 ReceiveOne(socket, buffer, state, invites);
@@ -219,6 +214,18 @@ internal sealed partial class SipSocketTransport : ISipTransport
             }
         }
         Interlocked.Add(ref queuedInvites, -invites.Count);
+    }
+
+    /// <summary>Handles the oldest queued INVITE. A method of its own: the loop's frame keeps no reference to the request.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void HandleNextInvite(Queue<QueuedInvite> invites)
+    {
+        var next = invites.Dequeue();
+        Interlocked.Decrement(ref queuedInvites);
+        if (!next.Taken)
+        {
+            handler(next.Result, next.Source);
+        }
     }
 
     private sealed class UdpReceiveState(Socket socket)
