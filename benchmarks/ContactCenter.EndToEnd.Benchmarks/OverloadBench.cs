@@ -141,7 +141,7 @@ internal static class OverloadBench
         [
             "-sf", scenario, "-s", "1000", $"127.0.0.1:{host.SipPort}", "-i", "127.0.0.1", "-p", Str(HostProcess.FreeUdpPort()),
             "-mp", Str(HostProcess.FreeUdpPort()), "-r", Str(rate), "-m", Str(placed), "-l", "100000", "-d", Str(holdMs),
-            "-timeout", $"{seconds + 60}s", "-trace_rtt", "-rtt_freq", "1000",
+            "-timeout", $"{seconds + 60}s", "-trace_rtt", "-rtt_freq", "1",
         ]);
         var r = await caller.WaitAsync(TimeSpan.FromSeconds(seconds + 70));
         var after = await ScrapeAsync(api);
@@ -197,9 +197,10 @@ internal static class OverloadBench
         foreach (var (series, value) in after.Series("contactcenter_telephony_admission_refused"))
         {
             var delta = value - before.Series("contactcenter_telephony_admission_refused").Where(b => b.Labels == series).Select(b => b.Value).FirstOrDefault();
+            var reason = series.Split(',').Select(l => l.Split('=', 2)).Where(kv => kv[0] == "reason").Select(kv => kv[1].Trim('"')).FirstOrDefault() ?? series;
             if (delta > 0)
             {
-                parts.Add($"{series}={delta:0}");
+                parts.Add($"{reason}={delta:0}");
             }
         }
 

@@ -52,7 +52,7 @@ internal sealed record AdmissionStatus(bool Overloaded, RefusalReason? Reason, l
 /// <item>otherwise, while throttled, admitted at the current admitted rate (a token bucket), each source to its share.</item>
 /// </list>
 /// Every <see cref="AdmissionOptions.EvaluationInterval"/> the measurements are read: average set-up time (INVITE arrival
-/// to 200 OK), the SIP queueing delay, the thread pool's queue, bus publishes in flight and the media clock's lateness.
+/// to 200 OK), the average SIP queueing delay of new INVITEs, the thread pool's queue, bus publishes in flight and the media clock's lateness.
 /// Congested: the admitted rate is cut to 0.9 × the rate at which calls were actually answered (what the gateway
 /// proved it can serve), never below <see cref="AdmissionOptions.MinAdmissionRate"/>. Not congested: it grows 10 % a
 /// step, and after <see cref="AdmissionOptions.RecoveryQuietTime"/> without congestion and refusals the throttle is lifted.
@@ -80,7 +80,8 @@ internal sealed class AdmissionController : IDisposable
     // The current interval's measurements (under gate).
     private int answeredInInterval;
     private double setupSecondsInInterval;
-    private TimeSpan worstQueueDelayInInterval;
+    private double queueDelaySecondsInInterval;
+    private int invitesInInterval;
     private long intervalStart;
     private int sourcesLastInterval;
 
@@ -150,10 +151,8 @@ internal sealed class AdmissionController : IDisposable
         bool refused;
         lock (gate)
         {
-            if (queuedBehind > 0 && queueDelay > worstQueueDelayInInterval)
-            {
-                worstQueueDelayInInterval = queueDelay;
-            }
+            queueDelaySecondsInInterval += queueDelay.TotalSeconds;
+            invitesInInterval++;
 
             refused = Refuses(source, queueDelay, queuedBehind, now, out reason);
             if (refused)
@@ -321,7 +320,8 @@ internal sealed class AdmissionController : IDisposable
             var setupAverage = answeredInInterval > 0 ? TimeSpan.FromSeconds(setupSecondsInInterval / answeredInInterval) : TimeSpan.Zero;
             RefusalReason? congested =
                 setupAverage > options.TargetSetupTime ? RefusalReason.SetupTime
-                : worstQueueDelayInInterval > options.MaxSipQueueDelay / 2 ? RefusalReason.SipQueue
+                : invitesInInterval > 0 && TimeSpan.FromSeconds(queueDelaySecondsInInterval / invitesInInterval) > options.MaxSipQueueDelay / 2
+                    ? RefusalReason.SipQueue
                 : poolQueue > options.MaxThreadPoolQueue ? RefusalReason.ThreadPool
                 : busInFlight > options.MaxBusPublishesInFlight ? RefusalReason.Bus
                 : mediaLag > options.MaxMediaClockLag ? RefusalReason.Media
@@ -385,7 +385,8 @@ internal sealed class AdmissionController : IDisposable
             gone?.ForEach(address => sources.Remove(address));
             answeredInInterval = 0;
             setupSecondsInInterval = 0;
-            worstQueueDelayInInterval = TimeSpan.Zero;
+            queueDelaySecondsInInterval = 0;
+            invitesInInterval = 0;
             intervalStart = now;
         }
 

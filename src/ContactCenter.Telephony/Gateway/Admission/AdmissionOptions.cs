@@ -21,7 +21,7 @@ internal sealed class AdmissionOptions
     /// <summary>
     /// An INVITE that waited longer than this in the SIP receive thread (behind ACK, BYE and the rest), with more new INVITEs
     /// still queued behind it, is refused at once: its caller is about to retransmit, and admitting it would only add to the
-    /// backlog. Half of it, over an interval, counts as congestion.
+    /// backlog. Half of it, as the average wait of an interval's new INVITEs, counts as congestion.
     /// </summary>
     public TimeSpan MaxSipQueueDelay { get; set; } = TimeSpan.FromMilliseconds(40);
 
