@@ -115,7 +115,10 @@ public sealed class AdmissionControllerTests
     {
         using var f = new Fixture(o => o.TargetSetupTime = TimeSpan.FromMilliseconds(50));
         f.IntervalWithAnsweredCalls(50, TimeSpan.FromMilliseconds(20));
-        // 100 calls answered in one interval, each after 80 ms (goal 50 ms): congested; 100 answered per 100 ms = 1,000/s.
+        // 100 calls answered in an interval, each after 80 ms (goal 50 ms): congested; 100 answered per 100 ms = 1,000/s.
+        // One congested interval is a spike, not overload; the second acts.
+        f.IntervalWithAnsweredCalls(100, TimeSpan.FromMilliseconds(80));
+        Assert.Null(f.Controller.Status.RateLimit);
         f.IntervalWithAnsweredCalls(100, TimeSpan.FromMilliseconds(80));
 
         var limit = f.Controller.Status.RateLimit;
@@ -228,6 +231,8 @@ public sealed class AdmissionControllerTests
         }
 
         f.IntervalWithAnsweredCalls(20, TimeSpan.FromMilliseconds(5));
+        Assert.Null(f.Controller.Status.RateLimit);
+        f.IntervalWithAnsweredCalls(20, TimeSpan.FromMilliseconds(5));
         // 20 answered in 100 ms = 200/s; the throttle starts at 180/s with an empty bucket.
         Assert.Equal(180, f.Controller.Status.RateLimit!.Value, 3);
         Assert.Equal(expected, f.RefusalOf(A));
@@ -238,6 +243,7 @@ public sealed class AdmissionControllerTests
     {
         using var f = new Fixture(o => o.MinAdmissionRate = 100);
         f.PoolQueue = 5_000;
+        f.IntervalWithAnsweredCalls(5, TimeSpan.FromMilliseconds(5));
         f.IntervalWithAnsweredCalls(5, TimeSpan.FromMilliseconds(5));
         // Throttled at the minimum, 100 calls/s: 10 per 100 ms interval.
         Assert.Equal(100, f.Controller.Status.RateLimit!.Value, 3);

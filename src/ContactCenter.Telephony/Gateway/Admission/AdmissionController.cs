@@ -87,6 +87,12 @@ internal sealed class AdmissionController : IDisposable
 
     // Throttle (under gate): null = not throttled.
     private double? rateLimit;
+    private int congestedIntervals;
+    private readonly double[] answeredRates = new double[10];
+    private int answeredRateIndex;
+
+    /// <summary>Consecutive congested intervals before the throttle acts: one interval's spike (a GC, a busy neighbour) is not overload.</summary>
+    internal const int CongestedIntervalsToAct = 2;
     private RefusalReason congestion = RefusalReason.SetupTime;
     private long lastCongested;
 
@@ -316,7 +322,10 @@ internal sealed class AdmissionController : IDisposable
             }
 
             var seconds = Math.Max(time.GetElapsedTime(intervalStart, now).TotalSeconds, 1e-3);
-            var answeredRate = answeredInInterval / seconds;
+            answeredRates[answeredRateIndex] = answeredInInterval / seconds;
+            answeredRateIndex = (answeredRateIndex + 1) % answeredRates.Length;
+            // What the gateway proved it can serve lately: the best answered rate of the last ten intervals.
+            var answeredRate = answeredRates.Max();
             var setupAverage = answeredInInterval > 0 ? TimeSpan.FromSeconds(setupSecondsInInterval / answeredInInterval) : TimeSpan.Zero;
             RefusalReason? congested =
                 setupAverage > options.TargetSetupTime ? RefusalReason.SetupTime
@@ -326,7 +335,8 @@ internal sealed class AdmissionController : IDisposable
                 : busInFlight > options.MaxBusPublishesInFlight ? RefusalReason.Bus
                 : mediaLag > options.MaxMediaClockLag ? RefusalReason.Media
                 : null;
-            if (options.Enabled && congested is { } why)
+            congestedIntervals = congested is null ? 0 : congestedIntervals + 1;
+            if (options.Enabled && congested is { } why && congestedIntervals >= CongestedIntervalsToAct)
             {
                 // Multiplicative decrease from what the gateway proved it can serve: the rate calls were answered at.
                 var basis = Math.Min(rateLimit ?? double.MaxValue, answeredRate);
@@ -344,7 +354,7 @@ internal sealed class AdmissionController : IDisposable
                 congestion = why == RefusalReason.SipQueue ? RefusalReason.SipQueue : why;
                 lastCongested = now;
             }
-            else if (rateLimit is { } limit)
+            else if (congested is null && rateLimit is { } limit)
             {
                 var quiet = options.RecoveryQuietTime;
                 rateLimit = time.GetElapsedTime(lastCongested, now) >= quiet && time.GetElapsedTime(lastRefusal, now) >= quiet

@@ -35,7 +35,7 @@ internal sealed class AdmissionOptions
     public int MaxBusPublishesInFlight { get; set; } = 2000;
 
     /// <summary>How late the media clock may run its 20 ms ticks (prompt playback pacing) before the gateway is congested.</summary>
-    public TimeSpan MaxMediaClockLag { get; set; } = TimeSpan.FromMilliseconds(60);
+    public TimeSpan MaxMediaClockLag { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A fixed ceiling of live calls on top of the measurements (0 = none).</summary>
     public int MaxLiveCalls { get; set; }
