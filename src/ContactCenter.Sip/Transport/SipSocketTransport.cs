@@ -145,6 +145,9 @@ internal sealed partial class SipSocketTransport : ISipTransport
     /// </summary>
     public Func<SipRequest, bool>? IsKnownTransaction { get; set; }
 
+    /// <summary>Set by the endpoint: the application's early gate for a new INVITE from a source (false: 503 at once, never queued).</summary>
+    public Func<SipSource, bool>? AdmitsNewInvite { get; set; }
+
     /// <summary>Set by the endpoint before <see cref="Start"/>: answers a new INVITE the full queue cannot take (503, no transaction).</summary>
     public Action<SipRequest, SipSource>? ShedInvite { get; set; }
 
@@ -288,6 +291,12 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 }
                 if (outOfDialog && request.Method == "INVITE" && request.TopVia is not null && IsKnownTransaction?.Invoke(request) != true)
                 {
+                    if (AdmitsNewInvite?.Invoke(source) == false)
+                    {
+                        // The application's throttle is closed for this source: refused before any queueing or transaction.
+                        ShedInvite?.Invoke(request, source);
+                        return true;
+                    }
                     if (invites.Count >= options.MaxQueuedInvites)
                     {
                         Interlocked.Increment(ref invitesShed);

@@ -98,6 +98,8 @@ internal sealed class SipGateway(
         admission.StatusChanged += status => _ = PublishOverloadAsync(status);
         metrics.ObserveAdmission(admission);
         admission.Start();
+        // While throttled, a source whose part of the admitted rate is used up is refused by the receive thread itself.
+        endpoint.NewCallGate = admission.MayAdmit;
         announcer = new BusyAnnouncer(engine, mediaAddress, endpoint.OverloadRetryAfter, logger);
         context = new GatewayContext(
             new SipEndpointDialler(sip), media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,

@@ -124,6 +124,49 @@ public class InvitePriorityTests
     }
 
     [Fact]
+    public async Task The_applications_gate_refuses_a_new_invite_with_503_before_any_transaction()
+    {
+        await using var uas = TestSupport.StartEndpoint(o => o.OverloadRetryAfter = TimeSpan.FromSeconds(3));
+        var asked = new List<IPAddress>();
+        var open = false;
+        uas.NewCallGate = address =>
+        {
+            lock (asked)
+            {
+                asked.Add(address);
+            }
+
+            return Volatile.Read(ref open);
+        };
+        var handled = 0;
+        uas.IncomingCallHandler = call =>
+        {
+            Interlocked.Increment(ref handled);
+            call.Reject(486);
+            return Task.CompletedTask;
+        };
+        using var peer = new TestSupport.UdpPeer();
+
+        await peer.SendAsync(Invite(peer.LocalEndPoint.Port, "gate1"), uas.UdpEndPoint!);
+        var refused = await peer.ReceiveFinalAsync(Wait);
+        Assert.Equal(503, refused!.StatusCode);
+        Assert.Equal("3", refused.Headers.Get("Retry-After"));
+        Assert.Equal(0, uas.TransactionCount);
+        Assert.Equal(0, Volatile.Read(ref handled));
+
+        Volatile.Write(ref open, true);
+        await peer.SendAsync(Invite(peer.LocalEndPoint.Port, "gate2"), uas.UdpEndPoint!);
+        Assert.Equal(486, (await peer.ReceiveFinalAsync(Wait))!.StatusCode);
+        Assert.Equal(1, Volatile.Read(ref handled));
+        lock (asked)
+        {
+            Assert.Equal([IPAddress.Loopback, IPAddress.Loopback], asked);
+        }
+
+        Assert.Equal(0, uas.InvitesShed);
+    }
+
+    [Fact]
     public async Task A_source_over_its_rate_loses_its_new_requests_but_not_its_in_dialog_ones()
     {
         await using var uas = TestSupport.StartEndpoint(o =>

@@ -271,6 +271,32 @@ public sealed class AdmissionControllerTests
     }
 
     [Fact]
+    public void The_early_gate_refuses_only_a_throttled_source_whose_part_is_used_up_and_counts_it()
+    {
+        using var f = new Fixture();
+        Assert.True(f.Controller.MayAdmit(A));
+        Assert.Equal(0, f.Controller.Offered);
+
+        f.PoolQueue = 5_000;
+        f.IntervalWithAnsweredCalls(20, TimeSpan.FromMilliseconds(5));
+        f.IntervalWithAnsweredCalls(20, TimeSpan.FromMilliseconds(5));
+        Assert.NotNull(f.Controller.Status.RateLimit);
+        var offered = f.Controller.Offered;
+
+        // Throttled at 180/s with an empty bucket: refused at the gate, counted, and the episode begins.
+        Assert.False(f.Controller.MayAdmit(A));
+        Assert.Equal(offered + 1, f.Controller.Offered);
+        Assert.Equal(1, f.Controller.RefusedFor(RefusalReason.ThreadPool));
+        Assert.True(f.Controller.Status.Overloaded);
+
+        // Once its part has refilled the gate lets the call through to the full decision, which takes the token.
+        f.Time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.True(f.Controller.MayAdmit(A));
+        Assert.Null(f.RefusalOf(A));
+        Assert.False(f.Controller.MayAdmit(A));
+    }
+
+    [Fact]
     public void Calls_the_sip_stack_shed_itself_count_as_offered_and_refused_and_as_overload()
     {
         using var f = new Fixture();

@@ -163,27 +163,11 @@ internal sealed class AdmissionController : IDisposable
             refused = Refuses(source, queueDelay, queuedBehind, now, out reason);
             if (refused)
             {
-                Interlocked.Increment(ref refusedBy[(int)reason]);
-                lastRefusal = now;
-                lastReason = reason;
-                refusedThisSurge++;
-                if (!overloaded)
-                {
-                    overloaded = true;
-                    refusedThisSurge = 1;
-                    since = time.GetUtcNow();
-                    lastPublished = now;
-                    began = StatusLocked();
-                }
+                began = RecordRefusalLocked(reason, now);
             }
         }
 
-        if (began is not null)
-        {
-            logger.LogWarning("Overload: refusing new calls with 503 ({Reason}; admitting up to {Rate} calls/s, {InSetup} calls in set-up)",
-                Describe(reason), began.RateLimit is { } r ? Math.Round(r).ToString(System.Globalization.CultureInfo.InvariantCulture) : "no throttle", CallsInSetup);
-            StatusChanged?.Invoke(began);
-        }
+        Announce(began, reason);
 
         if (refused)
         {
@@ -193,6 +177,78 @@ internal sealed class AdmissionController : IDisposable
         Interlocked.Increment(ref admitted);
         Interlocked.Increment(ref callsInSetup);
         return new AdmissionTicket(this, receivedTimestamp == 0 ? now : receivedTimestamp);
+    }
+
+    /// <summary>
+    /// The cheap early decision, on the SIP receive thread before any transaction exists: false when the throttle would refuse a
+    /// new call from <paramref name="source"/> now (its part of the admitted rate is used up); the call is then counted as offered
+    /// and refused, and the stack answers 503 at once. True leaves the full decision (<see cref="TryAdmit"/>) to the application.
+    /// </summary>
+    public bool MayAdmit(IPAddress source)
+    {
+        if (!options.Enabled)
+        {
+            return true;
+        }
+
+        var now = time.GetTimestamp();
+        AdmissionStatus? began;
+        RefusalReason reason;
+        lock (gate)
+        {
+            if (rateLimit is not { } limit || TokensFor(Share(source, now), limit, now) >= 1)
+            {
+                return true;
+            }
+
+            reason = Math.Max(sourcesLastInterval, sourcesThisInterval) > 1 ? RefusalReason.FairShare : congestion;
+            Interlocked.Increment(ref offered);
+            began = RecordRefusalLocked(reason, now);
+        }
+
+        Announce(began, reason);
+        return false;
+    }
+
+    private AdmissionStatus? RecordRefusalLocked(RefusalReason reason, long now)
+    {
+        Interlocked.Increment(ref refusedBy[(int)reason]);
+        lastRefusal = now;
+        lastReason = reason;
+        refusedThisSurge++;
+        if (overloaded)
+        {
+            return null;
+        }
+
+        overloaded = true;
+        refusedThisSurge = 1;
+        since = time.GetUtcNow();
+        lastPublished = now;
+        return StatusLocked();
+    }
+
+    private void Announce(AdmissionStatus? began, RefusalReason reason)
+    {
+        if (began is null)
+        {
+            return;
+        }
+
+        logger.LogWarning("Overload: refusing new calls with 503 ({Reason}; admitting up to {Rate} calls/s, {InSetup} calls in set-up)",
+            Describe(reason), began.RateLimit is { } r ? Math.Round(r).ToString(System.Globalization.CultureInfo.InvariantCulture) : "no throttle", CallsInSetup);
+        StatusChanged?.Invoke(began);
+    }
+
+    /// <summary>The source's tokens now (its part of the throttled rate refilled since it last took one).</summary>
+    private double TokensFor(SourceShare share, double limit, long now)
+    {
+        var active = Math.Max(sourcesLastInterval, sourcesThisInterval);
+        var rate = limit / active;
+        var cap = Math.Max(1, rate * options.EvaluationInterval.TotalSeconds);
+        share.Tokens = Math.Min(cap, share.Tokens + (time.GetElapsedTime(share.TokensAt, now).TotalSeconds * rate));
+        share.TokensAt = now;
+        return share.Tokens;
     }
 
     private bool Refuses(IPAddress source, TimeSpan queueDelay, int queuedBehind, long now, out RefusalReason reason)
@@ -230,14 +286,9 @@ internal sealed class AdmissionController : IDisposable
 
         // Throttled: each source that offered calls lately gets an equal part of the admitted rate (its own token bucket), so
         // one flooding source cannot take the capacity of the others.
-        var active = Math.Max(sourcesLastInterval, sourcesThisInterval);
-        var rate = limit / active;
-        var cap = Math.Max(1, rate * options.EvaluationInterval.TotalSeconds);
-        share.Tokens = Math.Min(cap, share.Tokens + (time.GetElapsedTime(share.TokensAt, now).TotalSeconds * rate));
-        share.TokensAt = now;
-        if (share.Tokens < 1)
+        if (TokensFor(share, limit, now) < 1)
         {
-            reason = active > 1 ? RefusalReason.FairShare : congestion;
+            reason = Math.Max(sourcesLastInterval, sourcesThisInterval) > 1 ? RefusalReason.FairShare : congestion;
             return true;
         }
 
