@@ -23,7 +23,7 @@ internal sealed class AdmissionOptions
     /// still queued behind it, is refused at once: its caller is about to retransmit, and admitting it would only add to the
     /// backlog. Half of it, as the average wait of an interval's new INVITEs, counts as congestion.
     /// </summary>
-    public TimeSpan MaxSipQueueDelay { get; set; } = TimeSpan.FromMilliseconds(40);
+    public TimeSpan MaxSipQueueDelay { get; set; } = TimeSpan.FromMilliseconds(120);
 
     /// <summary>Most calls admitted but not answered yet (INVITE transactions in flight); more are refused.</summary>
     public int MaxCallsInSetup { get; set; } = 400;
