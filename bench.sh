@@ -39,6 +39,11 @@
 #                       while they wait, then placed by 50 agents (SIPp phones) to a SIPp carrier behind
 #                       the outbound trunk: all placed once and only once; agent reserved -> customer
 #                       ringing p50/p99. CALLBACK_ARGS passes --count, --agents, --rate, --talk-ms
+#   ./bench.sh overload (not part of all) overload control at the edge (issue 15): SIPp uac -> SIPp uas (the ceiling),
+#                       then SIPp's uac dialling DID 1000 (IVR greeting) on the real host (Release, in-memory bus): the
+#                       clean ladder, then 1x, 2x and 4x the highest clean rate, each followed 5 s later by 1x that must be
+#                       clean; offered, completed/s, refused (503), failed, retransmissions, 503 latency.
+#                       OVERLOAD_ARGS passes --seconds, --clean-rates, --baseline-rates, --multiples, --hold-ms
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -144,7 +149,15 @@ callbacks() {
   dotnet "$(dll EndToEnd)" callbacks ${CALLBACK_ARGS:-}
 }
 
+overload() {
+  command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)"; exit 1; }
+  build EndToEnd
+  # shellcheck disable=SC2086
+  dotnet "$(dll EndToEnd)" overload ${OVERLOAD_ARGS:-}
+}
+
 case "${1:-}" in
+  overload) overload ;;
   callbacks) callbacks ;;
   sip) sip ;;
   media) media ;;

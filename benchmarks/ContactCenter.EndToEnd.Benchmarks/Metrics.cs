@@ -38,6 +38,7 @@ internal sealed class MetricsScrape
             }
 
             sums[name] = sums.GetValueOrDefault(name) + value;
+            series.Add((name, brace > 0 && brace < space ? line[(brace + 1)..line.LastIndexOf('}')] : "", value));
             if (name.EndsWith("_bucket", StringComparison.Ordinal) && brace > 0)
             {
                 var le = line.IndexOf("le=\"", brace, StringComparison.Ordinal);
@@ -52,6 +53,12 @@ internal sealed class MetricsScrape
             }
         }
     }
+
+    private readonly List<(string Name, string Labels, double Value)> series = [];
+
+    /// <summary>Each series of a metric (<paramref name="name"/> or its <c>_total</c> form): its labels as written, and its value.</summary>
+    public IEnumerable<(string Labels, double Value)> Series(string name) =>
+        series.Where(s => s.Name == name || s.Name == name + "_total").Select(s => (s.Labels, s.Value));
 
     public IEnumerable<string> Names => sums.Keys;
 

@@ -15,6 +15,12 @@ using ContactCenter.EndToEnd.Benchmarks;
 //   --warmup-seconds N     calls at --warmup-rate before the ladder, not counted (default 30 s at 20 calls/s): the host's
 //                          JIT tiers up its hot code in the first minute, which a running product has long finished
 //   --host-env K=V[,K=V]   extra environment for the host process (e.g. DOTNET_ThreadPool_ForceMinWorkerThreads=0x40)
+if (args.Length > 0 && args[0] == "overload")
+{
+    // ./bench.sh overload — see OverloadBench and docs/benchmarks.md, "Overload control".
+    return await OverloadBench.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "callbacks")
 {
     // ./bench.sh callbacks: --count N (1000) --agents N (50) --rate N callers/s (50) --talk-ms N (1000)

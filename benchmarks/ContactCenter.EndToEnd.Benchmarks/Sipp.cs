@@ -123,7 +123,9 @@ internal sealed class Sipp : IAsyncDisposable
                 return 0;
             }
 
-            var numbers = line[(line.LastIndexOf('>') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // Markers such as "B-RTD1"/"E-RTD1" (a response-time timer starting or stopping there) may precede the numbers.
+            var numbers = line[(line.LastIndexOf('>') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Where(n => n.Length > 0 && char.IsAsciiDigit(n[0])).ToArray();
             return numbers.Length >= 2 && long.TryParse(numbers[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
         }
 

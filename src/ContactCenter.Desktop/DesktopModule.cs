@@ -32,6 +32,7 @@ public static class DesktopModule
         services.AddMetrics();
         services.TryAddSingleton<DesktopMetrics>();
         services.TryAddSingleton<DesktopState>();
+        services.TryAddSingleton<GatewaySurges>();
         services.TryAddSingleton<DesktopAssets>();
         services.AddSingleton<IUserIdProvider, SubUserIdProvider>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)

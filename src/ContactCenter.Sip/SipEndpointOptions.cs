@@ -43,6 +43,14 @@ public sealed class SipEndpointOptions
     public int RateLimitBurst { get; set; } = 4000;
     /// <summary>After a 503, a source over the limit is ignored this long.</summary>
     public TimeSpan RateLimitCoolOff { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// New INVITEs (outside a dialog) held per UDP receive thread while it serves everything else first (ACK, BYE, CANCEL,
+    /// in-dialog requests, responses, retransmissions of known transactions). Beyond this many, a new INVITE is answered
+    /// 503 with Retry-After (<see cref="OverloadRetryAfter"/>) at once, without a transaction.
+    /// </summary>
+    public int MaxQueuedInvites { get; set; } = 2048;
+    /// <summary>Retry-After of the 503 sent to a new INVITE refused for overload (the stack's queue full, or the application's admission).</summary>
+    public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Answer UDP requests to their source port even without rport (NAT friendliness, like force_rport).</summary>
     public bool ForceRport { get; set; } = true;
     /// <summary>User-Agent / Server header value.</summary>
@@ -98,6 +106,14 @@ public sealed class SipEndpointOptions
             {
                 return $"Sip:DigestAlgorithms has '{a}'; use SHA-256 and/or MD5";
             }
+        }
+        if (MaxQueuedInvites < 1)
+        {
+            return $"Sip:MaxQueuedInvites {MaxQueuedInvites} must be at least 1";
+        }
+        if (OverloadRetryAfter < TimeSpan.FromSeconds(1) || OverloadRetryAfter > TimeSpan.FromHours(1))
+        {
+            return $"Sip:OverloadRetryAfter {OverloadRetryAfter} must be between 1 second and 1 hour (Retry-After is in whole seconds)";
         }
         if (MaxWebSocketConnections < 1)
         {

@@ -103,6 +103,9 @@ count=$((count + 1))
 
 # Closing, hours, transfer.
 say goodbye "Thank you for calling. Goodbye."
+
+# Overload (a DID with whenOverloaded: announce plays it to calls the gateway refuses, then hangs up).
+say overload/all-lines-busy "All our lines are busy right now. Please call again in a few minutes. Goodbye."
 say hours/closed "We are closed right now. Our opening hours are Monday to Friday, from eight in the morning to six in the evening."
 say transfer/transferring "Please hold while we transfer your call."
 

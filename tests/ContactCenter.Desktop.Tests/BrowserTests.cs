@@ -237,6 +237,30 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task The_board_shows_a_surge_banner_with_the_refused_count_while_a_gateway_refuses_calls()
+    {
+        var page = await NewPage();
+        await SignIn(page, "sam");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
+        var banner = page.GetByTestId("surge-banner");
+        await Expect(banner).ToBeHiddenAsync();
+        var since = TimeProvider.System.GetUtcNow();
+        var surge = new GatewayOverload { GatewayId = "gw1", Overloaded = true, Reason = "setup-time", Refused = 37, Since = since, OccurredAt = since };
+
+        await host.Publish(surge);
+        await Expect(banner).ToBeVisibleAsync();
+        await Expect(banner.GetByTestId("surge-gw1")).ToContainTextAsync("gateway gw1 is refusing new calls");
+        await Expect(banner.GetByTestId("surge-refused")).ToHaveTextAsync("37");
+        await Expect(banner).ToContainTextAsync("call set-up slow");
+
+        await host.Publish(surge with { Refused = 1234, OccurredAt = since.AddSeconds(1) });
+        await Expect(banner.GetByTestId("surge-refused")).ToHaveTextAsync("1234");
+
+        await host.Publish(surge with { Overloaded = false, Reason = null, Refused = 1300, OccurredAt = since.AddSeconds(2) });
+        await Expect(banner).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task An_agent_is_turned_away_from_the_board_and_a_wrong_password_is_refused()
     {
         var page = await NewPage();

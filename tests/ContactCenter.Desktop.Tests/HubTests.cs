@@ -132,6 +132,48 @@ public sealed class HubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_board_gets_a_gateways_surge_live_and_on_connect_and_its_end()
+    {
+        var since = TimeProvider.System.GetUtcNow();
+        GatewayOverload Report(bool overloaded, long refused, double seconds) => new()
+        {
+            GatewayId = "gw1",
+            Overloaded = overloaded,
+            Reason = overloaded ? "setup-time" : null,
+            Refused = refused,
+            Since = since,
+            OccurredAt = since.AddSeconds(seconds),
+        };
+
+        await using var board = await HubClient.ConnectBoard(host);
+        var live = System.Threading.Channels.Channel.CreateUnbounded<GatewayOverloadView>();
+        board.Connection.On<GatewayOverloadView>(nameof(IBoardClient.GatewayOverload), v => live.Writer.TryWrite(v));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        await host.Publish(Report(true, 120, 1));
+        var first = await live.Reader.ReadAsync(timeout.Token);
+        Assert.Equal(("gw1", true, "setup-time", 120L), (first.GatewayId, first.Overloaded, first.Reason, first.Refused));
+
+        // A board opened mid-surge shows the banner at once; an older report changes nothing.
+        await host.Publish(Report(true, 60, 0.5));
+        await host.Publish(Report(true, 480, 2));
+        Assert.Equal(480, (await live.Reader.ReadAsync(timeout.Token)).Refused);
+        await using var late = HubClient.Build(host.BaseAddress, "/hubs/board", DesktopTestHost.Token("sam", "supervisor", "sam"));
+        var onConnect = System.Threading.Channels.Channel.CreateUnbounded<GatewayOverloadView>();
+        late.On<GatewayOverloadView>(nameof(IBoardClient.GatewayOverload), v => onConnect.Writer.TryWrite(v));
+        await late.StartAsync();
+        var shown = await onConnect.Reader.ReadAsync(timeout.Token);
+        Assert.Equal((true, 480L), (shown.Overloaded, shown.Refused));
+
+        // The surge passes: both boards hear it.
+        await host.Publish(Report(false, 500, 3));
+        var ended = await live.Reader.ReadAsync(timeout.Token);
+        Assert.False(ended.Overloaded);
+        Assert.Equal(500, ended.Refused);
+        Assert.False((await onConnect.Reader.ReadAsync(timeout.Token)).Overloaded);
+    }
+
+    [Fact]
     public async Task A_board_connecting_gets_the_latest_queue_figures_and_agent_states()
     {
         await host.Publish(Calls.Stats("support", waiting: 1));

@@ -13,6 +13,7 @@ namespace ContactCenter.Desktop.Consumers;
 /// </summary>
 internal sealed class DesktopPushConsumer(
     DesktopState desktop,
+    GatewaySurges surges,
     IHubContext<AgentHub, IAgentClient> agents,
     IHubContext<BoardHub, IBoardClient> boards,
     DesktopMetrics metrics,
@@ -26,8 +27,17 @@ internal sealed class DesktopPushConsumer(
     IConsumer<QueueStatistics>,
     IConsumer<OutboundCallRefused>,
     IConsumer<OfferAccepted>,
-    IConsumer<OfferWithdrawn>
+    IConsumer<OfferWithdrawn>,
+    IConsumer<GatewayOverload>
 {
+    public async Task Consume(ConsumeContext<GatewayOverload> context)
+    {
+        if (surges.OnReport(context.Message) is { } view)
+        {
+            await boards.Clients.All.GatewayOverload(view);
+        }
+    }
+
     public async Task Consume(ConsumeContext<OfferAccepted> context)
     {
         var m = context.Message;

@@ -9,6 +9,7 @@ namespace ContactCenter.Desktop.Hubs;
 /// <summary><c>/hubs/board</c>: supervisors' live queue board. On connect it sends the latest figures and agent states.</summary>
 internal sealed class BoardHub(
     DesktopState desktop,
+    GatewaySurges surges,
     IPublishEndpoint publish,
     TimeProvider time,
     ILogger<BoardHub> logger) : Hub<IBoardClient>
@@ -23,6 +24,11 @@ internal sealed class BoardHub(
 
         await Clients.Caller.AgentStates(agents);
         await Clients.Caller.CallbacksGivenUp(desktop.CallbacksGivenUp());
+        foreach (var surge in surges.Overloaded())
+        {
+            await Clients.Caller.GatewayOverload(surge);
+        }
+
         await base.OnConnectedAsync();
     }
 

@@ -30,4 +30,7 @@ public interface IBoardClient
 
     /// <summary>Callbacks given up after their last attempt (on connect: the latest ones).</summary>
     Task CallbacksGivenUp(IReadOnlyList<CallbackGivenUpView> callbacks);
+
+    /// <summary>A gateway began, continues (refused count) or ended refusing new calls for overload (on connect: each surge on now).</summary>
+    Task GatewayOverload(GatewayOverloadView overload);
 }

@@ -236,3 +236,12 @@ public sealed record CallbackGivenUpView(
     int Attempts,
     string Reason,
     DateTimeOffset At);
+
+/// <summary>A telephony gateway refusing new calls for overload (a surge), for the supervisors' board banner.</summary>
+/// <param name="GatewayId">The gateway.</param>
+/// <param name="Overloaded">True while it refuses new calls; false once the surge has passed.</param>
+/// <param name="Reason">Why the latest call was refused (sip-queue, setup-time, thread-pool, ...), or null.</param>
+/// <param name="Refused">Calls refused since the surge began.</param>
+/// <param name="Since">When the surge began.</param>
+/// <param name="At">When the gateway reported it.</param>
+public sealed record GatewayOverloadView(string GatewayId, bool Overloaded, string? Reason, long Refused, DateTimeOffset Since, DateTimeOffset At);

@@ -45,6 +45,11 @@ internal sealed class MediaClock : IDisposable
     /// <summary>Total ticks run (for tests and statistics).</summary>
     public long TicksRun { get; private set; }
 
+    private long lateTicks;
+
+    /// <summary>How late the clock woke for its last due tick (0 when idle): the pacing thread's queueing under load.</summary>
+    public TimeSpan Lateness => running ? timeProvider.GetElapsedTime(0, Volatile.Read(ref lateTicks)) : TimeSpan.Zero;
+
     /// <summary>Ticks skipped because the thread was starved for longer than the catch-up window.</summary>
     public long TicksSkipped { get; private set; }
 
@@ -112,6 +117,8 @@ internal sealed class MediaClock : IDisposable
             running = true;
             nextDeadline = now;
         }
+
+        Volatile.Write(ref lateTicks, Math.Max(0, now - nextDeadline));
 
         int run = 0;
         while (nextDeadline <= now)

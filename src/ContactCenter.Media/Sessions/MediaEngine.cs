@@ -77,6 +77,27 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
     public int SessionCount => sessions.Count;
 
     /// <summary>
+    /// How late the busiest pacing clock woke for its last 20 ms tick (prompt playback, relay pacing): queueing in the media
+    /// threads, which a gateway's overload control reads.
+    /// </summary>
+    public TimeSpan ClockLag
+    {
+        get
+        {
+            var worst = TimeSpan.Zero;
+            foreach (var clock in Clocks)
+            {
+                var late = clock.Lateness;
+                if (late > worst)
+                {
+                    worst = late;
+                }
+            }
+            return worst;
+        }
+    }
+
+    /// <summary>
     /// RTP packets received, sent and lost (RFC 3550 cumulative loss) by every session since the engine started, closed
     /// sessions included; for metrics. Walks the open sessions, so read it at scrape rate, not per packet.
     /// </summary>

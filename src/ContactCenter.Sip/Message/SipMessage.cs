@@ -42,6 +42,9 @@ public abstract class SipMessage
     /// <summary>Where the message came from (set by the transport for received messages).</summary>
     public SipSource? Source { get; internal set; }
 
+    /// <summary>When the transport received it (the endpoint's <see cref="TimeProvider"/> timestamp), or 0 when not stamped.</summary>
+    internal long ReceivedTimestamp { get; set; }
+
     /// <summary>Via values, top first.</summary>
     public IReadOnlyList<SipVia> Vias => vias ??= ParseList(SipHeaderId.Via, static (string v, out SipVia? r, out string? e) => SipVia.TryParse(v, out r, out e));
 

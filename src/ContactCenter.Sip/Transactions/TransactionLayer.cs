@@ -86,6 +86,9 @@ internal sealed class TransactionLayer : IDisposable
         return string.Concat("2543|", r.CallId, "|", r.CSeq.Number.ToString(CultureInfo.InvariantCulture), "|", r.From.Tag, "|", via.ToString(), "|", method);
     }
 
+    /// <summary>True when a server transaction already exists for this request (a retransmission, or an ACK/CANCEL's INVITE).</summary>
+    public bool HasServerTransaction(SipRequest request) => request.TopVia is not null && servers.ContainsKey(ServerKey(request));
+
     private static string ClientKey(string? branch, string method) => string.Concat(branch, "|", method);
 
     /// <summary>Entry point for every valid message from the transport.</summary>

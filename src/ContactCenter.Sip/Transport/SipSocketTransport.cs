@@ -139,67 +139,204 @@ internal sealed partial class SipSocketTransport : ISipTransport
         return done.Task;
     }
 
+    /// <summary>
+    /// Set by the endpoint before <see cref="Start"/>: true when a new-looking INVITE (no To tag) belongs to a server
+    /// transaction that already exists (a retransmission of an admitted call), which is served at once, not queued.
+    /// </summary>
+    public Func<SipRequest, bool>? IsKnownTransaction { get; set; }
+
+    /// <summary>Set by the endpoint: the application's early gate for a new INVITE from a source (false: 503 at once, never queued).</summary>
+    public Func<SipSource, bool>? AdmitsNewInvite { get; set; }
+
+    /// <summary>Set by the endpoint before <see cref="Start"/>: answers a new INVITE the full queue cannot take (503, no transaction).</summary>
+    public Action<SipRequest, SipSource>? ShedInvite { get; set; }
+
+    /// <summary>New INVITEs waiting behind everything else in the UDP receive threads now.</summary>
+    public int QueuedInvites => Volatile.Read(ref queuedInvites);
+
+    /// <summary>New INVITEs answered 503 because a receive thread's queue was full, since start.</summary>
+    public long InvitesShed => Interlocked.Read(ref invitesShed);
+
+    private int queuedInvites;
+    private long invitesShed;
+
+    /// <summary>A new INVITE waiting in a receive thread's queue (taken early by its CANCEL).</summary>
+    private sealed class QueuedInvite(SipParseResult result, SipSource source)
+    {
+        public SipParseResult Result { get; } = result;
+        public SipSource Source { get; } = source;
+        public bool Taken { get; set; }
+    }
+
+    /// <summary>Datagrams read from the kernel between two queued INVITEs at most (everything but new INVITEs is served as read).</summary>
+    private const int DrainBatch = 64;
+
+    /// <summary>
+    /// One receive thread. Everything except a new INVITE is handled as it is read: ACK, BYE, CANCEL, in-dialog
+    /// requests, responses and retransmissions of known transactions. A new INVITE (no To tag, no transaction yet) is
+    /// parsed, stamped and queued; a queued INVITE is handled only after the kernel's backlog was read (up to
+    /// <see cref="DrainBatch"/> datagrams), so calls already admitted are never starved by new ones, and how long an
+    /// INVITE waited is known (<see cref="SipMessage.ReceivedTimestamp"/>) for the application's admission decision.
+    /// A full queue answers 503 at once (<see cref="ShedInvite"/>).
+    /// </summary>
     private void UdpLoop()
     {
         var socket = udp!;
         var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
-        var template = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        var address = new SocketAddress(socket.AddressFamily);
-        var lastAddress = new SocketAddress(socket.AddressFamily);
-        IPEndPoint? lastRemote = null;
-        var local = UdpEndPoint!;
+        var state = new UdpReceiveState(socket);
+        var invites = new Queue<QueuedInvite>();
         while (!stopping.IsCancellationRequested)
         {
-            int received;
             try
             {
-                received = socket.ReceiveFrom(buffer, SocketFlags.None, address);
+                if (invites.Count > 0)
+                {
+                    for (var drained = 0; drained < DrainBatch && socket.Available > 0; drained++)
+                    {
+                        if (!ReceiveOne(socket, buffer, state, invites))
+                        {
+                            break;
+                        }
+                    }
+                    HandleNextInvite(invites);
+                    continue;
+                }
+                ReceiveOne(socket, buffer, state, invites);
             }
             catch (ObjectDisposedException)
             {
                 break;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
-            {
-                continue;
-            }
-            catch (SocketException ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 if (stopping.IsCancellationRequested)
                 {
                     break;
                 }
-                logger.LogDebug(ex, "UDP receive error ignored");
-                continue;
-            }
-            try
-            {
-                // One peer usually sends many datagrams in a row: reuse its endpoint object.
-                if (lastRemote is null || !address.Equals(lastAddress))
-                {
-                    lastRemote = (IPEndPoint)template.Create(address);
-                    address.Buffer.Span.CopyTo(lastAddress.Buffer.Span);
-                    lastAddress.Size = address.Size;
-                }
-                var remote = lastRemote;
-                if (RateLimiter?.IsBlocked(remote.Address) == true || received == 0)
-                {
-                    continue;
-                }
-                if (received > options.MaxMessageSize)
-                {
-                    continue;
-                }
-                var result = SipParser.ParseDatagram(buffer.AsSpan(0, received), limits);
-                if (result.Error?.Kind == SipParseErrorKind.KeepAlive)
-                {
-                    continue;
-                }
-                handler(result, new SipSource(SipProtocol.Udp, remote, local));
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
                 logger.LogWarning(ex, "Error handling a UDP datagram; continuing");
+            }
+        }
+        Interlocked.Add(ref queuedInvites, -invites.Count);
+    }
+
+    /// <summary>Handles the oldest queued INVITE. A method of its own: the loop's frame keeps no reference to the request.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void HandleNextInvite(Queue<QueuedInvite> invites)
+    {
+        var next = invites.Dequeue();
+        Interlocked.Decrement(ref queuedInvites);
+        if (!next.Taken)
+        {
+            handler(next.Result, next.Source);
+        }
+    }
+
+    private sealed class UdpReceiveState(Socket socket)
+    {
+        public readonly IPEndPoint Template = new(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        public readonly SocketAddress Address = new(socket.AddressFamily);
+        public readonly SocketAddress LastAddress = new(socket.AddressFamily);
+        public IPEndPoint? LastRemote;
+    }
+
+    /// <summary>Reads one datagram and handles it, or queues it when it is a new INVITE. False when nothing was read.</summary>
+    private bool ReceiveOne(Socket socket, byte[] buffer, UdpReceiveState state, Queue<QueuedInvite> invites)
+    {
+        int received;
+        try
+        {
+            received = socket.ReceiveFrom(buffer, SocketFlags.None, state.Address);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
+        {
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                logger.LogDebug(ex, "UDP receive error ignored");
+            }
+            return false;
+        }
+        try
+        {
+            // One peer usually sends many datagrams in a row: reuse its endpoint object.
+            if (state.LastRemote is null || !state.Address.Equals(state.LastAddress))
+            {
+                state.LastRemote = (IPEndPoint)state.Template.Create(state.Address);
+                state.Address.Buffer.Span.CopyTo(state.LastAddress.Buffer.Span);
+                state.LastAddress.Size = state.Address.Size;
+            }
+            var remote = state.LastRemote;
+            if (received == 0 || received > options.MaxMessageSize)
+            {
+                return true;
+            }
+            var result = SipParser.ParseDatagram(buffer.AsSpan(0, received), limits);
+            if (result.Error?.Kind == SipParseErrorKind.KeepAlive)
+            {
+                return true;
+            }
+            var source = new SipSource(SipProtocol.Udp, remote, UdpEndPoint!);
+            if (result.Message is SipRequest request)
+            {
+                request.ReceivedTimestamp = time.GetTimestamp();
+                // A source in its rate limiter's cool-off loses its new requests only: its calls' ACK, BYE and
+                // in-dialog requests still reach them.
+                var outOfDialog = request.To.Tag is null && request.Method != "ACK";
+                if (outOfDialog && RateLimiter?.IsBlocked(remote.Address) == true)
+                {
+                    return true;
+                }
+                if (outOfDialog && request.Method == "INVITE" && request.TopVia is not null && IsKnownTransaction?.Invoke(request) != true)
+                {
+                    if (AdmitsNewInvite?.Invoke(source) == false)
+                    {
+                        // The application's throttle is closed for this source: refused before any queueing or transaction.
+                        ShedInvite?.Invoke(request, source);
+                        return true;
+                    }
+                    if (invites.Count >= options.MaxQueuedInvites)
+                    {
+                        Interlocked.Increment(ref invitesShed);
+                        ShedInvite?.Invoke(request, source);
+                        return true;
+                    }
+                    invites.Enqueue(new QueuedInvite(result, source));
+                    Interlocked.Increment(ref queuedInvites);
+                    return true;
+                }
+                if (request.Method == "CANCEL" && invites.Count > 0)
+                {
+                    TakeCancelledInvite(request, invites);
+                }
+            }
+            else if (result.Message is null && RateLimiter?.IsBlocked(remote.Address) == true)
+            {
+                return true;
+            }
+            handler(result, source);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not ObjectDisposedException)
+        {
+            logger.LogWarning(ex, "Error handling a UDP datagram; continuing");
+        }
+        return true;
+    }
+
+    /// <summary>A CANCEL for an INVITE still queued: the INVITE is handled first, so the CANCEL finds its transaction.</summary>
+    private void TakeCancelledInvite(SipRequest cancel, Queue<QueuedInvite> invites)
+    {
+        var branch = cancel.TopVia?.Branch;
+        var callId = cancel.CallId;
+        foreach (var queued in invites)
+        {
+            if (!queued.Taken && queued.Result.Message is SipRequest invite && invite.CallId == callId && invite.TopVia?.Branch == branch)
+            {
+                queued.Taken = true;
+                handler(queued.Result, queued.Source);
+                return;
             }
         }
     }

@@ -17,13 +17,46 @@ public sealed class IncomingCall
     private readonly object gate = new();
     private SipDialog? dialog;
 
-    internal IncomingCall(SipEndpoint endpoint, SipServerTransaction transaction, SessionDescription? offer, string? offerError)
+    private bool offerRead;
+    private SessionDescription? offer;
+    private string? offerError;
+
+    internal IncomingCall(SipEndpoint endpoint, SipServerTransaction transaction, long receivedTimestamp, TimeSpan queueDelay)
     {
         this.endpoint = endpoint;
         this.transaction = transaction;
-        Offer = offer;
-        OfferError = offerError;
+        ReceivedTimestamp = receivedTimestamp;
+        QueueDelay = queueDelay;
         LocalTag = SipIds.NewTag();
+    }
+
+    /// <summary>
+    /// When the transport received the INVITE: a timestamp of the endpoint's <see cref="TimeProvider"/>
+    /// (<see cref="TimeProvider.GetTimestamp"/>), or 0 when the transport did not stamp it. For measuring set-up time.
+    /// </summary>
+    public long ReceivedTimestamp { get; }
+
+    /// <summary>
+    /// How long the INVITE waited in the UDP receive thread behind other traffic before it was handled (zero over TCP and
+    /// WebSocket): the stack's queueing delay, which an application's admission control reads.
+    /// </summary>
+    public TimeSpan QueueDelay { get; }
+
+    private void ReadOffer()
+    {
+        lock (gate)
+        {
+            if (offerRead)
+            {
+                return;
+            }
+            var request = transaction.Request;
+            if (request.Body.Length > 0 && !SessionDescription.TryParse(request.BodyText, out offer, out offerError))
+            {
+                offer = null;
+            }
+            offerRead = true;
+        }
     }
 
     /// <summary>The INVITE.</summary>
@@ -39,9 +72,23 @@ public sealed class IncomingCall
     /// <summary>Transport and address the INVITE came from.</summary>
     public SipSource Source => transaction.Source;
     /// <summary>The SDP offer, or null when the INVITE has none (or it did not parse: see <see cref="OfferError"/>).</summary>
-    public SessionDescription? Offer { get; }
+    public SessionDescription? Offer
+    {
+        get
+        {
+            ReadOffer();
+            return offer;
+        }
+    }
     /// <summary>Why the body could not be read as SDP, or null.</summary>
-    public string? OfferError { get; }
+    public string? OfferError
+    {
+        get
+        {
+            ReadOffer();
+            return offerError;
+        }
+    }
     /// <summary>Our To tag for every response.</summary>
     public string LocalTag { get; }
     /// <summary>Signalled when the caller cancels (the stack has already answered 487) or the transaction dies.</summary>

@@ -112,6 +112,30 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
 
+    /// <summary>New INVITEs waiting in the UDP receive threads behind ACK, BYE, CANCEL, in-dialog requests and responses now.</summary>
+    public int QueuedInvites => sockets?.QueuedInvites ?? 0;
+
+    /// <summary>New INVITEs answered 503 at once because the receive queue was full (<see cref="SipEndpointOptions.MaxQueuedInvites"/>), since start.</summary>
+    public long InvitesShed => sockets?.InvitesShed ?? 0;
+
+    /// <summary>
+    /// The application's early, cheap overload gate: called on the UDP receive thread for each new INVITE (no To tag, no
+    /// transaction yet) with its source address, before the INVITE is queued; false answers it <c>503</c> with
+    /// <c>Retry-After</c> at once, statelessly (the application counts it). Must be fast and thread-safe. Null: every new
+    /// INVITE reaches <see cref="IncomingCallHandler"/>.
+    /// </summary>
+    public Func<IPAddress, bool>? NewCallGate { get; set; }
+
+    /// <summary>The <c>Retry-After</c> value (whole seconds) of a 503 refusing a new call for overload.</summary>
+    public string OverloadRetryAfter => ((int)Math.Ceiling(options.OverloadRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    private void ShedInvite(SipRequest invite, SipSource source)
+    {
+        var busy = SipMessageFactory.CreateResponse(invite, 503, toTag: SipIds.NewTag());
+        busy.Headers.Add("Retry-After", OverloadRetryAfter);
+        transactions.SendStateless(busy, invite, source);
+    }
+
     /// <summary>Live dialogs.</summary>
     public int DialogCount => dialogs.Count;
 
@@ -175,6 +199,12 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         if (Interlocked.Exchange(ref started, 1) != 0)
         {
             throw new InvalidOperationException("already started");
+        }
+        if (sockets is not null)
+        {
+            sockets.IsKnownTransaction = transactions.HasServerTransaction;
+            sockets.ShedInvite = ShedInvite;
+            sockets.AdmitsNewInvite = source => NewCallGate?.Invoke(source.RemoteEndPoint.Address) != false;
         }
         transports.Start(OnReceive, OnConnectionClosed, limiter);
         if (options.PublicHost is null && (Host == "0.0.0.0" || Host == "::"))

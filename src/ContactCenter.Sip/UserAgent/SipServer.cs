@@ -85,9 +85,10 @@ internal sealed class SipServer
         }
         var message = result.Message!;
         message.Source = source;
-        if (message is SipRequest request && !limiter.TryAcquire(source.RemoteEndPoint.Address))
+        // Only new requests (outside a dialog; never an ACK) count against the per-source rate: a busy source's calls
+        // already set up keep their ACK, BYE and in-dialog requests.
+        if (message is SipRequest request && request.Method != "ACK" && request.To.Tag is null && !limiter.TryAcquire(source.RemoteEndPoint.Address))
         {
-            if (request.Method != "ACK")
             {
                 var busy = SipMessageFactory.CreateResponse(request, 503);
                 busy.Headers.Add("Retry-After", ((int)Math.Ceiling(options.RateLimitCoolOff.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
@@ -257,13 +258,9 @@ internal sealed class SipServer
 
     private void HandleNewInvite(SipServerTransaction tx)
     {
-        SessionDescription? offer = null;
-        string? offerError = null;
-        if (tx.Request.Body.Length > 0 && !SessionDescription.TryParse(tx.Request.BodyText, out offer, out offerError))
-        {
-            offer = null;
-        }
-        var call = new IncomingCall(endpoint, tx, offer, offerError);
+        // The SDP offer is parsed when the application first reads it: a call refused for overload never costs that.
+        var received = tx.Request.ReceivedTimestamp;
+        var call = new IncomingCall(endpoint, tx, received, received == 0 ? TimeSpan.Zero : time.GetElapsedTime(received));
         tx.UserState = call;
         tx.TimedOut = call.Cancel;
         var ringLimit = time.CreateTimer(_ =>

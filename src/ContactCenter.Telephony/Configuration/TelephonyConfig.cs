@@ -101,7 +101,11 @@ internal sealed record Trunk(string Name, IReadOnlyList<IPNetwork> Allowed, IRea
 }
 
 /// <summary>Where a DID goes: a flow (for a DID with <c>queue:</c>, a one-node flow straight into the queue).</summary>
-internal sealed record DidRoute(string Did, IvrFlow Flow, string? DirectQueue);
+/// <param name="WhenOverloaded">When the gateway refuses a new call for overload: null = 503 with Retry-After; else the announcement.</param>
+internal sealed record DidRoute(string Did, IvrFlow Flow, string? DirectQueue, BusyAnnouncement? WhenOverloaded = null);
+
+/// <summary><c>whenOverloaded: announce</c>: a refused call is answered, hears this prompt, and is hung up (no IVR, no bus work).</summary>
+internal sealed record BusyAnnouncement(string PromptName, string PromptPath);
 
 /// <summary>The trunk ACL's answer for one INVITE.</summary>
 internal sealed record TrunkDecision(bool Allowed, Trunk? Trunk, DidRoute? Route, string? Reason);

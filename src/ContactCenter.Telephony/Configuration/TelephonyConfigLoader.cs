@@ -42,7 +42,7 @@ internal static class TelephonyConfigLoader
         var flowFiles = new Dictionary<string, YamlFile>(StringComparer.Ordinal);
         var flows = LoadFlows(root, prompts, queues, brokenFlows, flowFiles, errors);
         var trunks = LoadTrunks(root, errors);
-        var dids = LoadDids(root, flows, brokenFlows, queues, trunks, errors);
+        var dids = LoadDids(root, flows, brokenFlows, queues, trunks, prompts, errors);
         var outbound = OutboundConfigLoader.LoadOutboundTrunks(root, errors);
         var callbacks = OutboundConfigLoader.LoadCallbackSettings(root, errors);
         var dialPlan = new DialPlan(outbound ?? []);
@@ -306,7 +306,8 @@ internal static class TelephonyConfigLoader
     }
 
     private static Dictionary<string, DidRoute>? LoadDids(
-        string root, Dictionary<string, IvrFlow> flows, HashSet<string> brokenFlows, HashSet<string>? queues, List<Trunk>? trunks, List<ConfigError> errors)
+        string root, Dictionary<string, IvrFlow> flows, HashSet<string> brokenFlows, HashSet<string>? queues, List<Trunk>? trunks, PromptCatalog prompts,
+        List<ConfigError> errors)
     {
         var path = Path.Combine(root, DidsFile);
         if (!File.Exists(path))
@@ -338,11 +339,12 @@ internal static class TelephonyConfigLoader
                 continue;
             }
 
-            file.CheckKeys(map, prefix, "did", "flow", "queue");
+            file.CheckKeys(map, prefix, "did", "flow", "queue", "whenOverloaded", "busyPrompt");
             var did = file.String(map, "did", prefix, required: true);
             var flowName = file.String(map, "flow", prefix, required: false);
             var queue = file.String(map, "queue", prefix, required: false);
-            if (did is null)
+            var overload = LoadOverloadAction(file, map, prefix, prompts, out var overloadValid);
+            if (did is null || !overloadValid)
             {
                 continue;
             }
@@ -375,7 +377,7 @@ internal static class TelephonyConfigLoader
             {
                 if (flows.TryGetValue(flowName, out var flow))
                 {
-                    routes[did] = new DidRoute(did, flow, null);
+                    routes[did] = new DidRoute(did, flow, null, overload);
                 }
                 else if (!brokenFlows.Contains(flowName))
                 {
@@ -390,7 +392,7 @@ internal static class TelephonyConfigLoader
                 }
                 else
                 {
-                    routes[did] = new DidRoute(did, IvrFlow.DirectToQueue(did, queue), queue);
+                    routes[did] = new DidRoute(did, IvrFlow.DirectToQueue(did, queue), queue, overload);
                 }
             }
         }
@@ -407,6 +409,50 @@ internal static class TelephonyConfigLoader
         }
 
         return routes;
+    }
+
+    /// <summary>
+    /// A DID's answer to a call refused for overload: <c>whenOverloaded: reject</c> (the default: 503 with Retry-After) or
+    /// <c>announce</c> (answer, play <c>busyPrompt</c>, hang up). Null for reject.
+    /// </summary>
+    private static BusyAnnouncement? LoadOverloadAction(YamlFile file, YamlMappingNode map, string prefix, PromptCatalog prompts, out bool valid)
+    {
+        valid = true;
+        var action = file.String(map, "whenOverloaded", prefix, required: false);
+        var prompt = file.String(map, "busyPrompt", prefix, required: false);
+        if (action is not (null or "reject" or "announce"))
+        {
+            file.Error(YamlFile.Get(map, "whenOverloaded"), $"{prefix}.whenOverloaded", $"'{action}' is not an overload action (use reject or announce)");
+            valid = false;
+            return null;
+        }
+
+        if (action == "announce")
+        {
+            if (prompt is null)
+            {
+                file.Error(map, $"{prefix}.busyPrompt", "whenOverloaded: announce needs busyPrompt (the prompt played before the hang-up)");
+                valid = false;
+                return null;
+            }
+
+            if (!prompts.Contains(prompt))
+            {
+                file.Error(YamlFile.Get(map, "busyPrompt"), $"{prefix}.busyPrompt", $"unknown prompt '{prompt}' (no prompts/{prompt}.wav)");
+                valid = false;
+                return null;
+            }
+
+            return new BusyAnnouncement(prompt, prompts.PathOf(prompt));
+        }
+
+        if (prompt is not null)
+        {
+            file.Error(YamlFile.Get(map, "busyPrompt"), $"{prefix}.busyPrompt", "busyPrompt is only played with whenOverloaded: announce (reject answers 503)");
+            valid = false;
+        }
+
+        return null;
     }
 
     /// <summary>The message for a queue name missing from queues.yaml.</summary>

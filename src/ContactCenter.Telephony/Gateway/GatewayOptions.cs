@@ -26,6 +26,9 @@ internal sealed class GatewayOptions
     /// <summary>Voicemail limits (<c>Telephony:Voicemail:*</c>).</summary>
     public VoicemailOptions Voicemail { get; set; } = new();
 
+    /// <summary>Overload control of new inbound calls (<c>Telephony:Admission:*</c>).</summary>
+    public Admission.AdmissionOptions Admission { get; set; } = new();
+
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -88,6 +91,11 @@ internal sealed class GatewayOptions
         if (codecError is not null)
         {
             yield return "Telephony:BrowserCodecs " + codecError;
+        }
+
+        foreach (var failure in Admission.Validate())
+        {
+            yield return failure;
         }
 
         foreach (var failure in Voicemail.Validate())

@@ -31,6 +31,16 @@ internal sealed class SipOptionsValidator : IValidateOptions<SipEndpointOptions>
             failures.Add($"Sip:MaxWebSocketConnections must be at least 1 (was {options.MaxWebSocketConnections})");
         }
 
+        if (options.MaxQueuedInvites < 1)
+        {
+            failures.Add($"Sip:MaxQueuedInvites must be at least 1 (was {options.MaxQueuedInvites})");
+        }
+
+        if (options.OverloadRetryAfter < TimeSpan.FromSeconds(1) || options.OverloadRetryAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Sip:OverloadRetryAfter must be between 00:00:01 and 01:00:00 (was {options.OverloadRetryAfter})");
+        }
+
         if (!options.EnableUdp && !options.EnableTcp)
         {
             failures.Add("Sip:EnableUdp and Sip:EnableTcp are both false: the gateway would not listen");

@@ -9,6 +9,7 @@ using ContactCenter.Sip.Message;
 using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
+using ContactCenter.Telephony.Gateway.Admission;
 using ContactCenter.Telephony.Gateway.Callbacks;
 using ContactCenter.Telephony.Gateway.Dialling;
 using ContactCenter.Telephony.Gateway.Legs;
@@ -47,6 +48,9 @@ internal sealed class SipGateway(
     private ITimer? heartbeat;
     private TelephonyMetrics? metrics;
     private CallbackLedger? ledger;
+    private AdmissionController? admission;
+    private BusyAnnouncer? announcer;
+    private ConnectHandle? publishObserver;
     /// <summary>Outbound calls placed lately (a bounded memory): a redelivered ConnectOutboundCall must not ring the agent twice.</summary>
     private readonly HashSet<Guid> placedOutbound = [];
     private readonly Queue<Guid> placedOutboundOrder = new();
@@ -57,6 +61,9 @@ internal sealed class SipGateway(
 
     /// <summary>Calls held now.</summary>
     public int LiveCallCount => calls.Count;
+
+    /// <summary>Overload control of new calls, once started (tests read its status).</summary>
+    internal AdmissionController? Admission => admission;
 
     /// <summary>The callback ledger, once started (tests read what it owes).</summary>
     internal CallbackLedger? Ledger => ledger;
@@ -83,6 +90,17 @@ internal sealed class SipGateway(
         var engine = media;
         metrics = new TelephonyMetrics(meters);
         metrics.ObserveGateway(() => calls.Count, endpoint, engine);
+        var publishes = new BusPublishGauge();
+        publishObserver = bus.ConnectPublishObserver(publishes);
+        admission = new AdmissionController(options.Admission,
+            AdmissionSignals.ForProcess(() => publishes.InFlight, () => engine.ClockLag, () => calls.Count, () => endpoint.InvitesShed),
+            time, loggerFactory.CreateLogger<AdmissionController>());
+        admission.StatusChanged += status => _ = PublishOverloadAsync(status);
+        metrics.ObserveAdmission(admission);
+        admission.Start();
+        // While throttled, a source whose part of the admitted rate is used up is refused by the receive thread itself.
+        endpoint.NewCallGate = admission.MayAdmit;
+        announcer = new BusyAnnouncer(engine, mediaAddress, endpoint.OverloadRetryAfter, logger);
         context = new GatewayContext(
             new SipEndpointDialler(sip), media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,
             Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
@@ -117,6 +135,9 @@ internal sealed class SipGateway(
     public async ValueTask DisposeAsync()
     {
         heartbeat?.Dispose();
+        admission?.Dispose();
+        publishObserver?.Disconnect();
+        publishObserver = null;
         if (sip is not null)
         {
             await sip.DisposeAsync();
@@ -272,9 +293,23 @@ internal sealed class SipGateway(
             return Task.CompletedTask;
         }
 
+        // Overload control: decided before any media, IVR or bus work is spent on the call.
+        if (admission?.TryAdmit(source, incoming.QueueDelay, sip?.QueuedInvites ?? 0, incoming.ReceivedTimestamp, out _) is not { } ticket)
+        {
+            if (route.WhenOverloaded is { } busy && announcer is { } busyLine)
+            {
+                return busyLine.AnnounceAsync(incoming, busy);
+            }
+
+            incoming.Reject(503, "Service Unavailable", [new("Retry-After", sip!.OverloadRetryAfter)]);
+            gateway.Metrics.CallRejected(503);
+            return Task.CompletedTask;
+        }
+
         var session = ivr.CreateSession(did);
         if (session is null)
         {
+            ticket.Ended();
             incoming.Reject(404, "No flow for this number");
             gateway.Metrics.CallRejected(404);
             return Task.CompletedTask;
@@ -282,13 +317,13 @@ internal sealed class SipGateway(
 
         incoming.SendProvisional(180);
         var caller = incoming.From.Uri.User is { Length: > 0 } user ? SipUriUser(user) : "anonymous";
-        var call = new CallSession(gateway, new InboundCall(incoming), session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
+        var call = new CallSession(gateway, new InboundCall(incoming, ticket), session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
         calls[call.CallId] = call;
-        _ = RunCallAsync(call);
+        _ = RunCallAsync(call, ticket);
         return Task.CompletedTask;
     }
 
-    private async Task RunCallAsync(CallSession call)
+    private async Task RunCallAsync(CallSession call, AdmissionTicket ticket)
     {
         try
         {
@@ -296,7 +331,34 @@ internal sealed class SipGateway(
         }
         finally
         {
+            ticket.Ended();
             calls.TryRemove(call.CallId, out _);
+        }
+    }
+
+    /// <summary>Tells the supervisors' boards (through the bus) that a surge began, goes on (refused count) or ended.</summary>
+    private async Task PublishOverloadAsync(AdmissionStatus status)
+    {
+        if (context is not { } gateway)
+        {
+            return;
+        }
+
+        try
+        {
+            await bus.Publish(new GatewayOverload
+            {
+                GatewayId = gateway.Options.GatewayId,
+                Overloaded = status.Overloaded,
+                Reason = status.Reason is { } reason ? AdmissionController.Describe(reason) : null,
+                Refused = status.RefusedThisSurge,
+                Since = status.Since,
+                OccurredAt = time.GetUtcNow(),
+            });
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            logger.LogWarning("Overload status not published: {Error}", error.Message);
         }
     }
 

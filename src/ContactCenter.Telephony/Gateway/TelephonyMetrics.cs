@@ -57,6 +57,31 @@ internal sealed class TelephonyMetrics : IDisposable
         meter.CreateObservableCounter("contactcenter.media.rtp.packets.lost", () => media.GetPacketTotals().Lost, description: "RTP packets lost on the way in (RFC 3550 cumulative loss) since start");
     }
 
+    /// <summary>Overload control: new calls offered, admitted and refused (by reason), calls in set-up, the admitted-rate throttle.</summary>
+    public void ObserveAdmission(Admission.AdmissionController admission)
+    {
+        meter.CreateObservableCounter("contactcenter.telephony.admission.offered", () => admission.Offered,
+            description: "New inbound calls offered to overload control (trunk and DID already checked), since start");
+        meter.CreateObservableCounter("contactcenter.telephony.admission.admitted", () => admission.Admitted, description: "New inbound calls admitted, since start");
+        var reasons = Enum.GetValues<Admission.RefusalReason>();
+        meter.CreateObservableCounter("contactcenter.telephony.admission.refused", () =>
+        {
+            var measurements = new Measurement<long>[reasons.Length];
+            for (var i = 0; i < reasons.Length; i++)
+            {
+                measurements[i] = new(admission.RefusedFor(reasons[i]), new KeyValuePair<string, object?>("reason", Admission.AdmissionController.Describe(reasons[i])));
+            }
+
+            return measurements;
+        }, description: "New inbound calls refused for overload (503 with Retry-After, or the DID's busy announcement), by reason, since start");
+        meter.CreateObservableGauge("contactcenter.telephony.admission.overloaded", () => admission.Status.Overloaded ? 1 : 0,
+            description: "1 while the gateway refuses new calls for overload");
+        meter.CreateObservableGauge("contactcenter.telephony.admission.calls_in_setup", () => admission.CallsInSetup,
+            description: "Calls admitted and not answered yet (INVITE transactions in flight)");
+        meter.CreateObservableGauge("contactcenter.telephony.admission.rate_limit", () => admission.Status.RateLimit ?? 0,
+            unit: "{call}/s", description: "The admitted rate while throttled (0: not throttled)");
+    }
+
     public void CallReceived() => received.Add(1);
 
     public void CallConnected() => connected.Add(1);

@@ -27,6 +27,52 @@ const lastUpdate = byTestId("last-update");
 const statusEl = byTestId("status-message");
 const reasonSelect = byTestId<HTMLSelectElement>("board-reason");
 
+// A telephony gateway refusing new calls for overload (GatewayOverloadView on the server).
+interface GatewayOverload {
+  gatewayId: string;
+  overloaded: boolean;
+  reason: string | null;
+  refused: number;
+  since: string;
+  at: string;
+}
+
+// The surge banner: one line per gateway refusing calls now, above the queues; hidden when none is.
+const surges = new Map<string, GatewayOverload>();
+const surgeBanner = h("div", { testid: "surge-banner", class: "status error", role: "alert", hidden: true });
+statusEl.after(surgeBanner);
+
+const REASONS: Record<string, string> = {
+  "sip-queue": "SIP requests queueing",
+  "sip-queue-full": "SIP receive queue full",
+  "calls-in-setup": "too many calls in set-up",
+  "live-calls": "live-call ceiling reached",
+  "setup-time": "call set-up slow",
+  "thread-pool": "server busy",
+  bus: "message bus slow",
+  media: "media threads late",
+  "fair-share": "one source over its share",
+};
+
+function renderSurges(): void {
+  const on = [...surges.values()].filter((s) => s.overloaded).sort((a, b) => a.gatewayId.localeCompare(b.gatewayId));
+  surgeBanner.hidden = on.length === 0;
+  surgeBanner.replaceChildren(
+    ...on.map((s) =>
+      h(
+        "div",
+        { testid: `surge-${s.gatewayId}` },
+        h("strong", {}, "Surge: "),
+        `gateway ${s.gatewayId} is refusing new calls (busy signal) since ${new Date(s.since).toLocaleTimeString()} — `,
+        h("span", { testid: "surge-refused", class: "num" }, s.refused),
+        " refused",
+        s.reason ? ` (${REASONS[s.reason] ?? s.reason})` : "",
+        ". Calls already connected are not affected.",
+      ),
+    ),
+  );
+}
+
 const STATE_ORDER: AgentState[] = ["onCall", "reserved", "wrapUp", "available", "notReady", "loggedOut"];
 const SERVICE_LEVEL_TARGET = 0.8;
 
@@ -189,6 +235,14 @@ if (session) {
           agents.set(a.agentId, a);
         }
         renderAgents();
+        touch();
+      });
+      c.on("GatewayOverload", (s: GatewayOverload) => {
+        const held = surges.get(s.gatewayId);
+        if (!held || Date.parse(held.at) <= Date.parse(s.at)) {
+          surges.set(s.gatewayId, s);
+        }
+        renderSurges();
         touch();
       });
       c.on("CallbacksGivenUp", (list: CallbackGivenUp[]) => {

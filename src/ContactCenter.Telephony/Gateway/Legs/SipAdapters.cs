@@ -107,13 +107,29 @@ internal sealed class Referral(SipReferral referral, IDialogLeg dialog) : IRefer
 }
 
 /// <summary><see cref="IInboundCall"/> on an <see cref="IncomingCall"/>.</summary>
-internal sealed class InboundCall(IncomingCall call) : IInboundCall
+/// <summary>The caller's INVITE; its admission ticket (overload control) leaves set-up at the 200 OK or the refusal.</summary>
+internal sealed class InboundCall(IncomingCall call, Admission.AdmissionTicket? ticket = null) : IInboundCall
 {
     public string CallId => call.CallId;
     public SessionDescription? Offer => call.Offer;
     public string? OfferError => call.OfferError;
-    public IDialogLeg? Accept(SessionDescription answer) => call.Accept(answer) is { } dialog ? new DialogLeg(dialog) : null;
 
-    public bool Reject(int statusCode, string? reason = null, IEnumerable<KeyValuePair<string, string>>? headers = null) =>
-        call.Reject(statusCode, reason, headers);
+    public IDialogLeg? Accept(SessionDescription answer)
+    {
+        var dialog = call.Accept(answer);
+        if (dialog is null)
+        {
+            ticket?.Ended();
+            return null;
+        }
+
+        ticket?.Answered();
+        return new DialogLeg(dialog);
+    }
+
+    public bool Reject(int statusCode, string? reason = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        ticket?.Ended();
+        return call.Reject(statusCode, reason, headers);
+    }
 }
