@@ -108,7 +108,7 @@ function monitorButton(agentId: string, mode: MonitorMode, current?: MonitorMode
   const label = MONITOR_LABELS[mode];
   const button = h(
     "button",
-    { type: "button", class: mode === current ? "small active" : "small", testid: `monitor-${mode}`, title: `${label}: ${agentId}'s call`, "aria-pressed": mode === current },
+    { type: "button", class: mode === current ? "small active" : "small", testid: `monitor-${mode}`, title: `${label}: ${agentId}'s call`, "aria-pressed": mode === current ? "true" : "false" },
     label,
   );
   button.addEventListener("click", async () => {
