@@ -203,10 +203,11 @@ internal sealed class MediaBridge : IMediaBridge
         }
     }
 
-    /// <summary>A leg closed: a joined leg (or the agent's, after it left the mix) leaves; the caller's or the agent's ends the bridge.</summary>
+    /// <summary>A leg closed: a joined leg leaves the mix; the caller's, or the agent's while it is on the bridge, ends the bridge (as before mixing).</summary>
     internal ValueTask OnLegClosedAsync(MediaSession leg)
     {
-        if (leg != caller && Volatile.Read(ref disposed) == 0 && IsMixing)
+        bool agentOnBridge = leg == agent && !Volatile.Read(ref agentLeft);
+        if (leg != caller && !agentOnBridge && Volatile.Read(ref disposed) == 0 && IsMixing)
         {
             try
             {

@@ -312,6 +312,22 @@ public class MixingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Closing_the_agents_leg_while_a_supervisor_listens_ends_the_bridge_as_before()
+    {
+        await using Legs l = Open();
+        l.Bridge.Join(l.Supervisor, Listen(l));
+
+        await l.Agent.DisposeAsync();
+
+        // The bridge is over: the caller's leg is free to be bridged again, and so is the supervisor's.
+        await using IMediaSession next = engine.CreateSession("next");
+        next.Configure(TestEngine.To(agentPhone, AudioCodec.Pcma));
+        await using IMediaBridge again = engine.Bridge(l.Caller, next);
+        await using IMediaBridge other = engine.Bridge(l.Supervisor, engine.CreateSession("other"));
+        Assert.False(again.IsMixing);
+    }
+
+    [Fact]
     public async Task A_matrix_naming_a_leg_not_on_the_bridge_is_refused_and_changes_nothing()
     {
         await using Legs l = Open();
