@@ -18,6 +18,9 @@
 #                       then the relay with one leg of each pair browser-style (ICE-lite, SRTP, rtcp-mux; SRTP phones in
 #                       the generator) against plain <> plain in the same run, CPU per relayed packet and its ratio
 #                       (WEBRTC_RELAY_STEPS, WEBRTC_SUITE)
+#   ./bench.sh monitoring  supervisors in calls (issue 18): N plain bridged calls (MONITOR_PLAIN, default 500), then the same
+#                       with M more calls monitored (a supervisor's leg mixed in listen mode; MONITOR_STEPS, default 50,100,200):
+#                       CPU per monitored call against a plain one in the same run, loss on every stream, mixes delivered
 #   ./bench.sh routing  routing decisions at 10,000 agents / 500 queues / 50 skills / 5,000 calls
 #                       against a straightforward scan (app_queue's approach), plus p50/p99/p99.9
 #   ./bench.sh crm      customer-360 by phone at 100k customers / 1M interactions / 200k cases:
@@ -83,6 +86,11 @@ webrtc() {
   dotnet "$(dll Media)" --filter '*SrtpBenchmarks*' '*OpusBenchmarks*' '*SecureRelayBenchmarks*' --job short
   dotnet "$(dll Media)" relay ${WEBRTC_RELAY_STEPS:-250 500 750} --codecs same --secure both \
     --suite "${WEBRTC_SUITE:-AEAD_AES_128_GCM}" --seconds "${BENCH_SECONDS:-10}"
+}
+
+monitoring() {
+  build Media
+  dotnet "$(dll Media)" relay "${MONITOR_PLAIN:-500}" --monitored "${MONITOR_STEPS:-50,100,200}" --seconds "${BENCH_SECONDS:-10}"
 }
 
 routing() {
@@ -162,6 +170,7 @@ case "${1:-}" in
   sip) sip ;;
   media) media ;;
   webrtc) webrtc ;;
+  monitoring) monitoring ;;
   routing) routing ;;
   crm) crm ;;
   reports) reports ;;

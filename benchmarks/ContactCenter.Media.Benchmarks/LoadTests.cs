@@ -29,7 +29,10 @@ internal static class LoadTests
         // ~1 ms to the IVR's inter-arrival deviations),
         // --secure plain|srtp|both (relay, default plain: one leg of every pair a browser-style leg, ICE-lite + SRTP + rtcp-mux,
         // its phone in the generator sending and receiving SRTP; both = plain then SRTP at each count, and their ratio),
-        // --suite AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80 (the SRTP crypto suite, default GCM).
+        // --suite AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80 (the SRTP crypto suite, default GCM),
+        // --monitored M1,M2,... (relay: at each pair count N, runs with M of the N pairs monitored — a supervisor's leg
+        // joined in listen mode, its mix sent to a sink in this process — and reports the CPU a monitored call adds over a
+        // plain one against the run with M = 0, in the same run; issue 18).
         var options = new Dictionary<string, string>();
         var counts = new List<int>();
         for (int i = 1; i < args.Length; i++)
@@ -62,6 +65,23 @@ internal static class LoadTests
         string suite = options.GetValueOrDefault("suite", "AEAD_AES_128_GCM");
         switch (args[0])
         {
+            case "relay" when options.TryGetValue("monitored", out string? monitoredList):
+                int[] monitoredSteps = [.. monitoredList.Split(',').Select(m => int.Parse(m, CultureInfo.InvariantCulture))];
+                foreach (int n in counts.DefaultIfEmpty(500))
+                {
+                    double plainCpu = await RelayAsync(n, seconds, transcode: false, epollModes[^1], sockets, pollModes[^1], monitored: 0, cpuPerCall: true);
+                    foreach (int m in monitoredSteps.Where(m => m > 0))
+                    {
+                        double withMonitored = await RelayAsync(n + m, seconds, transcode: false, epollModes[^1], sockets, pollModes[^1], monitored: m, cpuPerCall: true);
+                        // CPU per second of the whole engine: plain calls at the plain rate, the rest is what the monitored ones cost.
+                        double perPlain = plainCpu / n;
+                        double perMonitored = (withMonitored - (perPlain * n)) / m;
+                        Console.WriteLine(FormattableString.Invariant(
+                            $"monitoring: {n} plain + {m} monitored (listen, 3 legs): CPU per monitored call {1e6 * perMonitored:F0} µs/s against {1e6 * perPlain:F0} µs/s per plain call = {perMonitored / perPlain:F2}x (same run; load {LoadAverage()})"));
+                    }
+                }
+
+                return 0;
             case "relay":
                 foreach (int n in counts.DefaultIfEmpty(100))
                 {
@@ -171,7 +191,7 @@ internal static class LoadTests
     /// generator sending ICE checks (every 5 s, consent) and SRTP, and decrypting what it receives. Returns the engine's CPU
     /// per relayed packet in µs.
     /// </remarks>
-    private static async Task<double> RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones, string? srtpSuite = null)
+    private static async Task<double> RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones, string? srtpSuite = null, int monitored = 0, bool cpuPerCall = false)
     {
         int streams = pairs * 2;
         using Process generator = StartGenerator("relay", streams, seconds, socketCount, pollPhones);
@@ -205,6 +225,22 @@ internal static class LoadTests
             bridges[p] = engine.Bridge(sessions[2 * p], sessions[(2 * p) + 1]);
         }
 
+        // Monitored calls (the last M pairs): a supervisor's leg joined in listen mode, hearing the mix of both; the caller and
+        // the agent still hear each other through the bridge (relayed packet for packet), so the generator's per-packet loss
+        // and latency keep counting for them. The supervisors' mixes go to sinks here that count what arrives.
+        using var sinks = monitored > 0 ? new MixSinks(Math.Min(8, monitored)) : null;
+        var supervisors = new IMediaSession[monitored];
+        for (int k = 0; k < monitored; k++)
+        {
+            int p = pairs - 1 - k;
+            supervisors[k] = engine.CreateSession($"sup{k}");
+            supervisors[k].Configure(new RemoteMedia { RtpEndPoint = sinks!.EndPoint(k), Codec = AudioCodec.Pcmu, TelephoneEventPayloadType = 101 });
+            bridges[p].Join(supervisors[k], new ContactCenter.Media.Mixing.MixMatrix()
+                .HearEachOther(sessions[2 * p], sessions[(2 * p) + 1])
+                .Hear(supervisors[k], sessions[2 * p])
+                .Hear(supervisors[k], sessions[(2 * p) + 1]));
+        }
+
         // Stream s: phone s → leg s → leg s^1 → phone s^1, arriving with leg s^1's SSRC. A browser-style leg's phone
         // protects with the leg's remote key, and what arrives from that leg is under the leg's local key.
         var plan = new StringBuilder();
@@ -228,12 +264,14 @@ internal static class LoadTests
         await Task.Delay(1000);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         MediaPacketTotals sentBefore = engine.GetPacketTotals();
+        long mixesBefore = sinks?.Received ?? 0;
         var wall = Stopwatch.StartNew();
         string load = LoadAverage();
         await end;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double wallSeconds = wall.Elapsed.TotalSeconds;
-        long relayed = engine.GetPacketTotals().Sent - sentBefore.Sent;
+        long mixes = (sinks?.Received ?? 0) - mixesBefore;
+        long relayed = engine.GetPacketTotals().Sent - sentBefore.Sent - mixes;
         long refused = sessions.Sum(s => ((MediaSession)s).Secure?.SrtpRejected ?? 0);
         long engineDrops = UdpDrops(sessions.Select(s => s.LocalPort));
         long generatorDrops = UdpDrops(ports);
@@ -242,12 +280,84 @@ internal static class LoadTests
         double perPacket = 1e6 * cpuSeconds / Math.Max(1, relayed);
         Console.WriteLine(FormattableString.Invariant(
             $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} {(srtpSuite is null ? "plain<>plain" : $"SRTP({srtpSuite}, ICE-lite, rtcp-mux)<>plain, SRTP refused by the engine={refused}")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second; relayed {relayed / wallSeconds:F0} packets/s, {perPacket:F2} µs CPU per relayed packet | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops} | load {load}"));
+        if (monitored > 0)
+        {
+            // The mix is sent every 20 ms whatever arrives: a shortfall is a tick the clock missed (or a sink drop).
+            double expected = monitored * 50 * wallSeconds;
+            Console.WriteLine(FormattableString.Invariant(
+                $"  monitored={monitored}: supervisors' mixes received {mixes} of ~{expected:F0} expected ({100.0 * mixes / expected:F1}%), clock ticks skipped={engine.ClockTicksSkipped}, kernel drops at the sinks {UdpDrops(sinks!.Ports)}"));
+        }
+
         foreach (IMediaBridge bridge in bridges)
         {
             await bridge.DisposeAsync();
         }
 
-        return perPacket;
+        foreach (IMediaSession supervisor in supervisors)
+        {
+            await supervisor.DisposeAsync();
+        }
+
+        return cpuPerCall ? cpuSeconds / wallSeconds : perPacket;
+    }
+
+    /// <summary>Sockets that take the supervisors' mixes and count them (a thread each, blocking receive).</summary>
+    private sealed class MixSinks : IDisposable
+    {
+        private readonly Socket[] sockets;
+        private readonly Thread[] threads;
+        private long received;
+        private volatile bool stopping;
+
+        public MixSinks(int count)
+        {
+            sockets = new Socket[count];
+            threads = new Thread[count];
+            for (int i = 0; i < count; i++)
+            {
+                Socket socket = Phone();
+                socket.ReceiveTimeout = 200;
+                sockets[i] = socket;
+                threads[i] = new Thread(() =>
+                {
+                    byte[] buffer = new byte[2048];
+                    while (!stopping)
+                    {
+                        try
+                        {
+                            socket.Receive(buffer);
+                            Interlocked.Increment(ref received);
+                        }
+                        catch (SocketException)
+                        {
+                            // Timeout: check for stop.
+                        }
+                    }
+                })
+                { IsBackground = true, Name = $"mix-sink-{i}" };
+                threads[i].Start();
+            }
+        }
+
+        public long Received => Interlocked.Read(ref received);
+
+        public IEnumerable<int> Ports => sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port);
+
+        public IPEndPoint EndPoint(int k) => (IPEndPoint)sockets[k % sockets.Length].LocalEndPoint!;
+
+        public void Dispose()
+        {
+            stopping = true;
+            foreach (Thread thread in threads)
+            {
+                thread.Join(TimeSpan.FromSeconds(1));
+            }
+
+            foreach (Socket socket in sockets)
+            {
+                socket.Dispose();
+            }
+        }
     }
 
     /// <summary>The 1-minute load average (other work on the shared machine), for the record.</summary>

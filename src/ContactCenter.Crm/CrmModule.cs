@@ -99,6 +99,8 @@ public static class CrmModule
         bus.AddConsumer<RecordOfferAcceptedConsumer, RecordOfferAcceptedDefinition>();
         bus.AddConsumer<RecordCallEndedConsumer, RecordCallEndedDefinition>();
         bus.AddConsumer<RecordWrapUpConsumer, RecordWrapUpDefinition>();
+        bus.AddConsumer<RecordCallTakenOverConsumer, RecordCallTakenOverDefinition>();
+        bus.AddConsumer<Monitoring.RecordMonitoringConsumer, Monitoring.RecordMonitoringDefinition>();
         bus.AddConsumer<CallbackGivenUpConsumer, CallbackGivenUpDefinition>();
         bus.AddConsumer<RecordVoicemailConsumer, RecordVoicemailDefinition>();
         bus.AddConsumer<RecordOutboundCallConsumer, RecordOutboundCallDefinition>();
@@ -119,6 +121,7 @@ public static class CrmModule
         app.MapCasesApi();
         app.MapInteractionsApi();
         app.MapAgentsApi();
+        Monitoring.MonitoringApi.MapMonitoringApi(app);
         // Only this document's name matches, so other modules may map their own documents beside it.
         app.MapOpenApi("/openapi/{documentName:regex(^crm$)}.json");
         return app;

@@ -34,6 +34,7 @@ public static class DesktopModule
         services.TryAddSingleton<DesktopState>();
         services.TryAddSingleton<GatewaySurges>();
         services.TryAddSingleton<DesktopAssets>();
+        services.AddOptions<Monitoring.MonitoringOptions>().BindConfiguration(Monitoring.MonitoringOptions.SectionName);
         services.AddSingleton<IUserIdProvider, SubUserIdProvider>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
             .AddJsonProtocol(o =>
@@ -56,6 +57,12 @@ public static class DesktopModule
         ArgumentNullException.ThrowIfNull(bus);
         var instance = NewId.NextGuid().ToString("N")[..12];
         bus.AddConsumer<DesktopPushConsumer, DesktopPushConsumerDefinition>()
+            .Endpoint(e =>
+            {
+                e.InstanceId = instance;
+                e.Temporary = true;
+            });
+        bus.AddConsumer<MonitoringPushConsumer, MonitoringPushConsumerDefinition>()
             .Endpoint(e =>
             {
                 e.InstanceId = instance;

@@ -58,6 +58,7 @@ public static class TelephonyModule
         bus.AddConsumer<ConnectOutboundCallConsumer, GatewayConsumerDefinition<ConnectOutboundCallConsumer>>();
         bus.AddConsumer<ReportLiveCallsConsumer, GatewayConsumerDefinition<ReportLiveCallsConsumer>>();
         bus.AddConsumer<QueueStatisticsConsumer, GatewayConsumerDefinition<QueueStatisticsConsumer>>();
+        bus.AddConsumer<Gateway.Monitoring.MonitorCallConsumer, GatewayConsumerDefinition<Gateway.Monitoring.MonitorCallConsumer>>();
     }
 
     private static void AddGateway(IServiceCollection services, IConfiguration configuration)

@@ -71,7 +71,8 @@ internal sealed record InteractionView(
     DateTimeOffset? CallbackRequestedAt = null,
     int CallbackAttempts = 0,
     DateTimeOffset? CallbackRetryAt = null,
-    string? EndReason = null);
+    string? EndReason = null,
+    string? TakenOverFrom = null);
 
 /// <summary>Lower-case names used on the wire for the CRM's enums.</summary>
 internal static class Wire
@@ -112,5 +113,5 @@ internal static class Wire
         i.CallId, i.StartedAt, i.Caller, i.Did, i.IvrPath, i.Queue, i.AgentId, Name(i.Outcome),
         i.AnsweredAt, i.EndedAt, i.WaitSeconds, i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes,
         i.CaseId, i.RecordingPath, i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript,
-        Name(i.Direction), i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt, i.EndReason);
+        Name(i.Direction), i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt, i.EndReason, i.TakenOverFrom);
 }

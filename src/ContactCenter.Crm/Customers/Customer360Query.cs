@@ -193,6 +193,6 @@ internal sealed class Customer360Query(
                         i.TalkSeconds, i.WrapUpSeconds, i.Disposition, i.Notes, i.CaseId, i.RecordingPath,
                         i.VoicemailPath, i.VoicemailSeconds, i.VoicemailNote, i.Transcript,
                         i.Direction == CallDirection.Inbound ? "inbound" : i.Direction == CallDirection.Outbound ? "outbound" : "callback",
-                        i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt, i.EndReason)));
+                        i.Dialled, i.CallbackOf, i.CallbackRequestedAt, i.CallbackAttempts, i.CallbackRetryAt, i.EndReason, i.TakenOverFrom)));
     }
 }

@@ -18,6 +18,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<CaseNote> CaseNotes => Set<CaseNote>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Person> People => Set<Person>();
+    public DbSet<MonitoringEvent> MonitoringEvents => Set<MonitoringEvent>();
 
     /// <summary>
     /// Customers whose name contains <paramref name="pattern"/> (a LIKE pattern escaped with a backslash), whatever the
@@ -108,6 +109,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(i => i.IvrPath).HasMaxLength(256);
             b.Property(i => i.Queue).HasMaxLength(64);
             b.Property(i => i.AgentId).HasMaxLength(64);
+            b.Property(i => i.TakenOverFrom).HasMaxLength(64);
             b.Property(i => i.Outcome).HasConversion<string>().HasMaxLength(16);
             b.Property(i => i.EndedBy).HasConversion<string>().HasMaxLength(16);
             b.Property(i => i.EndReason).HasMaxLength(256);
@@ -127,6 +129,18 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.HasOne<ServiceCase>().WithMany().HasForeignKey(i => i.CaseId).OnDelete(DeleteBehavior.SetNull);
         });
 
+        modelBuilder.Entity<MonitoringEvent>(b =>
+        {
+            b.ToTable("MonitoringEvents");
+            b.Property(e => e.SupervisorId).HasMaxLength(64);
+            b.Property(e => e.AgentId).HasMaxLength(64);
+            b.Property(e => e.Mode).HasConversion<string>().HasMaxLength(16);
+            b.Property(e => e.Phase).HasConversion<string>().HasMaxLength(16);
+            b.Property(e => e.Reason).HasMaxLength(256);
+            b.HasIndex(e => new { e.MonitoringId, e.Sequence }).IsUnique();
+            b.HasIndex(e => new { e.CallId, e.At });
+            b.HasIndex(e => new { e.SupervisorId, e.At });
+        });
         modelBuilder.Entity<ServiceCase>(b =>
         {
             b.ToTable("ServiceCases");

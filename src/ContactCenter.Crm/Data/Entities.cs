@@ -60,6 +60,8 @@ internal sealed class Interaction
     public int QueueRank { get; set; }
     public DateTimeOffset? QueueSetAt { get; set; }
     public string? AgentId { get; set; }
+    /// <summary>The agent whose call a supervisor took over (<see cref="AgentId"/> is then the supervisor; issue 18).</summary>
+    public string? TakenOverFrom { get; set; }
     /// <summary>Which event set <see cref="AgentId"/> (higher wins) and when.</summary>
     public int AgentRank { get; set; }
     public DateTimeOffset? AgentSetAt { get; set; }
@@ -189,4 +191,22 @@ internal sealed class PersonQueue
 {
     public required string Login { get; set; }
     public required string Queue { get; set; }
+}
+
+/// <summary>
+/// One step of a supervisor's monitoring session (issue 18): who (supervisor) monitored whom (agent), on which call, in
+/// which mode, when, and how it ended or why it was refused. Written once per event (the key makes a redelivery a no-op).
+/// </summary>
+internal sealed class MonitoringEvent
+{
+    public long Id { get; set; }
+    public Guid MonitoringId { get; set; }
+    public int Sequence { get; set; }
+    public Guid? CallId { get; set; }
+    public required string SupervisorId { get; set; }
+    public required string AgentId { get; set; }
+    public MonitorMode Mode { get; set; }
+    public MonitoringPhase Phase { get; set; }
+    public string? Reason { get; set; }
+    public DateTimeOffset At { get; set; }
 }

@@ -38,6 +38,11 @@ internal sealed class RecordCallEndedConsumer(InteractionRecorder recorder) : IC
     public Task Consume(ConsumeContext<CallEnded> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
 }
 
+internal sealed class RecordCallTakenOverConsumer(InteractionRecorder recorder) : IConsumer<CallTakenOver>
+{
+    public Task Consume(ConsumeContext<CallTakenOver> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
+}
+
 internal sealed class RecordWrapUpConsumer(InteractionRecorder recorder) : IConsumer<CompleteWrapUp>
 {
     public Task Consume(ConsumeContext<CompleteWrapUp> context) => recorder.RecordAsync(context.Message, context.CancellationToken);
@@ -73,6 +78,8 @@ internal sealed class RecordAgentReservedDefinition() : CrmConsumerDefinition<Re
 internal sealed class RecordOfferAcceptedDefinition() : CrmConsumerDefinition<RecordOfferAcceptedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordCallConnectedDefinition() : CrmConsumerDefinition<RecordCallConnectedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
+
+internal sealed class RecordCallTakenOverDefinition() : CrmConsumerDefinition<RecordCallTakenOverConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 
 internal sealed class RecordCallEndedDefinition() : CrmConsumerDefinition<RecordCallEndedConsumer>(InteractionEndpoint.Name, InteractionEndpoint.Concurrency);
 

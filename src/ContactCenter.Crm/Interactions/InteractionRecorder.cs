@@ -194,6 +194,13 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
         SetAgent(i, m.AgentId, RankEnded, m.OccurredAt);
     }, ct);
 
+    /// <summary>A supervisor took the call over: the history names both (the supervisor as the call's agent from now on).</summary>
+    public Task RecordAsync(CallTakenOver m, CancellationToken ct) => MergeAsync(m.CallId, i =>
+    {
+        i.TakenOverFrom = Truncate(m.AgentId, 64);
+        SetAgent(i, m.SupervisorId, RankConnected, m.OccurredAt);
+    }, ct);
+
     public Task RecordAsync(CompleteWrapUp m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
         if (i.WrappedUpAt is null || m.OccurredAt >= i.WrappedUpAt)

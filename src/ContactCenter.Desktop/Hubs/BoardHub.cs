@@ -46,4 +46,46 @@ internal sealed class BoardHub(
         await publish.Publish(command, Context.ConnectionAborted);
         logger.LogInformation("{Supervisor} asked for {State} for {AgentId} ({Reason})", supervisor, command.State, agentId, command.Reason);
     }
+
+    /// <summary>
+    /// The supervisor asks to listen to, whisper to, barge into, take over or leave <paramref name="agentId"/>'s call
+    /// (issue 18). The gateway rings the supervisor's registered phone (or switches the mode of a session already running)
+    /// and answers on the board with <c>MonitoringChanged</c>. Only a supervisor's token reaches this hub; an agent who is
+    /// not on a connected call is refused here.
+    /// </summary>
+    public async Task Monitor(string agentId, MonitorMode mode)
+    {
+        agentId = agentId?.Trim() ?? "";
+        if (agentId.Length == 0 || agentId.Length > 64)
+        {
+            throw new HubException("agentId is required and at most 64 characters.");
+        }
+
+        if (!Enum.IsDefined(mode))
+        {
+            throw new HubException("mode must be listen, whisper, barge, takeOver or leave.");
+        }
+
+        var supervisor = AgentIdentity.AgentId(Context.User) ?? throw new HubException("The token has no 'sub' claim.");
+        if (string.Equals(agentId, supervisor, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new HubException("A supervisor cannot monitor their own call.");
+        }
+
+        var call = desktop.ConnectedCallOf(agentId);
+        if (call is null && mode != MonitorMode.Leave)
+        {
+            throw new HubException($"{agentId} is not on a connected call.");
+        }
+
+        await publish.Publish(new MonitorCall
+        {
+            AgentId = agentId,
+            SupervisorId = supervisor,
+            Mode = mode,
+            CallId = call,
+            OccurredAt = time.GetUtcNow(),
+        }, Context.ConnectionAborted);
+        logger.LogInformation("{Supervisor} asked to {Mode} {AgentId}'s call {CallId}", supervisor, mode, agentId, call);
+    }
 }

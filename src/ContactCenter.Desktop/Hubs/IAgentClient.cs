@@ -17,6 +17,9 @@ public interface IAgentClient
 
     /// <summary>An offer (a voicemail, a preview callback) or a work item of the agent's was offered, accepted, or is over.</summary>
     Task WorkItemChanged(WorkItemView item);
+
+    /// <summary>A supervisor joined, switched mode in, or left the agent's call (only when Desktop:Monitoring:AgentSeesMonitoring is on).</summary>
+    Task MonitoringChanged(MonitoringView monitoring);
 }
 
 /// <summary>What the server calls on a supervisor's board (<c>/hubs/board</c>).</summary>
@@ -33,4 +36,7 @@ public interface IBoardClient
 
     /// <summary>A gateway began, continues (refused count) or ended refusing new calls for overload (on connect: each surge on now).</summary>
     Task GatewayOverload(GatewayOverloadView overload);
+
+    /// <summary>A supervisor's session in an agent's call moved on (ringing, started, mode, ended) or was refused.</summary>
+    Task MonitoringChanged(MonitoringView monitoring);
 }

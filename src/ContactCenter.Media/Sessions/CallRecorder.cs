@@ -11,6 +11,8 @@ namespace ContactCenter.Media.Sessions;
 /// Each leg's decoded audio goes into its own small jitter buffer; every 20 ms clock tick takes
 /// one frame from each (silence when a leg is quiet or on hold) and hands the interleaved frame
 /// to a background writer, so no disk I/O ever happens on the clock or the receive loops.
+/// Channel 2 is a third party on the agent's side (a supervisor barged in, or one who took the call over, ADR 0016):
+/// mixed into the right channel, saturated.
 /// </summary>
 internal sealed class CallRecorder : IClockClient, IAsyncDisposable
 {
@@ -22,7 +24,7 @@ internal sealed class CallRecorder : IClockClient, IAsyncDisposable
     private readonly ILogger logger;
     private readonly FileStream file;
     private readonly Channel<byte[]> frames = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Leg[] legs = [new Leg(), new Leg()];
+    private readonly Leg[] legs = [new Leg(), new Leg(), new Leg()];
     private readonly Task writer;
     private long dataBytes;
 
@@ -62,7 +64,7 @@ internal sealed class CallRecorder : IClockClient, IAsyncDisposable
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Frame * 4);
         Span<short> stereo = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(buffer.AsSpan(0, Frame * 4));
         stereo.Clear();
-        for (int channel = 0; channel < 2; channel++)
+        for (int channel = 0; channel < legs.Length; channel++)
         {
             Leg leg = legs[channel];
             lock (leg)
@@ -78,9 +80,10 @@ internal sealed class CallRecorder : IClockClient, IAsyncDisposable
                 }
 
                 int take = Math.Min(Frame, leg.Count);
+                int side = channel == 0 ? 0 : 1;
                 for (int i = 0; i < take; i++)
                 {
-                    stereo[(2 * i) + channel] = leg.Samples[leg.Head];
+                    stereo[(2 * i) + side] = (short)Math.Clamp(stereo[(2 * i) + side] + leg.Samples[leg.Head], short.MinValue, short.MaxValue);
                     leg.Head = (leg.Head + 1) % Capacity;
                 }
 

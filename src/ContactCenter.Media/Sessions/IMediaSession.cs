@@ -123,6 +123,27 @@ public interface IMediaBridge : IAsyncDisposable
 
     /// <summary>Stops recording and completes the WAV file.</summary>
     Task StopRecordingAsync();
+
+    /// <summary>Whether the bridge mixes (a leg joined, or the agent's leg left while another stays).</summary>
+    bool IsMixing { get; }
+
+    /// <summary>
+    /// Adds a third (or further) leg and sets who hears whom (<see cref="Mixing.MixMatrix"/>, naming every leg that should
+    /// hear or be heard). From now on the bridge mixes: a listener hearing one source is relayed its packets, one hearing
+    /// several gets their sum every 20 ms. Stops playback on the leg. The recording keeps the caller left and the agent
+    /// right, and adds a joined leg to the right only while the caller hears it.
+    /// </summary>
+    void Join(IMediaSession leg, Mixing.MixMatrix matrix);
+
+    /// <summary>Replaces the whole mix matrix at once (a mode switch); only while mixing.</summary>
+    void SetMix(Mixing.MixMatrix matrix);
+
+    /// <summary>
+    /// A joined leg leaves (or the agent's leg, when another leg takes its place: <paramref name="matrix"/> then says who
+    /// hears whom among those left; without it, the pairs not naming the leaving one stay). When only the caller's and the
+    /// agent's legs are left, the bridge relays again, as before anything joined. Closing a joined leg leaves too.
+    /// </summary>
+    void Leave(IMediaSession leg, Mixing.MixMatrix? matrix = null);
 }
 
 /// <summary>The media engine: sessions on the configured port range, and bridges between them.</summary>

@@ -185,13 +185,43 @@ public sealed class MediaEngine : IMediaEngine, IAsyncDisposable
         return bridge;
     }
 
+    /// <summary>A leg joins <paramref name="bridge"/> (its mix); throws when it is not an open session or is bridged already.</summary>
+    internal void Attach(MediaSession leg, MediaBridge bridge)
+    {
+        if (!sessions.ContainsKey(leg))
+        {
+            throw new ArgumentException($"Leg {leg.Id} is not an open session of this engine.", nameof(leg));
+        }
+
+        lock (bridgeGate)
+        {
+            if (leg.Bridge is not null)
+            {
+                throw new InvalidOperationException($"Leg {leg.Id} is already bridged.");
+            }
+
+            leg.Bridge = bridge;
+        }
+    }
+
+    /// <summary>A leg left <paramref name="bridge"/>.</summary>
+    internal void Detach(MediaSession leg, MediaBridge bridge)
+    {
+        lock (bridgeGate)
+        {
+            if (leg.Bridge == bridge)
+            {
+                leg.Bridge = null;
+            }
+        }
+    }
+
     internal void Unbridge(MediaBridge bridge)
     {
         lock (bridgeGate)
         {
-            foreach (IMediaSession leg in new[] { bridge.Caller, bridge.Agent })
+            foreach (MediaSession session in bridge.MemberLegs())
             {
-                var session = (MediaSession)leg;
                 if (session.Bridge == bridge)
                 {
                     session.Bridge = null;

@@ -336,7 +336,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
         if (Bridge is { } bridge)
         {
-            await bridge.DisposeAsync().ConfigureAwait(false);
+            await bridge.OnLegClosedAsync(this).ConfigureAwait(false);
         }
 
         if (Remote is not null)

@@ -52,6 +52,7 @@ internal sealed class RtpStream
         None,
         Generated,
         Relay,
+        Mixed,
     }
 
     /// <summary>Where packets go: the transport, or a stage in front of it (the Opus edge); changed under <see cref="Gate"/>.</summary>
@@ -178,6 +179,32 @@ internal sealed class RtpStream
         new RtpHeader { Marker = marker, PayloadType = (byte)target.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
         G711.Transcode(fromCodec, target.Codec, payload, packet.Slice(RtpHeader.FixedLength));
         Transmit(RtpHeader.FixedLength + payload.Length, payload.Length, timestamp, now);
+    }
+
+    /// <summary>
+    /// A 20 ms frame of mixed audio (the bridge's mixer, on the clock's thread): encoded in our codec and sent, unless our
+    /// direction does not send, there is nowhere to send, or a prompt or digit holds the stream. Consecutive mixed frames
+    /// are 160 samples apart on our timeline; the first of a stretch continues it where the clock says (marker).
+    /// </summary>
+    public void SendMixedAudio(ReadOnlySpan<short> frame)
+    {
+        lock (Gate)
+        {
+            RemoteMedia? current = remote;
+            if (!CanSend(current) || HeldByPlayout)
+            {
+                return;
+            }
+
+            long now = time.GetTimestamp();
+            bool marker = lastSource != SendSource.Mixed;
+            uint timestamp = marker ? NewSourceTimestamp(now) : lastTimestamp + SamplesPerFrame;
+            lastSource = SendSource.Mixed;
+            Span<byte> packet = buffer;
+            new RtpHeader { Marker = marker, PayloadType = (byte)current!.AudioPayloadType, SequenceNumber = nextSequence, Timestamp = timestamp, Ssrc = Ssrc }.WriteTo(packet);
+            G711.Encode(current.Codec, frame, packet.Slice(RtpHeader.FixedLength, frame.Length));
+            Transmit(RtpHeader.FixedLength + frame.Length, frame.Length, timestamp, now);
+        }
     }
 
     /// <summary>Relays an RFC 4733 event from the other leg with our telephone-event payload type (under <see cref="Gate"/>).</summary>

@@ -19,6 +19,7 @@ namespace ContactCenter.Routing.Engine;
 [JsonDerivedType(typeof(StartOutbound), "outbound")]
 [JsonDerivedType(typeof(TakeOffer), "take-offer")]
 [JsonDerivedType(typeof(SkipOffer), "skip-offer")]
+[JsonDerivedType(typeof(TakeOverCall), "take-over")]
 internal abstract record EngineInput;
 
 /// <summary>
@@ -42,6 +43,9 @@ internal sealed record QueueCall(
 
 /// <summary>The agent blind-transferred the call: their part ends; <paramref name="Requeue"/> puts the same call in the target queue (PreferredAgentId for a transfer to an agent).</summary>
 internal sealed record TransferCall(Guid CallId, string AgentId, QueueCall Requeue) : EngineInput;
+
+/// <summary>A supervisor took the call over from the agent: the agent's part ends as a call would (talk time, wrap-up); routing forgets the call.</summary>
+internal sealed record TakeOverCall(Guid CallId, string AgentId, string SupervisorId) : EngineInput;
 
 /// <summary>The CRM identified the caller: tier, language, preferred agent.</summary>
 internal sealed record UpdateCaller(Guid CallId, CustomerTier Tier, string? Language, string? PreferredAgentId) : EngineInput;

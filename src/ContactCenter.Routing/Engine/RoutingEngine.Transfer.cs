@@ -35,4 +35,26 @@ internal sealed partial class RoutingEngine
         _ended.Remove(t.CallId);
         OnQueueCall(requeue);
     }
+
+    /// <summary>
+    /// A supervisor took the call over (issue 18): the agent's part ends as a call would (talk time, then wrap-up for this
+    /// call), and routing forgets the call — the supervisor is not an agent it matches, and the call's later end changes
+    /// nothing here. Redelivered or stale take-overs change nothing.
+    /// </summary>
+    private void OnTakeOver(TakeOverCall t)
+    {
+        if (!_calls.TryGetValue(t.CallId, out var call) || call.Agent < 0 || _agents[call.Agent].Id != t.AgentId)
+        {
+            return;
+        }
+        if (call.Phase == CallPhase.Reserved)
+        {
+            OnConnect(new ConnectCall(t.CallId, t.AgentId));
+        }
+        if (call.Phase != CallPhase.OnCall)
+        {
+            return;
+        }
+        EndCallRecord(call, false, $"taken over by {t.SupervisorId}");
+    }
 }

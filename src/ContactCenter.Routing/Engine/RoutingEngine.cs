@@ -124,6 +124,9 @@ internal sealed partial class RoutingEngine
             case EndCall e:
                 OnEndCall(e);
                 break;
+            case TakeOverCall t:
+                OnTakeOver(t);
+                break;
             case GatewayHeartbeat h:
                 OnHeartbeat(h);
                 break;

@@ -77,6 +77,8 @@ internal sealed partial class PartitionGate(string partition, RoutingConfigurati
                 }
             case EndCall e:
                 return KnowsCall(engine, e.CallId) ? e : null;
+            case TakeOverCall t:
+                return KnowsCall(engine, t.CallId) ? t : null;
             case ConnectCall c:
                 return KnowsAgent(engine, c.AgentId) ? c : null;
             case RingNoAnswer n:

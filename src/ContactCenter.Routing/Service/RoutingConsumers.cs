@@ -18,6 +18,7 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
     IConsumer<CallConnected>,
     IConsumer<CallEnded>,
     IConsumer<CallTransferred>,
+    IConsumer<CallTakenOver>,
     IConsumer<CallHeartbeat>,
     IConsumer<SetAgentState>,
     IConsumer<CompleteWrapUp>,
@@ -88,6 +89,9 @@ internal sealed class PartitionConsumer(RoutingPartition partition) :
             m.TargetAgentId, IsCallback: false, QueuedAt: m.OccurredAt);
         return partition.Submit(new TransferCall(m.CallId, m.AgentId, requeue), context.CancellationToken);
     }
+
+    public Task Consume(ConsumeContext<CallTakenOver> context) =>
+        partition.Submit(new TakeOverCall(context.Message.CallId, context.Message.AgentId, context.Message.SupervisorId), context.CancellationToken);
 
     public Task Consume(ConsumeContext<CallHeartbeat> context) =>
         partition.Submit(new GatewayHeartbeat(context.Message.GatewayId, context.Message.LiveCalls, context.Message.Interval), context.CancellationToken);

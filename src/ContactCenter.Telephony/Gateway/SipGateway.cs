@@ -162,6 +162,9 @@ internal sealed class SipGateway(
     /// <summary>The session of a call this gateway holds, or null.</summary>
     public IGatewayCall? Find(Guid callId) => calls.GetValueOrDefault(callId);
 
+    /// <summary>The calls held now (a supervisor's <see cref="Contracts.MonitorCall"/> looks for the agent's call among them).</summary>
+    public IEnumerable<IGatewayCall> LiveCalls => calls.Values;
+
     /// <summary>
     /// Routing reserved an agent for a callback this gateway does not hold: place it (agent first, then the customer).
     /// Returns false when it must not be placed: already placed (a redelivered command) or the gateway is not running.

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -51,9 +52,14 @@ public sealed class DesktopTestHost : IAsyncDisposable
     /// <summary>Requests the fixture's voicemail endpoint answered: which call, for whom.</summary>
     public IReadOnlyCollection<(Guid CallId, string Login)> VoicemailRequests => app.Services.GetRequiredService<FixtureCrm>().VoicemailRequests;
 
-    public static async Task<DesktopTestHost> StartAsync()
+    public static async Task<DesktopTestHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -310,6 +316,7 @@ public sealed class BusRecorder
 /// <summary>Records what the desktop publishes (routing and the CRM consume these in the product).</summary>
 public sealed class RecordingConsumer(BusRecorder recorder) :
     IConsumer<ContactCenter.Contracts.SetAgentState>,
+    IConsumer<ContactCenter.Contracts.MonitorCall>,
     IConsumer<ContactCenter.Contracts.CompleteWrapUp>,
     IConsumer<ContactCenter.Contracts.PlaceOutboundCall>,
     IConsumer<ContactCenter.Contracts.AcceptOffer>,
@@ -328,6 +335,12 @@ public sealed class RecordingConsumer(BusRecorder recorder) :
     }
 
     public Task Consume(ConsumeContext<ContactCenter.Contracts.PlaceOutboundCall> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.MonitorCall> context)
     {
         recorder.Add(context.Message);
         return Task.CompletedTask;

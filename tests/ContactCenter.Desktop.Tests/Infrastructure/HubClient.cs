@@ -17,6 +17,7 @@ public sealed class HubClient : IAsyncDisposable
     private readonly Channel<IReadOnlyList<AgentStateView>> boardAgents = Channel.CreateUnbounded<IReadOnlyList<AgentStateView>>();
     private readonly Channel<JsonElement> rawPops = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<OutboundRefusedView> refusals = Channel.CreateUnbounded<OutboundRefusedView>();
+    private readonly Channel<MonitoringView> monitoring = Channel.CreateUnbounded<MonitoringView>();
 
     private HubClient(HubConnection connection)
     {
@@ -27,6 +28,7 @@ public sealed class HubClient : IAsyncDisposable
         connection.On<QueueStatisticsView>(nameof(IBoardClient.QueueStatistics), q => queues.Writer.TryWrite(q));
         connection.On<List<AgentStateView>>(nameof(IBoardClient.AgentStates), a => boardAgents.Writer.TryWrite(a));
         connection.On<OutboundRefusedView>(nameof(IAgentClient.OutboundCallRefused), r => refusals.Writer.TryWrite(r));
+        connection.On<MonitoringView>(nameof(IBoardClient.MonitoringChanged), m => monitoring.Writer.TryWrite(m));
     }
 
     public Task<OutboundRefusedView> NextRefusal(Func<OutboundRefusedView, bool>? match = null) => Next(refusals, match);
@@ -66,6 +68,11 @@ public sealed class HubClient : IAsyncDisposable
         await client.Connection.StartAsync();
         return client;
     }
+
+    public Task<MonitoringView> NextMonitoring(Func<MonitoringView, bool>? match = null) => Next(monitoring, match);
+
+    /// <summary>Monitoring steps received and not yet taken.</summary>
+    public int MonitoringWaiting => monitoring.Reader.Count;
 
     public Task<ScreenPop> NextPop(Func<ScreenPop, bool>? match = null) => Next(pops, match);
 

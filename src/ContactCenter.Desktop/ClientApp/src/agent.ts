@@ -14,7 +14,7 @@ import {
   wireSignOut,
 } from "./common";
 import { startPhonePanel } from "./phonePanel";
-import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, OutboundRefused, ScreenPop, WorkItem } from "./types";
+import type { AgentStateView, CallState, CustomerCard, CustomerListItem, DialResult, MonitoringView, OutboundRefused, ScreenPop, WorkItem } from "./types";
 
 const session = requireSession("agent", "supervisor");
 
@@ -903,6 +903,7 @@ if (session) {
       c.on("ScreenPop", onPop);
       c.on("CallStateChanged", onCallState);
       c.on("WorkItemChanged", onWorkItem);
+      c.on("MonitoringChanged", onMonitoring);
       c.on("OutboundCallRefused", (r: OutboundRefused) => {
         showRefusal(r.reason);
         say(`Not called: ${r.reason}`, "error");
@@ -920,4 +921,24 @@ if (session) {
   );
   document.body.dataset.ready = "true";
   window.setInterval(tick, 500);
+}
+
+/**
+ * "Being monitored" (issue 18): shown only when the server's Desktop:Monitoring:AgentSeesMonitoring setting sends these
+ * events; names the supervisor and the mode while they are in the call, gone when they leave.
+ */
+function onMonitoring(m: MonitoringView): void {
+  let banner = document.querySelector<HTMLElement>('[data-testid="monitored-banner"]');
+  const inCall = m.phase === "started" || m.phase === "modeChanged";
+  if (!inCall) {
+    banner?.remove();
+    return;
+  }
+  if (!banner) {
+    banner = h("p", { class: "status info", role: "status", testid: "monitored-banner" });
+    statusEl.before(banner);
+  }
+  const how: Record<string, string> = { listen: "listening", whisper: "whispering to you", barge: "in the call", takeOver: "taking the call over", leave: "leaving" };
+  banner.dataset.mode = m.mode;
+  banner.textContent = `Being monitored: ${m.supervisorId} is ${how[m.mode] ?? m.mode}.`;
 }

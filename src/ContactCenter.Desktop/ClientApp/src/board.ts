@@ -11,13 +11,15 @@ import {
   stateLabel,
   wireSignOut,
 } from "./common";
-import type { AgentState, AgentStateView, CallbackGivenUp, QueueStatistics } from "./types";
+import type { AgentState, AgentStateView, CallbackGivenUp, MonitoringView, MonitorMode, QueueStatistics } from "./types";
 
 const session = requireSession("supervisor");
 
 let connection: HubConnection | null = null;
 const queues = new Map<string, { stat: QueueStatistics; receivedAt: number }>();
 const agents = new Map<string, AgentStateView>();
+/** The latest step of a supervisor's session in each agent's call (issue 18). */
+const monitoring = new Map<string, MonitoringView>();
 
 const queueBody = byTestId("queue-rows");
 const agentBody = byTestId("agent-rows");
@@ -146,6 +148,71 @@ function actionButton(agentId: string, state: "available" | "notReady" | "logged
   return button;
 }
 
+const MONITOR_LABELS: Record<MonitorMode, string> = { listen: "Listen", whisper: "Whisper", barge: "Barge", takeOver: "Take over", leave: "Leave" };
+
+function monitorButton(agentId: string, mode: MonitorMode, current?: MonitorMode): HTMLButtonElement {
+  const label = MONITOR_LABELS[mode];
+  const button = h(
+    "button",
+    { type: "button", class: mode === current ? "small active" : "small", testid: `monitor-${mode}`, title: `${label}: ${agentId}'s call`, "aria-pressed": mode === current ? "true" : "false" },
+    label,
+  );
+  button.addEventListener("click", async () => {
+    if (!connection) {
+      return;
+    }
+    button.disabled = true;
+    try {
+      await connection.invoke("Monitor", agentId, mode);
+      say(mode === "leave" ? `Leaving ${agentId}'s call.` : `${label}: ${agentId}'s call (your phone rings if you are not in it yet).`);
+    } catch (e) {
+      say(`Could not ${label.toLowerCase()} ${agentId}: ${e instanceof Error ? e.message : String(e)}`, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/** Listen, Whisper, Barge, Take over (and Leave while this supervisor is in the call) for an agent on a call. */
+function monitorControls(a: AgentStateView): HTMLElement | string {
+  const m = monitoring.get(a.agentId);
+  const live = m && (m.phase === "ringing" || m.phase === "started" || m.phase === "modeChanged") ? m : undefined;
+  if (a.state !== "onCall" && !live) {
+    return "";
+  }
+  const mine = live?.supervisorId === session?.login;
+  const current = mine ? live?.mode : undefined;
+  return h(
+    "span",
+    { class: "monitor", testid: "monitor-controls" },
+    ...(["listen", "whisper", "barge", "takeOver"] as MonitorMode[]).map((mode) => monitorButton(a.agentId, mode, current)),
+    ...(mine ? [monitorButton(a.agentId, "leave")] : []),
+    live
+      ? h(
+          "span",
+          { class: "pill", testid: "monitor-status", "data-mode": live.mode, "data-phase": live.phase },
+          `${live.supervisorId}: ${MONITOR_LABELS[live.mode].toLowerCase()}${live.phase === "ringing" ? " (ringing)" : ""}`,
+        )
+      : "",
+  );
+}
+
+function onMonitoring(m: MonitoringView): void {
+  if (m.phase === "refused") {
+    if (m.supervisorId === session?.login) {
+      say(`Not in ${m.agentId}'s call: ${m.reason ?? "refused"}`, "error");
+    }
+    return;
+  }
+  monitoring.set(m.agentId, m);
+  if (m.phase === "ended" && m.supervisorId === session?.login) {
+    say(`Out of ${m.agentId}'s call: ${m.reason ?? "ended"}.`);
+  }
+  renderAgents();
+  touch();
+}
+
 function renderGivenUp(): void {
   const rows = [...givenUp.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, 50);
   if (rows.length === 0) {
@@ -198,6 +265,7 @@ function renderAgents(): void {
           actionButton(a.agentId, "available", "Available"),
           actionButton(a.agentId, "notReady", "Not ready"),
           actionButton(a.agentId, "loggedOut", "Log out"),
+          monitorControls(a),
         ),
       ),
     ),
@@ -245,6 +313,7 @@ if (session) {
         renderSurges();
         touch();
       });
+      c.on("MonitoringChanged", onMonitoring);
       c.on("CallbacksGivenUp", (list: CallbackGivenUp[]) => {
         for (const item of list) {
           givenUp.set(item.callId, item);

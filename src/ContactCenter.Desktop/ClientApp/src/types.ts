@@ -164,3 +164,18 @@ export interface CustomerListItem {
   phoneNumbers?: unknown;
   phone?: string;
 }
+
+/** How a supervisor is in an agent's call (issue 18). */
+export type MonitorMode = "listen" | "whisper" | "barge" | "takeOver" | "leave";
+
+/** A step of a supervisor's session in an agent's call (board; the agent's desktop when the setting allows). */
+export interface MonitoringView {
+  monitoringId: string;
+  callId?: string | null;
+  agentId: string;
+  supervisorId: string;
+  mode: MonitorMode;
+  phase: "ringing" | "started" | "modeChanged" | "ended" | "refused";
+  reason?: string | null;
+  at: string;
+}

@@ -55,6 +55,7 @@ internal sealed partial class CallSession
         }
 
         await EndExternalLegAsync();
+        await EndMonitoringWithCallAsync($"the call ended ({reason})");
         if (callerDialog is { } caller)
         {
             await SafeByeAsync(caller);
@@ -112,6 +113,11 @@ internal sealed partial class CallSession
         if (callerMedia is not null)
         {
             await callerMedia.DisposeAsync();
+        }
+
+        if (supervisor is { } watching)
+        {
+            await watching.Media.DisposeAsync();
         }
     }
 }

@@ -83,6 +83,7 @@ internal sealed partial class CallSession
 
         var now = gateway.Time.GetUtcNow();
         var targetName = targetQueue ?? targetAgent!;
+        await EndMonitoringWithCallAsync($"{leg.AgentId} transferred the call");
         transferPath += ">transfer>" + targetName;
         agentLeg = null;
         leg.Dialog = null;

@@ -193,6 +193,45 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
 
 internal sealed class FakeBridge(IMediaSession caller, IMediaSession agent) : IMediaBridge
 {
+    private readonly List<string> mixes = [];
+
+    /// <summary>What was asked of the mix, in order: "join sup: …", "mix: …", "leave sup" (each matrix as <c>listener&lt;source</c> pairs by leg id suffix).</summary>
+    public IReadOnlyList<string> Mixes
+    {
+        get
+        {
+            lock (mixes)
+            {
+                return [.. mixes];
+            }
+        }
+    }
+
+    public bool IsMixing { get; private set; }
+
+    public void Join(IMediaSession leg, ContactCenter.Media.Mixing.MixMatrix matrix) => Record($"join {Name(leg)}: {Describe(matrix)}", mixing: true);
+
+    public void SetMix(ContactCenter.Media.Mixing.MixMatrix matrix) => Record($"mix: {Describe(matrix)}", mixing: true);
+
+    public void Leave(IMediaSession leg, ContactCenter.Media.Mixing.MixMatrix? matrix = null) =>
+        Record($"leave {Name(leg)}" + (matrix is null ? "" : ": " + Describe(matrix)), mixing: leg != Agent && matrix is not null || leg == Agent);
+
+    private void Record(string what, bool mixing)
+    {
+        lock (mixes)
+        {
+            mixes.Add(what);
+        }
+
+        IsMixing = mixing;
+    }
+
+    /// <summary>The leg's role by its id's suffix: a (caller), b… (agent), s (supervisor).</summary>
+    private static string Name(IMediaSession leg) => leg.Id[(leg.Id.LastIndexOf('-') + 1)..];
+
+    private static string Describe(ContactCenter.Media.Mixing.MixMatrix matrix) =>
+        string.Join(" ", matrix.Pairs.Select(p => $"{Name(p.Listener)}<{Name(p.Source)}").Order(StringComparer.Ordinal));
+
     public IMediaSession Caller { get; } = caller;
     public IMediaSession Agent { get; } = agent;
     public bool IsRecording { get; private set; }

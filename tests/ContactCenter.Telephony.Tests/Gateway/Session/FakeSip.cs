@@ -111,9 +111,9 @@ internal sealed class FakeDialledCall(SipCallOptions options, Action<SipResponse
     /// The far end answers. When the session cancelled first, the stack ACKs and BYEs this late 2xx (RFC 3261 §9.1) and the
     /// session sees 487 without a dialog; the returned dialog then shows that BYE.
     /// </summary>
-    public FakeDialog Answer()
+    public FakeDialog Answer(IPEndPoint? rtp = null)
     {
-        var dialog = NewDialog();
+        var dialog = NewDialog(rtp);
         lock (gate)
         {
             if (Cancelled)
@@ -147,9 +147,9 @@ internal sealed class FakeDialledCall(SipCallOptions options, Action<SipResponse
     /// <summary>A final refusal (486, 487 after a CANCEL, 503...).</summary>
     public void Fail(int status) => completion.TrySetResult(new DialResult(status, SipResponse.DefaultReason(status), null));
 
-    private FakeDialog NewDialog()
+    private FakeDialog NewDialog(IPEndPoint? rtp = null)
     {
-        var answer = SdpOfferAnswer.CreateAnswer(Options.Offer!, new IPEndPoint(IPAddress.Parse("127.0.0.2"), 40_000)).Answer;
+        var answer = SdpOfferAnswer.CreateAnswer(Options.Offer!, rtp ?? new IPEndPoint(IPAddress.Parse("127.0.0.2"), 40_000)).Answer;
         return new FakeDialog("answered " + Options.Target) { LocalSdp = Options.Offer, RemoteSdp = answer };
     }
 }
@@ -297,10 +297,10 @@ internal sealed class FakeReferral(IDialogLeg dialog, SipUri target) : IReferral
 }
 
 /// <summary>An INVITE from the trunk with an SDP offer (PCMU, telephone-event).</summary>
-internal sealed class FakeInboundCall : IInboundCall
+internal sealed class FakeInboundCall(IPEndPoint? rtp = null) : IInboundCall
 {
     public string CallId => "inbound-1@trunk.test";
-    public SessionDescription? Offer { get; } = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 30_000));
+    public SessionDescription? Offer { get; } = SdpOfferAnswer.CreateOffer(rtp ?? new IPEndPoint(IPAddress.Parse("127.0.0.3"), 30_000));
     public string? OfferError => null;
 
     /// <summary>The caller's dialog once we answered.</summary>

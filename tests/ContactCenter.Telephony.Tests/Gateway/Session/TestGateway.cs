@@ -25,14 +25,18 @@ internal sealed class TestGateway : IAsyncDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("cc-session-").FullName;
     private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly List<(IGatewayCall Call, Task Run)> running = [];
+    private readonly IPEndPoint? callerRtp;
 
-    public TestGateway()
+    /// <param name="media">A real media engine instead of <see cref="FakeMediaEngine"/> (tests that listen to the audio).</param>
+    /// <param name="callerRtp">Where the caller's phone takes RTP (its SDP offer), for such tests.</param>
+    public TestGateway(ContactCenter.Media.Sessions.IMediaEngine? media = null, IPEndPoint? callerRtp = null)
     {
+        this.callerRtp = callerRtp;
         (var bus, Bus) = RecordingBus.Create();
         var options = new GatewayOptions { GatewayId = "gw-test", DataPath = folder, RecordingsPath = Path.Combine(folder, "recordings") };
         Ledger = new CallbackLedger(Path.Combine(folder, "callbacks-gw-test.jsonl"), bus, Time, NullLogger<CallbackLedger>.Instance);
         Context = new GatewayContext(
-            Sip, Media, IPAddress.Loopback, bus, SilentRequestClient.Create<IdentifyCaller>(), SilentRequestClient.Create<GetCaseStatus>(),
+            Sip, media ?? Media, IPAddress.Loopback, bus, SilentRequestClient.Create<IdentifyCaller>(), SilentRequestClient.Create<GetCaseStatus>(),
             options, options.RecordingsPath, Time, new TelephonyMetrics(services.GetRequiredService<IMeterFactory>()), Demo, Ledger);
     }
 
@@ -48,7 +52,7 @@ internal sealed class TestGateway : IAsyncDisposable
     /// <summary>An inbound call to <paramref name="did"/>, answered and running.</summary>
     public async Task<(CallSession Session, FakeInboundCall Caller)> CallAsync(string did = "1001")
     {
-        var inbound = new FakeInboundCall();
+        var inbound = new FakeInboundCall(callerRtp);
         var ivr = new IvrEngine(Demo, Time).CreateSession(did) ?? throw new InvalidOperationException("no route for " + did);
         var session = new CallSession(Context, inbound, ivr, Ani, did, NullLogger<CallSession>.Instance);
         Start(session, session.RunAsync);
@@ -76,13 +80,13 @@ internal sealed class TestGateway : IAsyncDisposable
     };
 
     /// <summary>A call in the support queue that alice answered: her dialog, the caller's, and the session.</summary>
-    public async Task<ConnectedCall> ConnectedCallAsync()
+    public async Task<ConnectedCall> ConnectedCallAsync(IPEndPoint? agentRtp = null)
     {
         var (session, caller) = await QueuedCallAsync();
         Sip.Register("alice");
         session.ConnectAgent(Ring(session.CallId));
         var invite = await Sip.InviteAsync(1);
-        var agent = invite.Answer();
+        var agent = invite.Answer(agentRtp);
         await Bus.WaitForAsync<CallConnected>(m => m.CallId == session.CallId);
         return new ConnectedCall(session, caller.Dialog!, agent, invite);
     }

@@ -269,6 +269,10 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TakenOverFrom")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("TalkSeconds")
                         .HasColumnType("INTEGER");
 
@@ -313,6 +317,60 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.HasIndex("CustomerId", "StartedAt");
 
                     b.ToTable("Interactions", (string)null);
+                });
+
+            modelBuilder.Entity("ContactCenter.Crm.Data.MonitoringEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CallId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MonitoringId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SupervisorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CallId", "At");
+
+                    b.HasIndex("MonitoringId", "Sequence")
+                        .IsUnique();
+
+                    b.HasIndex("SupervisorId", "At");
+
+                    b.ToTable("MonitoringEvents", (string)null);
                 });
 
             modelBuilder.Entity("ContactCenter.Crm.Data.Person", b =>
