@@ -8,6 +8,7 @@ using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Gateway.Legs;
 using ContactCenter.Telephony.Gateway.Monitoring;
 using Microsoft.Extensions.Logging;
+using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
 namespace ContactCenter.Telephony.Gateway.Session;
 
@@ -87,30 +88,42 @@ internal sealed partial class CallSession : IMonitoredCall
             return;
         }
 
-        IMediaSession media;
-        try
-        {
-            media = gateway.Media.CreateSession(CallId.ToString("N")[..12] + "-s");
-        }
-        catch (InvalidOperationException error)
-        {
-            await RefuseAsync(command, "no media port: " + error.Message);
-            return;
-        }
-
-        var binding = bindings[0];
+        // Every registered phone of the supervisor rings (a browser and a desk phone alike); the first to answer takes it.
         var host = gateway.Sip.Host;
-        var call = gateway.Sip.Dial(new SipCallOptions
+        var forks = new List<PhoneFork>(bindings.Count);
+        foreach (var binding in bindings)
         {
-            Target = binding.Contact,
-            Destination = AgentPhone.Route(binding),
-            From = SipNameAddress.Create(SipUri.Create("monitor-" + command.AgentId, host), displayName: "Monitor " + command.AgentId),
-            To = SipNameAddress.Create(SipUri.Create(command.SupervisorId, host)),
-            Offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort)),
-            Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Monitor", command.AgentId)],
-        });
+            var sdp = LegSdp.For(AgentPhone.IsBrowser(binding), gateway.Options);
+            IMediaSession media;
+            try
+            {
+                media = sdp.Open(gateway, CallId.ToString("N")[..12] + (forks.Count == 0 ? "-s" : $"-s.{forks.Count + 1}"));
+            }
+            catch (InvalidOperationException error)
+            {
+                if (forks.Count == 0)
+                {
+                    await RefuseAsync(command, "no media port: " + error.Message);
+                    return;
+                }
 
-        var leg = new SupervisorLeg(Guid.NewGuid(), command.SupervisorId, command.AgentId, media, call, command.Mode);
+                break;
+            }
+
+            var dialled = gateway.Sip.Dial(new SipCallOptions
+            {
+                Target = binding.Contact,
+                Destination = AgentPhone.Route(binding),
+                From = SipNameAddress.Create(SipUri.Create("monitor-" + command.AgentId, host), displayName: "Monitor " + command.AgentId),
+                To = SipNameAddress.Create(SipUri.Create(command.SupervisorId, host)),
+                Offer = sdp.Offer(gateway, media, SdpDirection.SendRecv),
+                Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Monitor", command.AgentId)],
+            });
+            forks.Add(new PhoneFork(binding, sdp, media, dialled));
+        }
+
+        var call = new ForkedDial(forks, logger);
+        var leg = new SupervisorLeg(Guid.NewGuid(), command.SupervisorId, command.AgentId, call, command.Mode);
         supervisor = leg;
         leg.RingTimer = mailbox.After(SupervisorLeg.RingTimeout, () =>
         {
@@ -121,7 +134,7 @@ internal sealed partial class CallSession : IMonitoredCall
         });
         _ = AwaitSupervisorAsync(leg);
         await PublishMonitoringAsync(leg, MonitoringPhase.Ringing, "board");
-        logger.LogInformation("Call {CallId}: ringing supervisor {Supervisor} at {Contact} to {Mode} {Agent}", CallId, leg.SupervisorId, binding.Contact, leg.Mode, leg.AgentId);
+        logger.LogInformation("Call {CallId}: ringing supervisor {Supervisor} on {Phones} phone(s) to {Mode} {Agent}", CallId, leg.SupervisorId, forks.Count, leg.Mode, leg.AgentId);
     }
 
     private async Task AwaitSupervisorAsync(SupervisorLeg leg)
@@ -141,7 +154,8 @@ internal sealed partial class CallSession : IMonitoredCall
     private async Task OnSupervisorAnsweredAsync(SupervisorLeg leg, DialResult result)
     {
         leg.RingTimer?.Dispose();
-        var negotiated = result.IsAnswered && result.Answer is { } answer ? SdpOfferAnswer.ReadAnswer(answer) : null;
+        string? unusable = "no SDP in the answer";
+        var negotiated = result.IsAnswered && result.Answer is { } answer ? leg.Sdp.ReadAnswer(leg.Media, answer, out unusable) : null;
         if (supervisor != leg || state != CallState.Connected || bridge is null || agentLeg is null || negotiated is null || result.Dialog is null)
         {
             if (result.Dialog is { } stray)
@@ -163,10 +177,10 @@ internal sealed partial class CallSession : IMonitoredCall
         }
 
         var dialog = result.Dialog;
-        leg.Media.Configure(LegSignalling.ToRemoteMedia(negotiated));
+        leg.Media.Configure(negotiated.Remote);
         leg.Dialog = dialog;
         dialog.InfoHandler = request => OnInfo(leg.Media, request);
-        dialog.OfferHandler = reOffer => ValueTask.FromResult(AnswerOffer(leg.Media, reOffer)?.Answer);
+        dialog.OfferHandler = reOffer => ValueTask.FromResult(AnswerOffer(leg.Sdp, leg.Media, reOffer)?.Answer);
         leg.Media.DtmfReceived += (_, e) => Post(() => OnSupervisorDigitAsync(leg, e.Digit));
         _ = WatchSupervisorAsync(leg, dialog);
 
@@ -221,7 +235,7 @@ internal sealed partial class CallSession : IMonitoredCall
         var previous = agentLeg!;
         bridge!.Leave(previous.Media, new MixMatrix().HearEachOther(callerMedia!, leg.Media));
         var dialog = leg.Dialog!;
-        var taken = new AgentLeg(leg.SupervisorId, previous.Number + 1, leg.Media, leg.Call, previous.Record) { Dialog = dialog };
+        var taken = new AgentLeg(leg.SupervisorId, previous.Number + 1, leg.Call, previous.Record) { Dialog = dialog };
         dialog.OfferHandler = reOffer => AnswerAgentReInvite(taken, reOffer);
         dialog.ReferHandler = referral => OnReferAsync(taken, referral);
         var previousDialog = previous.Dialog;
