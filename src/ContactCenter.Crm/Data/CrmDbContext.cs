@@ -170,6 +170,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(p => p.DisplayName).HasMaxLength(200);
             b.Property(p => p.Role).HasConversion<string>().HasMaxLength(16);
             b.Property(p => p.PasswordHash).HasMaxLength(256);
+            b.Property(p => p.SecurityStamp).HasMaxLength(64);
             b.Property(p => p.SipRealm).HasMaxLength(128);
             b.Property(p => p.SipHa1Md5).HasMaxLength(32).IsFixedLength();
             b.Property(p => p.SipHa1Sha256).HasMaxLength(64).IsFixedLength();
