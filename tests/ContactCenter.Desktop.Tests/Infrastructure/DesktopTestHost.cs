@@ -127,7 +127,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
                 return Results.Unauthorized();
             }
 
-            var expires = DateTimeOffset.UtcNow.AddHours(1);
+            var expires = TimeProvider.System.GetUtcNow().AddHours(1);
             http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name), new CookieOptions
             {
                 HttpOnly = true,
@@ -142,7 +142,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
             login = user.FindFirst("sub")?.Value,
             name = user.FindFirst("name")?.Value,
             roles = user.FindAll("role").Select(r => r.Value).ToArray(),
-            expiresAt = DateTimeOffset.UtcNow.AddHours(1),
+            expiresAt = TimeProvider.System.GetUtcNow().AddHours(1),
         })).RequireAuthorization("agent");
         app.MapDelete("/api/auth/session", (HttpContext http) =>
         {

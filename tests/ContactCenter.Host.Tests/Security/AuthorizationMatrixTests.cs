@@ -48,9 +48,9 @@ public sealed class AuthorizationMatrixTests
         ["GET /board"] = new(Access.Anyone, "/board"),
         ["GET /reports"] = new(Access.Anyone, "/reports"),
         ["GET /desktop/{**path}"] = new(Access.Anyone, "/desktop/desktop.css"),
-        ["GET /health/live"] = new(Access.Anyone, "/health/live"),
-        ["GET /health/ready"] = new(Access.Anyone, "/health/ready"),
-        ["GET /metrics"] = new(Access.Monitoring, "/metrics"),
+        ["* /health/live"] = new(Access.Anyone, "/health/live"),
+        ["* /health/ready"] = new(Access.Anyone, "/health/ready"),
+        ["* /metrics"] = new(Access.Monitoring, "/metrics"),
         ["GET /openapi/{documentName:regex(^crm$)}.json"] = new(Access.Anyone, "/openapi/crm.json"),
         ["GET /openapi/{documentName:regex(^reports$)}.json"] = new(Access.Anyone, "/openapi/reports.json"),
         ["* /sip"] = new(Access.Anyone, "/sip"),
@@ -212,7 +212,7 @@ public sealed class AuthorizationMatrixTests
         _ => status => status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden),
     };
 
-    private static IEnumerable<string> HubKeys(string path) => [$"* {path}", $"POST {path}/negotiate"];
+    private static IEnumerable<string> HubKeys(string path) => [$"* {path}", $"* {path}/negotiate", $"POST {path}/negotiate"];
 
     /// <summary>The host's endpoints ("METHOD pattern" → hub path or null) and its hubs' methods ("Hub.Method"), as it maps them.</summary>
     private static (Dictionary<string, string?> Endpoints, List<string> HubMethods) Discover()
@@ -269,7 +269,7 @@ public sealed class AuthorizationMatrixTests
         }
 
         var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey));
-        var token = new JwtSecurityToken("ContactCenter", "ContactCenter", claims, expires: DateTime.UtcNow.AddHours(1),
+        var token = new JwtSecurityToken("ContactCenter", "ContactCenter", claims, expires: TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(1),
             signingCredentials: new SigningCredentials(key, SecurityAlgorithms.HmacSha256));
         return new JwtSecurityTokenHandler().WriteToken(token);
     }

@@ -135,11 +135,24 @@ export function connectHub(
     status.className = `pill ${cls}`;
     status.dataset.state = cls;
   };
-  connection.onreconnecting(() => show("Reconnecting…", "warn"));
+  connection.onreconnecting(() => {
+    show("Reconnecting…", "warn");
+    // The server closes a connection whose sign-in was revoked or expired: then back to sign-in, not reconnecting for ever.
+    void signInRevoked().then(async (revoked) => {
+      if (revoked) {
+        signingOut = true;
+        await connection.stop();
+        signOut();
+      }
+    });
+  });
   connection.onreconnected(() => show("Live", "ok"));
+  let signingOut = false;
   connection.onclose(() => {
     show("Offline", "bad");
-    setTimeout(start, 2_000);
+    if (!signingOut) {
+      setTimeout(start, 2_000);
+    }
   });
 
   const start = async () => {
