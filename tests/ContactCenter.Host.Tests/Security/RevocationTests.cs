@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Xunit.Abstractions;
 
 namespace ContactCenter.Host.Tests.Security;
 
@@ -9,7 +10,7 @@ namespace ContactCenter.Host.Tests.Security;
 /// (ADR 0015: the security stamp, checked on each request and hub call, cached for at most 2 s; open hub connections swept
 /// once a second). The tests wait for the refusal (polling), and measure how long it took.
 /// </summary>
-public sealed class RevocationTests
+public sealed class RevocationTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
 
@@ -44,8 +45,10 @@ public sealed class RevocationTests
         await SecurityClient.WaitUntilAsync(
             async () => (await bob.GetAsync(new Uri("/api/customers?q=Ada", UriKind.Relative))).StatusCode == HttpStatusCode.Unauthorized,
             Limit, "bob's API call being refused");
-        await closed.Task.WaitAsync(Limit - TimeProvider.System.GetElapsedTime(started));
+        var apiRefused = TimeProvider.System.GetElapsedTime(started);
+        await closed.Task.WaitAsync(Limit - apiRefused);
         var took = TimeProvider.System.GetElapsedTime(started);
+        output.WriteLine($"deactivation: bob's API call refused {apiRefused.TotalSeconds:0.00} s and his hub connection closed {took.TotalSeconds:0.00} s after sam's PUT was sent");
         Assert.True(took < Limit, $"took {took.TotalSeconds:0.00} s");
         Assert.Contains("Closing hub connection", host.StandardOutput, StringComparison.Ordinal);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Xunit.Abstractions;
 
 namespace ContactCenter.Host.Tests.Security;
 
@@ -9,7 +10,7 @@ namespace ContactCenter.Host.Tests.Security;
 /// Auth:LockoutFailures (5) failures and cut off entirely after Auth:SignInPermitsPerAddress (20) attempts; alice succeeds
 /// every time.
 /// </summary>
-public sealed class SignInBruteForceTests
+public sealed class SignInBruteForceTests(ITestOutputHelper output)
 {
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.0.2");
 
@@ -43,6 +44,8 @@ public sealed class SignInBruteForceTests
         Assert.All(aliceAnswers.Skip(5), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
         // After 20 attempts from that address, nothing more is even tried: every login gets 429 there.
         Assert.All(answers.Skip(20), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
+        output.WriteLine($"attacker (127.0.0.2): {answers.Count} attempts, {answers.Count(a => a == HttpStatusCode.Unauthorized)} checked (401), " +
+            $"{answers.Count(a => a == HttpStatusCode.TooManyRequests)} refused (429); alice from 127.0.0.1: {agentSuccesses}/{agentSignIns} signed in");
         Assert.Equal(agentSignIns, agentSuccesses);
         using var after = await agent.PostAsJsonAsync(new Uri("/api/auth/token", UriKind.Relative), new { login = "alice", password = "demo" });
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
