@@ -145,6 +145,24 @@ public sealed class SignInSessionTests(SqliteCrmTestHost host) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_person_from_before_security_stamps_gets_one_at_the_first_sign_in_and_it_is_in_the_token()
+    {
+        await host.WithDbAsync(async db =>
+        {
+            var alice = await db.People.SingleAsync(p => p.Login == "alice");
+            alice.SecurityStamp = ""; // as the migration leaves existing rows
+            return await db.SaveChangesAsync();
+        });
+        using var anonymous = host.Client();
+        var response = await anonymous.PostAsJsonAsync("/api/auth/token", new { login = "alice", password = "demo" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        var stamp = await StampAsync("alice");
+        Assert.False(string.IsNullOrEmpty(stamp));
+        Assert.Equal(stamp, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).GetClaim("stamp").Value);
+    }
+
+    [Fact]
     public async Task An_agent_reads_their_own_calls_record_not_another_agents_and_a_supervisor_reads_both()
     {
         var bobsCall = Guid.NewGuid();

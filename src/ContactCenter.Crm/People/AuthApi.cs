@@ -129,7 +129,8 @@ internal static class AuthApi
         // The throttle's key is the name as typed (normalised when it is a valid login), known or not: an unknown login is
         // locked out exactly like a known one, so a lockout tells nothing about who exists.
         var login = PeopleDirectory.NormalizeLogin(request!.Login);
-        var throttleKey = login ?? request.Login!.Trim().ToLowerInvariant();
+        var typed = request.Login!.Trim().ToLowerInvariant();
+        var throttleKey = login ?? (typed.Length <= 64 ? typed : typed[..64]);
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.LockedOut(throttleKey, address) is { } retryAfter)
         {
@@ -149,11 +150,22 @@ internal static class AuthApi
             return new(null, ApiSupport.Problem(StatusCodes.Status401Unauthorized, "Wrong login or password."), null);
         }
         throttle.Succeeded(throttleKey, address);
+        var changed = false;
         if (verdict == Credentials.Verdict.SucceededRehashNeeded)
         {
             // The stored hash has older parameters (fewer PBKDF2 iterations, an older format): store it again with today's.
             // The security stamp stays: the password is the same, so the person's other sessions stay valid.
             person!.PasswordHash = Credentials.HashPassword(request.Password!);
+            changed = true;
+        }
+        if (string.IsNullOrEmpty(person!.SecurityStamp))
+        {
+            // A person from before security stamps (the migration left the column empty) gets one at their first sign-in.
+            person.SecurityStamp = Person.NewSecurityStamp();
+            changed = true;
+        }
+        if (changed)
+        {
             await db.SaveChangesAsync(ct);
         }
         return new(person, null, null);
