@@ -17,7 +17,7 @@ internal sealed record PopArrival(Guid CallId, string Agent, Guid? CustomerId, D
 /// </summary>
 internal sealed class AgentFleet : IAsyncDisposable
 {
-    public const string Password = "bench-pass";
+    public const string Password = "bench-password"; // at least Auth:MinimumPasswordLength (12)
     private readonly List<Agent> agents = [];
     private readonly TimeProvider time = TimeProvider.System;
 

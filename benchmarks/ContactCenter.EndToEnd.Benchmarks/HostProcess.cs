@@ -62,6 +62,8 @@ internal sealed class HostProcess : IAsyncDisposable
             ["Telephony__ConfigPath"] = Path.Combine(RepositoryRoot, "telephony-config"),
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The agent fleet signs hundreds of agents in from one address: lift the per-address sign-in limit (ADR 0015).
+            ["Auth__SignInPermitsPerAddress"] = "100000",
         };
         foreach (var (key, value) in settings)
         {

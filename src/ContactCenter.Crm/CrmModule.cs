@@ -6,7 +6,10 @@ using ContactCenter.Crm.People;
 using ContactCenter.Crm.Phones;
 using ContactCenter.Crm.ScreenPop;
 using MassTransit;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -79,6 +82,28 @@ public static class CrmModule
         services.AddSingleton<PhoneNumberNormalizer>();
         services.AddSingleton<ScreenPopCache>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(AuthApi.RateLimitPolicy, http =>
+            {
+                var auth = http.RequestServices.GetRequiredService<IOptions<CrmAuthOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.SignInPermitsPerAddress, Window = auth.SignInWindow, QueueLimit = 0 });
+            });
+            o.OnRejected = async (context, ct) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter =
+                        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                await context.HttpContext.Response.WriteAsJsonAsync(
+                    new { status = 429, title = "Too many sign-in attempts from this address.", detail = "Try again later." }, ct);
+            };
+        });
         services.AddScoped<Customer360Query>();
         services.AddSingleton<InteractionWriter>();
         services.AddScoped<InteractionRecorder>();
@@ -111,6 +136,7 @@ public static class CrmModule
         bus.AddConsumer<CaseStatusRequestConsumer, CaseStatusRequestDefinition>();
         bus.AddConsumer<GetAgentProfilesConsumer, GetAgentProfilesDefinition>();
         bus.AddConsumer<GetSipCredentialsConsumer, GetSipCredentialsDefinition>();
+        bus.AddConsumer<GetSecurityStampConsumer, GetSecurityStampDefinition>();
     }
 
     /// <summary>Maps /api/auth/token, /api/customers, /api/cases, /api/agents and the OpenAPI document /openapi/crm.json.</summary>

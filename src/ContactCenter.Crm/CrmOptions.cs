@@ -149,6 +149,27 @@ internal sealed class CrmAuthOptions
     public string? SigningKey { get; set; }
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>The shortest password a person may be given (<c>Auth:MinimumPasswordLength</c>, 8..128; ASVS asks 12).</summary>
+    public int MinimumPasswordLength { get; set; } = 12;
+
+    /// <summary>Sign-in attempts (right or wrong) one source address may make per <see cref="SignInWindow"/>.</summary>
+    public int SignInPermitsPerAddress { get; set; } = 20;
+
+    /// <summary>The window of <see cref="SignInPermitsPerAddress"/>.</summary>
+    public TimeSpan SignInWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Failed sign-ins for one login from one address within <see cref="LockoutWindow"/> that lock it from there.</summary>
+    public int LockoutFailures { get; set; } = 5;
+
+    /// <summary>Failed sign-ins for one login from any addresses within <see cref="LockoutWindow"/> that lock it everywhere (0 = off).</summary>
+    public int LockoutFailuresPerLogin { get; set; } = 50;
+
+    /// <summary>The window failures are counted in.</summary>
+    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a lockout lasts.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 internal sealed class CrmAuthOptionsValidator : IValidateOptions<CrmAuthOptions>
@@ -159,8 +180,35 @@ internal sealed class CrmAuthOptionsValidator : IValidateOptions<CrmAuthOptions>
         {
             return ValidateOptionsResult.Fail("Auth:SigningKey must be set and at least 32 characters long.");
         }
-        return options.TokenLifetime <= TimeSpan.Zero
-            ? ValidateOptionsResult.Fail("Auth:TokenLifetime must be positive.")
-            : ValidateOptionsResult.Success;
+        var failures = new List<string>();
+        if (options.TokenLifetime <= TimeSpan.Zero)
+        {
+            failures.Add("Auth:TokenLifetime must be positive.");
+        }
+        if (options.MinimumPasswordLength is < 8 or > 128)
+        {
+            failures.Add($"Auth:MinimumPasswordLength must be between 8 and 128 (was {options.MinimumPasswordLength}).");
+        }
+        if (options.SignInPermitsPerAddress < 1)
+        {
+            failures.Add($"Auth:SignInPermitsPerAddress must be 1 or more (was {options.SignInPermitsPerAddress}).");
+        }
+        if (options.SignInWindow <= TimeSpan.Zero)
+        {
+            failures.Add("Auth:SignInWindow must be positive.");
+        }
+        if (options.LockoutFailures < 1)
+        {
+            failures.Add($"Auth:LockoutFailures must be 1 or more (was {options.LockoutFailures}).");
+        }
+        if (options.LockoutFailuresPerLogin < 0)
+        {
+            failures.Add($"Auth:LockoutFailuresPerLogin must be 0 (off) or more (was {options.LockoutFailuresPerLogin}).");
+        }
+        if (options.LockoutWindow <= TimeSpan.Zero || options.LockoutDuration <= TimeSpan.Zero)
+        {
+            failures.Add("Auth:LockoutWindow and Auth:LockoutDuration must be positive.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

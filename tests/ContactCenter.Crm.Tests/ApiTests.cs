@@ -343,10 +343,10 @@ public abstract class ApiTests(CrmTestHost host)
     {
         using var client = host.Client("sam", "supervisor");
         var put = await client.PutAsJsonAsync("/api/agents/dave",
-            new { displayName = "Dave Agent", role = "agent", password = "secret1", sipPassword = "sip-secret", skills = new[] { new { skill = "support", level = 2 } }, queues = new[] { "support" } });
+            new { displayName = "Dave Agent", role = "agent", password = "secret-password-1", sipPassword = "sip-secret", skills = new[] { new { skill = "support", level = 2 } }, queues = new[] { "support" } });
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         using var anonymous = host.Client();
-        var token = await anonymous.PostAsJsonAsync("/api/auth/token", new { login = "dave", password = "secret1" });
+        var token = await anonymous.PostAsJsonAsync("/api/auth/token", new { login = "dave", password = "secret-password-1" });
         Assert.Equal(HttpStatusCode.OK, token.StatusCode);
     }
 

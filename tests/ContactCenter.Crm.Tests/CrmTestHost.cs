@@ -81,6 +81,7 @@ public abstract class CrmTestHost(CrmProvider provider) : IAsyncLifetime
         builder.Services.AddMassTransitTestHarness(bus => bus.AddCrmConsumers());
         app = builder.Build();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapCrm();
         app.MapHealthChecks("/health/ready");

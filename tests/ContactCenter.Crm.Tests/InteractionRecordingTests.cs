@@ -89,6 +89,25 @@ public abstract class InteractionRecordingTests(CrmProvider provider) : IAsyncLi
     }
 
     [Fact]
+    public async Task Another_agents_wrap_up_never_overwrites_the_disposition_and_notes_of_a_wrapped_up_call()
+    {
+        var callId = Guid.NewGuid();
+        foreach (var message in CallEvents(callId))
+        {
+            await db.WithAsync((_, sp) => Apply(sp.GetRequiredService<InteractionRecorder>(), message));
+        }
+        var intruder = new CompleteWrapUp { CallId = callId, AgentId = "bob", Disposition = "spam", Notes = "overwritten", OccurredAt = T0.AddSeconds(500) };
+        await db.WithAsync((_, sp) => Apply(sp.GetRequiredService<InteractionRecorder>(), intruder));
+        // Her own later correction still applies.
+        var own = new CompleteWrapUp { CallId = callId, AgentId = "alice", Disposition = "resolved", Notes = "Refund agreed, sent", OccurredAt = T0.AddSeconds(510) };
+        await db.WithAsync((_, sp) => Apply(sp.GetRequiredService<InteractionRecorder>(), own));
+        var row = await db.WithAsync((ctx, _) => ctx.Interactions.AsNoTracking().SingleAsync(i => i.CallId == callId));
+        Assert.Equal("alice", row.AgentId);
+        Assert.Equal("resolved", row.Disposition);
+        Assert.Equal("Refund agreed, sent", row.Notes);
+    }
+
+    [Fact]
     public async Task Concurrent_deliveries_of_one_call_insert_one_row_and_lose_nothing()
     {
         var callId = Guid.NewGuid();

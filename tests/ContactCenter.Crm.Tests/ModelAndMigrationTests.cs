@@ -117,7 +117,7 @@ public abstract class ModelAndMigrationTests(CrmProvider provider)
             Assert.Equal(2, people["alice"].Skills.Single(s => s.Skill == "billing").Level);
             Assert.Equal(3, people["bob"].Skills.Single(s => s.Skill == "support").Level);
             Assert.Equal(5, people["carol"].Skills.Single(s => s.Skill == "billing").Level);
-            Assert.True(People.Credentials.Verify(people["bob"], "demo"));
+            Assert.Equal(People.Credentials.Verdict.Succeeded, People.Credentials.Verify(people["bob"], "demo"));
             Assert.Equal(DemoSeeder.CustomerCount, await ctx.Customers.CountAsync());
 
             var ada = await ctx.Customers.SingleAsync(c => c.Name == "Ada Lovelace");

@@ -201,8 +201,9 @@ public abstract class VoicemailApiTests(CrmTestHost host)
         Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/interactions/{callId}/voicemail")).StatusCode);
         using var sam = host.Client("sam", "supervisor");
         Assert.Equal(HttpStatusCode.OK, (await sam.GetAsync($"/api/interactions/{callId}/voicemail")).StatusCode);
-        // The interaction itself stays readable by any agent.
-        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"/api/interactions/{callId}")).StatusCode);
+        // The record itself likewise while no agent has the call: the queue's agents and supervisors (issue 17).
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.GetAsync($"/api/interactions/{callId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/interactions/{callId}")).StatusCode);
     }
 
     [Fact]
@@ -227,7 +228,7 @@ public abstract class VoicemailApiTests(CrmTestHost host)
     public async Task The_interaction_and_the_customer_360_show_the_voicemail()
     {
         var (callId, _) = await LeaveVoicemailAsync();
-        using var client = host.Client("bob");
+        using var client = host.Client("alice"); // she serves billing, the voicemail's queue
 
         var interaction = await client.GetFromJsonAsync<JsonElement>($"/api/interactions/{callId}");
         Assert.Equal($"20261207-{callId:N}.wav", interaction.GetProperty("voicemailPath").GetString());

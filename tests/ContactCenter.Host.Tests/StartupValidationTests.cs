@@ -18,6 +18,12 @@ public sealed class StartupValidationTests
     [InlineData("Crm__VoicemailPath", " ", "Crm:VoicemailPath")]
     [InlineData("Telephony__WebSocket__AllowedOrigins__0", "desk.example.com", "Telephony:WebSocket:AllowedOrigins:0")]
     [InlineData("Telephony__WebSocket__KeepAliveInterval", "00:00:00", "Telephony:WebSocket:KeepAliveInterval")]
+    [InlineData("Monitoring__Token", "short-token", "Monitoring:Token")]
+    [InlineData("Monitoring__AllowedNetworks", "10.0.0.0/8,intranet", "Monitoring:AllowedNetworks")]
+    [InlineData("Web__TrustedProxies", "10.0.0.300", "Web:TrustedProxies")]
+    [InlineData("Auth__MinimumPasswordLength", "4", "Auth:MinimumPasswordLength")]
+    [InlineData("Auth__LockoutFailures", "0", "Auth:LockoutFailures")]
+    [InlineData("Auth__SignInPermitsPerAddress", "0", "Auth:SignInPermitsPerAddress")]
     public async Task Bad_setting_exits_non_zero_with_one_line_naming_the_key(string variable, string value, string key)
     {
         await using var host = HostProcess.Start(new Dictionary<string, string> { [variable] = value });

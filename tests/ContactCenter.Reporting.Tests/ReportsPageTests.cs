@@ -66,6 +66,19 @@ public sealed class ReportsPageTests : IAsyncLifetime
                 NameClaimType = "name",
                 RoleClaimType = "role",
             };
+            // As the host does for browsers: the token in the HttpOnly cc_token cookie.
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ctx =>
+                {
+                    if (string.IsNullOrEmpty(ctx.Token) && ctx.Request.Cookies.TryGetValue("cc_token", out var cookie))
+                    {
+                        ctx.Token = cookie;
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("agent", p => p.RequireAuthenticatedUser().RequireRole("agent", "supervisor"))
@@ -116,7 +129,10 @@ public sealed class ReportsPageTests : IAsyncLifetime
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var token = Token("sam", "supervisor");
-        await context.AddInitScriptAsync($"sessionStorage.setItem('cc_token', '{token}');");
+        // As the sign-in leaves a browser: the token in an HttpOnly cookie, who signed in in the tab's session storage.
+        await context.AddCookiesAsync([new Cookie { Name = "cc_token", Value = token, Url = _base.ToString(), HttpOnly = true, SameSite = SameSiteAttribute.Strict }]);
+        await context.AddInitScriptAsync(
+            "sessionStorage.setItem('cc_session', JSON.stringify({ login: 'sam', name: 'Sam Supervisor', roles: ['supervisor'], expiresAt: Date.now() + 3600000 }));");
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) =>

@@ -185,6 +185,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(p => p.Role).HasConversion<string>().HasMaxLength(16);
             b.Property(p => p.Phone).HasConversion<string>().HasMaxLength(16).HasDefaultValue(PhoneKind.Both).HasSentinel((PhoneKind)(-1));
             b.Property(p => p.PasswordHash).HasMaxLength(256);
+            b.Property(p => p.SecurityStamp).HasMaxLength(64);
             b.Property(p => p.SipRealm).HasMaxLength(128);
             b.Property(p => p.SipHa1Md5).HasMaxLength(32).IsFixedLength();
             b.Property(p => p.SipHa1Sha256).HasMaxLength(64).IsFixedLength();

@@ -163,6 +163,8 @@ internal sealed class AuditEntry
 /// <summary>A person in the directory: agent or supervisor.</summary>
 internal sealed class Person
 {
+    public static string NewSecurityStamp() => Guid.NewGuid().ToString("N");
+
     public required string Login { get; set; }
     public required string DisplayName { get; set; }
     public PersonRole Role { get; set; }
@@ -173,6 +175,11 @@ internal sealed class Person
     public bool Active { get; set; } = true;
     /// <summary>Which registered phones ring for the person's calls.</summary>
     public PhoneKind Phone { get; set; } = PhoneKind.Both;
+    /// <summary>
+    /// Changes whenever the person's access changes (deactivation, role, password); tokens carry it as the <c>stamp</c>
+    /// claim and a token with another stamp is refused (ADR 0015).
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
     public DateTimeOffset UpdatedAt { get; set; }
     public List<PersonSkill> Skills { get; set; } = [];
     public List<PersonQueue> Queues { get; set; } = [];

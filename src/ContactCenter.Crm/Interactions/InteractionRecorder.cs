@@ -203,6 +203,11 @@ internal sealed class InteractionRecorder(InteractionWriter writer)
 
     public Task RecordAsync(CompleteWrapUp m, CancellationToken ct) => MergeAsync(m.CallId, i =>
     {
+        if (i.WrappedUpAt is not null && i.AgentId is { } owner && !string.Equals(owner, m.AgentId, StringComparison.Ordinal))
+        {
+            // A call another agent already wrapped up: its disposition and notes are theirs, never overwritten by someone else.
+            return;
+        }
         if (i.WrappedUpAt is null || m.OccurredAt >= i.WrappedUpAt)
         {
             i.WrappedUpAt = m.OccurredAt;

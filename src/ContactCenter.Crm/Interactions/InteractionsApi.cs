@@ -34,6 +34,12 @@ internal static class InteractionsApi
         {
             return ApiSupport.Problem(StatusCodes.Status404NotFound, "No such interaction.", $"No call has id {callId}.");
         }
+        if (!user.IsInRole("supervisor") && !await MayReadAsync(row, ApiSupport.Login(user), db, ct))
+        {
+            // The record carries the wrap-up notes: an agent reads their own calls' (supervisors read every call's).
+            return ApiSupport.Problem(StatusCodes.Status403Forbidden, "Not your call.",
+                $"Call {callId} is another agent's; its record is for that agent and supervisors.");
+        }
         if (row.CustomerId is { } customer)
         {
             db.AuditEntries.Add(ApiSupport.Audit(user, "read-interaction", customer, time.GetUtcNow(), callId.ToString()));
@@ -79,6 +85,20 @@ internal static class InteractionsApi
             await db.SaveChangesAsync(ct);
         }
         return TypedResults.PhysicalFile(path, "audio/wav", fileDownloadName: null, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// An agent reads a call's record when the call is theirs, or while no agent has it (a voicemail waiting in a queue) when
+    /// they serve its queue.
+    /// </summary>
+    private static async Task<bool> MayReadAsync(Interaction row, string login, CrmDbContext db, CancellationToken ct)
+    {
+        if (row.AgentId is { } owner)
+        {
+            return string.Equals(owner, login, StringComparison.Ordinal);
+        }
+        return row.Queue is { } queue && await db.Set<PersonQueue>().AsNoTracking()
+            .AnyAsync(q => q.Login == login && q.Queue == queue && db.People.Any(p => p.Login == login && p.Active), ct);
     }
 
     private static bool IsFileName(string name) =>

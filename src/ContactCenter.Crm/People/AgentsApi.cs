@@ -47,7 +47,7 @@ internal static class AgentsApi
 
     private static async Task<Results<Ok<AgentView>, Created<AgentView>, ValidationProblem>> PutAsync(
         string login, PutAgentRequest? request, CrmDbContext db, IPublishEndpoint publish, TimeProvider time,
-        IOptions<CrmOptions> options, CancellationToken ct)
+        IOptions<CrmOptions> options, IOptions<CrmAuthOptions> auth, CancellationToken ct)
     {
         var normalized = PeopleDirectory.NormalizeLogin(login);
         if (normalized is null)
@@ -60,7 +60,7 @@ internal static class AgentsApi
         }
         var person = await db.People.Include(p => p.Skills).Include(p => p.Queues).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.Login == normalized, ct);
-        var errors = Validate(request, creating: person is null, out var role);
+        var errors = Validate(request, creating: person is null, auth.Value.MinimumPasswordLength, out var role);
         if (errors.Count > 0)
         {
             return ApiSupport.Invalid(errors);
@@ -81,6 +81,7 @@ internal static class AgentsApi
             db.People.Add(person);
         }
         var before = PeopleDirectory.ToProfile(person);
+        var accessBefore = (person.Role, person.Active);
         if (request.DisplayName is not null)
         {
             person.DisplayName = request.DisplayName.Trim();
@@ -127,6 +128,11 @@ internal static class AgentsApi
         {
             person.PasswordHash = Credentials.HashPassword(request.Password);
         }
+        if (!creating && (request.Password is not null || accessBefore != (person.Role, person.Active)))
+        {
+            // Deactivation, a role change or a new password: every token issued before is refused from now on (ADR 0015).
+            person.SecurityStamp = Person.NewSecurityStamp();
+        }
         if (request.SipPassword is not null)
         {
             Credentials.SetSipPassword(person, request.SipPassword, options.Value.SipRealm);
@@ -142,7 +148,7 @@ internal static class AgentsApi
         return creating ? TypedResults.Created($"/api/agents/{person.Login}", view) : TypedResults.Ok(view);
     }
 
-    private static Dictionary<string, string[]> Validate(PutAgentRequest request, bool creating, out PersonRole? role)
+    private static Dictionary<string, string[]> Validate(PutAgentRequest request, bool creating, int minimumPasswordLength, out PersonRole? role)
     {
         var errors = new Dictionary<string, string[]>();
         role = null;
@@ -185,9 +191,9 @@ internal static class AgentsApi
                 errors[$"queues[{i}]"] = ["queue name is required, at most 64 characters."];
             }
         }
-        if (request.Password is not null ? request.Password.Length < 4 : creating)
+        if (request.Password is not null ? request.Password.Length < minimumPasswordLength || request.Password.Length > 256 : creating)
         {
-            errors["password"] = ["password is required for a new person, at least 4 characters."];
+            errors["password"] = [$"password is required for a new person, at least {minimumPasswordLength} and at most 256 characters."];
         }
         if (request.SipPassword is not null ? request.SipPassword.Length < 4 : creating)
         {

@@ -15,10 +15,28 @@ internal static class Credentials
 
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 
-    public static bool Verify(Person? person, string password)
+    /// <summary>The answer of <see cref="Verify"/>.</summary>
+    public enum Verdict
+    {
+        Failed,
+        Succeeded,
+
+        /// <summary>Right password, but the stored hash has older parameters (iterations, format): hash it again.</summary>
+        SucceededRehashNeeded,
+    }
+
+    /// <summary>
+    /// Checks a password. An unknown login is checked against a dummy hash, so both answers cost one PBKDF2 run; an
+    /// inactive person always fails.
+    /// </summary>
+    public static Verdict Verify(Person? person, string password)
     {
         var result = Hasher.VerifyHashedPassword(null!, person?.PasswordHash ?? DummyHash, password);
-        return person is { Active: true } && result != PasswordVerificationResult.Failed;
+        if (person is not { Active: true } || result == PasswordVerificationResult.Failed)
+        {
+            return Verdict.Failed;
+        }
+        return result == PasswordVerificationResult.SuccessRehashNeeded ? Verdict.SucceededRehashNeeded : Verdict.Succeeded;
     }
 
     /// <summary>Sets the password hash and both SIP HA1 values for <paramref name="realm"/>.</summary>

@@ -52,6 +52,22 @@ internal sealed class GetSipCredentialsConsumer(CrmDbContext db, TimeProvider ti
     }
 }
 
+/// <summary>Answers GetSecurityStamp: the person's stamp, or none when the person is unknown or inactive (ADR 0015).</summary>
+internal sealed class GetSecurityStampConsumer(CrmDbContext db, TimeProvider time) : IConsumer<GetSecurityStamp>
+{
+    public async Task Consume(ConsumeContext<GetSecurityStamp> context)
+    {
+        var login = PeopleDirectory.NormalizeLogin(context.Message.Login);
+        var stamp = login is null ? null : await db.People.AsNoTracking()
+            .Where(p => p.Login == login && p.Active)
+            .Select(p => p.SecurityStamp)
+            .FirstOrDefaultAsync(context.CancellationToken);
+        await context.RespondAsync(new SecurityStamp { Login = context.Message.Login, Stamp = stamp, OccurredAt = time.GetUtcNow() });
+    }
+}
+
+internal sealed class GetSecurityStampDefinition() : CrmConsumerDefinition<GetSecurityStampConsumer>("crm-security-stamps", 16);
+
 internal sealed class GetAgentProfilesDefinition() : CrmConsumerDefinition<GetAgentProfilesConsumer>("crm-agent-profiles", 4);
 
 internal sealed class GetSipCredentialsDefinition() : CrmConsumerDefinition<GetSipCredentialsConsumer>("crm-sip-credentials", 16);

@@ -13,9 +13,14 @@ internal sealed class TokenIssuer(IOptions<CrmAuthOptions> options, TimeProvider
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public string Issue(Person person)
+    /// <summary>The claim that carries the person's security stamp (ADR 0015).</summary>
+    public const string StampClaim = "stamp";
+
+    /// <summary>A token for <paramref name="person"/> with its security stamp, and when it expires.</summary>
+    public (string Token, DateTimeOffset Expires) Issue(Person person)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        var expires = now + options.Value.TokenLifetime;
         var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(options.Value.SigningKey!));
         var descriptor = new SecurityTokenDescriptor
         {
@@ -23,15 +28,16 @@ internal sealed class TokenIssuer(IOptions<CrmAuthOptions> options, TimeProvider
             Audience = CrmAuthOptions.Audience,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now + options.Value.TokenLifetime,
+            Expires = expires,
             Subject = new ClaimsIdentity(
             [
                 new Claim("sub", person.Login),
                 new Claim("name", person.DisplayName),
                 new Claim("role", Wire.Name(person.Role)),
+                new Claim(StampClaim, person.SecurityStamp),
             ]),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         };
-        return handler.CreateToken(descriptor);
+        return (handler.CreateToken(descriptor), new DateTimeOffset(expires, TimeSpan.Zero));
     }
 }

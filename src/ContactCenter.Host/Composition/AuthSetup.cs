@@ -1,13 +1,15 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ContactCenter.Host.Composition;
 
 /// <summary>
-/// Bearer tokens for every module: signed by the CRM's <c>/api/auth/token</c> with
-/// <c>Auth:SigningKey</c>, validated here. Browsers may carry the token in the
-/// <c>cc_token</c> cookie; SignalR clients and browser phones (<c>/sip</c>) in the <c>access_token</c> query string.
+/// Bearer tokens for every module: signed by the CRM's <c>/api/auth/token</c> (and <c>/api/auth/session</c>, which puts it in
+/// the HttpOnly <c>cc_token</c> cookie for browsers) with <c>Auth:SigningKey</c>, validated here, and refused once their
+/// person's security stamp has changed (<see cref="SecurityStamps"/>). Browsers carry the token in the cookie (also on the
+/// WebSocket upgrades of the hubs and of <c>/sip</c>); other SignalR clients may send it in the <c>access_token</c> query string.
 /// </summary>
 internal static class AuthSetup
 {
@@ -52,8 +54,22 @@ internal static class AuthSetup
 
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = async context =>
+                    {
+                        // A token is good only while it carries its person's current security stamp (ADR 0015).
+                        var stamps = context.HttpContext.RequestServices.GetRequiredService<SecurityStamps>();
+                        if (!await stamps.IsCurrentAsync(context.Principal, context.HttpContext.RequestAborted))
+                        {
+                            context.Fail("The token was revoked (deactivation, a role change or a new password).");
+                        }
+                    },
                 };
             });
+        services.AddSingleton<SecurityStamps>();
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton<RevocationHubFilter>();
+        services.AddHostedService<HubConnectionSweeper>();
+        services.Configure<HubOptions>(options => options.AddFilter<RevocationHubFilter>());
 
         services.AddAuthorizationBuilder()
             .AddPolicy("agent", policy => policy.RequireAuthenticatedUser().RequireRole("agent", "supervisor"))

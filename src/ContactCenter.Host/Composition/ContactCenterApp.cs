@@ -1,6 +1,7 @@
 using ContactCenter.Host.Configuration;
 using ContactCenter.Reporting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Host.Composition;
@@ -110,29 +111,54 @@ internal static class ContactCenterApp
         var signingKey = SigningKey.Resolve(builder.Configuration, settings, Directory.GetCurrentDirectory());
         builder.Configuration.AddInMemoryCollection([new(SigningKey.Key, signingKey)]);
 
+        var web = WebSecuritySettings.Read(builder.Configuration);
+
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(web);
         services.AddProblemDetails();
         services.AddHealthChecks();
         services.AddContactCenterAuth(signingKey);
+        services.AddRateLimiter(_ => { }); // the policies are the modules' (the CRM's sign-in limits)
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            // Only a configured proxy's X-Forwarded-For/-Proto are believed (Web:TrustedProxies); none by default.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var network in web.TrustedProxies)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+        });
         services.AddContactCenterTelemetry();
         ModuleWiring.AddModules(services, builder.Configuration, settings.Services);
         services.AddContactCenterBus(settings);
 
         var app = builder.Build();
+        if (web.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
+        app.UseHsts();
         app.UseStatusCodePages();
+        app.UseRouting();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
-        // Liveness: the process answers. Readiness: the bus and the database (checks tagged "ready").
+        // Liveness: the process answers (no details). Readiness: the bus and the database (checks tagged "ready"), with
+        // each check's details only for the monitoring network or token; /metrics likewise (ADR 0015).
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
-            ResponseWriter = HealthResponse.WriteAsync,
+            ResponseWriter = (context, report) => HealthResponse.WriteAsync(context, report, details: web.MayMonitor(context)),
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+            web.MayMonitor(context.HttpContext) ? await next(context) : Results.NotFound());
         ModuleWiring.MapModules(app, settings.Services);
         return (app, settings);
     }

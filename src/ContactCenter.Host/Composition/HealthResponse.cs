@@ -3,12 +3,17 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ContactCenter.Host.Composition;
 
-/// <summary>Writes a health report as JSON: overall status and one entry per check.</summary>
+/// <summary>Writes a health report as JSON: overall status and, for monitoring, one entry per check.</summary>
 internal static class HealthResponse
 {
-    public static Task WriteAsync(HttpContext context, HealthReport report)
+    public static Task WriteAsync(HttpContext context, HealthReport report, bool details)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        if (!details)
+        {
+            return JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, JsonSerializerOptions.Web, context.RequestAborted);
+        }
+
         var body = new
         {
             status = report.Status.ToString(),

@@ -125,6 +125,37 @@ public sealed class DesktopTestHost : IAsyncDisposable
                 ? Results.Ok(new { token = Token(login, person.Role, person.Name) })
                 : Results.Unauthorized());
 
+        // Test fixture only: the CRM's browser sign-in (the token in an HttpOnly cookie; the answer says who, never the token).
+        app.MapPost("/api/auth/session", (LoginRequest request, HttpContext http) =>
+        {
+            if (request.Login is not { } login || !People.TryGetValue(login, out var person) || request.Password != Password)
+            {
+                return Results.Unauthorized();
+            }
+
+            var expires = TimeProvider.System.GetUtcNow().AddHours(1);
+            http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name), new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Path = "/",
+                Expires = expires,
+            });
+            return Results.Ok(new { login, name = person.Name, roles = new[] { person.Role }, expiresAt = expires });
+        });
+        app.MapGet("/api/auth/session", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(new
+        {
+            login = user.FindFirst("sub")?.Value,
+            name = user.FindFirst("name")?.Value,
+            roles = user.FindAll("role").Select(r => r.Value).ToArray(),
+            expiresAt = TimeProvider.System.GetUtcNow().AddHours(1),
+        })).RequireAuthorization("agent");
+        app.MapDelete("/api/auth/session", (HttpContext http) =>
+        {
+            http.Response.Cookies.Delete("cc_token", new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            return Results.NoContent();
+        });
+
         // Test fixture only: a stand-in for the CRM's customer and case API (same routes and shapes), enough for the UI.
         var crm = app.Services.GetRequiredService<FixtureCrm>();
         app.MapGet("/api/customers", (string? q) =>

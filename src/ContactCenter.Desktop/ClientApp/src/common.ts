@@ -6,56 +6,49 @@ import {
   LogLevel,
 } from "@microsoft/signalr";
 
-const TOKEN_KEY = "cc_token";
+/** Who signed in (never the token: that is in the HttpOnly cc_token cookie, which scripts cannot read). */
+const SESSION_KEY = "cc_session";
 
 export interface Session {
-  token: string;
   login: string;
   name: string;
   roles: string[];
   expiresAt: number;
 }
 
-/** Keeps the token for this tab (sessionStorage) and as the cc_token cookie the host's JWT handler reads. */
-export function saveToken(token: string): void {
-  sessionStorage.setItem(TOKEN_KEY, token);
-  document.cookie = `${TOKEN_KEY}=${encodeURIComponent(token)}; path=/; SameSite=Strict`;
+/** What POST /api/auth/session and GET /api/auth/session answer. */
+export interface SessionView {
+  login: string;
+  name: string;
+  roles: string[];
+  expiresAt: string;
 }
 
-export function clearToken(): void {
-  sessionStorage.removeItem(TOKEN_KEY);
-  document.cookie = `${TOKEN_KEY}=; path=/; SameSite=Strict; max-age=0`;
+/** Keeps who signed in for this tab; the server set the token cookie itself (HttpOnly, SameSite=Strict). */
+export function saveSession(view: SessionView): Session {
+  const session: Session = { login: view.login, name: view.name || view.login, roles: view.roles ?? [], expiresAt: Date.parse(view.expiresAt) };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  return session;
 }
 
-/** The signed-in session, or null when there is no unexpired token. */
+/** Forgets the session here and asks the server to drop the cookie (scripts cannot). */
+export function clearSession(): void {
+  sessionStorage.removeItem(SESSION_KEY);
+  void fetch("/api/auth/session", { method: "DELETE", keepalive: true }).catch(() => undefined);
+}
+
+/** The signed-in session, or null when there is none or it has expired. */
 export function currentSession(): Session | null {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) {
-    return null;
-  }
-  const claims = decodeClaims(token);
-  if (!claims) {
-    return null;
-  }
-  const exp = typeof claims.exp === "number" ? claims.exp * 1000 : Number.MAX_SAFE_INTEGER;
-  if (exp <= Date.now()) {
-    return null;
-  }
-  const role = claims.role;
-  const roles = Array.isArray(role) ? role.map(String) : role ? [String(role)] : [];
-  const login = String(claims.sub ?? "");
-  return { token, login, name: String(claims.name ?? login), roles, expiresAt: exp };
-}
-
-export function decodeClaims(token: string): Record<string, unknown> | null {
-  const parts = token.split(".");
-  if (parts.length !== 3) {
+  const raw = sessionStorage.getItem(SESSION_KEY);
+  if (!raw) {
     return null;
   }
   try {
-    const base64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
-    const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-    return JSON.parse(json) as Record<string, unknown>;
+    const session = JSON.parse(raw) as Session;
+    if (typeof session.login !== "string" || !Array.isArray(session.roles) || !(session.expiresAt > Date.now())) {
+      return null;
+    }
+    return session;
   } catch {
     return null;
   }
@@ -73,7 +66,7 @@ export function requireSession(...roles: string[]): Session | null {
 }
 
 export function signOut(): void {
-  clearToken();
+  clearSession();
   location.replace("/");
 }
 
@@ -86,13 +79,9 @@ export class ApiError extends Error {
   }
 }
 
-/** JSON over fetch with the bearer token; errors carry the ProblemDetails title/detail. */
+/** JSON over fetch (the sign-in cookie rides along); errors carry the ProblemDetails title/detail. */
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (token) {
-    headers.Authorization = `Bearer ${token}`;
-  }
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
   }
@@ -108,7 +97,7 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     const details = problem.errors ? Object.values(problem.errors).flat().join(" ") : "";
     const message = [problem.title, problem.detail, details].filter(Boolean).join(" — ") || `${response.status} ${response.statusText}`;
     if (response.status === 401) {
-      clearToken();
+      clearSession();
     }
     throw new ApiError(message, response.status);
   }
@@ -133,7 +122,7 @@ export function connectHub(
   status: HTMLElement,
 ): HubConnection {
   const connection = new HubConnectionBuilder()
-    .withUrl(url, { accessTokenFactory: () => sessionStorage.getItem(TOKEN_KEY) ?? "" })
+    .withUrl(url)
     .withAutomaticReconnect({
       nextRetryDelayInMilliseconds: (ctx) => Math.min(10_000, 500 * 2 ** Math.min(ctx.previousRetryCount, 5)),
     })
@@ -146,11 +135,24 @@ export function connectHub(
     status.className = `pill ${cls}`;
     status.dataset.state = cls;
   };
-  connection.onreconnecting(() => show("Reconnecting…", "warn"));
+  connection.onreconnecting(() => {
+    show("Reconnecting…", "warn");
+    // The server closes a connection whose sign-in was revoked or expired: then back to sign-in, not reconnecting for ever.
+    void signInRevoked().then(async (revoked) => {
+      if (revoked) {
+        signingOut = true;
+        await connection.stop();
+        signOut();
+      }
+    });
+  });
   connection.onreconnected(() => show("Live", "ok"));
+  let signingOut = false;
   connection.onclose(() => {
     show("Offline", "bad");
-    setTimeout(start, 2_000);
+    if (!signingOut) {
+      setTimeout(start, 2_000);
+    }
   });
 
   const start = async () => {
@@ -167,11 +169,25 @@ export function connectHub(
       show("Live", "ok");
     } catch {
       show("Offline", "bad");
+      if (await signInRevoked()) {
+        signOut();
+        return;
+      }
       setTimeout(start, 2_000);
     }
   };
   void start();
   return connection;
+}
+
+/** True when the server says the sign-in is no longer good (expired, or revoked: deactivated, demoted, new password). */
+async function signInRevoked(): Promise<boolean> {
+  try {
+    const response = await fetch("/api/auth/session", { headers: { Accept: "application/json" } });
+    return response.status === 401 || response.status === 403;
+  } catch {
+    return false;
+  }
 }
 
 type Child = Node | string | number | null | undefined | false;

@@ -1,5 +1,6 @@
-// Sign-in page: POST /api/auth/token {login, password} → {token}; then the agent desktop or the board.
-import { ApiError, byTestId, clearToken, currentSession, saveToken, decodeClaims } from "./common";
+// Sign-in page: POST /api/auth/session {login, password} → the server sets the HttpOnly token cookie and says who signed in;
+// then the agent desktop or the board. The page never sees the token.
+import { ApiError, byTestId, clearSession, currentSession, saveSession, type SessionView } from "./common";
 
 const form = byTestId<HTMLFormElement>("sign-in-form");
 const login = byTestId<HTMLInputElement>("login");
@@ -22,7 +23,7 @@ function destination(roles: string[]): string {
 
 if (params.has("denied")) {
   error.textContent = "That page needs a supervisor sign-in.";
-  clearToken();
+  clearSession();
 } else {
   const session = currentSession();
   if (session) {
@@ -41,25 +42,27 @@ form.addEventListener("submit", async (event) => {
   submit.disabled = true;
   submit.textContent = "Signing in…";
   try {
-    const response = await fetch("/api/auth/token", {
+    const response = await fetch("/api/auth/session", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ login: login.value.trim(), password: password.value }),
     });
     if (!response.ok) {
       throw new ApiError(
-        response.status === 401 || response.status === 400 ? "Wrong login or password." : `Sign-in failed (${response.status}).`,
+        response.status === 401 || response.status === 400
+          ? "Wrong login or password."
+          : response.status === 429
+            ? "Too many sign-in attempts; wait a few minutes and try again."
+            : `Sign-in failed (${response.status}).`,
         response.status,
       );
     }
-    const body = (await response.json()) as { token?: string };
-    const claims = body.token ? decodeClaims(body.token) : null;
-    if (!body.token || !claims) {
-      throw new Error("The server returned no token.");
+    const view = (await response.json()) as SessionView;
+    if (!view.login) {
+      throw new Error("The server did not sign you in.");
     }
-    saveToken(body.token);
-    const role = claims.role;
-    location.assign(destination(Array.isArray(role) ? role.map(String) : [String(role ?? "")]));
+    const session = saveSession(view);
+    location.assign(destination(session.roles));
   } catch (e) {
     error.textContent = e instanceof Error ? e.message : "Sign-in failed.";
     password.select();

@@ -413,6 +413,11 @@ namespace ContactCenter.Crm.Data.Migrations.PostgreSql
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("SipHa1Md5")
                         .IsRequired()
                         .HasMaxLength(32)

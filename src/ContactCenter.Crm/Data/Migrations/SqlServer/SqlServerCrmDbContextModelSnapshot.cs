@@ -413,6 +413,11 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<string>("SipHa1Md5")
                         .IsRequired()
                         .HasMaxLength(32)

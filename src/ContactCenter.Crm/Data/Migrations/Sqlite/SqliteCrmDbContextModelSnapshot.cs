@@ -404,6 +404,11 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SipHa1Md5")
                         .IsRequired()
                         .HasMaxLength(32)
