@@ -37,10 +37,30 @@ public sealed class SipEndpointOptions
     public int MaxWebSocketConnections { get; set; } = 4096;
     /// <summary>Timeout for opening an outbound TCP connection.</summary>
     public TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
-    /// <summary>Requests per second allowed from one source address (0 = no limit).</summary>
-    public int RateLimitPerSecond { get; set; } = 2000;
+    /// <summary>
+    /// Requests per second allowed from one source address (0 = no limit). A phone sends a few a minute (REGISTER
+    /// refreshes, a call's INVITE/ACK/BYE, OPTIONS keep-alives): 20 a second is far above any phone and far below a
+    /// scanner. Trunks, which carry many calls from one address, are exempt (<see cref="RateLimitExempt"/>; the gateway
+    /// adds every trunk's allowed addresses).
+    /// </summary>
+    public int RateLimitPerSecond { get; set; } = 20;
     /// <summary>Burst allowance of the per-source limit.</summary>
-    public int RateLimitBurst { get; set; } = 4000;
+    public int RateLimitBurst { get; set; } = 40;
+    /// <summary>Addresses or CIDR ranges (comma-separated) that the per-source request rate does not apply to (trunks, a load generator).</summary>
+    public string RateLimitExempt { get; set; } = "";
+    /// <summary>Wrong digest answers from one source address within <see cref="AuthFailureWindow"/> that block it (0 = never).</summary>
+    public int AuthFailureLimit { get; set; } = 10;
+    /// <summary>
+    /// Wrong digest answers for one user name (from any source) within the window after which every source that fails
+    /// for that user is blocked at its first failure (a distributed guess); 0 = never.
+    /// </summary>
+    public int AuthFailureUserLimit { get; set; } = 30;
+    /// <summary>The window wrong digest answers are counted in.</summary>
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long a source blocked for guessing stays blocked.</summary>
+    public TimeSpan AuthBlockTime { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>What a blocked source is answered: <c>silence</c> (dropped) or <c>403</c>.</summary>
+    public string AuthBlockResponse { get; set; } = "silence";
     /// <summary>After a 503, a source over the limit is ignored this long.</summary>
     public TimeSpan RateLimitCoolOff { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Answer UDP requests to their source port even without rport (NAT friendliness, like force_rport).</summary>
@@ -68,6 +88,15 @@ public sealed class SipEndpointOptions
     public string DigestAlgorithms { get; set; } = "SHA-256,MD5";
     /// <summary>How long a digest nonce is valid.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    internal Auth.DigestFailureGuardOptions AuthGuardOptions() => new()
+    {
+        SourceLimit = AuthFailureLimit,
+        UserLimit = AuthFailureUserLimit,
+        Window = AuthFailureWindow,
+        BlockTime = AuthBlockTime,
+        Response = AuthBlockResponse.Trim() == "403" ? Auth.AuthBlockResponse.Forbidden : Auth.AuthBlockResponse.Silence,
+    };
 
     internal IReadOnlyList<Auth.DigestAlgorithm> ParsedDigestAlgorithms() =>
         DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
@@ -98,6 +127,26 @@ public sealed class SipEndpointOptions
             {
                 return $"Sip:DigestAlgorithms has '{a}'; use SHA-256 and/or MD5";
             }
+        }
+        if (AuthBlockResponse.Trim() is not ("silence" or "403"))
+        {
+            return $"Sip:AuthBlockResponse '{AuthBlockResponse}' must be 'silence' or '403'";
+        }
+        if (AuthFailureLimit < 0 || AuthFailureUserLimit < 0)
+        {
+            return "Sip:AuthFailureLimit and Sip:AuthFailureUserLimit must be 0 (off) or more";
+        }
+        if (AuthFailureWindow <= TimeSpan.Zero || AuthBlockTime <= TimeSpan.Zero)
+        {
+            return "Sip:AuthFailureWindow and Sip:AuthBlockTime must be positive";
+        }
+        if (RateLimitPerSecond < 0 || RateLimitBurst < 0)
+        {
+            return "Sip:RateLimitPerSecond and Sip:RateLimitBurst must be 0 or more";
+        }
+        if (Transport.SipRateLimiter.ParseExempt(RateLimitExempt, out var exemptError) is null)
+        {
+            return $"Sip:RateLimitExempt: {exemptError}";
         }
         if (MaxWebSocketConnections < 1)
         {

@@ -40,12 +40,14 @@ public static class TelephonyModule
 
     /// <summary>
     /// Maps the gateway's HTTP endpoints: <c>/sip</c>, SIP over WebSocket (RFC 7118, subprotocol <c>sip</c>) for browser
-    /// phones and the web caller page, unless <c>Telephony:WebSocket:Enabled</c> is false.
+    /// phones and the web caller page, unless <c>Telephony:WebSocket:Enabled</c> is false; and for supervisors
+    /// <c>/api/telephony/sip-security</c> (sources blocked for guessing SIP passwords).
     /// </summary>
     public static IEndpointRouteBuilder MapTelephony(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         SipWebSocketEndpoint.Map(app);
+        SipSecurityApi.Map(app);
         return app;
     }
 

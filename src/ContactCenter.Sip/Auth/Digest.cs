@@ -136,10 +136,20 @@ public sealed class DigestParameters
 /// <summary>Outcome of checking an Authorization header.</summary>
 public sealed record DigestVerification(bool Success, string? User, bool Stale, string? Failure)
 {
+    /// <summary>
+    /// True when the client answered the challenge and the answer was wrong (a wrong password, an unknown user, a
+    /// user other than the address of record's, a digest for another Request-URI, a replayed nonce count): what
+    /// brute-force protection counts. A missing answer or an expired nonce is not a guess.
+    /// </summary>
+    public bool WrongAnswer { get; init; }
+    /// <summary>The user name the client answered with, or null.</summary>
+    public string? AnsweredUser { get; init; }
     /// <summary>A success for <paramref name="user"/>.</summary>
     public static DigestVerification Ok(string user) => new(true, user, false, null);
     /// <summary>A failure; <paramref name="stale"/> asks the client to retry with a fresh nonce.</summary>
     public static DigestVerification Fail(string why, bool stale = false) => new(false, null, stale, why);
+    /// <summary>A wrong answer by <paramref name="user"/> (counted by brute-force protection).</summary>
+    public static DigestVerification Wrong(string why, string? user) => new(false, null, false, why) { WrongAnswer = true, AnsweredUser = user };
 }
 
 /// <summary>Options of the digest server.</summary>
@@ -262,9 +272,16 @@ public sealed class DigestAuthenticator
         {
             return DigestVerification.Fail("Digest credentials lack username, nonce, uri or response");
         }
-        if (expectedUser is not null && !string.Equals(SipUri.Unescape(user), expectedUser, StringComparison.Ordinal))
+        var answeredUser = SipUri.Unescape(user);
+        if (expectedUser is not null && !string.Equals(answeredUser, expectedUser, StringComparison.Ordinal))
         {
-            return DigestVerification.Fail("authenticated user does not match the address of record");
+            return DigestVerification.Wrong(UserMismatch, answeredUser);
+        }
+        if (!UriMatches(uri, request.RequestUri))
+        {
+            // RFC 2617 §3.2.2.5 / RFC 7616 §3.4.6: the digest-uri must name the Request-URI, or a digest captured for one
+            // request could be replayed against another.
+            return DigestVerification.Wrong("the digest uri does not match the Request-URI", answeredUser);
         }
         var algName = p["algorithm"] ?? "MD5";
         DigestAlgorithm alg;
@@ -309,22 +326,45 @@ public sealed class DigestAuthenticator
                 return DigestVerification.Fail("qop=auth needs a valid nc and cnonce");
             }
         }
-        var creds = await store.GetCredentialsAsync(SipUri.Unescape(user), options.Realm, cancellationToken).ConfigureAwait(false);
+        var creds = await store.GetCredentialsAsync(answeredUser, options.Realm, cancellationToken).ConfigureAwait(false);
         var ha1 = alg == DigestAlgorithm.Md5 ? creds?.Ha1Md5 : creds?.Ha1Sha256;
         if (ha1 is null)
         {
-            return DigestVerification.Fail("unknown user or no credentials for this algorithm");
+            return DigestVerification.Wrong("unknown user or no credentials for this algorithm", answeredUser);
         }
         var expected = DigestHash.Response(alg, ha1.ToLowerInvariant(), nonce, request.Method, uri, qop is null ? null : "auth", nc, cnonce);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant())))
         {
-            return DigestVerification.Fail("wrong credentials");
+            return DigestVerification.Wrong("wrong credentials", answeredUser);
         }
         if (!CheckCount(nonce, issued, qop is null ? 0 : count))
         {
-            return DigestVerification.Fail("nonce count replayed");
+            return DigestVerification.Wrong("nonce count replayed", answeredUser);
         }
-        return DigestVerification.Ok(SipUri.Unescape(user));
+        return DigestVerification.Ok(answeredUser);
+    }
+
+    /// <summary>The failure text when the answering user is not the address of record's (answered 403).</summary>
+    public const string UserMismatch = "authenticated user does not match the address of record";
+
+    /// <summary>
+    /// Whether the digest-uri names the Request-URI: the same text, or the same scheme, user, host and port
+    /// (RFC 3261 §19.1.4, URI parameters aside, which some phones drop or reorder).
+    /// </summary>
+    internal static bool UriMatches(string digestUri, SipUri requestUri)
+    {
+        if (string.Equals(digestUri, requestUri.ToString(), StringComparison.Ordinal))
+        {
+            return true;
+        }
+        if (!SipUri.TryParse(digestUri, out var d, out _))
+        {
+            return false;
+        }
+        return string.Equals(d.Scheme, requestUri.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(d.User is null ? null : SipUri.Unescape(d.User), requestUri.User is null ? null : SipUri.Unescape(requestUri.User), StringComparison.Ordinal)
+            && string.Equals(d.HostWithoutBrackets, requestUri.HostWithoutBrackets, StringComparison.OrdinalIgnoreCase)
+            && d.Port == requestUri.Port;
     }
 
     private bool CheckCount(string nonce, long issued, uint count)

@@ -66,7 +66,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         this.options = Validated(options);
         this.time = time ?? TimeProvider.System;
         logger = loggerFactory.CreateLogger<SipEndpoint>();
-        limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
+        limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time, options.RateLimitExempt);
         this.transports = new SipTransportLayer(transports ??
         [
             new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>()),
@@ -99,6 +99,15 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
 
     /// <summary>The registrar's digest authenticator (null when REGISTER is not authenticated).</summary>
     public DigestAuthenticator? Authenticator => Registrar.Authenticator;
+
+    /// <summary>Brute-force protection of the registrar's digest (null when REGISTER is not authenticated).</summary>
+    public DigestFailureGuard? AuthGuard => Registrar.Guard;
+
+    /// <summary>
+    /// Exempts these networks from the per-source request rate (Sip:RateLimitPerSecond): trunks carry many calls from one
+    /// address. Brute-force blocking still applies to them.
+    /// </summary>
+    public void ExemptFromRateLimit(IEnumerable<IPNetwork> networks) => limiter.AddExempt(networks);
 
     /// <summary>Host written into Via and Contact.</summary>
     public string Host { get; private set; }

@@ -85,6 +85,15 @@ internal sealed class SipServer
         }
         var message = result.Message!;
         message.Source = source;
+        if (message is SipRequest blockedRequest && registrar.Guard is { } guard && guard.IsBlocked(source.RemoteEndPoint.Address))
+        {
+            // Blocked for guessing digest passwords (logged once, when blocked): silence, or a stateless 403.
+            if (guard.Options.Response == Auth.AuthBlockResponse.Forbidden && blockedRequest.Method != "ACK")
+            {
+                transactions.SendStateless(SipMessageFactory.CreateResponse(blockedRequest, 403), blockedRequest, source);
+            }
+            return;
+        }
         if (message is SipRequest request && !limiter.TryAcquire(source.RemoteEndPoint.Address))
         {
             if (request.Method != "ACK")

@@ -69,6 +69,8 @@ internal sealed class SipGateway(
         var registrar = SipRegistrar.ForEndpoint(sipOptions.Value, credentials, time, loggerFactory);
         registrar.BindingEnded += OnBindingEnded;
         sip = new SipEndpoint(sipOptions.Value, registrar, loggerFactory, time);
+        // Trunks carry many calls from one address: the per-source request rate (set for phones) does not apply to them.
+        sip.ExemptFromRateLimit(config.Trunks.SelectMany(t => t.Allowed));
         media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
         sip.IncomingCallHandler = OnIncomingCallAsync;
         sip.Start();
