@@ -108,7 +108,7 @@ public static class CrmModule
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();
         bus.AddConsumer<CaseStatusRequestConsumer, CaseStatusRequestDefinition>();
         bus.AddConsumer<GetAgentProfilesConsumer, GetAgentProfilesDefinition>();
-        bus.AddConsumer<GetSipCredentialsConsumer, GetSipCredentialsDefinition>();
+        bus.AddConsumer<VerifySipDigestConsumer, VerifySipDigestDefinition>();
     }
 
     /// <summary>Maps /api/auth/token, /api/customers, /api/cases, /api/agents and the OpenAPI document /openapi/crm.json.</summary>

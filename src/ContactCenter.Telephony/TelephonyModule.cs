@@ -83,7 +83,7 @@ public static class TelephonyModule
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
         services.AddOptions<SipWebSocketOptions>().Bind(configuration.GetSection(SipWebSocketOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SipWebSocketOptions>, SipWebSocketOptionsValidator>();
-        services.AddSingleton<ISipCredentialStore, BusCredentialStore>();
+        services.AddSingleton<ISipDigestVerifier, BusDigestVerifier>();
         services.AddSingleton<SipGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<SipGateway>());
     }

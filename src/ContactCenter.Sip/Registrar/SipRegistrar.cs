@@ -95,12 +95,19 @@ public sealed class SipRegistrar
     /// The registrar an endpoint builds from its settings (Sip:Registrar*, Sip:Realm, Sip:NonceLifetime,
     /// Sip:DigestAlgorithms); digest authentication when <paramref name="credentials"/> is given.
     /// </summary>
-    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory)
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory) =>
+        ForEndpoint(options, credentials is null ? null : new CredentialStoreDigestVerifier(credentials), time, loggerFactory);
+
+    /// <summary>
+    /// The registrar an endpoint builds from its settings, asking <paramref name="verifier"/> for digest verdicts (the
+    /// HA1 values stay with it), with brute-force protection (Sip:AuthFailure*, Sip:AuthBlock*).
+    /// </summary>
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipDigestVerifier? verifier, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var authenticator = credentials is null ? null : new DigestAuthenticator(
-            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, time);
+        var authenticator = verifier is null ? null : new DigestAuthenticator(
+            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, verifier, time);
         var guard = authenticator is null ? null : new DigestFailureGuard(options.AuthGuardOptions(), time, loggerFactory.CreateLogger<DigestFailureGuard>());
         return new SipRegistrar(
             new RegistrarOptions { DefaultExpires = options.RegistrarDefaultExpires, MinExpires = options.RegistrarMinExpires, MaxExpires = options.RegistrarMaxExpires },
@@ -300,6 +307,12 @@ public sealed class SipRegistrar
                 if (v.WrongAnswer && Guard is not null && request.Source is { } from)
                 {
                     Guard.RecordFailure(from.RemoteEndPoint.Address, v.AnsweredUser);
+                }
+                if (v.Failure == DigestAuthenticator.VerifierUnavailable)
+                {
+                    var unavailable = Error(request, 503, v.Failure);
+                    unavailable.Headers.Add("Retry-After", "5");
+                    return unavailable;
                 }
                 if (v.Failure == DigestAuthenticator.UserMismatch)
                 {

@@ -29,9 +29,6 @@ internal sealed class GatewayOptions
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long SIP credentials fetched from the directory are kept (<c>Telephony:CredentialCacheTime</c>).</summary>
-    public TimeSpan CredentialCacheTime { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>How long an agent's outbound call rings at the customer before it ends as no answer (<c>Telephony:OutboundNoAnswer</c>).</summary>
     public TimeSpan OutboundNoAnswer { get; set; } = TimeSpan.FromSeconds(45);
 

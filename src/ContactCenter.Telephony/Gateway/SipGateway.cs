@@ -34,7 +34,7 @@ internal sealed class SipGateway(
     TelephonyConfig config,
     IvrEngine ivr,
     IBus bus,
-    ISipCredentialStore credentials,
+    ISipDigestVerifier credentials,
     IMeterFactory meters,
     TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
