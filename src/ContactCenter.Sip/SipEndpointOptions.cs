@@ -11,6 +11,21 @@ public sealed class SipEndpointOptions
     public bool EnableUdp { get; set; } = true;
     /// <summary>Listen on TCP.</summary>
     public bool EnableTcp { get; set; } = true;
+    /// <summary>Listen for SIP over TLS (RFC 3261 §26, RFC 5630) on <see cref="TlsPort"/>.</summary>
+    public bool EnableTls { get; set; }
+    /// <summary>The TLS port (Sip:TlsPort); 0 picks a free port (tests).</summary>
+    public int TlsPort { get; set; } = 5061;
+    /// <summary>
+    /// The TLS certificate: a .pfx/.p12 file, or a PEM certificate (chain) with <see cref="TlsKeyPath"/>. Empty: a
+    /// self-signed certificate is generated (the embedded default; phones must be told to trust it).
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+    /// <summary>The PEM private key of a PEM <see cref="TlsCertificatePath"/> (empty: the key is in the same file).</summary>
+    public string? TlsKeyPath { get; set; }
+    /// <summary>Password of the PFX, or of an encrypted PEM key.</summary>
+    public string? TlsCertificatePassword { get; set; }
+    /// <summary>Where a generated self-signed certificate is kept across restarts (empty: a new one each start).</summary>
+    public string? TlsSelfSignedPath { get; set; }
     /// <summary>Host written in Via and Contact; defaults to the listen address (or the first local address for 0.0.0.0).</summary>
     public string? PublicHost { get; set; }
     /// <summary>Digest realm of the registrar.</summary>
@@ -120,6 +135,25 @@ public sealed class SipEndpointOptions
         if (!EnableUdp && !EnableTcp)
         {
             return "Sip:EnableUdp and Sip:EnableTcp are both false";
+        }
+        if (EnableTls)
+        {
+            if (TlsPort is < 0 or > 65535 || (TlsPort != 0 && TlsPort == Port))
+            {
+                return $"Sip:TlsPort {TlsPort} must be a port number other than Sip:Port";
+            }
+            if (!string.IsNullOrWhiteSpace(TlsCertificatePath) && !File.Exists(TlsCertificatePath))
+            {
+                return $"Sip:TlsCertificatePath '{TlsCertificatePath}' does not exist";
+            }
+            if (!string.IsNullOrWhiteSpace(TlsKeyPath) && !File.Exists(TlsKeyPath))
+            {
+                return $"Sip:TlsKeyPath '{TlsKeyPath}' does not exist";
+            }
+            if (Transport.SipTlsCertificate.Check(this) is { } tlsError)
+            {
+                return tlsError;
+            }
         }
         foreach (var a in DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {

@@ -118,6 +118,12 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>The bound TCP address (after <see cref="Start"/>).</summary>
     public IPEndPoint? TcpEndPoint => sockets?.TcpEndPoint;
 
+    /// <summary>The bound TLS address (after <see cref="Start"/>, when Sip:EnableTls).</summary>
+    public IPEndPoint? TlsEndPoint => sockets?.TlsEndPoint;
+
+    /// <summary>Open TLS connections.</summary>
+    public int TlsConnectionCount => sockets?.TlsConnectionCount ?? 0;
+
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
 
@@ -197,7 +203,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         sentBy = SentBy(SipProtocol.Udp, null);
         udpContact = ContactFor(SipProtocol.Udp);
         tcpContact = ContactFor(SipProtocol.Tcp);
-        logger.LogInformation("SIP endpoint listening on UDP {Udp} TCP {Tcp}", UdpEndPoint, TcpEndPoint);
+        logger.LogInformation("SIP endpoint listening on UDP {Udp} TCP {Tcp} TLS {Tls}", UdpEndPoint, TcpEndPoint, TlsEndPoint?.ToString() ?? "off");
     }
 
     /// <summary>
@@ -264,6 +270,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Our host and port in Via and Contact: the SIP socket's, or over a WebSocket the web host's end of that connection.</summary>
     internal string SentBy(SipProtocol protocol, IPEndPoint? local)
     {
+        if (protocol == SipProtocol.Tls && TlsEndPoint is { } tls)
+        {
+            return string.Concat(Host, ":", tls.Port.ToString(CultureInfo.InvariantCulture));
+        }
         if (!protocol.IsWebSocket() || local is null)
         {
             return sentBy ?? string.Concat(Host, ":", Port.ToString(CultureInfo.InvariantCulture));

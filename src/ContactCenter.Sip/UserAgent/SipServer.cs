@@ -142,6 +142,14 @@ internal sealed class SipServer
             Respond(tx, 416);
             return;
         }
+        // RFC 5630 §3.1.3 (RFC 3261 §26.2.2): a sips: Request-URI must have come over TLS. With a TLS port the caller can
+        // retry there (480); without one, we do not serve sips at all (416).
+        if (request.RequestUri.Scheme.Equals("sips", StringComparison.OrdinalIgnoreCase) && !tx.Source.Protocol.IsSecure())
+        {
+            var tlsPort = endpoint.TlsEndPoint;
+            Respond(tx, tlsPort is null ? 416 : 480, ("Warning", $"399 {Host} \"sips: is only served over TLS{(tlsPort is null ? "" : $" (port {tlsPort.Port})")}\""));
+            return;
+        }
         if (request.TopVia!.Branch == SipVia.MagicCookie)
         {
             Respond(tx, 400, ("Warning", $"399 {Host} \"Via branch is only the magic cookie: no transaction identifier\""));
