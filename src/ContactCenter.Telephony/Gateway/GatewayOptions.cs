@@ -32,6 +32,20 @@ internal sealed class GatewayOptions
     /// <summary>How long an agent's outbound call rings at the customer before it ends as no answer (<c>Telephony:OutboundNoAnswer</c>).</summary>
     public TimeSpan OutboundNoAnswer { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// SRTP with SDES (RFC 4568) for agents' SIP phones (<c>Telephony:PhoneSrtp</c>): <c>off</c>, <c>offered</c> (a=crypto
+    /// offered to phones registered over TLS; plain RTP if they ignore it) or <c>required</c> (a phone not registered over
+    /// TLS, or answering without a=crypto, is not used).
+    /// </summary>
+    public string PhoneSrtp { get; set; } = "offered";
+
+    /// <summary>Per agent login, a <see cref="PhoneSrtp"/> value for that agent's phone (<c>Telephony:PhoneSrtpOverrides:{login}</c>).</summary>
+    public Dictionary<string, string> PhoneSrtpOverrides { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The SRTP policy for <paramref name="agentId"/>'s phone.</summary>
+    internal Legs.SrtpPolicy PhoneSrtpFor(string agentId) =>
+        Legs.SdesSdp.Parse(PhoneSrtpOverrides.TryGetValue(agentId, out var own) ? own : PhoneSrtp) ?? Legs.SrtpPolicy.Off;
+
     /// <summary>The bus endpoint this instance consumes its commands and events on.</summary>
     public string EndpointName => "telephony-" + GatewayId;
 
@@ -62,6 +76,17 @@ internal sealed class GatewayOptions
             yield return "Telephony:RecordingsPath is empty";
         }
 
+        if (Legs.SdesSdp.Parse(PhoneSrtp) is null)
+        {
+            yield return $"Telephony:PhoneSrtp must be off, offered or required (was '{PhoneSrtp}')";
+        }
+        foreach (var (login, value) in PhoneSrtpOverrides)
+        {
+            if (Legs.SdesSdp.Parse(value) is null)
+            {
+                yield return $"Telephony:PhoneSrtpOverrides:{login} must be off, offered or required (was '{value}')";
+            }
+        }
         if (string.IsNullOrWhiteSpace(DataPath))
         {
             yield return "Telephony:DataPath is empty";

@@ -90,8 +90,8 @@ internal sealed class SipGateway(
             Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
         // The first heartbeat at once: routing places agents' outbound calls through the gateway it has heard from.
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, TimeSpan.Zero, options.HeartbeatInterval);
-        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
-            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
+        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp}, TCP {Tcp} and TLS {Tls}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
+            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, sip.TlsEndPoint?.ToString() ?? "off", mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
         await ledger.StartAsync();
     }
 

@@ -23,6 +23,10 @@ internal sealed class AgentLeg(string agentId, int number, IMediaSession media, 
     public bool TimedOut { get; set; }
     /// <summary>The dialog once answered; null again when it ended.</summary>
     public IDialogLeg? Dialog { get; set; }
+    /// <summary>SRTP on this leg (SDES, over TLS) and our key in the offer; see <see cref="SdesSdp"/>.</summary>
+    public (SrtpPolicy Policy, string? LocalKey) Srtp { get; init; }
+    /// <summary>The SRTP keys in use once answered (null: plain RTP); re-offers must keep SRTP.</summary>
+    public SdesSrtpKeying? Keying { get; set; }
 }
 
 /// <summary>What came of an agent leg: answered (its media set up), not answered (why), or dropped (nobody wanted it any more).</summary>
@@ -61,6 +65,13 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
         }
 
         var binding = bindings[0];
+        // SRTP (SDES) only to a phone registered over TLS; one that must have it and is not over TLS is not rung.
+        if (SdesSdp.Effective(gateway.Options.PhoneSrtpFor(command.AgentId), binding.Source?.Protocol ?? SipProtocol.Udp) is not { } srtp)
+        {
+            await PublishNoAnswerAsync(command.AgentId, "SRTP is required for this phone and it is not registered over TLS");
+            return null;
+        }
+
         IMediaSession media;
         try
         {
@@ -73,6 +84,7 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
         }
 
         var offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        var localKey = SdesSdp.AddToOffer(offer, srtp);
         var host = gateway.Sip.Host;
         var call = gateway.Sip.Dial(new SipCallOptions
         {
@@ -84,7 +96,7 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             Headers = [new("X-ContactCenter-Call", callId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
         });
 
-        var leg = new AgentLeg(command.AgentId, ++placed, media, call, command.Record);
+        var leg = new AgentLeg(command.AgentId, ++placed, media, call, command.Record) { Srtp = (srtp, localKey) };
         leg.RingTimer = mailbox.After(command.RingTimeout, () =>
         {
             if (stillRinging(leg))
@@ -132,7 +144,22 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             return new AgentAnswer(AgentAnswerKind.NotAnswered, "phone answered without usable SDP");
         }
 
-        leg.Media.Configure(LegSignalling.ToRemoteMedia(negotiated));
+        var (keying, srtpError) = SdesSdp.ReadAnswer(result.Answer!, leg.Srtp.LocalKey, leg.Srtp.Policy);
+        if (srtpError is not null)
+        {
+            logger.LogWarning("Call {CallId}: {Agent}'s phone answered without usable SRTP: {Error}", callId, leg.AgentId, srtpError);
+            await HangUpAsync(dialog);
+            await leg.Media.DisposeAsync();
+            return new AgentAnswer(AgentAnswerKind.NotAnswered, "phone answered without usable SRTP");
+        }
+
+        leg.Media.Configure(LegSignalling.ToRemoteMedia(negotiated) with { Srtp = keying });
+        leg.Keying = keying;
+        if (keying is not null)
+        {
+            logger.LogInformation("Call {CallId}: {Agent}'s leg uses SRTP ({Suite}, SDES over TLS)", callId, leg.AgentId, keying.CryptoSuite);
+        }
+
         leg.Dialog = dialog;
         return new AgentAnswer(AgentAnswerKind.Answered, "answered");
     }

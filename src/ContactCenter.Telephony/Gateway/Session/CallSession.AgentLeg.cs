@@ -102,7 +102,7 @@ internal sealed partial class CallSession
     /// </summary>
     private ValueTask<SessionDescription?> AnswerAgentReInvite(AgentLeg leg, SessionDescription? offer)
     {
-        var answer = AnswerOffer(leg.Media, offer);
+        var answer = AnswerOffer(leg.Media, offer, leg);
         if (answer?.Audio is { } audio)
         {
             if (audio.Direction == SdpDirection.RecvOnly)

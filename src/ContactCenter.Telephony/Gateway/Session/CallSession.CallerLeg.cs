@@ -117,22 +117,36 @@ internal sealed partial class CallSession
     private ValueTask<SessionDescription?> AnswerReInvite(IMediaSession media, SessionDescription? offer) =>
         ValueTask.FromResult(AnswerOffer(media, offer)?.Answer);
 
-    private SdpAnswerResult? AnswerOffer(IMediaSession media, SessionDescription? offer)
+    private SdpAnswerResult? AnswerOffer(IMediaSession media, SessionDescription? offer, AgentLeg? srtpLeg = null)
     {
         if (offer is null)
         {
             return null;
         }
 
+        var keying = srtpLeg?.Keying;
+        var savp = keying is not null && SdesSdp.UnwrapSavp(offer);
         var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
         if (!answer.IsSuccess)
         {
             return null;
         }
 
+        if (keying is not null)
+        {
+            (keying, var srtpError) = SdesSdp.AnswerReOffer(offer, answer.Answer!, keying, savp);
+            if (srtpError is not null)
+            {
+                logger.LogWarning("Call {CallId}: leg {Leg} re-INVITE refused: {Error}", CallId, media.Id, srtpError);
+                return null;
+            }
+
+            srtpLeg!.Keying = keying;
+        }
+
         // Hold and resume (sendonly / inactive / sendrecv) change the direction of this leg; the bridge
         // respects it. A hold from the agent's phone is also passed to the caller (HoldRelay).
-        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!));
+        media.Configure(LegSignalling.ToRemoteMedia(answer.Audio!) with { Srtp = keying });
         logger.LogInformation("Call {CallId}: leg {Leg} re-INVITE, direction now {Direction}", CallId, media.Id, answer.Audio!.Direction);
         return answer;
     }
