@@ -132,9 +132,9 @@ internal sealed partial class CallSession
             return null;
         }
 
-        if (keying is not null)
+        if (keying is { } current)
         {
-            (keying, var srtpError) = SdesSdp.AnswerReOffer(offer, answer.Answer!, keying, savp);
+            (keying, var srtpError) = SdesSdp.AnswerReOffer(offer, answer.Answer!, current, savp);
             if (srtpError is not null)
             {
                 logger.LogWarning("Call {CallId}: leg {Leg} re-INVITE refused: {Error}", CallId, media.Id, srtpError);
