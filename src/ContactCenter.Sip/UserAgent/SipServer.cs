@@ -88,7 +88,8 @@ internal sealed class SipServer
         if (message is SipRequest blockedRequest && registrar.Guard is { } guard && guard.IsBlocked(source.RemoteEndPoint.Address))
         {
             // Blocked for guessing digest passwords (logged once, when blocked): silence, or a stateless 403.
-            if (guard.Options.Response == Auth.AuthBlockResponse.Forbidden && blockedRequest.Method != "ACK")
+            // The 403s themselves are rate-limited: a flood from a blocked source is not answered packet for packet.
+            if (guard.Options.Response == Auth.AuthBlockResponse.Forbidden && blockedRequest.Method != "ACK" && limiter.TryAcquire(source.RemoteEndPoint.Address))
             {
                 transactions.SendStateless(SipMessageFactory.CreateResponse(blockedRequest, 403), blockedRequest, source);
             }
