@@ -61,9 +61,15 @@ public class SipGuessingTests
             Assert.Single(Regex.Matches(host.StandardOutput, @"SIP source 127\.0\.0\.2 blocked until"));
 
             // alice's real phone, from another address, registers.
+            // (RegisterPhoneAsync asserts SIPp's REGISTER got its 200; the gauge follows at the next scrape.)
             await using var phone = await CallPathTests.RegisterPhoneAsync(host, folder, "alice", "agent-answer.part", null);
-            Assert.Matches(new Regex(@"(?m)^contactcenter_telephony_phones_registered(\{[^}]*\})? 1(\s|$)"),
-                await sam.Api.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+            var registered = new Regex(@"(?m)^contactcenter_telephony_phones_registered(\{[^}]*\})? 1(\s|$)");
+            clock.Restart();
+            while (!registered.IsMatch(await sam.Api.GetStringAsync(new Uri("/metrics", UriKind.Relative))) && clock.Elapsed < Patience)
+            {
+                await Task.Delay(200);
+            }
+            Assert.Matches(registered, await sam.Api.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
 
             // The supervisor lifts the block.
             Assert.Equal(HttpStatusCode.NoContent, (await sam.Api.DeleteAsync(new Uri("/api/telephony/sip-security/blocked/127.0.0.2", UriKind.Relative))).StatusCode);
