@@ -135,7 +135,7 @@ public static class CrmModule
         bus.AddConsumer<IdentifyCallerRequestConsumer, IdentifyCallerRequestDefinition>();
         bus.AddConsumer<CaseStatusRequestConsumer, CaseStatusRequestDefinition>();
         bus.AddConsumer<GetAgentProfilesConsumer, GetAgentProfilesDefinition>();
-        bus.AddConsumer<GetSipCredentialsConsumer, GetSipCredentialsDefinition>();
+        bus.AddConsumer<VerifySipDigestConsumer, VerifySipDigestDefinition>();
         bus.AddConsumer<GetSecurityStampConsumer, GetSecurityStampDefinition>();
     }
 

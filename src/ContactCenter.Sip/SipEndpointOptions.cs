@@ -11,6 +11,21 @@ public sealed class SipEndpointOptions
     public bool EnableUdp { get; set; } = true;
     /// <summary>Listen on TCP.</summary>
     public bool EnableTcp { get; set; } = true;
+    /// <summary>Listen for SIP over TLS (RFC 3261 §26, RFC 5630) on <see cref="TlsPort"/>.</summary>
+    public bool EnableTls { get; set; }
+    /// <summary>The TLS port (Sip:TlsPort); 0 picks a free port (tests).</summary>
+    public int TlsPort { get; set; } = 5061;
+    /// <summary>
+    /// The TLS certificate: a .pfx/.p12 file, or a PEM certificate (chain) with <see cref="TlsKeyPath"/>. Empty: a
+    /// self-signed certificate is generated (the embedded default; phones must be told to trust it).
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+    /// <summary>The PEM private key of a PEM <see cref="TlsCertificatePath"/> (empty: the key is in the same file).</summary>
+    public string? TlsKeyPath { get; set; }
+    /// <summary>Password of the PFX, or of an encrypted PEM key.</summary>
+    public string? TlsCertificatePassword { get; set; }
+    /// <summary>Where a generated self-signed certificate is kept across restarts (empty: a new one each start).</summary>
+    public string? TlsSelfSignedPath { get; set; }
     /// <summary>Host written in Via and Contact; defaults to the listen address (or the first local address for 0.0.0.0).</summary>
     public string? PublicHost { get; set; }
     /// <summary>Digest realm of the registrar.</summary>
@@ -37,10 +52,30 @@ public sealed class SipEndpointOptions
     public int MaxWebSocketConnections { get; set; } = 4096;
     /// <summary>Timeout for opening an outbound TCP connection.</summary>
     public TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
-    /// <summary>Requests per second allowed from one source address (0 = no limit).</summary>
-    public int RateLimitPerSecond { get; set; } = 2000;
+    /// <summary>
+    /// Requests per second allowed from one source address (0 = no limit). A phone sends a few a minute (REGISTER
+    /// refreshes, a call's INVITE/ACK/BYE, OPTIONS keep-alives): 20 a second is far above any phone and far below a
+    /// scanner. Trunks, which carry many calls from one address, are exempt (<see cref="RateLimitExempt"/>; the gateway
+    /// adds every trunk's allowed addresses).
+    /// </summary>
+    public int RateLimitPerSecond { get; set; } = 20;
     /// <summary>Burst allowance of the per-source limit.</summary>
-    public int RateLimitBurst { get; set; } = 4000;
+    public int RateLimitBurst { get; set; } = 40;
+    /// <summary>Addresses or CIDR ranges (comma-separated) that the per-source request rate does not apply to (trunks, a load generator).</summary>
+    public string RateLimitExempt { get; set; } = "";
+    /// <summary>Wrong digest answers from one source address within <see cref="AuthFailureWindow"/> that block it (0 = never).</summary>
+    public int AuthFailureLimit { get; set; } = 10;
+    /// <summary>
+    /// Wrong digest answers for one user name (from any source) within the window after which every source that fails
+    /// for that user is blocked at its first failure (a distributed guess); 0 = never.
+    /// </summary>
+    public int AuthFailureUserLimit { get; set; } = 30;
+    /// <summary>The window wrong digest answers are counted in.</summary>
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long a source blocked for guessing stays blocked.</summary>
+    public TimeSpan AuthBlockTime { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>What a blocked source is answered: <c>silence</c> (dropped) or <c>403</c>.</summary>
+    public string AuthBlockResponse { get; set; } = "silence";
     /// <summary>After a 503, a source over the limit is ignored this long.</summary>
     public TimeSpan RateLimitCoolOff { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>
@@ -77,6 +112,15 @@ public sealed class SipEndpointOptions
     /// <summary>How long a digest nonce is valid.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    internal Auth.DigestFailureGuardOptions AuthGuardOptions() => new()
+    {
+        SourceLimit = AuthFailureLimit,
+        UserLimit = AuthFailureUserLimit,
+        Window = AuthFailureWindow,
+        BlockTime = AuthBlockTime,
+        Response = AuthBlockResponse.Trim() == "403" ? Auth.AuthBlockResponse.Forbidden : Auth.AuthBlockResponse.Silence,
+    };
+
     internal IReadOnlyList<Auth.DigestAlgorithm> ParsedDigestAlgorithms() =>
         DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(a => a == "MD5" ? Auth.DigestAlgorithm.Md5 : Auth.DigestAlgorithm.Sha256).ToList();
@@ -100,6 +144,25 @@ public sealed class SipEndpointOptions
         {
             return "Sip:EnableUdp and Sip:EnableTcp are both false";
         }
+        if (EnableTls)
+        {
+            if (TlsPort is < 0 or > 65535 || (TlsPort != 0 && TlsPort == Port))
+            {
+                return $"Sip:TlsPort {TlsPort} must be a port number other than Sip:Port";
+            }
+            if (!string.IsNullOrWhiteSpace(TlsCertificatePath) && !File.Exists(TlsCertificatePath))
+            {
+                return $"Sip:TlsCertificatePath '{TlsCertificatePath}' does not exist";
+            }
+            if (!string.IsNullOrWhiteSpace(TlsKeyPath) && !File.Exists(TlsKeyPath))
+            {
+                return $"Sip:TlsKeyPath '{TlsKeyPath}' does not exist";
+            }
+            if (Transport.SipTlsCertificate.Check(this) is { } tlsError)
+            {
+                return tlsError;
+            }
+        }
         foreach (var a in DigestAlgorithms.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (a is not ("SHA-256" or "MD5"))
@@ -114,6 +177,26 @@ public sealed class SipEndpointOptions
         if (OverloadRetryAfter < TimeSpan.FromSeconds(1) || OverloadRetryAfter > TimeSpan.FromHours(1))
         {
             return $"Sip:OverloadRetryAfter {OverloadRetryAfter} must be between 1 second and 1 hour (Retry-After is in whole seconds)";
+        }
+        if (AuthBlockResponse.Trim() is not ("silence" or "403"))
+        {
+            return $"Sip:AuthBlockResponse '{AuthBlockResponse}' must be 'silence' or '403'";
+        }
+        if (AuthFailureLimit < 0 || AuthFailureUserLimit < 0)
+        {
+            return "Sip:AuthFailureLimit and Sip:AuthFailureUserLimit must be 0 (off) or more";
+        }
+        if (AuthFailureWindow <= TimeSpan.Zero || AuthBlockTime <= TimeSpan.Zero)
+        {
+            return "Sip:AuthFailureWindow and Sip:AuthBlockTime must be positive";
+        }
+        if (RateLimitPerSecond < 0 || RateLimitBurst < 0)
+        {
+            return "Sip:RateLimitPerSecond and Sip:RateLimitBurst must be 0 or more";
+        }
+        if (Transport.SipRateLimiter.ParseExempt(RateLimitExempt, out var exemptError) is null)
+        {
+            return $"Sip:RateLimitExempt: {exemptError}";
         }
         if (MaxWebSocketConnections < 1)
         {

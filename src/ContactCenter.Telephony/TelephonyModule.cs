@@ -40,12 +40,14 @@ public static class TelephonyModule
 
     /// <summary>
     /// Maps the gateway's HTTP endpoints: <c>/sip</c>, SIP over WebSocket (RFC 7118, subprotocol <c>sip</c>) for browser
-    /// phones and the web caller page, unless <c>Telephony:WebSocket:Enabled</c> is false.
+    /// phones and the web caller page, unless <c>Telephony:WebSocket:Enabled</c> is false; and for supervisors
+    /// <c>/api/telephony/sip-security</c> (sources blocked for guessing SIP passwords).
     /// </summary>
     public static IEndpointRouteBuilder MapTelephony(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         SipWebSocketEndpoint.Map(app);
+        SipSecurityApi.Map(app);
         return app;
     }
 
@@ -82,7 +84,7 @@ public static class TelephonyModule
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
         services.AddOptions<SipWebSocketOptions>().Bind(configuration.GetSection(SipWebSocketOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SipWebSocketOptions>, SipWebSocketOptionsValidator>();
-        services.AddSingleton<ISipCredentialStore, BusCredentialStore>();
+        services.AddSingleton<ISipDigestVerifier, BusDigestVerifier>();
         services.AddSingleton<SipGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<SipGateway>());
     }

@@ -93,7 +93,7 @@ public abstract class ConsumerTests(CrmTestHost host)
     }
 
     [Fact]
-    public async Task Routing_gets_every_agent_profile_and_the_registrar_gets_ha1_for_the_realm()
+    public async Task Routing_gets_every_agent_profile_and_the_registrar_gets_a_digest_verdict_never_the_ha1()
     {
         await using var scope = host.Services.CreateAsyncScope();
         var profiles = await scope.ServiceProvider.GetRequiredService<IRequestClient<GetAgentProfiles>>()
@@ -104,21 +104,42 @@ public abstract class ConsumerTests(CrmTestHost host)
         Assert.Equal(["billing", "support"], alice.Queues);
         Assert.Equal(PersonRole.Supervisor, profiles.Message.Profiles.Single(p => p.AgentId == "sam").Role);
 
-        var sip = scope.ServiceProvider.GetRequiredService<IRequestClient<GetSipCredentials>>();
-        var found = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "alice", Realm = "contactcenter", OccurredAt = host.Time.GetUtcNow() });
-        Assert.True(found.Message.Found);
-#pragma warning disable CA5351 // the digest HA1 is MD5 by definition (RFC 2617)
-        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("alice:contactcenter:demo"u8));
+        // The registrar sends the phone's digest answer and gets a verdict; the HA1 never leaves the CRM.
+        var sip = scope.ServiceProvider.GetRequiredService<IRequestClient<VerifySipDigest>>();
+        async Task<SipDigestVerdict> CheckAsync(string login, string realm, string algorithm, string password, string? qop = "auth")
+        {
+            static string Hex(string algorithm, string text) => algorithm == "MD5"
+#pragma warning disable CA5351 // the digest is MD5 by definition (RFC 2617)
+                ? Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(text)))
 #pragma warning restore CA5351
-        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("alice:contactcenter:demo"u8));
-        Assert.Equal(md5, found.Message.Ha1Md5);
-        Assert.Equal(sha, found.Message.Ha1Sha256);
+                : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+            var ha1 = Hex(algorithm, $"{login}:{realm}:{password}");
+            var ha2 = Hex(algorithm, "REGISTER:sip:cc.example");
+            var response = qop is null ? Hex(algorithm, $"{ha1}:n0nce:{ha2}") : Hex(algorithm, $"{ha1}:n0nce:00000001:c0ffee:auth:{ha2}");
+            var r = await sip.GetResponse<SipDigestVerdict>(new VerifySipDigest
+            {
+                Login = login, Realm = realm, Algorithm = algorithm, Nonce = "n0nce", Method = "REGISTER", Uri = "sip:cc.example",
+                Qop = qop, NonceCount = qop is null ? null : "00000001", ClientNonce = qop is null ? null : "c0ffee", Response = response,
+                OccurredAt = host.Time.GetUtcNow(),
+            });
+            return r.Message;
+        }
 
-        var missing = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "mallory", Realm = "contactcenter", OccurredAt = host.Time.GetUtcNow() });
-        Assert.False(missing.Message.Found);
-        Assert.Null(missing.Message.Ha1Md5);
-        var otherRealm = await sip.GetResponse<SipCredentials>(new GetSipCredentials { Login = "alice", Realm = "elsewhere", OccurredAt = host.Time.GetUtcNow() });
-        Assert.False(otherRealm.Message.Found);
+        Assert.Equal((true, true), ((await CheckAsync("alice", "contactcenter", "MD5", "demo")).Found, (await CheckAsync("alice", "contactcenter", "MD5", "demo")).Valid));
+        var sha = await CheckAsync("alice", "contactcenter", "SHA-256", "demo");
+        Assert.True(sha.Found && sha.Valid);
+        var noQop = await CheckAsync("alice", "contactcenter", "SHA-256", "demo", qop: null);
+        Assert.True(noQop.Found && noQop.Valid);
+        var wrong = await CheckAsync("alice", "contactcenter", "SHA-256", "guess");
+        Assert.True(wrong.Found && !wrong.Valid);
+        var missing = await CheckAsync("mallory", "contactcenter", "MD5", "demo");
+        Assert.False(missing.Found || missing.Valid);
+        var otherRealm = await CheckAsync("alice", "elsewhere", "MD5", "demo");
+        Assert.False(otherRealm.Found || otherRealm.Valid);
+        var unknownAlgorithm = await CheckAsync("alice", "contactcenter", "SHA-512-256", "demo");
+        Assert.False(unknownAlgorithm.Valid);
+        // The verdict carries no secret: only the login, two booleans and a time.
+        Assert.Equal(["Found", "Login", "OccurredAt", "Valid"], typeof(SipDigestVerdict).GetProperties().Select(p => p.Name).Order());
     }
 
     [Fact]

@@ -63,6 +63,8 @@ internal sealed class HostProcess : IAsyncDisposable
             ["ConnectionStrings__ContactCenter"] = $"Data Source={Path.Combine(dataFolder, "contactcenter.db")}",
             ["Sip__ListenAddress"] = "127.0.0.1",
             ["Sip__Port"] = sipPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sip__TlsPort"] = "0", // a free port: hosts run side by side
+            ["Sip__TlsSelfSignedPath"] = Path.Combine(dataFolder, "sip-tls-selfsigned.pfx"),
             ["Telephony__ConfigPath"] = Path.Combine(RepositoryRoot, "telephony-config"),
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContactCenter.Contracts;
 using ContactCenter.Crm.Data;
 using Microsoft.AspNetCore.Identity;
 
@@ -53,6 +54,29 @@ internal static class Credentials
         person.SipHa1Md5 = Ha1Md5(person.Login, realm, sipPassword);
         person.SipHa1Sha256 = Ha1Sha256(person.Login, realm, sipPassword);
     }
+
+    /// <summary>
+    /// Whether the phone's digest response is the one <paramref name="ha1"/> gives (RFC 2617 §3.2.2.1, RFC 8760), compared in
+    /// constant time. The algorithm is MD5 or SHA-256 (the HA1 given is that algorithm's).
+    /// </summary>
+    public static bool DigestMatches(VerifySipDigest m, string ha1)
+    {
+        Func<string, string> hex = m.Algorithm == "MD5" ? Md5Hex : Sha256Hex;
+        var ha2 = hex($"{m.Method}:{m.Uri}");
+        var expected = m.Qop is null
+            ? hex($"{ha1.ToLowerInvariant()}:{m.Nonce}:{ha2}")
+            : hex($"{ha1.ToLowerInvariant()}:{m.Nonce}:{m.NonceCount}:{m.ClientNonce}:{m.Qop}:{ha2}");
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(m.Response.ToLowerInvariant()));
+    }
+
+    private static string Md5Hex(string text)
+    {
+#pragma warning disable CA5351 // SIP digest (RFC 2617) defines its hashes with MD5 for the phones that only know it.
+        return Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
+#pragma warning restore CA5351
+    }
+
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Lower-case hex MD5(login:realm:password), RFC 2617.</summary>
     public static string Ha1Md5(string login, string realm, string password)

@@ -23,30 +23,37 @@ internal sealed class GetAgentProfilesConsumer(CrmDbContext db, TimeProvider tim
     }
 }
 
-/// <summary>Answers the registrar's GetSipCredentials with HA1 values, never a password.</summary>
-internal sealed class GetSipCredentialsConsumer(CrmDbContext db, TimeProvider time, ILogger<GetSipCredentialsConsumer> logger)
-    : IConsumer<GetSipCredentials>
+/// <summary>
+/// Answers the registrar's VerifySipDigest with a verdict: the expected response is computed here from the stored HA1,
+/// so the HA1 values never go on the bus (ADR 0014).
+/// </summary>
+internal sealed class VerifySipDigestConsumer(CrmDbContext db, TimeProvider time, ILogger<VerifySipDigestConsumer> logger)
+    : IConsumer<VerifySipDigest>
 {
-    public async Task Consume(ConsumeContext<GetSipCredentials> context)
+    public async Task Consume(ConsumeContext<VerifySipDigest> context)
     {
-        var login = PeopleDirectory.NormalizeLogin(context.Message.Login);
+        var m = context.Message;
+        var login = PeopleDirectory.NormalizeLogin(m.Login);
         var person = login is null ? null : await db.People.AsNoTracking()
             .Where(p => p.Login == login && p.Active)
             .Select(p => new { p.SipRealm, p.SipHa1Md5, p.SipHa1Sha256 })
             .FirstOrDefaultAsync(context.CancellationToken);
-        var found = person is not null && string.Equals(person.SipRealm, context.Message.Realm, StringComparison.Ordinal);
+        var found = person is not null && string.Equals(person.SipRealm, m.Realm, StringComparison.Ordinal);
         if (person is not null && !found)
         {
             logger.LogWarning(
-                "SIP credentials for {Login} asked for realm {Asked} but are stored for realm {Stored}: set Sip:Realm the same in every module",
-                login, context.Message.Realm, person.SipRealm);
+                "SIP digest for {Login} checked for realm {Asked} but the credentials are stored for realm {Stored}: set Sip:Realm the same in every module",
+                login, m.Realm, person.SipRealm);
         }
-        await context.RespondAsync(new SipCredentials
+        var ha1 = !found ? null
+            : m.Algorithm == "MD5" ? person!.SipHa1Md5
+            : m.Algorithm == "SHA-256" ? person!.SipHa1Sha256
+            : null;
+        await context.RespondAsync(new SipDigestVerdict
         {
-            Login = context.Message.Login,
-            Found = found,
-            Ha1Md5 = found ? person!.SipHa1Md5 : null,
-            Ha1Sha256 = found ? person!.SipHa1Sha256 : null,
+            Login = m.Login,
+            Found = ha1 is not null,
+            Valid = ha1 is not null && Credentials.DigestMatches(m, ha1),
             OccurredAt = time.GetUtcNow(),
         });
     }
@@ -70,7 +77,7 @@ internal sealed class GetSecurityStampDefinition() : CrmConsumerDefinition<GetSe
 
 internal sealed class GetAgentProfilesDefinition() : CrmConsumerDefinition<GetAgentProfilesConsumer>("crm-agent-profiles", 4);
 
-internal sealed class GetSipCredentialsDefinition() : CrmConsumerDefinition<GetSipCredentialsConsumer>("crm-sip-credentials", 16);
+internal sealed class VerifySipDigestDefinition() : CrmConsumerDefinition<VerifySipDigestConsumer>("crm-sip-digest", 16);
 
 /// <summary>Directory helpers shared by the API and the consumers.</summary>
 internal static class PeopleDirectory

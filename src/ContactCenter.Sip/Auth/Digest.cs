@@ -10,13 +10,58 @@ namespace ContactCenter.Sip.Auth;
 public sealed record SipDigestCredentials(string User, string? Ha1Md5, string? Ha1Sha256);
 
 /// <summary>
-/// Where the registrar gets digest credentials. The directory implements it (e.g. over the bus with
-/// ContactCenter.Contracts.GetSipCredentials → SipCredentials). Return null for an unknown user.
+/// HA1 values at hand (tests, a single-process directory); wrapped by <see cref="CredentialStoreDigestVerifier"/>. The
+/// product's registrar uses an <see cref="ISipDigestVerifier"/> instead, so HA1 values never travel. Return null for an
+/// unknown user.
 /// </summary>
 public interface ISipCredentialStore
 {
     /// <summary>The HA1 values of <paramref name="user"/> in <paramref name="realm"/>, or null when unknown.</summary>
     ValueTask<SipDigestCredentials?> GetCredentialsAsync(string user, string realm, CancellationToken cancellationToken);
+}
+
+/// <summary>A client's digest answer, as the verifier needs it (everything but the secret).</summary>
+public sealed record DigestAnswer(
+    string User, string Realm, DigestAlgorithm Algorithm, string Nonce, string Method, string Uri, string? Qop, string? NonceCount, string? ClientNonce, string Response);
+
+/// <summary>The verdict on a <see cref="DigestAnswer"/>.</summary>
+public enum DigestAnswerCheck
+{
+    /// <summary>The response is right.</summary>
+    Valid,
+    /// <summary>The user exists and the response is wrong.</summary>
+    Wrong,
+    /// <summary>No such user, or no HA1 for this algorithm.</summary>
+    UnknownUser,
+    /// <summary>The verifier could not answer (the directory is down): not the client's fault, not counted as a guess.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// Checks a digest answer where the HA1 values are kept, so that they never have to travel (in the product the CRM
+/// answers ContactCenter.Contracts.VerifySipDigest with a verdict only; ADR 0014).
+/// </summary>
+public interface ISipDigestVerifier
+{
+    /// <summary>Whether <paramref name="answer"/> is the response the user's stored HA1 gives.</summary>
+    ValueTask<DigestAnswerCheck> CheckAsync(DigestAnswer answer, CancellationToken cancellationToken);
+}
+
+/// <summary>A verifier over HA1 values at hand (an <see cref="ISipCredentialStore"/> in this process).</summary>
+public sealed class CredentialStoreDigestVerifier(ISipCredentialStore store) : ISipDigestVerifier
+{
+    /// <inheritdoc />
+    public async ValueTask<DigestAnswerCheck> CheckAsync(DigestAnswer answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var creds = await store.GetCredentialsAsync(answer.User, answer.Realm, cancellationToken).ConfigureAwait(false);
+        var ha1 = answer.Algorithm == DigestAlgorithm.Md5 ? creds?.Ha1Md5 : creds?.Ha1Sha256;
+        if (ha1 is null)
+        {
+            return DigestAnswerCheck.UnknownUser;
+        }
+        return DigestHash.Matches(answer, ha1) ? DigestAnswerCheck.Valid : DigestAnswerCheck.Wrong;
+    }
 }
 
 /// <summary>Digest algorithms (RFC 8760).</summary>
@@ -48,6 +93,16 @@ public static class DigestHash
             DigestAlgorithm.Sha256 => SHA256.HashData(bytes),
         };
         return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>Whether <paramref name="answer"/>'s response is the one <paramref name="ha1"/> gives (constant time).</summary>
+    public static bool Matches(DigestAnswer answer, string ha1)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(ha1);
+        var expected = Response(answer.Algorithm, ha1.ToLowerInvariant(), answer.Nonce, answer.Method, answer.Uri,
+            answer.Qop is null ? null : "auth", answer.NonceCount, answer.ClientNonce);
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(answer.Response.ToLowerInvariant()));
     }
 
     /// <summary>HA1 = H(user:realm:password).</summary>
@@ -136,10 +191,20 @@ public sealed class DigestParameters
 /// <summary>Outcome of checking an Authorization header.</summary>
 public sealed record DigestVerification(bool Success, string? User, bool Stale, string? Failure)
 {
+    /// <summary>
+    /// True when the client answered the challenge and the answer was wrong (a wrong password, an unknown user, a
+    /// user other than the address of record's, a digest for another Request-URI, a replayed nonce count): what
+    /// brute-force protection counts. A missing answer or an expired nonce is not a guess.
+    /// </summary>
+    public bool WrongAnswer { get; init; }
+    /// <summary>The user name the client answered with, or null.</summary>
+    public string? AnsweredUser { get; init; }
     /// <summary>A success for <paramref name="user"/>.</summary>
     public static DigestVerification Ok(string user) => new(true, user, false, null);
     /// <summary>A failure; <paramref name="stale"/> asks the client to retry with a fresh nonce.</summary>
     public static DigestVerification Fail(string why, bool stale = false) => new(false, null, stale, why);
+    /// <summary>A wrong answer by <paramref name="user"/> (counted by brute-force protection).</summary>
+    public static DigestVerification Wrong(string why, string? user) => new(false, null, false, why) { WrongAnswer = true, AnsweredUser = user };
 }
 
 /// <summary>Options of the digest server.</summary>
@@ -163,7 +228,7 @@ public sealed class DigestAuthenticator
 {
     private readonly DigestOptions options;
     private readonly TimeProvider time;
-    private readonly ISipCredentialStore store;
+    private readonly ISipDigestVerifier verifier;
     private readonly byte[] secret = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, NonceState> nonces = new(StringComparer.Ordinal);
     private readonly string opaque = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -174,11 +239,17 @@ public sealed class DigestAuthenticator
         public long IssuedTicks;
     }
 
-    /// <summary>Creates an authenticator.</summary>
+    /// <summary>Creates an authenticator over HA1 values at hand.</summary>
     public DigestAuthenticator(DigestOptions options, ISipCredentialStore store, TimeProvider time)
+        : this(options, new CredentialStoreDigestVerifier(store), time)
+    {
+    }
+
+    /// <summary>Creates an authenticator that asks <paramref name="verifier"/> for a verdict (the secret stays there).</summary>
+    public DigestAuthenticator(DigestOptions options, ISipDigestVerifier verifier, TimeProvider time)
     {
         this.options = options;
-        this.store = store;
+        this.verifier = verifier;
         this.time = time;
     }
 
@@ -262,9 +333,16 @@ public sealed class DigestAuthenticator
         {
             return DigestVerification.Fail("Digest credentials lack username, nonce, uri or response");
         }
-        if (expectedUser is not null && !string.Equals(SipUri.Unescape(user), expectedUser, StringComparison.Ordinal))
+        var answeredUser = SipUri.Unescape(user);
+        if (expectedUser is not null && !string.Equals(answeredUser, expectedUser, StringComparison.Ordinal))
         {
-            return DigestVerification.Fail("authenticated user does not match the address of record");
+            return DigestVerification.Wrong(UserMismatch, answeredUser);
+        }
+        if (!UriMatches(uri, request.RequestUri))
+        {
+            // RFC 2617 §3.2.2.5 / RFC 7616 §3.4.6: the digest-uri must name the Request-URI, or a digest captured for one
+            // request could be replayed against another.
+            return DigestVerification.Wrong("the digest uri does not match the Request-URI", answeredUser);
         }
         var algName = p["algorithm"] ?? "MD5";
         DigestAlgorithm alg;
@@ -309,22 +387,52 @@ public sealed class DigestAuthenticator
                 return DigestVerification.Fail("qop=auth needs a valid nc and cnonce");
             }
         }
-        var creds = await store.GetCredentialsAsync(SipUri.Unescape(user), options.Realm, cancellationToken).ConfigureAwait(false);
-        var ha1 = alg == DigestAlgorithm.Md5 ? creds?.Ha1Md5 : creds?.Ha1Sha256;
-        if (ha1 is null)
+        var verdict = await verifier.CheckAsync(
+            new DigestAnswer(answeredUser, options.Realm, alg, nonce, request.Method, uri, qop is null ? null : "auth", nc, cnonce, response),
+            cancellationToken).ConfigureAwait(false);
+        if (verdict == DigestAnswerCheck.Unavailable)
         {
-            return DigestVerification.Fail("unknown user or no credentials for this algorithm");
+            return DigestVerification.Fail(VerifierUnavailable);
         }
-        var expected = DigestHash.Response(alg, ha1.ToLowerInvariant(), nonce, request.Method, uri, qop is null ? null : "auth", nc, cnonce);
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(response.ToLowerInvariant())))
+        if (verdict == DigestAnswerCheck.UnknownUser)
         {
-            return DigestVerification.Fail("wrong credentials");
+            return DigestVerification.Wrong("unknown user or no credentials for this algorithm", answeredUser);
+        }
+        if (verdict != DigestAnswerCheck.Valid)
+        {
+            return DigestVerification.Wrong("wrong credentials", answeredUser);
         }
         if (!CheckCount(nonce, issued, qop is null ? 0 : count))
         {
-            return DigestVerification.Fail("nonce count replayed");
+            return DigestVerification.Wrong("nonce count replayed", answeredUser);
         }
-        return DigestVerification.Ok(SipUri.Unescape(user));
+        return DigestVerification.Ok(answeredUser);
+    }
+
+    /// <summary>The failure text when the verifier could not answer (answered 503).</summary>
+    public const string VerifierUnavailable = "the credential directory did not answer";
+
+    /// <summary>The failure text when the answering user is not the address of record's (answered 403).</summary>
+    public const string UserMismatch = "authenticated user does not match the address of record";
+
+    /// <summary>
+    /// Whether the digest-uri names the Request-URI: the same text, or the same scheme, user, host and port
+    /// (RFC 3261 §19.1.4, URI parameters aside, which some phones drop or reorder).
+    /// </summary>
+    internal static bool UriMatches(string digestUri, SipUri requestUri)
+    {
+        if (string.Equals(digestUri, requestUri.ToString(), StringComparison.Ordinal))
+        {
+            return true;
+        }
+        if (!SipUri.TryParse(digestUri, out var d, out _))
+        {
+            return false;
+        }
+        return string.Equals(d.Scheme, requestUri.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(d.User is null ? null : SipUri.Unescape(d.User), requestUri.User is null ? null : SipUri.Unescape(requestUri.User), StringComparison.Ordinal)
+            && string.Equals(d.HostWithoutBrackets, requestUri.HostWithoutBrackets, StringComparison.OrdinalIgnoreCase)
+            && d.Port == requestUri.Port;
     }
 
     private bool CheckCount(string nonce, long issued, uint count)

@@ -328,6 +328,8 @@ public enum SipProtocol
     Ws,
     /// <summary>Secure WebSocket (RFC 7118 over TLS, terminated by the web host).</summary>
     Wss,
+    /// <summary>TLS over TCP (RFC 3261 §26.2, RFC 5630), on its own port.</summary>
+    Tls,
 }
 
 /// <summary>What the transport rules need to know about a <see cref="SipProtocol"/>.</summary>
@@ -346,6 +348,7 @@ public static class SipProtocols
         SipProtocol.Tcp => "TCP",
         SipProtocol.Ws => "WS",
         SipProtocol.Wss => "WSS",
+        SipProtocol.Tls => "TLS",
     };
 
     /// <summary>The <c>transport</c> URI parameter (RFC 3261 §19.1.1, RFC 7118 §5.2), or null for UDP (the default).</summary>
@@ -355,7 +358,11 @@ public static class SipProtocols
         SipProtocol.Tcp => "tcp",
         SipProtocol.Ws => "ws",
         SipProtocol.Wss => "wss",
+        SipProtocol.Tls => "tls",
     };
+
+    /// <summary>True when the hop is encrypted (TLS, or a WebSocket the web host took over TLS): what a <c>sips:</c> URI needs (RFC 5630 §3.1.3).</summary>
+    public static bool IsSecure(this SipProtocol protocol) => protocol is SipProtocol.Tls or SipProtocol.Wss;
 }
 
 /// <summary>

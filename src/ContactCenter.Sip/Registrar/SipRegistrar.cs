@@ -74,28 +74,44 @@ public sealed class SipRegistrar
     private readonly DigestAuthenticator? authenticator;
     private readonly ILogger logger;
 
-    /// <summary>Creates a registrar; without <paramref name="authenticator"/> it accepts any REGISTER.</summary>
-    public SipRegistrar(RegistrarOptions options, TimeProvider time, DigestAuthenticator? authenticator, ILogger<SipRegistrar> logger)
+    /// <summary>
+    /// Creates a registrar; without <paramref name="authenticator"/> it accepts any REGISTER. With <paramref name="guard"/>,
+    /// wrong digest answers are counted there and guessing sources get blocked (the endpoint refuses their requests).
+    /// </summary>
+    public SipRegistrar(RegistrarOptions options, TimeProvider time, DigestAuthenticator? authenticator, ILogger<SipRegistrar> logger,
+        DigestFailureGuard? guard = null)
     {
         this.options = options;
         this.time = time;
         this.authenticator = authenticator;
         this.logger = logger;
+        Guard = guard;
     }
+
+    /// <summary>Brute-force protection of the digest (null: none).</summary>
+    public DigestFailureGuard? Guard { get; }
 
     /// <summary>
     /// The registrar an endpoint builds from its settings (Sip:Registrar*, Sip:Realm, Sip:NonceLifetime,
     /// Sip:DigestAlgorithms); digest authentication when <paramref name="credentials"/> is given.
     /// </summary>
-    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory)
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipCredentialStore? credentials, TimeProvider time, ILoggerFactory loggerFactory) =>
+        ForEndpoint(options, credentials is null ? null : new CredentialStoreDigestVerifier(credentials), time, loggerFactory);
+
+    /// <summary>
+    /// The registrar an endpoint builds from its settings, asking <paramref name="verifier"/> for digest verdicts (the
+    /// HA1 values stay with it), with brute-force protection (Sip:AuthFailure*, Sip:AuthBlock*).
+    /// </summary>
+    public static SipRegistrar ForEndpoint(SipEndpointOptions options, ISipDigestVerifier? verifier, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var authenticator = credentials is null ? null : new DigestAuthenticator(
-            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, credentials, time);
+        var authenticator = verifier is null ? null : new DigestAuthenticator(
+            new DigestOptions { Realm = options.Realm, NonceLifetime = options.NonceLifetime, Algorithms = options.ParsedDigestAlgorithms() }, verifier, time);
+        var guard = authenticator is null ? null : new DigestFailureGuard(options.AuthGuardOptions(), time, loggerFactory.CreateLogger<DigestFailureGuard>());
         return new SipRegistrar(
             new RegistrarOptions { DefaultExpires = options.RegistrarDefaultExpires, MinExpires = options.RegistrarMinExpires, MaxExpires = options.RegistrarMaxExpires },
-            time, authenticator, loggerFactory.CreateLogger<SipRegistrar>());
+            time, authenticator, loggerFactory.CreateLogger<SipRegistrar>(), guard);
     }
 
     /// <summary>The digest authenticator, or null when REGISTER is not authenticated.</summary>
@@ -288,7 +304,17 @@ public sealed class SipRegistrar
             var v = await authenticator.VerifyAsync(request, user, cancellationToken).ConfigureAwait(false);
             if (!v.Success)
             {
-                if (v.Failure == "authenticated user does not match the address of record")
+                if (v.WrongAnswer && Guard is not null && request.Source is { } from)
+                {
+                    Guard.RecordFailure(from.RemoteEndPoint.Address, v.AnsweredUser);
+                }
+                if (v.Failure == DigestAuthenticator.VerifierUnavailable)
+                {
+                    var unavailable = Error(request, 503, v.Failure);
+                    unavailable.Headers.Add("Retry-After", "5");
+                    return unavailable;
+                }
+                if (v.Failure == DigestAuthenticator.UserMismatch)
                 {
                     return Error(request, 403, v.Failure);
                 }

@@ -23,15 +23,69 @@ internal sealed class SipRateLimiter
         public long BlockedUntil;
     }
 
-    public SipRateLimiter(int perSecond, int burst, TimeSpan coolOff, TimeProvider time)
+    private IPNetwork[] exempt;
+
+    public SipRateLimiter(int perSecond, int burst, TimeSpan coolOff, TimeProvider time, string exempt = "")
     {
         rate = perSecond;
         this.burst = Math.Max(burst, perSecond);
         coolOffTicks = (long)(coolOff.TotalSeconds * time.TimestampFrequency);
         this.time = time;
+        this.exempt = ParseExempt(exempt, out var error) ?? throw new ArgumentException(error, nameof(exempt));
     }
 
     public bool Enabled => rate > 0;
+
+    /// <summary>Adds networks the limit does not apply to (the gateway's trunks).</summary>
+    public void AddExempt(IEnumerable<IPNetwork> networks)
+    {
+        lock (buckets)
+        {
+            exempt = [.. exempt, .. networks];
+        }
+    }
+
+    /// <summary>Parses "a.b.c.d, x::/64, ..." (addresses or CIDRs); null with <paramref name="error"/> when one is not.</summary>
+    internal static IPNetwork[]? ParseExempt(string? text, out string? error)
+    {
+        error = null;
+        var list = new List<IPNetwork>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.Contains('/', StringComparison.Ordinal) ? IPNetwork.TryParse(part, out var n) : TryHost(part, out n))
+            {
+                list.Add(n);
+                continue;
+            }
+            error = $"'{part}' is not an IP address or CIDR range";
+            return null;
+        }
+        return [.. list];
+
+        static bool TryHost(string s, out IPNetwork n)
+        {
+            if (IPAddress.TryParse(s, out var a))
+            {
+                n = new IPNetwork(a, a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+                return true;
+            }
+            n = default;
+            return false;
+        }
+    }
+
+    private bool IsExempt(IPAddress source)
+    {
+        var list = Volatile.Read(ref exempt);
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (list[i].Contains(source))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>True while the source is in its cool-off (drop everything from it).</summary>
     public bool IsBlocked(IPAddress source)
@@ -46,7 +100,7 @@ internal sealed class SipRateLimiter
     /// <summary>Takes a token; false means the source just went over the limit (send 503, then block).</summary>
     public bool TryAcquire(IPAddress source)
     {
-        if (!Enabled)
+        if (!Enabled || IsExempt(source))
         {
             return true;
         }

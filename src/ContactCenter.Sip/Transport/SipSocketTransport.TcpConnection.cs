@@ -1,29 +1,33 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using ContactCenter.Sip.Message;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Sip.Transport;
 
-/// <summary>One TCP connection of the socket transport, used in both directions.</summary>
+/// <summary>One TCP (or TLS over TCP) connection of the socket transport, used in both directions.</summary>
 internal sealed partial class SipSocketTransport
 {
     private sealed class TcpConnection
     {
         private readonly SipSocketTransport owner;
         private readonly Socket socket;
+        private readonly SslStream? tls;
         private readonly SemaphoreSlim writeLock = new(1, 1);
         private int closed;
 
-        public TcpConnection(SipSocketTransport owner, Socket socket, IPEndPoint remote, IPEndPoint local)
+        public TcpConnection(SipSocketTransport owner, Socket socket, IPEndPoint remote, IPEndPoint local, SslStream? tls = null)
         {
             this.owner = owner;
             this.socket = socket;
+            this.tls = tls;
             Remote = remote;
             Local = local;
-            Connection = new SipConnection(SipProtocol.Tcp, remote, authenticatedUser: null);
-            Source = new SipSource(SipProtocol.Tcp, remote, local) { Connection = Connection };
+            var protocol = tls is null ? SipProtocol.Tcp : SipProtocol.Tls;
+            Connection = new SipConnection(protocol, remote, authenticatedUser: null);
+            Source = new SipSource(protocol, remote, local) { Connection = Connection };
             LastActivity = owner.time.GetTimestamp();
             socket.NoDelay = true;
         }
@@ -49,10 +53,18 @@ internal sealed partial class SipSocketTransport
             await writeLock.WaitAsync(owner.stopping.Token).ConfigureAwait(false);
             try
             {
-                while (!data.IsEmpty)
+                if (tls is not null)
                 {
-                    var n = await socket.SendAsync(data, SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
-                    data = data[n..];
+                    await tls.WriteAsync(data, owner.stopping.Token).ConfigureAwait(false);
+                    await tls.FlushAsync(owner.stopping.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    while (!data.IsEmpty)
+                    {
+                        var n = await socket.SendAsync(data, SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
+                        data = data[n..];
+                    }
                 }
                 LastActivity = owner.time.GetTimestamp();
             }
@@ -83,7 +95,9 @@ internal sealed partial class SipSocketTransport
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = bigger;
                     }
-                    var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, owner.stopping.Token).ConfigureAwait(false);
+                    var n = tls is null
+                        ? await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, owner.stopping.Token).ConfigureAwait(false)
+                        : await tls.ReadAsync(buffer.AsMemory(filled), owner.stopping.Token).ConfigureAwait(false);
                     if (n == 0)
                     {
                         break;
@@ -137,7 +151,7 @@ internal sealed partial class SipSocketTransport
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
             {
-                owner.logger.LogDebug("TCP connection {Remote} ended: {Message}", Remote, ex.Message);
+                owner.logger.LogDebug("{Protocol} connection {Remote} ended: {Message}", Source.Protocol, Remote, ex.Message);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -158,7 +172,7 @@ internal sealed partial class SipSocketTransport
             {
                 return;
             }
-            owner.connections.TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(Remote, this));
+            (tls is null ? owner.connections : owner.tlsConnections).TryRemove(new KeyValuePair<IPEndPoint, TcpConnection>(Remote, this));
             owner.Release(Remote.Address);
             try
             {
@@ -170,6 +184,7 @@ internal sealed partial class SipSocketTransport
             catch (ObjectDisposedException)
             {
             }
+            tls?.Dispose();
             socket.Dispose();
             Connection.MarkClosed();
             try

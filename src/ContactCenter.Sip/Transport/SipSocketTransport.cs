@@ -1,15 +1,19 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using ContactCenter.Sip.Message;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Sip.Transport;
 
 /// <summary>
-/// UDP and TCP transports (RFC 3261 §18) on one address and port. Receive loops catch everything per
-/// message; TCP connections are reused for both directions, capped per source and closed when idle.
+/// UDP and TCP transports (RFC 3261 §18) on one address and port, and TLS (RFC 3261 §26.2, RFC 5630) on its own port
+/// when enabled. Receive loops catch everything per message; TCP and TLS connections are reused for both directions,
+/// capped per source and closed when idle. TLS connections are accepted (phones, trunks that connect to us) and reused
+/// to reach those peers; the transport does not open TLS connections itself.
 /// </summary>
 internal sealed partial class SipSocketTransport : ISipTransport
 {
@@ -21,6 +25,9 @@ internal sealed partial class SipSocketTransport : ISipTransport
     private readonly SipParserLimits limits;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> connections = new();
+    private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> tlsConnections = new();
+    private SipTlsCertificate? certificate;
+    private Socket? tlsListener;
     private readonly ConcurrentDictionary<IPAddress, int> perSource = new();
     private readonly List<Task> loops = [];
     private Socket? udp;
@@ -41,9 +48,13 @@ internal sealed partial class SipSocketTransport : ISipTransport
 
     public SipRateLimiter? RateLimiter { get; private set; }
 
+    public IPEndPoint? TlsEndPoint { get; private set; }
+
     public int TcpConnectionCount => connections.Count;
 
-    public bool Carries(SipProtocol protocol) => protocol is SipProtocol.Udp or SipProtocol.Tcp;
+    public int TlsConnectionCount => tlsConnections.Count;
+
+    public bool Carries(SipProtocol protocol) => protocol is SipProtocol.Udp or SipProtocol.Tcp || (protocol == SipProtocol.Tls && options.EnableTls);
 
     public void Start(SipReceiveHandler receive, Action<SipConnection> closed, SipRateLimiter? limiter)
     {
@@ -52,6 +63,10 @@ internal sealed partial class SipSocketTransport : ISipTransport
         RateLimiter = limiter;
         var address = IPAddress.Parse(options.ListenAddress);
         var port = options.Port;
+        if (options.EnableTls)
+        {
+            certificate = new SipTlsCertificate(options, time, logger);
+        }
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -63,8 +78,10 @@ internal sealed partial class SipSocketTransport : ISipTransport
             {
                 udp?.Dispose();
                 listener?.Dispose();
+                tlsListener?.Dispose();
                 udp = null;
                 listener = null;
+                tlsListener = null;
             }
         }
         var udpLoops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : 1;
@@ -75,9 +92,16 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 loops.Add(StartUdpThread(i));
             }
         }
-        if (listener is not null)
+        if (tlsListener is not null)
         {
-            loops.Add(Task.Run(AcceptLoopAsync));
+            loops.Add(Task.Run(TlsAcceptLoopAsync));
+        }
+        if (listener is not null || tlsListener is not null)
+        {
+            if (listener is not null)
+            {
+                loops.Add(Task.Run(AcceptLoopAsync));
+            }
             var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, options.TcpIdleTimeout.Ticks / 4));
             sweeper = time.CreateTimer(_ => SweepIdle(), null, period, period);
         }
@@ -109,6 +133,73 @@ internal sealed partial class SipSocketTransport : ISipTransport
             listener.Listen(512);
             TcpEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         }
+        if (options.EnableTls)
+        {
+            tlsListener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            tlsListener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            tlsListener.Bind(new IPEndPoint(address, options.TlsPort));
+            tlsListener.Listen(512);
+            TlsEndPoint = (IPEndPoint)tlsListener.LocalEndPoint!;
+        }
+    }
+
+    private async Task TlsAcceptLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket s;
+            try
+            {
+                s = await tlsListener!.AcceptAsync(stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                logger.LogDebug(ex, "TLS accept error ignored");
+                continue;
+            }
+            var remote = (IPEndPoint)s.RemoteEndPoint!;
+            if (RateLimiter?.IsBlocked(remote.Address) == true || !TryReserve(remote.Address))
+            {
+                logger.LogDebug("TLS connection from {Remote} refused (cap or blocked)", remote);
+                s.Dispose();
+                continue;
+            }
+            // The handshake runs beside the accept loop: a slow or silent client holds only its own connection.
+            _ = Task.Run(() => HandshakeAsync(s, remote));
+        }
+    }
+
+    private async Task HandshakeAsync(Socket s, IPEndPoint remote)
+    {
+        var ssl = new SslStream(new NetworkStream(s, ownsSocket: false), leaveInnerStreamOpen: false);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        cts.CancelAfter(options.TcpConnectTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateSelectionCallback = (_, _) => certificate!.Current,
+                ClientCertificateRequired = false,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            }, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            logger.LogDebug("TLS handshake with {Remote} failed: {Message}", remote, ex.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            s.Dispose();
+            Release(remote.Address);
+            return;
+        }
+        var c = new TcpConnection(this, s, remote, (IPEndPoint)s.LocalEndPoint!, ssl);
+        tlsConnections[remote] = c;
+        logger.LogDebug("TLS connection from {Remote}: {Protocol} {Cipher}", remote, ssl.SslProtocol, ssl.NegotiatedCipherSuite);
+        c.Start();
     }
 
     /// <summary>
@@ -403,7 +494,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     private void SweepIdle()
     {
         var now = time.GetTimestamp();
-        foreach (var c in connections.Values)
+        foreach (var c in connections.Values.Concat(tlsConnections.Values))
         {
             if (time.GetElapsedTime(c.LastActivity, now) > options.TcpIdleTimeout)
             {
@@ -429,6 +520,15 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 udp.SendTo(data.Span, SocketFlags.None, remote);
                 return;
             }
+            if (protocol == SipProtocol.Tls)
+            {
+                if (!tlsConnections.TryGetValue(remote, out var tls) || tls.Closed)
+                {
+                    throw new InvalidOperationException($"no TLS connection from {remote} is open (TLS peers are reached over the connection they opened)");
+                }
+                await tls.SendAsync(data).ConfigureAwait(false);
+                return;
+            }
             var c = await GetOrConnectAsync(remote).ConfigureAwait(false);
             await c.SendAsync(data).ConfigureAwait(false);
         }
@@ -441,6 +541,11 @@ internal sealed partial class SipSocketTransport : ISipTransport
 
     public SipSource? FlowTo(SipProtocol protocol, IPEndPoint remote)
     {
+        if (protocol == SipProtocol.Tls)
+        {
+            return tlsConnections.TryGetValue(remote, out var t) && !t.Closed ? t.Source
+                : TlsEndPoint is { } tlsLocal ? new SipSource(SipProtocol.Tls, remote, tlsLocal) : null;
+        }
         if (protocol == SipProtocol.Tcp)
         {
             if (connections.TryGetValue(remote, out var c) && !c.Closed)
@@ -500,7 +605,8 @@ internal sealed partial class SipSocketTransport : ISipTransport
         sweeper?.Dispose();
         udp?.Dispose();
         listener?.Dispose();
-        foreach (var c in connections.Values)
+        tlsListener?.Dispose();
+        foreach (var c in connections.Values.Concat(tlsConnections.Values))
         {
             c.Close();
         }

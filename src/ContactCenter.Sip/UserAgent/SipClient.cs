@@ -73,7 +73,9 @@ internal sealed class SipClient
         {
             "ws" => SipProtocol.Ws,
             "wss" => SipProtocol.Wss,
-            "tcp" => SipProtocol.Tcp,
+            "tcp" when !uri.Scheme.Equals("sips", StringComparison.OrdinalIgnoreCase) => SipProtocol.Tcp,
+            // RFC 3261 §19.1.2, RFC 5630 §3.1.3: a sips: URI is reached over TLS only (transport=tcp with sips means TLS).
+            _ when uri.Scheme.Equals("sips", StringComparison.OrdinalIgnoreCase) || uri.Transport == "tls" => SipProtocol.Tls,
             _ => UdpEndPoint is null ? SipProtocol.Tcp : SipProtocol.Udp,
         };
         if (host.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase))
@@ -91,7 +93,7 @@ internal sealed class SipClient
         {
             address = address.MapToIPv6();
         }
-        return new SipDestination(protocol, new IPEndPoint(address, uri.Port ?? 5060));
+        return new SipDestination(protocol, new IPEndPoint(address, uri.Port ?? (protocol == SipProtocol.Tls ? 5061 : 5060)));
     }
 
     /// <summary>Builds an out-of-dialog request with From (tagged), To, Call-ID, CSeq and Max-Forwards.</summary>

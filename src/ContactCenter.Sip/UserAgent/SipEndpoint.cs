@@ -66,7 +66,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         this.options = Validated(options);
         this.time = time ?? TimeProvider.System;
         logger = loggerFactory.CreateLogger<SipEndpoint>();
-        limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time);
+        limiter = new SipRateLimiter(options.RateLimitPerSecond, options.RateLimitBurst, options.RateLimitCoolOff, this.time, options.RateLimitExempt);
         this.transports = new SipTransportLayer(transports ??
         [
             new SipSocketTransport(options, this.time, loggerFactory.CreateLogger<SipSocketTransport>()),
@@ -100,6 +100,15 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>The registrar's digest authenticator (null when REGISTER is not authenticated).</summary>
     public DigestAuthenticator? Authenticator => Registrar.Authenticator;
 
+    /// <summary>Brute-force protection of the registrar's digest (null when REGISTER is not authenticated).</summary>
+    public DigestFailureGuard? AuthGuard => Registrar.Guard;
+
+    /// <summary>
+    /// Exempts these networks from the per-source request rate (Sip:RateLimitPerSecond): trunks carry many calls from one
+    /// address. Brute-force blocking still applies to them.
+    /// </summary>
+    public void ExemptFromRateLimit(IEnumerable<IPNetwork> networks) => limiter.AddExempt(networks);
+
     /// <summary>Host written into Via and Contact.</summary>
     public string Host { get; private set; }
 
@@ -108,6 +117,12 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
 
     /// <summary>The bound TCP address (after <see cref="Start"/>).</summary>
     public IPEndPoint? TcpEndPoint => sockets?.TcpEndPoint;
+
+    /// <summary>The bound TLS address (after <see cref="Start"/>, when Sip:EnableTls).</summary>
+    public IPEndPoint? TlsEndPoint => sockets?.TlsEndPoint;
+
+    /// <summary>Open TLS connections.</summary>
+    public int TlsConnectionCount => sockets?.TlsConnectionCount ?? 0;
 
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
@@ -218,7 +233,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         sentBy = SentBy(SipProtocol.Udp, null);
         udpContact = ContactFor(SipProtocol.Udp);
         tcpContact = ContactFor(SipProtocol.Tcp);
-        logger.LogInformation("SIP endpoint listening on UDP {Udp} TCP {Tcp}", UdpEndPoint, TcpEndPoint);
+        logger.LogInformation("SIP endpoint listening on UDP {Udp} TCP {Tcp} TLS {Tls}", UdpEndPoint, TcpEndPoint, TlsEndPoint?.ToString() ?? "off");
     }
 
     /// <summary>
@@ -285,6 +300,10 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Our host and port in Via and Contact: the SIP socket's, or over a WebSocket the web host's end of that connection.</summary>
     internal string SentBy(SipProtocol protocol, IPEndPoint? local)
     {
+        if (protocol == SipProtocol.Tls && TlsEndPoint is { } tls)
+        {
+            return string.Concat(Host, ":", tls.Port.ToString(CultureInfo.InvariantCulture));
+        }
         if (!protocol.IsWebSocket() || local is null)
         {
             return sentBy ?? string.Concat(Host, ":", Port.ToString(CultureInfo.InvariantCulture));

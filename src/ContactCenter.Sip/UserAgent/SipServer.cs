@@ -85,15 +85,23 @@ internal sealed class SipServer
         }
         var message = result.Message!;
         message.Source = source;
+        if (message is SipRequest blockedRequest && registrar.Guard is { } guard && guard.IsBlocked(source.RemoteEndPoint.Address))
+        {
+            // Blocked for guessing digest passwords (logged once, when blocked): silence, or a stateless 403.
+            // The 403s themselves are rate-limited: a flood from a blocked source is not answered packet for packet.
+            if (guard.Options.Response == Auth.AuthBlockResponse.Forbidden && blockedRequest.Method != "ACK" && limiter.TryAcquire(source.RemoteEndPoint.Address))
+            {
+                transactions.SendStateless(SipMessageFactory.CreateResponse(blockedRequest, 403), blockedRequest, source);
+            }
+            return;
+        }
         // Only new requests (outside a dialog; never an ACK) count against the per-source rate: a busy source's calls
         // already set up keep their ACK, BYE and in-dialog requests.
         if (message is SipRequest request && request.Method != "ACK" && request.To.Tag is null && !limiter.TryAcquire(source.RemoteEndPoint.Address))
         {
-            {
-                var busy = SipMessageFactory.CreateResponse(request, 503);
-                busy.Headers.Add("Retry-After", ((int)Math.Ceiling(options.RateLimitCoolOff.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
-                transactions.SendStateless(busy, request, source);
-            }
+            var busy = SipMessageFactory.CreateResponse(request, 503);
+            busy.Headers.Add("Retry-After", ((int)Math.Ceiling(options.RateLimitCoolOff.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+            transactions.SendStateless(busy, request, source);
             logger.LogWarning("Source {Source} exceeded the request rate; ignored for {CoolOff}", source.RemoteEndPoint.Address, options.RateLimitCoolOff);
             return;
         }
@@ -132,6 +140,14 @@ internal sealed class SipServer
         if (request.RequestUri.Scheme is not ("sip" or "sips" or "tel"))
         {
             Respond(tx, 416);
+            return;
+        }
+        // RFC 5630 §3.1.3 (RFC 3261 §26.2.2): a sips: Request-URI must have come over TLS. With a TLS port the caller can
+        // retry there (480); without one, we do not serve sips at all (416).
+        if (request.RequestUri.Scheme.Equals("sips", StringComparison.OrdinalIgnoreCase) && !tx.Source.Protocol.IsSecure())
+        {
+            var tlsPort = endpoint.TlsEndPoint;
+            Respond(tx, tlsPort is null ? 416 : 480, ("Warning", $"399 {Host} \"sips: is only served over TLS{(tlsPort is null ? "" : $" (port {tlsPort.Port})")}\""));
             return;
         }
         if (request.TopVia!.Branch == SipVia.MagicCookie)

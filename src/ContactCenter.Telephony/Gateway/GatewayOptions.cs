@@ -32,9 +32,6 @@ internal sealed class GatewayOptions
     /// <summary>How long a bus request (caller lookup, case status) may take before the IVR goes on without it.</summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long SIP credentials fetched from the directory are kept (<c>Telephony:CredentialCacheTime</c>).</summary>
-    public TimeSpan CredentialCacheTime { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>How long an agent's outbound call rings at the customer before it ends as no answer (<c>Telephony:OutboundNoAnswer</c>).</summary>
     public TimeSpan OutboundNoAnswer { get; set; } = TimeSpan.FromSeconds(45);
 
@@ -46,6 +43,20 @@ internal sealed class GatewayOptions
 
     /// <summary><see cref="BrowserCodecs"/> read (valid after <see cref="Validate"/>).</summary>
     internal IReadOnlyList<Sip.Sdp.WebRtcCodec> BrowserCodecList => ParseBrowserCodecs(BrowserCodecs, out _);
+
+    /// <summary>
+    /// SRTP with SDES (RFC 4568) for agents' SIP phones (<c>Telephony:PhoneSrtp</c>): <c>off</c>, <c>offered</c> (a=crypto
+    /// offered to phones registered over TLS; plain RTP if they ignore it) or <c>required</c> (a phone not registered over
+    /// TLS, or answering without a=crypto, is not used).
+    /// </summary>
+    public string PhoneSrtp { get; set; } = "offered";
+
+    /// <summary>Per agent login, a <see cref="PhoneSrtp"/> value for that agent's phone (<c>Telephony:PhoneSrtpOverrides:{login}</c>).</summary>
+    public Dictionary<string, string> PhoneSrtpOverrides { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The SRTP policy for <paramref name="agentId"/>'s phone.</summary>
+    internal Legs.SrtpPolicy PhoneSrtpFor(string agentId) =>
+        Legs.SdesSdp.Parse(PhoneSrtpOverrides.TryGetValue(agentId, out var own) ? own : PhoneSrtp) ?? Legs.SrtpPolicy.Off;
 
     /// <summary>The bus endpoint this instance consumes its commands and events on.</summary>
     public string EndpointName => "telephony-" + GatewayId;
@@ -77,6 +88,17 @@ internal sealed class GatewayOptions
             yield return "Telephony:RecordingsPath is empty";
         }
 
+        if (Legs.SdesSdp.Parse(PhoneSrtp) is null)
+        {
+            yield return $"Telephony:PhoneSrtp must be off, offered or required (was '{PhoneSrtp}')";
+        }
+        foreach (var (login, value) in PhoneSrtpOverrides)
+        {
+            if (Legs.SdesSdp.Parse(value) is null)
+            {
+                yield return $"Telephony:PhoneSrtpOverrides:{login} must be off, offered or required (was '{value}')";
+            }
+        }
         if (string.IsNullOrWhiteSpace(DataPath))
         {
             yield return "Telephony:DataPath is empty";

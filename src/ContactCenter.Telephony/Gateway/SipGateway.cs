@@ -35,7 +35,7 @@ internal sealed class SipGateway(
     TelephonyConfig config,
     IvrEngine ivr,
     IBus bus,
-    ISipCredentialStore credentials,
+    ISipDigestVerifier credentials,
     IMeterFactory meters,
     TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
@@ -76,6 +76,8 @@ internal sealed class SipGateway(
         var registrar = SipRegistrar.ForEndpoint(sipOptions.Value, credentials, time, loggerFactory);
         registrar.BindingEnded += OnBindingEnded;
         sip = new SipEndpoint(sipOptions.Value, registrar, loggerFactory, time);
+        // Trunks carry many calls from one address: the per-source request rate (set for phones) does not apply to them.
+        sip.ExemptFromRateLimit(config.Trunks.SelectMany(t => t.Allowed));
         media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
         sip.IncomingCallHandler = OnIncomingCallAsync;
         sip.Start();
@@ -106,8 +108,8 @@ internal sealed class SipGateway(
             Path.GetFullPath(options.RecordingsPath), time, metrics, config, ledger);
         // The first heartbeat at once: routing places agents' outbound calls through the gateway it has heard from.
         heartbeat = time.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, TimeSpan.Zero, options.HeartbeatInterval);
-        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp} and TCP {Tcp}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
-            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
+        logger.LogInformation("Gateway {GatewayId}: SIP on UDP {Udp}, TCP {Tcp} and TLS {Tls}; media on {MediaAddress} ports {From}-{To}; {Trunks} outbound trunks",
+            options.GatewayId, sip.UdpEndPoint, sip.TcpEndPoint, sip.TlsEndPoint?.ToString() ?? "off", mediaAddress, mediaOptions.Value.PortRangeStart, mediaOptions.Value.PortRangeEnd, config.DialPlan.Trunks.Count);
         await ledger.StartAsync();
     }
 

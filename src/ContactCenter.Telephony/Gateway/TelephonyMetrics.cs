@@ -44,6 +44,17 @@ internal sealed class TelephonyMetrics : IDisposable
                 new(sip.ServerTransactionsStarted, new KeyValuePair<string, object?>("kind", "server")),
                 new(sip.ClientTransactionsStarted, new KeyValuePair<string, object?>("kind", "client")),
             ], description: "SIP transactions created since start (server: requests received; client: requests sent)");
+        if (sip.AuthGuard is { } guard)
+        {
+            meter.CreateObservableCounter("contactcenter.sip.auth.failures", () => guard.FailuresTotal,
+                description: "Wrong digest answers (wrong password, unknown user, another user's AOR, a digest for another Request-URI) since start");
+            meter.CreateObservableCounter("contactcenter.sip.auth.blocks", () => guard.BlocksTotal,
+                description: "Source addresses blocked for guessing digest passwords since start");
+            meter.CreateObservableCounter("contactcenter.sip.auth.blocked_requests", () => guard.BlockedRequestsTotal,
+                description: "Requests from blocked sources dropped or answered 403 since start");
+            meter.CreateObservableGauge("contactcenter.sip.auth.blocked_sources", () => guard.BlockedSourceCount,
+                description: "Source addresses blocked now for guessing digest passwords");
+        }
         meter.CreateObservableGauge("contactcenter.media.sessions", () => media.SessionCount, description: "RTP sessions open");
         meter.CreateObservableCounter("contactcenter.media.rtp.packets", () =>
         {

@@ -21,7 +21,7 @@ public class LayeringTests
     {
         var options = new SipEndpointOptions { ListenAddress = "127.0.0.1", Port = 5060 };
         var transport = new RecordingTransport();
-        var endpoint = new SipEndpoint(options, registrar ?? SipRegistrar.ForEndpoint(options, null, time ?? TimeProvider.System, NullLoggerFactory.Instance),
+        var endpoint = new SipEndpoint(options, registrar ?? SipRegistrar.ForEndpoint(options, (ContactCenter.Sip.Auth.ISipCredentialStore?)null, time ?? TimeProvider.System, NullLoggerFactory.Instance),
             NullLoggerFactory.Instance, time, [transport]);
         endpoint.Start();
         return (endpoint, transport);

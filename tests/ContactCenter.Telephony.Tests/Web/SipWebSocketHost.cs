@@ -118,21 +118,18 @@ internal sealed class SipWebSocketHost : IAsyncDisposable
         Directory.Delete(data, recursive: true);
     }
 
-    /// <summary>The directory's answer to the registrar: HA1 values of alice and bob.</summary>
-    private sealed class DirectoryStub : IConsumer<GetSipCredentials>
+    /// <summary>The directory's answer to the registrar: a verdict on alice's and bob's digest answers.</summary>
+    private sealed class DirectoryStub : IConsumer<VerifySipDigest>
     {
-        public Task Consume(ConsumeContext<GetSipCredentials> context)
+        public Task Consume(ConsumeContext<VerifySipDigest> context)
         {
             var m = context.Message;
             var found = m.Login is "alice" or "bob";
-            return context.RespondAsync(new SipCredentials
-            {
-                Login = m.Login,
-                Found = found,
-                Ha1Md5 = found ? DigestHash.Ha1(DigestAlgorithm.Md5, m.Login, m.Realm, Password) : null,
-                Ha1Sha256 = found ? DigestHash.Ha1(DigestAlgorithm.Sha256, m.Login, m.Realm, Password) : null,
-                OccurredAt = TimeProvider.System.GetUtcNow(),
-            });
+            var algorithm = m.Algorithm == "MD5" ? DigestAlgorithm.Md5 : DigestAlgorithm.Sha256;
+            var valid = found && DigestHash.Matches(
+                new DigestAnswer(m.Login, m.Realm, algorithm, m.Nonce, m.Method, m.Uri, m.Qop, m.NonceCount, m.ClientNonce, m.Response),
+                DigestHash.Ha1(algorithm, m.Login, m.Realm, Password));
+            return context.RespondAsync(new SipDigestVerdict { Login = m.Login, Found = found, Valid = valid, OccurredAt = TimeProvider.System.GetUtcNow() });
         }
     }
 }

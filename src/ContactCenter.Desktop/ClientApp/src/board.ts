@@ -1,6 +1,7 @@
 // The supervisor's live queue board: per-queue figures and the agents grid, pushed over /hubs/board.
 import type { HubConnection } from "@microsoft/signalr";
 import {
+  api,
   byTestId,
   connectHub,
   formatDuration,
@@ -272,6 +273,35 @@ function renderAgents(): void {
   );
 }
 
+// SIP brute-force protection (issue 17): sources the gateway blocked for guessing phone passwords. Polled, since the
+// gateway may run in another process; shown only when there is something to see.
+interface SipSecurityView {
+  gatewayId: string;
+  blocksTotal: number;
+  blockedSources: { address: string; until: string; failures: number; lastUser: string | null }[];
+  targetedUsers: { user: string; failures: number; targeted: boolean }[];
+}
+const sipSecurity = h("p", { class: "status warn", testid: "sip-security", role: "status" });
+sipSecurity.hidden = true;
+statusEl.after(sipSecurity);
+
+async function pollSipSecurity(): Promise<void> {
+  try {
+    const view = await api<SipSecurityView>("GET", "/api/telephony/sip-security");
+    const blocked = view.blockedSources;
+    sipSecurity.hidden = blocked.length === 0;
+    sipSecurity.dataset.blocked = String(blocked.length);
+    sipSecurity.textContent =
+      blocked.length === 0
+        ? ""
+        : `SIP: ${blocked.length} address(es) blocked for guessing passwords: ` +
+          blocked.map((b) => `${b.address} (${b.failures} tries, last user ${b.lastUser ?? "?"}, until ${new Date(b.until).toLocaleTimeString()})`).join("; ");
+  } catch {
+    // No gateway in this deployment's front door, or not running: nothing to show.
+    sipSecurity.hidden = true;
+  }
+}
+
 function tick(): void {
   for (const cell of document.querySelectorAll<HTMLElement>('[data-testid="time-in-state"]')) {
     cell.textContent = formatDuration(secondsSince(cell.dataset.since));
@@ -326,4 +356,6 @@ if (session) {
   );
   document.body.dataset.ready = "true";
   window.setInterval(tick, 1000);
+  void pollSipSecurity();
+  window.setInterval(() => void pollSipSecurity(), 10_000);
 }

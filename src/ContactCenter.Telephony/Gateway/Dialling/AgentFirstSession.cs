@@ -1,6 +1,7 @@
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
+using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
@@ -122,7 +123,23 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var binding = bindings[0];
+        RegistrarBinding? binding = null;
+        LegSdp? sdp = null;
+        foreach (var candidate in bindings)
+        {
+            if (LegSdp.ForPhone(candidate, plan.AgentId, gateway.Options) is { } usable)
+            {
+                (binding, sdp) = (candidate, usable);
+                break;
+            }
+        }
+
+        if (binding is null)
+        {
+            await GiveBackAsync("SRTP is required for this agent's phone and it is not registered over TLS");
+            return;
+        }
+
         var host = gateway.Sip.Host;
         try
         {
@@ -132,6 +149,7 @@ internal sealed class AgentFirstSession : IGatewayCall
                 Target = binding.Contact,
                 Destination = AgentPhone.Route(binding),
                 Browser = AgentPhone.IsBrowser(binding),
+                Sdp = sdp,
                 From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
                 To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
                 Headers = plan.AgentHeaders(number),

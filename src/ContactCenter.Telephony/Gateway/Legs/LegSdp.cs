@@ -1,6 +1,8 @@
 using System.Net;
 using ContactCenter.Media.Sessions;
+using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.Sdp;
+using ContactCenter.Sip.Message;
 using MediaDirection = ContactCenter.Media.Sessions.MediaDirection;
 using SdpDirection = ContactCenter.Sip.Sdp.MediaDirection;
 
@@ -26,6 +28,26 @@ internal abstract class LegSdp
 
     /// <summary>The SDP of a leg whose peer is a browser when <paramref name="browser"/>, else plain RTP.</summary>
     public static LegSdp For(bool browser, GatewayOptions options) => browser ? new BrowserLegSdp(options.BrowserCodecList) : Plain;
+
+    /// <summary>
+    /// The SDP of a leg to one registered phone of <paramref name="login"/>: WebRTC for a browser; for a SIP phone, SDES-SRTP
+    /// as <c>Telephony:PhoneSrtp</c> says when it registered over TLS (keys never go over clear signalling), else plain RTP.
+    /// Null when SRTP is required for it and it is not registered over TLS: that phone is not rung.
+    /// </summary>
+    public static LegSdp? ForPhone(RegistrarBinding binding, string login, GatewayOptions options)
+    {
+        if (AgentPhone.IsBrowser(binding))
+        {
+            return new BrowserLegSdp(options.BrowserCodecList);
+        }
+
+        return SdesSdp.Effective(options.PhoneSrtpFor(login), binding.Source?.Protocol ?? SipProtocol.Udp) switch
+        {
+            null => null,
+            SrtpPolicy.Off => Plain,
+            { } policy => new SdesLegSdp(policy),
+        };
+    }
 
     /// <summary>Opens the leg's media; throws <see cref="InvalidOperationException"/> when no media port is free.</summary>
     public abstract IMediaSession Open(GatewayContext gateway, string id);
@@ -178,5 +200,76 @@ internal sealed class BrowserLegSdp(IReadOnlyList<WebRtcCodec> codecs) : LegSdp
             IceUsernameFragment = audio.RemoteIceUsernameFragment,
         };
         return new LegNegotiation(answer, remote, audio.Direction);
+    }
+}
+
+/// <summary>
+/// An agent's SIP phone registered over TLS, with SRTP offered or required (<c>Telephony:PhoneSrtp</c>, ADR 0014): the
+/// plain RTP SDP of <see cref="PlainLegSdp"/> with an SDES <c>a=crypto</c> (RFC 4568, RTP/SAVP). Under <c>offered</c> a
+/// phone that answers without a=crypto talks plain RTP; under <c>required</c> it is refused. Once a leg runs SRTP a
+/// re-offer without a usable a=crypto is refused (never a fall-back to clear RTP mid-call); each offer of ours carries a
+/// fresh key, and the peer's key may change in any offer or answer.
+/// </summary>
+internal sealed class SdesLegSdp(SrtpPolicy policy) : LegSdp
+{
+    private string? localKey;
+    private SdesSrtpKeying? keying;
+
+    public override string Kind => "RTP+SDES";
+
+    public override IMediaSession Open(GatewayContext gateway, string id) => Plain.Open(gateway, id);
+
+    public override SessionDescription Offer(GatewayContext gateway, IMediaSession media, SdpDirection direction, SdpOrigin? previous = null)
+    {
+        var offer = Plain.Offer(gateway, media, direction, previous);
+        localKey = SdesSdp.AddToOffer(offer, keying is null ? policy : SrtpPolicy.Required);
+        return offer;
+    }
+
+    public override LegNegotiation? Answer(GatewayContext gateway, IMediaSession media, SessionDescription offer, out string? error)
+    {
+        var savp = keying is not null && SdesSdp.UnwrapSavp(offer);
+        var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
+        if (!answer.IsSuccess)
+        {
+            error = answer.Error;
+            return null;
+        }
+
+        if (keying is { } current)
+        {
+            var (next, srtpError) = SdesSdp.AnswerReOffer(offer, answer.Answer!, current, savp);
+            if (srtpError is not null)
+            {
+                error = srtpError;
+                return null;
+            }
+
+            keying = next;
+        }
+
+        error = null;
+        return new LegNegotiation(answer.Answer, LegSignalling.ToRemoteMedia(answer.Audio!) with { Srtp = keying }, answer.Audio!.Direction);
+    }
+
+    public override LegNegotiation? ReadAnswer(IMediaSession media, SessionDescription answer, out string? error)
+    {
+        var negotiated = SdpOfferAnswer.ReadAnswer(answer);
+        if (negotiated is null)
+        {
+            error = "no usable audio stream (PCMU, PCMA) in the answer";
+            return null;
+        }
+
+        var (next, srtpError) = SdesSdp.ReadAnswer(answer, localKey, keying is null ? policy : SrtpPolicy.Required);
+        if (srtpError is not null)
+        {
+            error = "no usable SRTP: " + srtpError;
+            return null;
+        }
+
+        keying = next;
+        error = null;
+        return new LegNegotiation(null, LegSignalling.ToRemoteMedia(negotiated) with { Srtp = keying }, negotiated.Direction);
     }
 }

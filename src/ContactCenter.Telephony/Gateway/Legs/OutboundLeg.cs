@@ -53,6 +53,8 @@ internal sealed record OutboundLegRequest
     public (string User, string Password)? Credentials { get; init; }
     /// <summary>The far end is a browser (an agent's phone registered over the WebSocket): the leg speaks WebRTC.</summary>
     public bool Browser { get; init; }
+    /// <summary>The SDP the leg speaks when the caller chose it (a registered phone: <see cref="LegSdp.ForPhone"/>); else by <see cref="Browser"/>.</summary>
+    public LegSdp? Sdp { get; init; }
     /// <summary>Called (on the SIP stack's thread) at the first 180/183: the far end is ringing.</summary>
     public Action? OnRinging { get; init; }
 
@@ -106,7 +108,7 @@ internal sealed class OutboundLeg : IAsyncDisposable
     /// <summary>Opens a media session and sends the INVITE. Throws <see cref="InvalidOperationException"/> when no media port is free.</summary>
     public static OutboundLeg Place(GatewayContext gateway, OutboundLegRequest request)
     {
-        var sdp = LegSdp.For(request.Browser, gateway.Options);
+        var sdp = request.Sdp ?? LegSdp.For(request.Browser, gateway.Options);
         var media = sdp.Open(gateway, request.MediaId);
         var offer = sdp.Offer(gateway, media, Sip.Sdp.MediaDirection.SendRecv);
         var call = gateway.Sip.Dial(new SipCallOptions

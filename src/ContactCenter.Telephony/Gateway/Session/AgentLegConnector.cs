@@ -73,7 +73,12 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
         var host = gateway.Sip.Host;
         foreach (var binding in bindings)
         {
-            var sdp = LegSdp.For(AgentPhone.IsBrowser(binding), gateway.Options);
+            if (LegSdp.ForPhone(binding, command.AgentId, gateway.Options) is not { } sdp)
+            {
+                logger.LogWarning("Call {CallId}: {Agent}'s phone at {Contact} not rung: SRTP is required for it and it is not registered over TLS", callId, command.AgentId, binding.Contact);
+                continue;
+            }
+
             IMediaSession media;
             try
             {
@@ -102,6 +107,12 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             });
             forks.Add(new PhoneFork(binding, sdp, media, call));
             logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} ({Kind}) for up to {Timeout}", callId, command.AgentId, binding.Contact, sdp.Kind, command.RingTimeout);
+        }
+
+        if (forks.Count == 0)
+        {
+            await PublishNoAnswerAsync(command.AgentId, "SRTP is required for this agent's phone and it is not registered over TLS");
+            return null;
         }
 
         var leg = new AgentLeg(command.AgentId, ++placed, new ForkedDial(forks, logger), command.Record);
@@ -149,6 +160,10 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
             try
             {
                 leg.Media.Configure(negotiated.Remote);
+                if (negotiated.Remote.Srtp is SdesSrtpKeying sdes)
+                {
+                    logger.LogInformation("Call {CallId}: {Agent}'s leg uses SRTP ({Suite}, SDES over TLS)", callId, leg.AgentId, sdes.CryptoSuite);
+                }
             }
             catch (ArgumentException error)
             {

@@ -93,7 +93,11 @@ internal sealed partial class CallSession : IMonitoredCall
         var forks = new List<PhoneFork>(bindings.Count);
         foreach (var binding in bindings)
         {
-            var sdp = LegSdp.For(AgentPhone.IsBrowser(binding), gateway.Options);
+            if (LegSdp.ForPhone(binding, command.SupervisorId, gateway.Options) is not { } sdp)
+            {
+                continue;
+            }
+
             IMediaSession media;
             try
             {
@@ -120,6 +124,12 @@ internal sealed partial class CallSession : IMonitoredCall
                 Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Monitor", command.AgentId)],
             });
             forks.Add(new PhoneFork(binding, sdp, media, dialled));
+        }
+
+        if (forks.Count == 0)
+        {
+            await RefuseAsync(command, $"SRTP is required for {command.SupervisorId}'s phone and it is not registered over TLS");
+            return;
         }
 
         var call = new ForkedDial(forks, logger);
