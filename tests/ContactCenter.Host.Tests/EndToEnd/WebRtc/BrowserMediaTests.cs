@@ -23,10 +23,11 @@ public sealed class BrowserMediaTests
             await ConnectAsync(host, caller, agent);
 
             // Hold and resume from the agent's browser: a re-INVITE on the WebRTC leg keeps the DTLS association; the tones come back.
-            await agent.HoldAsync();
-            await agent.WaitForEventAsync("hold", Patience);
+            await agent.HoldAsync(); // resolves when the gateway answered the re-INVITE
+            await WaitForLogAsync(host, "caller's leg on hold (a=sendonly)"); // passed on to the caller's browser (HoldRelay)
             await agent.UnholdAsync();
-            await agent.WaitForEventAsync("unhold", Patience);
+            await WaitForLogAsync(host, "caller's leg resumed (a=sendrecv)");
+            Assert.Equal(new[] { "hold", "held", "unhold", "unheld" }, (await agent.EventsAsync()).Where(e => e.Contains("hold", StringComparison.Ordinal) || e.Contains("held", StringComparison.Ordinal)));
             await caller.WaitToHearAsync(AgentTone, Patience);
             await agent.WaitToHearAsync(CallerTone, Patience);
             Assert.Equal("connected", (await agent.StatsAsync()).DtlsState);

@@ -95,11 +95,21 @@ window.ccHarness = {
     // RFC 4733 through the peer connection's RTCDTMFSender, not SIP INFO.
     state.session.sendDTMF(digits, { transportType: "RFC2833", duration: 200, interToneGap: 200 });
   },
+  // JsSIP sends one re-INVITE at a time and refuses another while one is pending: each resolves once its 200 came back
+  // ("held" / "unheld" in the events).
   hold() {
-    return state.session.hold();
+    return new Promise((resolve, reject) => {
+      if (!state.session.hold({}, () => { log("held"); resolve(); })) {
+        reject(new Error("JsSIP refused to hold now"));
+      }
+    });
   },
   unhold() {
-    return state.session.unhold();
+    return new Promise((resolve, reject) => {
+      if (!state.session.unhold({}, () => { log("unheld"); resolve(); })) {
+        reject(new Error("JsSIP refused to resume now"));
+      }
+    });
   },
   hangUp() {
     state.session.terminate();
