@@ -88,7 +88,9 @@ public sealed class BrowserCallTests
             Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
         });
 
-    internal static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path)
+    /// <param name="phonePanel">False: the desktop's phone panel is set to "A SIP phone" before the page loads, so it
+    /// registers no browser phone of its own (for tests whose page runs its own test phone).</param>
+    internal static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string path, bool phonePanel = true)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -96,6 +98,11 @@ public sealed class BrowserCallTests
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
+        if (!phonePanel)
+        {
+            await context.AddInitScriptAsync($"try {{ localStorage.setItem('cc_phone_kind:{login}', 'sip'); }} catch {{ }}");
+        }
+
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         await page.GotoAsync(new Uri(host.BaseAddress, "/").ToString());

@@ -95,7 +95,7 @@ public sealed class BrowserMediaTests
             await alice.WaitForEventAsync("incoming", Patience);
 
             // bob becomes available while alice's browser rings; routing keeps the call reserved for alice until her ring ends.
-            var page = await BrowserCallTests.SignInAsync(alice.Browser, host, "bob", "/agent");
+            var page = await BrowserCallTests.SignInAsync(alice.Browser, host, "bob", "/agent", phonePanel: false);
             var bob = await BrowserMediaPhone.AttachAsync(alice.Browser, page, "bob's browser");
             Assert.Equal("registered", await bob.StartAsync("bob", register: true));
             await page.GetByTestId("go-available").ClickAsync();
@@ -169,7 +169,7 @@ public sealed class BrowserMediaTests
             BrowserMediaPhone? agent = null;
             if (signInAgent)
             {
-                var page = await BrowserCallTests.SignInAsync(agentBrowser, host, "alice", "/agent");
+                var page = await BrowserCallTests.SignInAsync(agentBrowser, host, "alice", "/agent", phonePanel: false);
                 agent = await BrowserMediaPhone.AttachAsync(agentBrowser, page, "alice's browser");
                 Assert.Equal("registered", await agent.StartAsync("alice", register: true));
                 await page.GetByTestId("go-available").ClickAsync();
