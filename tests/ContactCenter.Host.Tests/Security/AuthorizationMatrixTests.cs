@@ -47,6 +47,7 @@ public sealed class AuthorizationMatrixTests
         ["GET /agent"] = new(Access.Anyone, "/agent"),
         ["GET /board"] = new(Access.Anyone, "/board"),
         ["GET /reports"] = new(Access.Anyone, "/reports"),
+        ["GET /call"] = new(Access.Anyone, "/call"),
         ["GET /desktop/{**path}"] = new(Access.Anyone, "/desktop/desktop.css"),
         ["* /health/live"] = new(Access.Anyone, "/health/live"),
         ["* /health/ready"] = new(Access.Anyone, "/health/ready"),
@@ -82,6 +83,9 @@ public sealed class AuthorizationMatrixTests
         ["GET /api/reports/staffing"] = new(Access.Supervisor, "/api/reports/staffing"),
         ["GET /api/reports/settings"] = new(Access.Supervisor, "/api/reports/settings"),
         ["GET /api/reports/me"] = new(Access.Agent, "/api/reports/me"),
+        ["GET /api/monitoring"] = new(Access.Supervisor, "/api/monitoring"),
+        ["GET /api/telephony/sip-security/"] = new(Access.Supervisor, "/api/telephony/sip-security/"),
+        ["DELETE /api/telephony/sip-security/blocked/{address}"] = new(Access.Supervisor, "/api/telephony/sip-security/blocked/192.0.2.1"),
     };
 
     /// <summary>Hub path → who may connect.</summary>
@@ -102,6 +106,7 @@ public sealed class AuthorizationMatrixTests
         ["AgentHub.CallBack"] = "refused unless the caller works on that voicemail",
         ["AgentHub.Dial"] = "dials as the token's sub only",
         ["BoardHub.SetAgentState"] = "supervisors only (the hub's policy)",
+        ["BoardHub.Monitor"] = "supervisors only (the hub's policy); the agent must be on a connected call",
     };
 
     [Fact]
