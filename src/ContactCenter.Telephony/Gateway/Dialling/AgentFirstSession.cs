@@ -1,7 +1,6 @@
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
-using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
@@ -26,6 +25,8 @@ internal sealed class AgentFirstSession : IGatewayCall
     private readonly IDialStrategy plan;
     private readonly ILogger logger;
     private readonly CallMailbox mailbox;
+    private readonly PhoneRinger ringer;
+    private readonly DtlsCloseGrace dtlsGrace = new();
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Phase phase = Phase.Starting;
@@ -41,6 +42,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         this.plan = plan;
         this.logger = logger;
         mailbox = new CallMailbox(gateway.Time);
+        ringer = new PhoneRinger(gateway, logger);
     }
 
     private enum Phase
@@ -115,55 +117,26 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var registered = gateway.Sip.BindingsFor(plan.AgentId);
-        var bindings = AgentPhone.Ringable(registered, plan.Phone);
-        if (bindings.Count == 0)
+        // Every registered phone of the agent rings (a browser and a desk phone alike); the first to answer takes the call.
+        var attempt = ringer.Ring(new RingRequest
         {
-            await GiveBackAsync(AgentPhone.NothingToRing(registered, plan.Phone));
+            User = plan.AgentId,
+            Kind = plan.Phone,
+            MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
+            From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), gateway.Sip.Host), displayName: plan.AgentDisplayName),
+            Headers = plan.AgentHeaders(number),
+            LogPrefix = $"{plan.Kind} {CallId}",
+        });
+        if (attempt.Call is not { } fork)
+        {
+            await GiveBackAsync(attempt.Reason);
             return;
         }
 
-        RegistrarBinding? binding = null;
-        LegSdp? sdp = null;
-        foreach (var candidate in bindings)
-        {
-            if (LegSdp.ForPhone(candidate, plan.AgentId, gateway.Options) is { } usable)
-            {
-                (binding, sdp) = (candidate, usable);
-                break;
-            }
-        }
-
-        if (binding is null)
-        {
-            await GiveBackAsync("SRTP is required for this agent's phone and it is not registered over TLS");
-            return;
-        }
-
-        var host = gateway.Sip.Host;
-        try
-        {
-            agentLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
-            {
-                MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
-                Target = binding.Contact,
-                Destination = AgentPhone.Route(binding),
-                Browser = AgentPhone.IsBrowser(binding),
-                Sdp = sdp,
-                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
-                To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
-                Headers = plan.AgentHeaders(number),
-            });
-        }
-        catch (InvalidOperationException error)
-        {
-            await GiveBackAsync("no media port: " + error.Message);
-            return;
-        }
-
+        agentLeg = OutboundLeg.Ring(gateway, fork);
         phase = Phase.RingingAgent;
-        logger.LogInformation("{Kind} {CallId}: ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
-            plan.Kind, CallId, plan.AgentId, binding.Contact, number, trunk.Name);
+        logger.LogInformation("{Kind} {CallId}: ringing {Agent} on {Phones} phone(s) before dialling {Number} via {Trunk}",
+            plan.Kind, CallId, plan.AgentId, attempt.Phones, number, trunk.Name);
         var leg = agentLeg;
         _ = AwaitAsync(leg, plan.AgentRingTimeout, result => OnAgentResultAsync(leg, result, trunk));
     }
@@ -194,6 +167,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
 
         _ = WatchAsync(dialog, CallParty.Agent);
+        WatchMedia(leg, CallParty.Agent);
         await gateway.Bus.Publish(new CallConnected
         {
             CallId = CallId,
@@ -289,6 +263,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
 
         _ = WatchAsync(dialog, CallParty.Caller);
+        WatchMedia(leg, CallParty.Caller);
         phase = Phase.Connected;
         agent.Media.StopPlayback();
         bridge = gateway.Media.Bridge(leg.Media, agent.Media);
@@ -317,6 +292,39 @@ internal sealed class AgentFirstSession : IGatewayCall
         {
             Post(() => OnLegEndedAsync(dialog, party));
         }
+    }
+
+    /// <summary>An answered leg's media failing for good (DTLS failed, wrong fingerprint, ICE consent lost) ends the attempt.</summary>
+    private void WatchMedia(OutboundLeg leg, CallParty party)
+    {
+        var media = leg.Media;
+        media.MediaFailed += (_, e) => Post(() => OnMediaFailedAsync(leg, media, party, e));
+    }
+
+    /// <summary>
+    /// A leg's media failed: that leg carries nothing more, so the attempt ends with the reason in the log and the history
+    /// (never a silent call). A browser that closed DTLS first gets <see cref="DtlsCloseGrace.Delay"/> for its BYE, which
+    /// then says who hung up.
+    /// </summary>
+    private async Task OnMediaFailedAsync(OutboundLeg leg, IMediaSession media, CallParty party, MediaFailedEventArgs failure)
+    {
+        var current = party == CallParty.Agent ? agentLeg : customerLeg;
+        if (phase == Phase.Ended || current != leg || leg.Dialog is null)
+        {
+            return;
+        }
+
+        var who = party == CallParty.Agent ? "agent" : "customer";
+        if (dtlsGrace.ShouldWait(media, failure.Failure))
+        {
+            logger.LogInformation("{Kind} {CallId}: the {Leg}'s browser closed DTLS ({Id}); waiting {Grace} for its BYE", plan.Kind, CallId, who, media.Id, DtlsCloseGrace.Delay);
+            mailbox.After(DtlsCloseGrace.Delay, () => OnMediaFailedAsync(leg, media, party, failure));
+            return;
+        }
+
+        logger.LogWarning("{Kind} {CallId}: the {Leg}'s media ({Id}) failed ({Failure}): {Reason}", plan.Kind, CallId, who, media.Id, failure.Failure, failure.Reason);
+        var reason = $"{who}'s media failed: {failure.Reason}";
+        await EndAttemptAsync(phase == Phase.Connected ? CallOutcome.Answered : CallOutcome.Failed, CallParty.System, reason, retryNow: false);
     }
 
     private Task OnLegEndedAsync(IDialogLeg dialog, CallParty party)
