@@ -194,19 +194,20 @@ public sealed class CallbackTests
 
     /// <summary>
     /// An agent's phone that answers <paramref name="calls"/> calls and waits for the gateway's BYE each time; with
-    /// <paramref name="shows"/>, the INVITE's From must show that number (SIPp fails the call otherwise).
+    /// <paramref name="shows"/>, the INVITE's From must show that number (SIPp fails the call otherwise). With
+    /// <paramref name="answers"/> false it rings and must be CANCELled each time (another phone of the agent answered).
     /// </summary>
-    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, int calls, string? shows = null)
+    internal static async Task<Sipp> RegisterPhoneAsync(HostProcess host, string folder, string login, int calls, string? shows = null, bool answers = true)
     {
         var phonePort = Sipp.FreeUdpPort();
         var values = new Dictionary<string, string>
         {
-            ["body"] = "agent-answer.part",
-            ["answer"] = "agent-answer",
+            ["body"] = answers ? "agent-answer.part" : "agent-cancelled.part",
+            ["answer"] = answers ? "agent-answer" : "agent-cancelled",
             ["ring_ms"] = "300",
             ["talk_ms"] = "0",
             ["capture"] = shows is null ? "" : "agent-shows-number.part",
-            ["after"] = "agent-wait-bye.part",
+            ["after"] = answers ? "agent-wait-bye.part" : "",
         };
         if (shows is not null)
         {

@@ -1,7 +1,6 @@
 using ContactCenter.Contracts;
 using ContactCenter.Media.Sessions;
 using ContactCenter.Sip.Message;
-using ContactCenter.Sip.Registrar;
 using ContactCenter.Sip.UserAgent;
 using ContactCenter.Telephony.Configuration;
 using ContactCenter.Telephony.Gateway.Legs;
@@ -20,12 +19,14 @@ namespace ContactCenter.Telephony.Gateway.Dialling;
 /// ledger and retries, what an unreachable agent means) is the <see cref="IDialStrategy"/>'s.
 /// Events are handled one at a time on the session's mailbox, like <see cref="Session.CallSession"/>.
 /// </summary>
-internal sealed class AgentFirstSession : IGatewayCall
+internal sealed partial class AgentFirstSession : IGatewayCall
 {
     private readonly GatewayContext gateway;
     private readonly IDialStrategy plan;
     private readonly ILogger logger;
     private readonly CallMailbox mailbox;
+    private readonly PhoneRinger ringer;
+    private readonly DtlsCloseGrace dtlsGrace = new();
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Phase phase = Phase.Starting;
@@ -41,6 +42,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         this.plan = plan;
         this.logger = logger;
         mailbox = new CallMailbox(gateway.Time);
+        ringer = new PhoneRinger(gateway, logger);
     }
 
     private enum Phase
@@ -115,55 +117,26 @@ internal sealed class AgentFirstSession : IGatewayCall
             return;
         }
 
-        var registered = gateway.Sip.BindingsFor(plan.AgentId);
-        var bindings = AgentPhone.Ringable(registered, plan.Phone);
-        if (bindings.Count == 0)
+        // Every registered phone of the agent rings (a browser and a desk phone alike); the first to answer takes the call.
+        var attempt = ringer.Ring(new RingRequest
         {
-            await GiveBackAsync(AgentPhone.NothingToRing(registered, plan.Phone));
+            User = plan.AgentId,
+            Kind = plan.Phone,
+            MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
+            From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), gateway.Sip.Host), displayName: plan.AgentDisplayName),
+            Headers = plan.AgentHeaders(number),
+            LogPrefix = $"{plan.Kind} {CallId}",
+        });
+        if (attempt.Call is not { } fork)
+        {
+            await GiveBackAsync(attempt.Reason);
             return;
         }
 
-        RegistrarBinding? binding = null;
-        LegSdp? sdp = null;
-        foreach (var candidate in bindings)
-        {
-            if (LegSdp.ForPhone(candidate, plan.AgentId, gateway.Options) is { } usable)
-            {
-                (binding, sdp) = (candidate, usable);
-                break;
-            }
-        }
-
-        if (binding is null)
-        {
-            await GiveBackAsync("SRTP is required for this agent's phone and it is not registered over TLS");
-            return;
-        }
-
-        var host = gateway.Sip.Host;
-        try
-        {
-            agentLeg = OutboundLeg.Place(gateway, new OutboundLegRequest
-            {
-                MediaId = CallId.ToString("N")[..12] + "-" + plan.Tag,
-                Target = binding.Contact,
-                Destination = AgentPhone.Route(binding),
-                Browser = AgentPhone.IsBrowser(binding),
-                Sdp = sdp,
-                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(number), host), displayName: plan.AgentDisplayName),
-                To = SipNameAddress.Create(SipUri.Create(plan.AgentId, host)),
-                Headers = plan.AgentHeaders(number),
-            });
-        }
-        catch (InvalidOperationException error)
-        {
-            await GiveBackAsync("no media port: " + error.Message);
-            return;
-        }
-
+        agentLeg = OutboundLeg.Ring(gateway, fork);
         phase = Phase.RingingAgent;
-        logger.LogInformation("{Kind} {CallId}: ringing {Agent} at {Contact} before dialling {Number} via {Trunk}",
-            plan.Kind, CallId, plan.AgentId, binding.Contact, number, trunk.Name);
+        logger.LogInformation("{Kind} {CallId}: ringing {Agent} on {Phones} phone(s) before dialling {Number} via {Trunk}",
+            plan.Kind, CallId, plan.AgentId, attempt.Phones, number, trunk.Name);
         var leg = agentLeg;
         _ = AwaitAsync(leg, plan.AgentRingTimeout, result => OnAgentResultAsync(leg, result, trunk));
     }
@@ -194,6 +167,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
 
         _ = WatchAsync(dialog, CallParty.Agent);
+        WatchMedia(leg, CallParty.Agent);
         await gateway.Bus.Publish(new CallConnected
         {
             CallId = CallId,
@@ -289,6 +263,7 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
 
         _ = WatchAsync(dialog, CallParty.Caller);
+        WatchMedia(leg, CallParty.Caller);
         phase = Phase.Connected;
         agent.Media.StopPlayback();
         bridge = gateway.Media.Bridge(leg.Media, agent.Media);
@@ -308,39 +283,6 @@ internal sealed class AgentFirstSession : IGatewayCall
         }
 
         logger.LogInformation("{Kind} {CallId}: {Number} answered; bridged with {Agent}", plan.Kind, CallId, number, plan.AgentId);
-    }
-
-    private async Task WatchAsync(IDialogLeg dialog, CallParty party)
-    {
-        var reason = await dialog.Ended;
-        if (LegSignalling.PeerLeft(reason))
-        {
-            Post(() => OnLegEndedAsync(dialog, party));
-        }
-    }
-
-    private Task OnLegEndedAsync(IDialogLeg dialog, CallParty party)
-    {
-        if (phase == Phase.Ended)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (party == CallParty.Agent && agentLeg?.Dialog == dialog)
-        {
-            agentLeg.Dialog = null;
-            return phase == Phase.Connected
-                ? EndAttemptAsync(CallOutcome.Answered, CallParty.Agent, "agent hung up (BYE)", retryNow: false)
-                : EndAttemptAsync(CallOutcome.NoAnswer, CallParty.Agent, "agent hung up before the customer answered", retryNow: false);
-        }
-
-        if (party == CallParty.Caller && customerLeg?.Dialog == dialog)
-        {
-            customerLeg.Dialog = null;
-            return EndAttemptAsync(CallOutcome.Answered, CallParty.Caller, "customer hung up (BYE)", retryNow: false);
-        }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The agent could not be reached: the customer is not dialled (the strategy says what follows).</summary>

@@ -90,17 +90,29 @@ internal sealed class OutboundLeg : IAsyncDisposable
     private bool cancelled;
     private bool disposed;
 
+    private readonly IMediaSession? media;
+    private readonly LegSdp? sdp;
+    private readonly ForkedDial? fork;
+
     private OutboundLeg(GatewayContext gateway, IMediaSession media, LegSdp sdp, IDialledLeg call)
     {
         this.gateway = gateway;
-        Media = media;
-        Sdp = sdp;
+        this.media = media;
+        this.sdp = sdp;
         Call = call;
     }
 
-    public IMediaSession Media { get; }
+    private OutboundLeg(GatewayContext gateway, ForkedDial fork)
+    {
+        this.gateway = gateway;
+        this.fork = fork;
+        Call = fork;
+    }
+
+    /// <summary>The leg's media (for a fork: the answering phone's, the first phone's while ringing).</summary>
+    public IMediaSession Media => fork?.Current.Media ?? media!;
     /// <summary>How this leg's SDP is written and read (plain RTP, or WebRTC for a browser).</summary>
-    public LegSdp Sdp { get; }
+    public LegSdp Sdp => fork?.Current.Sdp ?? sdp!;
     public IDialledLeg Call { get; }
     /// <summary>The dialog once answered; null again after it ended.</summary>
     public IDialogLeg? Dialog { get; set; }
@@ -123,6 +135,13 @@ internal sealed class OutboundLeg : IAsyncDisposable
         }, request.OnRinging is { } ringing ? RingingOnce(ringing) : null);
         return new OutboundLeg(gateway, media, sdp, call);
     }
+
+    /// <summary>
+    /// A leg to every registered phone of an agent at once (<see cref="PhoneRinger"/>): set up, timed and cancelled as one
+    /// leg; the first phone to answer is the leg's media and dialog, the others are CANCELled by the fork, which also releases
+    /// their media.
+    /// </summary>
+    public static OutboundLeg Ring(GatewayContext gateway, ForkedDial fork) => new(gateway, fork);
 
     private static Action<SipResponse> RingingOnce(Action ringing)
     {
@@ -165,6 +184,12 @@ internal sealed class OutboundLeg : IAsyncDisposable
             if (negotiated is null || disposed || cancelled)
             {
                 await SafeByeAsync(dialog).ConfigureAwait(false);
+                if (fork is not null)
+                {
+                    // The answering phone's media was not the first phone's, which the owner may already have released.
+                    await Media.DisposeAsync().ConfigureAwait(false);
+                }
+
                 return negotiated is null
                     ? new LegResult(LegOutcome.Failed, result.StatusCode, "answered without a usable SDP answer: " + unusable)
                     : new LegResult(LegOutcome.Cancelled, result.StatusCode, "answered after it was given up");

@@ -49,6 +49,7 @@ internal readonly record struct AgentAnswer(AgentAnswerKind Kind, string Reason)
 /// </summary>
 internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mailbox, Guid callId, ILogger logger)
 {
+    private readonly PhoneRinger ringer = new(gateway, logger);
     private int placed;
 
     /// <summary>
@@ -59,63 +60,24 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
     /// </summary>
     public async Task<AgentLeg?> RingAsync(ConnectCallToAgent command, string caller, Func<AgentLeg, bool> stillRinging, Func<AgentLeg, DialResult, Task> settled)
     {
-        var registered = gateway.Sip.BindingsFor(command.AgentId);
-        var bindings = AgentPhone.Ringable(registered, command.Phone);
-        if (bindings.Count == 0)
-        {
-            await PublishNoAnswerAsync(command.AgentId, AgentPhone.NothingToRing(registered, command.Phone));
-            return null;
-        }
-
         // Every registered phone rings (a browser and a desk phone alike); the first to answer takes the call.
-        var mediaId = callId.ToString("N")[..12] + (placed == 0 ? "-b" : $"-b{placed + 1}");
-        var forks = new List<PhoneFork>(bindings.Count);
-        var host = gateway.Sip.Host;
-        foreach (var binding in bindings)
+        var attempt = ringer.Ring(new RingRequest
         {
-            if (LegSdp.ForPhone(binding, command.AgentId, gateway.Options) is not { } sdp)
-            {
-                logger.LogWarning("Call {CallId}: {Agent}'s phone at {Contact} not rung: SRTP is required for it and it is not registered over TLS", callId, command.AgentId, binding.Contact);
-                continue;
-            }
-
-            IMediaSession media;
-            try
-            {
-                media = sdp.Open(gateway, forks.Count == 0 ? mediaId : $"{mediaId}.{forks.Count + 1}");
-            }
-            catch (InvalidOperationException error)
-            {
-                if (forks.Count == 0)
-                {
-                    await PublishNoAnswerAsync(command.AgentId, "no media port: " + error.Message);
-                    return null;
-                }
-
-                logger.LogWarning("Call {CallId}: {Agent}'s phone at {Contact} not rung: no media port ({Error})", callId, command.AgentId, binding.Contact, error.Message);
-                break;
-            }
-
-            var call = gateway.Sip.Dial(new SipCallOptions
-            {
-                Target = binding.Contact,
-                Destination = AgentPhone.Route(binding),
-                From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(caller), host), displayName: null),
-                To = SipNameAddress.Create(SipUri.Create(command.AgentId, host)),
-                Offer = sdp.Offer(gateway, media, SdpDirection.SendRecv),
-                Headers = [new("X-ContactCenter-Call", callId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
-            });
-            forks.Add(new PhoneFork(binding, sdp, media, call));
-            logger.LogInformation("Call {CallId}: ringing {Agent} at {Contact} ({Kind}) for up to {Timeout}", callId, command.AgentId, binding.Contact, sdp.Kind, command.RingTimeout);
-        }
-
-        if (forks.Count == 0)
+            User = command.AgentId,
+            Kind = command.Phone,
+            MediaId = callId.ToString("N")[..12] + (placed == 0 ? "-b" : $"-b{placed + 1}"),
+            From = SipNameAddress.Create(SipUri.Create(AgentPhone.SipUser(caller), gateway.Sip.Host), displayName: null),
+            Headers = [new("X-ContactCenter-Call", callId.ToString()), new("X-ContactCenter-Queue", command.Queue)],
+            LogPrefix = $"Call {callId}",
+        });
+        if (attempt.Call is not { } fork)
         {
-            await PublishNoAnswerAsync(command.AgentId, "SRTP is required for this agent's phone and it is not registered over TLS");
+            await PublishNoAnswerAsync(command.AgentId, attempt.Reason);
             return null;
         }
 
-        var leg = new AgentLeg(command.AgentId, ++placed, new ForkedDial(forks, logger), command.Record);
+        logger.LogInformation("Call {CallId}: ringing {Agent} on {Phones} phone(s) for up to {Timeout}", callId, command.AgentId, attempt.Phones, command.RingTimeout);
+        var leg = new AgentLeg(command.AgentId, ++placed, fork, command.Record);
         leg.RingTimer = mailbox.After(command.RingTimeout, () =>
         {
             if (stillRinging(leg))

@@ -163,13 +163,12 @@ internal sealed partial class CallSession
             return;
         }
 
-        if (failure.Failure == MediaFailure.DtlsClosed && !graceGiven)
+        if (dtlsGrace.ShouldWait(media, failure.Failure))
         {
             // A browser that hangs up closes its peer connection (DTLS close_notify, over UDP) as it sends BYE over the
             // WebSocket; the close_notify often arrives first. Give the BYE a moment to say who ended the call.
-            graceGiven = true;
-            logger.LogInformation("Call {CallId}: the {Leg}'s browser closed DTLS ({Id}); waiting {Grace} for its BYE", CallId, leg, media.Id, DtlsCloseGrace);
-            mailbox.After(DtlsCloseGrace, () => OnMediaFailedAsync(media, party, failure));
+            logger.LogInformation("Call {CallId}: the {Leg}'s browser closed DTLS ({Id}); waiting {Grace} for its BYE", CallId, leg, media.Id, DtlsCloseGrace.Delay);
+            mailbox.After(DtlsCloseGrace.Delay, () => OnMediaFailedAsync(media, party, failure));
             return;
         }
 
@@ -177,9 +176,6 @@ internal sealed partial class CallSession
         await EndAsync(CallParty.System, $"{leg}'s media failed: {failure.Reason}", OutcomeNow());
     }
 
-    /// <summary>How long a leg whose browser closed DTLS waits for that browser's BYE before the call ends as a media failure.</summary>
-    private static readonly TimeSpan DtlsCloseGrace = TimeSpan.FromSeconds(2);
-
-    /// <summary>A DTLS close already waited <see cref="DtlsCloseGrace"/> for its BYE (once per call is enough).</summary>
-    private bool graceGiven;
+    /// <summary>Which legs' DTLS close already waited for their BYE (each leg once).</summary>
+    private readonly DtlsCloseGrace dtlsGrace = new();
 }

@@ -81,58 +81,21 @@ internal sealed partial class CallSession : IMonitoredCall
 
     private async Task RingSupervisorAsync(MonitorCall command)
     {
-        var bindings = gateway.Sip.BindingsFor(command.SupervisorId);
-        if (bindings.Count == 0)
-        {
-            await RefuseAsync(command, $"{command.SupervisorId}'s phone is not registered");
-            return;
-        }
-
         // Every registered phone of the supervisor rings (a browser and a desk phone alike); the first to answer takes it.
-        var host = gateway.Sip.Host;
-        var forks = new List<PhoneFork>(bindings.Count);
-        foreach (var binding in bindings)
+        var attempt = new PhoneRinger(gateway, logger).Ring(new RingRequest
         {
-            if (LegSdp.ForPhone(binding, command.SupervisorId, gateway.Options) is not { } sdp)
-            {
-                continue;
-            }
-
-            IMediaSession media;
-            try
-            {
-                media = sdp.Open(gateway, CallId.ToString("N")[..12] + (forks.Count == 0 ? "-s" : $"-s.{forks.Count + 1}"));
-            }
-            catch (InvalidOperationException error)
-            {
-                if (forks.Count == 0)
-                {
-                    await RefuseAsync(command, "no media port: " + error.Message);
-                    return;
-                }
-
-                break;
-            }
-
-            var dialled = gateway.Sip.Dial(new SipCallOptions
-            {
-                Target = binding.Contact,
-                Destination = AgentPhone.Route(binding),
-                From = SipNameAddress.Create(SipUri.Create("monitor-" + command.AgentId, host), displayName: "Monitor " + command.AgentId),
-                To = SipNameAddress.Create(SipUri.Create(command.SupervisorId, host)),
-                Offer = sdp.Offer(gateway, media, SdpDirection.SendRecv),
-                Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Monitor", command.AgentId)],
-            });
-            forks.Add(new PhoneFork(binding, sdp, media, dialled));
-        }
-
-        if (forks.Count == 0)
+            User = command.SupervisorId,
+            MediaId = CallId.ToString("N")[..12] + "-s",
+            From = SipNameAddress.Create(SipUri.Create("monitor-" + command.AgentId, gateway.Sip.Host), displayName: "Monitor " + command.AgentId),
+            Headers = [new("X-ContactCenter-Call", CallId.ToString()), new("X-ContactCenter-Monitor", command.AgentId)],
+            LogPrefix = $"Call {CallId}",
+        });
+        if (attempt.Call is not { } call)
         {
-            await RefuseAsync(command, $"SRTP is required for {command.SupervisorId}'s phone and it is not registered over TLS");
+            await RefuseAsync(command, attempt.Refusal == RingRefusal.NotRegistered ? $"{command.SupervisorId}'s phone is not registered" : attempt.Reason);
             return;
         }
 
-        var call = new ForkedDial(forks, logger);
         var leg = new SupervisorLeg(Guid.NewGuid(), command.SupervisorId, command.AgentId, call, command.Mode);
         supervisor = leg;
         leg.RingTimer = mailbox.After(SupervisorLeg.RingTimeout, () =>
@@ -144,7 +107,7 @@ internal sealed partial class CallSession : IMonitoredCall
         });
         _ = AwaitSupervisorAsync(leg);
         await PublishMonitoringAsync(leg, MonitoringPhase.Ringing, "board");
-        logger.LogInformation("Call {CallId}: ringing supervisor {Supervisor} on {Phones} phone(s) to {Mode} {Agent}", CallId, leg.SupervisorId, forks.Count, leg.Mode, leg.AgentId);
+        logger.LogInformation("Call {CallId}: ringing supervisor {Supervisor} on {Phones} phone(s) to {Mode} {Agent}", CallId, leg.SupervisorId, attempt.Phones, leg.Mode, leg.AgentId);
     }
 
     private async Task AwaitSupervisorAsync(SupervisorLeg leg)

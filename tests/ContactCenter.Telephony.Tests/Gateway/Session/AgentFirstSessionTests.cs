@@ -1,4 +1,6 @@
 using ContactCenter.Contracts;
+using ContactCenter.Media.Sessions;
+using ContactCenter.Telephony.Gateway.Legs;
 using ContactCenter.Telephony.Gateway.Callbacks;
 using ContactCenter.Telephony.Gateway.Dialling;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -199,5 +201,127 @@ public sealed class AgentFirstSessionTests : IAsyncLifetime
         Assert.Equal((CallOutcome.NoAnswer, CallParty.Agent), (ended.Outcome, ended.EndedBy));
         Assert.Equal($"agent's phone not reached (ring timeout); {Number} was not dialled", ended.Reason);
         Assert.Single(gw.Sip.Calls);
+    }
+    [Theory]
+    [InlineData("outbound")]
+    [InlineData("callback")]
+    public async Task Every_registered_phone_of_the_agent_rings_the_second_answers_and_the_first_is_cancelled(string kind)
+    {
+        gw.Sip.AddPhone("alice", 5064); // a second phone beside the one registered at 5062
+        var session = kind == "outbound" ? ClickToDial() : await CallbackAsync();
+        var desk = await gw.Sip.InviteAsync(1);
+        var second = await gw.Sip.InviteAsync(2);
+        Assert.Equal(("sip:alice@127.0.0.1:5062", "sip:alice@127.0.0.1:5064"), (desk.Options.Target.ToString(), second.Options.Target.ToString()));
+        Assert.All(new[] { desk, second }, i => Assert.Equal(Number, i.Options.From!.Uri.User)); // both show whom they will call
+
+        var agent = second.Answer();
+        await gw.Bus.WaitForAsync<CallConnected>(m => m.CallId == session.CallId);
+        await Wait.UntilAsync(() => desk.Cancelled, "the phone that did not answer was not cancelled");
+        desk.Fail(487);
+        var tag = kind == "outbound" ? "ob" : "cb";
+        await Wait.UntilAsync(() => gw.Media.Session("-" + tag).Disposed, "the first phone's media was not released");
+
+        var customerInvite = await gw.Sip.InviteAsync(3);
+        Assert.Equal($"sip:{Number}@127.0.0.1:5070", customerInvite.Options.Target.ToString());
+        var customer = customerInvite.Answer();
+        await Wait.UntilAsync(() => gw.Media.Bridges.Count == 1, "not bridged");
+        Assert.Same(gw.Media.Session($"-{tag}.2"), gw.Media.Bridges[0].Agent); // the answering phone's media, not the first's
+        Assert.False(gw.Media.Session($"-{tag}.2").Disposed);
+
+        customer.HangUp();
+        await session.Finished;
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.Answered, CallParty.Caller), (ended.Outcome, ended.EndedBy));
+        Assert.Equal(1, agent.ByesSent);
+        Assert.True(gw.Media.Session($"-{tag}.2").Disposed);
+    }
+
+    [Fact]
+    public async Task No_phone_of_the_agent_answering_gives_the_call_back_with_the_most_telling_refusal()
+    {
+        gw.Sip.AddPhone("alice", 5064);
+        var session = ClickToDial();
+        (await gw.Sip.InviteAsync(1)).Fail(480);
+        (await gw.Sip.InviteAsync(2)).Fail(486);
+
+        await session.Finished;
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal($"agent's phone not reached (busy (486 Busy Here)); {Number} was not dialled", ended.Reason);
+        Assert.Equal(2, gw.Sip.Calls.Count); // the customer was never dialled
+        await Wait.UntilAsync(() => gw.Media.Sessions.All(s => s.Disposed), "the phones' media was not released");
+    }
+
+    [Theory]
+    [InlineData(MediaFailure.DtlsFingerprintMismatch, "the peer's certificate does not match its SDP fingerprint")]
+    [InlineData(MediaFailure.ConsentExpired, "ICE consent lost")]
+    public async Task The_agents_media_failing_in_a_connected_call_ends_it_with_the_reason_never_a_silent_call(MediaFailure failure, string reason)
+    {
+        var session = await CallbackAsync();
+        var (agent, customerInvite) = await AgentAnsweredAsync(session);
+        var customer = customerInvite.Answer();
+        await Wait.UntilAsync(() => gw.Media.Bridges.Count == 1, "not bridged");
+
+        gw.Media.Session("-cb").Fail(failure, reason);
+        await session.Finished;
+
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.Answered, CallParty.System, "agent's media failed: " + reason), (ended.Outcome, ended.EndedBy, ended.Reason));
+        Assert.Equal((1, 1), (agent.ByesSent, customer.ByesSent)); // both legs hung up
+    }
+
+    [Fact]
+    public async Task The_agents_media_failing_while_the_customer_rings_cancels_the_customer_and_fails_the_attempt()
+    {
+        var session = ClickToDial();
+        var (agent, customerInvite) = await AgentAnsweredAsync(session);
+        customerInvite.Ring();
+
+        gw.Media.Session("-ob").Fail(MediaFailure.DtlsFailed, "DTLS handshake failed: no common SRTP profile");
+        await session.Finished;
+
+        Assert.True(customerInvite.Cancelled);
+        customerInvite.Fail(487);
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.Failed, CallParty.System), (ended.Outcome, ended.EndedBy));
+        Assert.Equal("agent's media failed: DTLS handshake failed: no common SRTP profile", ended.Reason);
+        Assert.Equal(1, agent.ByesSent);
+    }
+
+    [Fact]
+    public async Task An_agents_browser_closing_DTLS_waits_for_its_bye_and_the_history_says_the_agent_hung_up()
+    {
+        var session = ClickToDial();
+        var (agent, customerInvite) = await AgentAnsweredAsync(session);
+        var customer = customerInvite.Answer();
+        await Wait.UntilAsync(() => gw.Media.Bridges.Count == 1, "not bridged");
+        var timers = gw.Time.Timers.Count;
+
+        gw.Media.Session("-ob").Fail(MediaFailure.DtlsClosed, "the browser closed DTLS");
+        Assert.Equal(DtlsCloseGrace.Delay, await gw.Time.NextTimerAsync(timers)); // the grace is running, the call is up
+        Assert.Empty(gw.Bus.All<CallEnded>());
+        agent.HangUp();
+        await session.Finished;
+
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.Answered, CallParty.Agent, "agent hung up (BYE)"), (ended.Outcome, ended.EndedBy, ended.Reason));
+        Assert.Equal(1, customer.ByesSent);
+    }
+
+    [Fact]
+    public async Task An_agents_browser_closing_DTLS_without_a_bye_ends_the_call_as_a_media_failure_after_the_grace()
+    {
+        var session = ClickToDial();
+        var (_, customerInvite) = await AgentAnsweredAsync(session);
+        customerInvite.Answer();
+        await Wait.UntilAsync(() => gw.Media.Bridges.Count == 1, "not bridged");
+        var timers = gw.Time.Timers.Count;
+
+        gw.Media.Session("-ob").Fail(MediaFailure.DtlsClosed, "the browser closed DTLS");
+        await gw.Time.NextTimerAsync(timers);
+        gw.Time.Advance(DtlsCloseGrace.Delay);
+        await session.Finished;
+
+        var ended = Assert.Single(gw.Bus.All<CallEnded>());
+        Assert.Equal((CallOutcome.Answered, CallParty.System, "agent's media failed: the browser closed DTLS"), (ended.Outcome, ended.EndedBy, ended.Reason));
     }
 }

@@ -36,8 +36,16 @@ internal sealed class FakeMediaEngine : IMediaEngine
     /// <summary>The session whose id ends with <paramref name="suffix"/> (<c>-a</c>: the caller's; <c>-b</c>: the first agent's).</summary>
     public FakeMediaSession Session(string suffix) => Sessions.Single(s => s.Id.EndsWith(suffix, StringComparison.Ordinal));
 
+    /// <summary>Refuses to open a session whose id this says (no media port free): <see cref="CreateSession(string)"/> throws as the real engine does.</summary>
+    public Func<string, bool>? NoPortFor { get; set; }
+
     public IMediaSession CreateSession(string id)
     {
+        if (NoPortFor?.Invoke(id) == true)
+        {
+            throw new InvalidOperationException("no free media port");
+        }
+
         lock (sessions)
         {
             var session = new FakeMediaSession(id, Interlocked.Add(ref nextPort, 2));
@@ -98,11 +106,7 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
     public bool Disposed { get; private set; }
     public IceParameters? LocalIce => null;
 
-    public event EventHandler<MediaFailedEventArgs>? MediaFailed
-    {
-        add { }
-        remove { }
-    }
+    public event EventHandler<MediaFailedEventArgs>? MediaFailed;
 
     public IReadOnlyList<FakePlayback> Playbacks
     {
@@ -171,6 +175,9 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
         DtmfReceived?.Invoke(this, new DtmfReceivedEventArgs { Digit = digit, Duration = TimeSpan.FromMilliseconds(100), Source = DtmfSource.Rfc4733 });
 
     /// <summary>No RTP from the peer for too long.</summary>
+    /// <summary>The leg's media fails for good (a DTLS failure, a wrong fingerprint, DTLS closed, ICE consent lost).</summary>
+    public void Fail(MediaFailure failure, string reason) => MediaFailed?.Invoke(this, new MediaFailedEventArgs { Failure = failure, Reason = reason });
+
     public void TimeOut() => MediaTimeout?.Invoke(this, new MediaTimeoutEventArgs { Silence = TimeSpan.FromSeconds(30), Reason = "no RTP for 30 s" });
 
     public Task SendDtmfAsync(char digit, TimeSpan duration = default, CancellationToken cancellationToken = default) => Task.CompletedTask;
