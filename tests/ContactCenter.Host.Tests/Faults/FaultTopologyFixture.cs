@@ -6,7 +6,8 @@ namespace ContactCenter.Host.Tests.Faults;
 
 /// <summary>
 /// One production topology (tests/Shared/Topology: private RabbitMQ and PostgreSQL, CRM, routing active + standby, two
-/// gateways, two desktops, as separate host processes) shared by the fault scenarios, which run one after the other on it.
+/// gateways, two desktops, as separate host processes) with its agents and phones (FaultDrill), shared by the tests of this
+/// collection, which run one after the other on it.
 /// Needs rabbitmq-server, postgresql and sipp (./test.sh installs them): without them the fixture fails, never skips.
 /// </summary>
 public sealed class FaultTopologyFixture : IAsyncLifetime
