@@ -47,6 +47,12 @@
 #                       clean ladder, then 1x, 2x and 4x the highest clean rate, each followed 5 s later by 1x that must be
 #                       clean; offered, completed/s, refused (503), failed, retransmissions, 503 latency.
 #                       OVERLOAD_ARGS passes --seconds, --clean-rates, --baseline-rates, --multiples, --hold-ms
+#   ./bench.sh faults   (not part of all) the production topology under faults (issue 15): private RabbitMQ and PostgreSQL,
+#                       CRM, routing active + standby, two gateways, two desktops as separate host processes (Release); SIPp
+#                       callers on both gateways (IVR -> queue -> agent -> talk -> BYE) at 50 calls/s, SIPp agent phones, agents
+#                       over SignalR on both desktops; kill -9 of active routing / a gateway / the CRM / a desktop, RabbitMQ restart,
+#                       PostgreSQL restart, 10 s cut between active routing and the broker, one at a time: calls lost, double-assigned,
+#                       history missing, agents stuck, time to full service. FAULTS_ARGS passes --rate, --hold-ms, --agents, --faults
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -164,7 +170,18 @@ overload() {
   dotnet "$(dll EndToEnd)" overload ${OVERLOAD_ARGS:-}
 }
 
+faults() {
+  command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)"; exit 1; }
+  command -v rabbitmq-server >/dev/null || { echo "rabbitmq-server is not installed"; exit 1; }
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "postgresql is not installed"; exit 1; }
+  build EndToEnd
+  uptime
+  # shellcheck disable=SC2086
+  dotnet "$(dll EndToEnd)" faults ${FAULTS_ARGS:-}
+}
+
 case "${1:-}" in
+  faults) faults ;;
   overload) overload ;;
   callbacks) callbacks ;;
   sip) sip ;;

@@ -6,6 +6,7 @@
 #   eval "$(tests/postgres.sh start)"     # starts it and sets CC_TEST_POSTGRES in this shell
 #   dotnet test tests/ContactCenter.Crm.Tests -c Release
 #   tests/postgres.sh stop                # stops it and deletes its data folder
+#   tests/postgres.sh restart             # restarts it on the same data (a fault to inject)
 #
 # Settings (environment): CC_TEST_POSTGRES_PORT (default 25432) and CC_TEST_POSTGRES_DIR (the data
 # folder; default /tmp/cc-postgres-<port>). `start` prints the export line on stdout, everything
@@ -78,6 +79,14 @@ EOF
   echo "export CC_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres'"
 }
 
+# Restarts a running server on the same data (pg_ctl restart -m fast: every client connection is closed), as an
+# operator or a crash-and-supervisor would: the fault topology (tests/Shared/Topology) uses it.
+restart() {
+  local bin; bin=$(bin_dir)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null \
+    || { say "the server did not restart:"; tail -20 "$dir/server.log" >&2; exit 1; }
+}
+
 stop() {
   local bin
   if bin=$(bin_dir) && [ -d "$dir/data" ]; then
@@ -89,5 +98,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: tests/postgres.sh start|stop" >&2; exit 2 ;;
+  restart) restart ;;
+  *) echo "usage: tests/postgres.sh start|stop|restart" >&2; exit 2 ;;
 esac

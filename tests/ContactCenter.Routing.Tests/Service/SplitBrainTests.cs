@@ -1,6 +1,7 @@
 using System.Net;
 using ContactCenter.Contracts;
 using ContactCenter.Routing.Service;
+using ContactCenter.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ContactCenter.Routing.Tests.Service;
+namespace ContactCenter.Testing;
 
 /// <summary>
-/// A TCP relay on loopback between one routing process and the broker, so a test can cut that process off the broker (and only
+/// A TCP relay on loopback between one process (routing, or any module of the fault topology) and the broker, so a test can cut that process off the broker (and only
 /// it) while the process keeps running, then let it reconnect: a network partition between an active instance and RabbitMQ.
 /// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
