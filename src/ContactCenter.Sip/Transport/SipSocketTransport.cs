@@ -245,17 +245,19 @@ internal sealed partial class SipSocketTransport : ISipTransport
     /// <summary>New INVITEs waiting behind everything else in the UDP receive threads now.</summary>
     public int QueuedInvites => Volatile.Read(ref queuedInvites);
 
-    /// <summary>New INVITEs answered 503 because a receive thread's queue was full, since start.</summary>
+    /// <summary>New INVITEs answered 503 because a receive thread's queue was full or its oldest INVITE waited too long, since start.</summary>
     public long InvitesShed => Interlocked.Read(ref invitesShed);
 
     private int queuedInvites;
     private long invitesShed;
 
     /// <summary>A new INVITE waiting in a receive thread's queue (taken early by its CANCEL).</summary>
-    private sealed class QueuedInvite(SipParseResult result, SipSource source)
+    private sealed class QueuedInvite(SipParseResult result, SipSource source, long received)
     {
         public SipParseResult Result { get; } = result;
         public SipSource Source { get; } = source;
+        /// <summary>When the datagram was read (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long Received { get; } = received;
         public bool Taken { get; set; }
     }
 
@@ -268,7 +270,8 @@ internal sealed partial class SipSocketTransport : ISipTransport
     /// parsed, stamped and queued; a queued INVITE is handled only after the kernel's backlog was read (up to
     /// <see cref="DrainBatch"/> datagrams), so calls already admitted are never starved by new ones, and how long an
     /// INVITE waited is known (<see cref="SipMessage.ReceivedTimestamp"/>) for the application's admission decision.
-    /// A full queue answers 503 at once (<see cref="ShedInvite"/>).
+    /// A full queue, or one whose oldest INVITE waited longer than <see cref="SipEndpointOptions.MaxInviteQueueWait"/>, answers a
+    /// new INVITE 503 at once (<see cref="ShedInvite"/>, <see cref="InviteQueuePolicy"/>).
     /// </summary>
     private void UdpLoop()
     {
@@ -360,6 +363,8 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 state.LastAddress.Size = state.Address.Size;
             }
             var remote = state.LastRemote;
+            // Stamped as read, before parsing: the 503 latency and queueing delay count from here.
+            var readAt = time.GetTimestamp();
             if (received == 0 || received > options.MaxMessageSize)
             {
                 return true;
@@ -372,7 +377,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
             var source = new SipSource(SipProtocol.Udp, remote, UdpEndPoint!);
             if (result.Message is SipRequest request)
             {
-                request.ReceivedTimestamp = time.GetTimestamp();
+                request.ReceivedTimestamp = readAt;
                 // A source in its rate limiter's cool-off loses its new requests only: its calls' ACK, BYE and
                 // in-dialog requests still reach them.
                 var outOfDialog = request.To.Tag is null && request.Method != "ACK";
@@ -388,13 +393,16 @@ internal sealed partial class SipSocketTransport : ISipTransport
                         ShedInvite?.Invoke(request, source);
                         return true;
                     }
-                    if (invites.Count >= options.MaxQueuedInvites)
+                    // Refused here, before it waits behind work already accepted: the queue is full, or its oldest INVITE
+                    // waited longer than the caller should wait for an answer (InviteQueuePolicy).
+                    var oldestWaited = invites.TryPeek(out var oldest) ? time.GetElapsedTime(oldest.Received, readAt) : TimeSpan.Zero;
+                    if (InviteQueuePolicy.Decide(invites.Count, oldestWaited, options.MaxQueuedInvites, options.MaxInviteQueueWait) != InviteRefusal.None)
                     {
                         Interlocked.Increment(ref invitesShed);
                         ShedInvite?.Invoke(request, source);
                         return true;
                     }
-                    invites.Enqueue(new QueuedInvite(result, source));
+                    invites.Enqueue(new QueuedInvite(result, source, readAt));
                     Interlocked.Increment(ref queuedInvites);
                     return true;
                 }
