@@ -261,6 +261,16 @@ internal sealed partial class SipSocketTransport : ISipTransport
         public bool Taken { get; set; }
     }
 
+    /// <summary>
+    /// A receive thread's new INVITEs, oldest first, and the (branch, Call-ID) of each: a retransmission of an INVITE still
+    /// queued (its sender's timer ran out while it waited) is absorbed, as its transaction would absorb it, rather than
+    /// queued twice or refused while the original is going to be answered.
+    /// </summary>
+    private sealed class InviteQueue : Queue<QueuedInvite>
+    {
+        public HashSet<(string Branch, string CallId)> Keys { get; } = [];
+    }
+
     /// <summary>Datagrams read from the kernel between two queued INVITEs at most (everything but new INVITEs is served as read).</summary>
     private const int DrainBatch = 64;
 
@@ -278,7 +288,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
         var socket = udp!;
         var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
         var state = new UdpReceiveState(socket);
-        var invites = new Queue<QueuedInvite>();
+        var invites = new InviteQueue();
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -315,10 +325,14 @@ internal sealed partial class SipSocketTransport : ISipTransport
 
     /// <summary>Handles the oldest queued INVITE. A method of its own: the loop's frame keeps no reference to the request.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private void HandleNextInvite(Queue<QueuedInvite> invites)
+    private void HandleNextInvite(InviteQueue invites)
     {
         var next = invites.Dequeue();
         Interlocked.Decrement(ref queuedInvites);
+        if (next.Result.Message is SipRequest invite)
+        {
+            invites.Keys.Remove((invite.TopVia?.Branch ?? "", invite.CallId));
+        }
         if (!next.Taken)
         {
             handler(next.Result, next.Source);
@@ -334,7 +348,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     }
 
     /// <summary>Reads one datagram and handles it, or queues it when it is a new INVITE. False when nothing was read.</summary>
-    private bool ReceiveOne(Socket socket, byte[] buffer, UdpReceiveState state, Queue<QueuedInvite> invites)
+    private bool ReceiveOne(Socket socket, byte[] buffer, UdpReceiveState state, InviteQueue invites)
     {
         int received;
         try
@@ -387,6 +401,13 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 }
                 if (outOfDialog && request.Method == "INVITE" && request.TopVia is not null && IsKnownTransaction?.Invoke(request) != true)
                 {
+                    var key = (request.TopVia.Branch ?? "", request.CallId);
+                    if (invites.Keys.Contains(key))
+                    {
+                        // A retransmission of an INVITE still queued: the original will be answered.
+                        return true;
+                    }
+
                     if (AdmitsNewInvite?.Invoke(source) == false)
                     {
                         // The application's throttle is closed for this source: refused before any queueing or transaction.
@@ -403,6 +424,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
                         return true;
                     }
                     invites.Enqueue(new QueuedInvite(result, source, readAt));
+                    invites.Keys.Add(key);
                     Interlocked.Increment(ref queuedInvites);
                     return true;
                 }
@@ -425,7 +447,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     }
 
     /// <summary>A CANCEL for an INVITE still queued: the INVITE is handled first, so the CANCEL finds its transaction.</summary>
-    private void TakeCancelledInvite(SipRequest cancel, Queue<QueuedInvite> invites)
+    private void TakeCancelledInvite(SipRequest cancel, InviteQueue invites)
     {
         var branch = cancel.TopVia?.Branch;
         var callId = cancel.CallId;
@@ -434,6 +456,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
             if (!queued.Taken && queued.Result.Message is SipRequest invite && invite.CallId == callId && invite.TopVia?.Branch == branch)
             {
                 queued.Taken = true;
+                invites.Keys.Remove((branch ?? "", callId));
                 handler(queued.Result, queued.Source);
                 return;
             }

@@ -9,7 +9,8 @@ namespace ContactCenter.Sip.Tests.Transport;
 
 /// <summary>
 /// A refused new INVITE gets its 503 where it is first read, never after waiting behind work already accepted (ADR 0011):
-/// the UDP receive thread refuses when its queue's oldest INVITE waited longer than Sip:MaxInviteQueueWait, TCP (and
+/// the UDP receive thread refuses when its queue's oldest INVITE waited longer than Sip:MaxInviteQueueWait (and absorbs a
+/// retransmission of an INVITE still queued), TCP (and
 /// WebSocket) connections ask the application's gate before any transaction, and every such 503's latency is reported.
 /// </summary>
 public class EarlyRefusalTests
@@ -105,7 +106,9 @@ public class EarlyRefusalTests
         await entered["qb"].Task.WaitAsync(Wait);
 
         // "c" has now waited a second: "d" and "e" would wait at least that long behind it, so they are refused as read.
+        // The caller's retransmission of "c" (its timer ran out) is absorbed: "c" is answered once, by the application.
         time.Advance(TimeSpan.FromSeconds(1));
+        await peer.SendAsync(Invite("UDP", port, "qc"), uas.UdpEndPoint!);
         await peer.SendAsync(Invite("UDP", port, "qd"), uas.UdpEndPoint!);
         await peer.SendAsync(Invite("UDP", port, "qe"), uas.UdpEndPoint!);
         release["qb"].Set();
