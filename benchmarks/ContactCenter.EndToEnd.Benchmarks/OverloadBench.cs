@@ -13,7 +13,7 @@ namespace ContactCenter.EndToEnd.Benchmarks;
 /// SIPp saw it (its response-time trace: INVITE sent to 503 read) and as the gateway saw it (its refusal-latency histogram:
 /// INVITE read to 503 sent).
 /// Options: --seconds N (10), --clean-rates "..." (400 600 800 1000 1200), --baseline-rates "..." (800 1600 3200),
-/// --multiples "1 2 4", --hold-ms N (0: SIPp's default -d), --recovery-pause-seconds N (5), --host-env K=V[,K=V].
+/// --multiples "1 2 4", --hold-ms N (0: SIPp's default -d), --recovery-pause-seconds N (5: the longest wait for the gateway to report itself recovered before the 1x step), --host-env K=V[,K=V].
 /// </summary>
 internal static class OverloadBench
 {

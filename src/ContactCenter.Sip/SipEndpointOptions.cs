@@ -90,7 +90,7 @@ public sealed class SipEndpointOptions
     /// accepted, so it is refused now rather than after the wait (the caller hears 503 in microseconds, not after its
     /// 500 ms retransmission). Zero turns this off (only <see cref="MaxQueuedInvites"/> bounds the queue).
     /// </summary>
-    public TimeSpan MaxInviteQueueWait { get; set; } = TimeSpan.FromMilliseconds(60);
+    public TimeSpan MaxInviteQueueWait { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Retry-After of the 503 sent to a new INVITE refused for overload (the stack's queue full, or the application's admission).</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Answer UDP requests to their source port even without rport (NAT friendliness, like force_rport).</summary>
