@@ -84,6 +84,13 @@ public sealed class SipEndpointOptions
     /// 503 with Retry-After (<see cref="OverloadRetryAfter"/>) at once, without a transaction.
     /// </summary>
     public int MaxQueuedInvites { get; set; } = 2048;
+    /// <summary>
+    /// A new INVITE is answered 503 with Retry-After at once, on the receive thread and without a transaction, when the
+    /// oldest INVITE already queued has waited longer than this: it would wait at least as long behind work already
+    /// accepted, so it is refused now rather than after the wait (the caller hears 503 in microseconds, not after its
+    /// 500 ms retransmission). Zero turns this off (only <see cref="MaxQueuedInvites"/> bounds the queue).
+    /// </summary>
+    public TimeSpan MaxInviteQueueWait { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Retry-After of the 503 sent to a new INVITE refused for overload (the stack's queue full, or the application's admission).</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Answer UDP requests to their source port even without rport (NAT friendliness, like force_rport).</summary>
@@ -173,6 +180,10 @@ public sealed class SipEndpointOptions
         if (MaxQueuedInvites < 1)
         {
             return $"Sip:MaxQueuedInvites {MaxQueuedInvites} must be at least 1";
+        }
+        if (MaxInviteQueueWait < TimeSpan.Zero || MaxInviteQueueWait > TimeSpan.FromSeconds(30))
+        {
+            return $"Sip:MaxInviteQueueWait {MaxInviteQueueWait} must be between 0 (off) and 30 seconds";
         }
         if (OverloadRetryAfter < TimeSpan.FromSeconds(1) || OverloadRetryAfter > TimeSpan.FromHours(1))
         {

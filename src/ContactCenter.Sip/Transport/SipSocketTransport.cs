@@ -245,18 +245,30 @@ internal sealed partial class SipSocketTransport : ISipTransport
     /// <summary>New INVITEs waiting behind everything else in the UDP receive threads now.</summary>
     public int QueuedInvites => Volatile.Read(ref queuedInvites);
 
-    /// <summary>New INVITEs answered 503 because a receive thread's queue was full, since start.</summary>
+    /// <summary>New INVITEs answered 503 because a receive thread's queue was full or its oldest INVITE waited too long, since start.</summary>
     public long InvitesShed => Interlocked.Read(ref invitesShed);
 
     private int queuedInvites;
     private long invitesShed;
 
     /// <summary>A new INVITE waiting in a receive thread's queue (taken early by its CANCEL).</summary>
-    private sealed class QueuedInvite(SipParseResult result, SipSource source)
+    private sealed class QueuedInvite(SipParseResult result, SipSource source, long received)
     {
         public SipParseResult Result { get; } = result;
         public SipSource Source { get; } = source;
+        /// <summary>When the datagram was read (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long Received { get; } = received;
         public bool Taken { get; set; }
+    }
+
+    /// <summary>
+    /// A receive thread's new INVITEs, oldest first, and the (branch, Call-ID) of each: a retransmission of an INVITE still
+    /// queued (its sender's timer ran out while it waited) is absorbed, as its transaction would absorb it, rather than
+    /// queued twice or refused while the original is going to be answered.
+    /// </summary>
+    private sealed class InviteQueue : Queue<QueuedInvite>
+    {
+        public HashSet<(string Branch, string CallId)> Keys { get; } = [];
     }
 
     /// <summary>Datagrams read from the kernel between two queued INVITEs at most (everything but new INVITEs is served as read).</summary>
@@ -268,14 +280,15 @@ internal sealed partial class SipSocketTransport : ISipTransport
     /// parsed, stamped and queued; a queued INVITE is handled only after the kernel's backlog was read (up to
     /// <see cref="DrainBatch"/> datagrams), so calls already admitted are never starved by new ones, and how long an
     /// INVITE waited is known (<see cref="SipMessage.ReceivedTimestamp"/>) for the application's admission decision.
-    /// A full queue answers 503 at once (<see cref="ShedInvite"/>).
+    /// A full queue, or one whose oldest INVITE waited longer than <see cref="SipEndpointOptions.MaxInviteQueueWait"/>, answers a
+    /// new INVITE 503 at once (<see cref="ShedInvite"/>, <see cref="InviteQueuePolicy"/>).
     /// </summary>
     private void UdpLoop()
     {
         var socket = udp!;
         var buffer = GC.AllocateUninitializedArray<byte>(65_536, pinned: true);
         var state = new UdpReceiveState(socket);
-        var invites = new Queue<QueuedInvite>();
+        var invites = new InviteQueue();
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -312,10 +325,14 @@ internal sealed partial class SipSocketTransport : ISipTransport
 
     /// <summary>Handles the oldest queued INVITE. A method of its own: the loop's frame keeps no reference to the request.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private void HandleNextInvite(Queue<QueuedInvite> invites)
+    private void HandleNextInvite(InviteQueue invites)
     {
         var next = invites.Dequeue();
         Interlocked.Decrement(ref queuedInvites);
+        if (next.Result.Message is SipRequest invite)
+        {
+            invites.Keys.Remove((invite.TopVia?.Branch ?? "", invite.CallId));
+        }
         if (!next.Taken)
         {
             handler(next.Result, next.Source);
@@ -331,7 +348,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     }
 
     /// <summary>Reads one datagram and handles it, or queues it when it is a new INVITE. False when nothing was read.</summary>
-    private bool ReceiveOne(Socket socket, byte[] buffer, UdpReceiveState state, Queue<QueuedInvite> invites)
+    private bool ReceiveOne(Socket socket, byte[] buffer, UdpReceiveState state, InviteQueue invites)
     {
         int received;
         try
@@ -360,6 +377,8 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 state.LastAddress.Size = state.Address.Size;
             }
             var remote = state.LastRemote;
+            // Stamped as read, before parsing: the 503 latency and queueing delay count from here.
+            var readAt = time.GetTimestamp();
             if (received == 0 || received > options.MaxMessageSize)
             {
                 return true;
@@ -372,7 +391,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
             var source = new SipSource(SipProtocol.Udp, remote, UdpEndPoint!);
             if (result.Message is SipRequest request)
             {
-                request.ReceivedTimestamp = time.GetTimestamp();
+                request.ReceivedTimestamp = readAt;
                 // A source in its rate limiter's cool-off loses its new requests only: its calls' ACK, BYE and
                 // in-dialog requests still reach them.
                 var outOfDialog = request.To.Tag is null && request.Method != "ACK";
@@ -382,19 +401,30 @@ internal sealed partial class SipSocketTransport : ISipTransport
                 }
                 if (outOfDialog && request.Method == "INVITE" && request.TopVia is not null && IsKnownTransaction?.Invoke(request) != true)
                 {
+                    var key = (request.TopVia.Branch ?? "", request.CallId);
+                    if (invites.Keys.Contains(key))
+                    {
+                        // A retransmission of an INVITE still queued: the original will be answered.
+                        return true;
+                    }
+
                     if (AdmitsNewInvite?.Invoke(source) == false)
                     {
                         // The application's throttle is closed for this source: refused before any queueing or transaction.
                         ShedInvite?.Invoke(request, source);
                         return true;
                     }
-                    if (invites.Count >= options.MaxQueuedInvites)
+                    // Refused here, before it waits behind work already accepted: the queue is full, or its oldest INVITE
+                    // waited longer than the caller should wait for an answer (InviteQueuePolicy).
+                    var oldestWaited = invites.TryPeek(out var oldest) ? time.GetElapsedTime(oldest.Received, readAt) : TimeSpan.Zero;
+                    if (InviteQueuePolicy.Decide(invites.Count, oldestWaited, options.MaxQueuedInvites, options.MaxInviteQueueWait) != InviteRefusal.None)
                     {
                         Interlocked.Increment(ref invitesShed);
                         ShedInvite?.Invoke(request, source);
                         return true;
                     }
-                    invites.Enqueue(new QueuedInvite(result, source));
+                    invites.Enqueue(new QueuedInvite(result, source, readAt));
+                    invites.Keys.Add(key);
                     Interlocked.Increment(ref queuedInvites);
                     return true;
                 }
@@ -417,7 +447,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
     }
 
     /// <summary>A CANCEL for an INVITE still queued: the INVITE is handled first, so the CANCEL finds its transaction.</summary>
-    private void TakeCancelledInvite(SipRequest cancel, Queue<QueuedInvite> invites)
+    private void TakeCancelledInvite(SipRequest cancel, InviteQueue invites)
     {
         var branch = cancel.TopVia?.Branch;
         var callId = cancel.CallId;
@@ -426,6 +456,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
             if (!queued.Taken && queued.Result.Message is SipRequest invite && invite.CallId == callId && invite.TopVia?.Branch == branch)
             {
                 queued.Taken = true;
+                invites.Keys.Remove((branch ?? "", callId));
                 handler(queued.Result, queued.Source);
                 return;
             }

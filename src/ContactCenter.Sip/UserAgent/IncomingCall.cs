@@ -163,6 +163,10 @@ public sealed class IncomingCall
         if (sent)
         {
             dialog?.End(SipDialogEndReason.LocalBye);
+            if (statusCode == 503)
+            {
+                endpoint.OnRefusalSent(ReceivedTimestamp);
+            }
         }
         return sent;
     }

@@ -130,16 +130,58 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>New INVITEs waiting in the UDP receive threads behind ACK, BYE, CANCEL, in-dialog requests and responses now.</summary>
     public int QueuedInvites => sockets?.QueuedInvites ?? 0;
 
-    /// <summary>New INVITEs answered 503 at once because the receive queue was full (<see cref="SipEndpointOptions.MaxQueuedInvites"/>), since start.</summary>
+    /// <summary>
+    /// New INVITEs answered 503 at once by the UDP receive thread because its queue was full
+    /// (<see cref="SipEndpointOptions.MaxQueuedInvites"/>) or its oldest INVITE had waited longer than
+    /// <see cref="SipEndpointOptions.MaxInviteQueueWait"/>, since start.
+    /// </summary>
     public long InvitesShed => sockets?.InvitesShed ?? 0;
 
     /// <summary>
-    /// The application's early, cheap overload gate: called on the UDP receive thread for each new INVITE (no To tag, no
-    /// transaction yet) with its source address, before the INVITE is queued; false answers it <c>503</c> with
-    /// <c>Retry-After</c> at once, statelessly (the application counts it). Must be fast and thread-safe. Null: every new
-    /// INVITE reaches <see cref="IncomingCallHandler"/>.
+    /// The application's early, cheap overload gate: called for each new INVITE (no To tag, no transaction yet) with its
+    /// source address where it is first read — on the UDP receive thread before the INVITE is queued, on a TCP, TLS or
+    /// WebSocket connection's read loop before any transaction — and false answers it <c>503</c> with <c>Retry-After</c>
+    /// at once, statelessly (the application counts it). Must be fast and thread-safe. Null: every new INVITE reaches
+    /// <see cref="IncomingCallHandler"/>.
     /// </summary>
     public Func<IPAddress, bool>? NewCallGate { get; set; }
+
+    /// <summary>
+    /// Called with how long a refused new INVITE took to get its 503: from its datagram or message being read to the 503
+    /// being sent, for every 503 to a new INVITE — the receive thread's (queue full or waited too long, the application's
+    /// <see cref="NewCallGate"/>) and the application's own <see cref="IncomingCall.Reject"/> with 503. For metrics; must be
+    /// fast and thread-safe.
+    /// </summary>
+    public Action<TimeSpan>? RefusalSent { get; set; }
+
+    /// <summary>Reports a 503 to a new INVITE read at <paramref name="receivedTimestamp"/> (0: unknown, not reported).</summary>
+    internal void OnRefusalSent(long receivedTimestamp)
+    {
+        if (receivedTimestamp != 0 && RefusalSent is { } report)
+        {
+            report(time.GetElapsedTime(receivedTimestamp));
+        }
+    }
+
+    /// <summary>
+    /// A new INVITE read on a connection (TCP, TLS, WebSocket: no receive queue there): stamped, and refused with a stateless
+    /// 503 at once when the application's <see cref="NewCallGate"/> says no. True when it was refused.
+    /// </summary>
+    internal bool RefusesOnConnection(SipRequest invite, SipSource source)
+    {
+        if (invite.ReceivedTimestamp == 0)
+        {
+            invite.ReceivedTimestamp = time.GetTimestamp();
+        }
+
+        if (NewCallGate is not { } gate || transactions.HasServerTransaction(invite) || gate(source.RemoteEndPoint.Address))
+        {
+            return false;
+        }
+
+        ShedInvite(invite, source);
+        return true;
+    }
 
     /// <summary>The <c>Retry-After</c> value (whole seconds) of a 503 refusing a new call for overload.</summary>
     public string OverloadRetryAfter => ((int)Math.Ceiling(options.OverloadRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -149,6 +191,7 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
         var busy = SipMessageFactory.CreateResponse(invite, 503, toTag: SipIds.NewTag());
         busy.Headers.Add("Retry-After", OverloadRetryAfter);
         transactions.SendStateless(busy, invite, source);
+        OnRefusalSent(invite.ReceivedTimestamp);
     }
 
     /// <summary>Live dialogs.</summary>

@@ -105,6 +105,13 @@ internal sealed class SipServer
             logger.LogWarning("Source {Source} exceeded the request rate; ignored for {CoolOff}", source.RemoteEndPoint.Address, options.RateLimitCoolOff);
             return;
         }
+        // A new INVITE on a connection meets the application's overload gate here, before any transaction (on UDP the
+        // receive thread asked it before queueing).
+        if (source.Protocol != SipProtocol.Udp && message is SipRequest { Method: "INVITE" } invite && invite.To.Tag is null
+            && invite.TopVia is not null && endpoint.RefusesOnConnection(invite, source))
+        {
+            return;
+        }
         if (message is SipResponse { StatusCode: >= 200 } resp && resp.Vias.Count > 1)
         {
             // §18.1.2: a response with more than one Via is not for us (we are not a proxy): drop.

@@ -100,8 +100,10 @@ internal sealed class SipGateway(
         admission.StatusChanged += status => _ = PublishOverloadAsync(status);
         metrics.ObserveAdmission(admission);
         admission.Start();
-        // While throttled, a source whose part of the admitted rate is used up is refused by the receive thread itself.
+        // While throttled, a source whose part of the admitted rate is used up is refused where the stack first reads the
+        // INVITE (the UDP receive thread before queueing, a connection's read loop), before any transaction.
         endpoint.NewCallGate = admission.MayAdmit;
+        endpoint.RefusalSent = metrics.RefusalSent;
         announcer = new BusyAnnouncer(engine, mediaAddress, endpoint.OverloadRetryAfter, logger);
         context = new GatewayContext(
             new SipEndpointDialler(sip), media, mediaAddress, bus, bus.CreateRequestClient<IdentifyCaller>(), bus.CreateRequestClient<GetCaseStatus>(), options,

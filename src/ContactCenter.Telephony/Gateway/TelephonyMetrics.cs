@@ -18,6 +18,7 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> transferred;
     private readonly Counter<long> callbackAttempts;
     private readonly Histogram<double> callbackRingDelay;
+    private readonly Histogram<double> refusalLatency;
 
     public TelephonyMetrics(IMeterFactory meters)
     {
@@ -28,6 +29,9 @@ internal sealed class TelephonyMetrics : IDisposable
         rejected = meter.CreateCounter<long>("contactcenter.telephony.calls.rejected", description: "Inbound INVITEs refused, by status code");
         transferred = meter.CreateCounter<long>("contactcenter.telephony.calls.transferred", description: "Calls blind-transferred from an agent's phone (REFER)");
         callbackAttempts = meter.CreateCounter<long>("contactcenter.telephony.callbacks.attempts", description: "Callback attempts placed, by outcome");
+        refusalLatency = meter.CreateHistogram<double>("contactcenter.telephony.admission.refusal_latency", unit: "s",
+            description: "A new INVITE refused with 503: from its datagram or message being read to the 503 being sent",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         callbackRingDelay = meter.CreateHistogram<double>("contactcenter.telephony.callbacks.ring_delay", unit: "s",
             description: "From routing reserving an agent for a callback to the customer's phone ringing (the agent answers in between)");
     }
@@ -104,6 +108,9 @@ internal sealed class TelephonyMetrics : IDisposable
     public void CallbackAttempted(CallOutcome outcome) => callbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
 
     public void CallbackRinging(TimeSpan sinceReserved) => callbackRingDelay.Record(sinceReserved.TotalSeconds);
+
+    /// <summary>A 503 to a new INVITE was sent this long after the INVITE was read (<see cref="ContactCenter.Sip.UserAgent.SipEndpoint.RefusalSent"/>).</summary>
+    public void RefusalSent(TimeSpan latency) => refusalLatency.Record(latency.TotalSeconds);
 
     public void CallRejected(int statusCode) => rejected.Add(1, new KeyValuePair<string, object?>("status", statusCode));
 

@@ -77,10 +77,41 @@ public sealed class OverloadGatewayTests
         var first = await Dial(caller, gateway, "1000").Completion.WaitAsync(Wait);
         Assert.True(first.IsAnswered);
 
+        // The refusal's latency (INVITE read to 503 sent) goes to a histogram on the meter.
+        var latencies = new List<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "contactcenter.telephony.admission.refusal_latency" && instrument.Meter.Scope == meters)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (latencies)
+            {
+                latencies.Add(value);
+            }
+        });
+        listener.Start();
+
         var second = await Dial(caller, gateway, "1000").Completion.WaitAsync(Wait);
 
         Assert.Equal(503, second.StatusCode);
         Assert.Equal("7", second.Response!.Headers.Get("Retry-After"));
+        await WaitUntilAsync(() =>
+        {
+            lock (latencies)
+            {
+                return latencies.Count == 1;
+            }
+        });
+        lock (latencies)
+        {
+            Assert.InRange(latencies[0], 0, Wait.TotalSeconds);
+        }
+
         Assert.Equal(1, gateway.LiveCallCount);
         var admission = gateway.Admission!;
         Assert.Equal(1, admission.RefusedFor(RefusalReason.LiveCalls));
