@@ -156,6 +156,26 @@ public sealed class TlsClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sips_target_is_dialled_over_a_verified_tls_client_connection()
+    {
+        var answered = new TaskCompletionSource<(IncomingCall Call, SipDialog Dialog)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var trunk = StartTrunk(answered);
+        await using var gateway = StartGateway();
+        gateway.TrustTlsPeer(trunk.TlsEndPoint!, new SipTlsTrust { ServerName = "sip.carrier.test", TrustedRoots = [ca] });
+
+        // No destination given: the sips: scheme alone sends it over TLS (RFC 5630), never UDP.
+        var result = await gateway.Call(new SipCallOptions
+        {
+            Target = SipUri.Parse($"sips:+442079460001@127.0.0.1:{trunk.TlsEndPoint!.Port}"),
+            From = SipNameAddress.Parse("<sip:+442079460000@127.0.0.1>"),
+            Offer = SdpOfferAnswer.CreateOffer(new IPEndPoint(IPAddress.Loopback, 20000)),
+        }).Completion.WaitAsync(Wait);
+        Assert.True(result.IsAnswered, $"{result.StatusCode} {result.Response?.ReasonPhrase}");
+        Assert.Equal(SipProtocol.Tls, (await answered.Task.WaitAsync(Wait)).Call.Source.Protocol);
+        Assert.Equal(1, gateway.TlsConnectionCount);
+    }
+
+    [Fact]
     public void A_pin_is_read_with_or_without_colons_and_a_malformed_one_is_null()
     {
         var hex = Convert.ToHexString(SHA256.HashData(leaf.RawData));

@@ -46,7 +46,7 @@ public sealed class TrunkSrtpTests : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Starts the far carrier (TLS, CA-issued certificate) and the gateway with the given trunk settings.</summary>
-    private async Task StartAsync(string inboundSrtp, string outboundTrust)
+    private async Task StartAsync(string inboundSrtp, string outboundTrust, bool enableTls = true)
     {
         var dir = Path.Combine(data, "carrier");
         Directory.CreateDirectory(dir);
@@ -117,7 +117,7 @@ public sealed class TrunkSrtpTests : IAsyncLifetime
             ["Telephony:GatewayId"] = "gw-trunk-srtp",
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:Port"] = "0",
-            ["Sip:EnableTls"] = "true",
+            ["Sip:EnableTls"] = enableTls ? "true" : "false",
             ["Sip:TlsPort"] = "0",
             ["Sip:TlsSelfSignedPath"] = Path.Combine(data, "gateway.pfx"),
             ["Media:BindAddress"] = "127.0.0.1",
@@ -273,5 +273,14 @@ public sealed class TrunkSrtpTests : IAsyncLifetime
         Assert.Contains($"transfer to {Number}: 503 Service Unavailable (TLS handshake with 127.0.0.1:{carrier.TlsEndPoint!.Port} (sip.carrier.test) failed", ended.Reason, StringComparison.Ordinal);
         Assert.Contains("is not trusted", ended.Reason, StringComparison.Ordinal);
         Assert.False(farAnswered.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_tls_trunk_while_sip_tls_is_off_stops_the_start_naming_the_trunk()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync("off", "    tlsCa: carrier-ca.pem", enableTls: false));
+        Assert.Contains("outbound trunk 'tls-carrier' has transport: tls, and Sip:EnableTls is false", error.Message, StringComparison.Ordinal);
+        host.Dispose();
+        host = null!;
     }
 }
