@@ -564,7 +564,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
         return UdpEndPoint is { } udpLocal ? new SipSource(SipProtocol.Udp, remote, udpLocal) : null;
     }
 
-    /// <summary>How the certificate of <paramref name="remote"/> is verified when we connect to it over TLS (default: <see cref="SipTlsTrust.System"/>).</summary>
+    /// <summary>How the certificate of <paramref name="remote"/> is verified when we connect to it over TLS (default: <see cref="SipTlsTrust.Default"/>).</summary>
     public void SetTlsTrust(IPEndPoint remote, SipTlsTrust trust) => tlsTrust[remote] = trust;
 
     /// <summary>One TLS client connection per peer at a time: concurrent sends wait for the same handshake.</summary>
@@ -592,7 +592,7 @@ internal sealed partial class SipSocketTransport : ISipTransport
         {
             return existing;
         }
-        var trust = tlsTrust.TryGetValue(remote, out var t) ? t : SipTlsTrust.System;
+        var trust = tlsTrust.TryGetValue(remote, out var t) ? t : SipTlsTrust.Default;
         var serverName = trust.ServerName ?? remote.Address.ToString();
         var s = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);

@@ -22,7 +22,7 @@ public sealed class SipTlsTrust
     public byte[]? PinnedSha256 { get; init; }
 
     /// <summary>The default: system roots, the IP address as the name.</summary>
-    public static SipTlsTrust System { get; } = new();
+    public static SipTlsTrust Default { get; } = new();
 
     /// <summary>Parses a pin "sha256:AB:CD:..." or plain hex (64 digits, colons allowed); null when malformed.</summary>
     public static byte[]? ParsePin(string? text)
