@@ -5,7 +5,8 @@
 #   ./bench.sh sip      SIP parser (BenchmarkDotNet: time and bytes per message) and UAS
 #                       throughput under SIPp's uac against SIPp's own uas (the rig's ceiling),
 #                       then a 5-minute soak of our UAS printing its heap (SOAK_SECONDS, SOAK_RATE);
-#                       plus the 1,000,000-input mutation fuzz over the RFC 4475/5118 corpora
+#                       plus the 1,000,000-input mutation fuzz over the RFC 4475/5118 corpora, and
+#                       TLS calls/s beside UDP calls/s in one run (our tlsload generator; TLS_RATES)
 #   ./bench.sh media    G.711 and RTP per-packet costs (BenchmarkDotNet), 60 s prompt pacing,
 #                       bridged relay (pass-through and transcoded, vs direct loopback) and
 #                       concurrent IVR playback at rising call counts (MEDIA_RELAY_STEPS, MEDIA_IVR_STEPS),
@@ -66,6 +67,8 @@ sip() {
   SOAK_SECONDS=${SOAK_SECONDS:-300} SOAK_RATE=${SOAK_RATE:-1000} \
     benchmarks/ContactCenter.Sip.Benchmarks/bench-uas.sh "${BENCH_SECONDS:-10}" ${BENCH_RATES:-1000 1600 2000 2400 3000}
   dotnet "$(dll Sip)" fuzz --inputs 1000000 --corpora ../shared/corpora
+  # TLS beside UDP (issue 17): our own generator, since Debian's SIPp is built without OpenSSL (no -t l1).
+  dotnet "$(dll Sip)" tlsload --rates "${TLS_RATES:-200,400,800,1200,1600}" --seconds "${BENCH_SECONDS:-10}"
 }
 
 media() {

@@ -45,6 +45,14 @@ internal static class UasMode
                 case "--address":
                     options.ListenAddress = args[i + 1];
                     break;
+                case "--tls-port":
+                    // SIP over TLS too, with the generated self-signed certificate kept at --tls-cert (tlsload pins it).
+                    options.EnableTls = true;
+                    options.TlsPort = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--tls-cert":
+                    options.TlsSelfSignedPath = args[i + 1];
+                    break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -80,7 +88,7 @@ internal static class UasMode
             return Task.CompletedTask;
         };
         endpoint.Start();
-        Console.WriteLine($"UAS on udp/tcp {options.ListenAddress}:{endpoint.Port}; Ctrl+C to stop");
+        Console.WriteLine($"UAS on udp/tcp {options.ListenAddress}:{endpoint.Port}, tls {endpoint.TlsEndPoint?.ToString() ?? "off"}; Ctrl+C to stop");
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -67,6 +67,7 @@ internal static class AuthSetup
             });
         services.AddSingleton<SecurityStamps>();
         services.AddSingleton<HubConnections>();
+        services.AddSingleton<SignedInSipSockets>();
         services.AddSingleton<RevocationHubFilter>();
         services.AddHostedService<HubConnectionSweeper>();
         services.Configure<HubOptions>(options => options.AddFilter<RevocationHubFilter>());

@@ -146,6 +146,8 @@ internal static class ContactCenterApp
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
+        // A browser phone's /sip WebSocket signed in with a token is closed when that sign-in is revoked or expires.
+        app.Use(SignedInSipSockets.Middleware);
         app.UseRateLimiter();
         app.UseAuthorization();
 

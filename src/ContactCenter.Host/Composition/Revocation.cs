@@ -131,9 +131,63 @@ internal sealed class HubConnections(TimeProvider time)
         !long.TryParse(user?.FindFirst("exp")?.Value, out var exp) || DateTimeOffset.FromUnixTimeSeconds(exp) <= time.GetUtcNow();
 }
 
-/// <summary>Closes, once a second, every hub connection whose token has expired or whose person's stamp has changed.</summary>
+/// <summary>
+/// The open SIP WebSockets (<c>/sip</c>) signed in with a token: a browser phone registered on its person's sign-in. Each is
+/// served with a request-aborted token of ours, so <see cref="HubConnectionSweeper"/> can close it (its registration ends
+/// with it: the gateway sees the phone gone) when the token expires or the person's stamp changes, as for hub connections.
+/// </summary>
+internal sealed class SignedInSipSockets
+{
+    private readonly ConcurrentDictionary<long, Entry> open = new();
+    private long next;
+
+    public int Count => open.Count;
+
+    /// <summary>One signed-in socket: its person and the means to close it.</summary>
+    internal sealed record Entry(long Id, ClaimsPrincipal User, CancellationTokenSource Close);
+
+    public ICollection<Entry> Snapshot() => open.Values;
+
+    public void Remove(Entry entry) => open.TryRemove(new KeyValuePair<long, Entry>(entry.Id, entry));
+
+    /// <summary>
+    /// For a WebSocket request to <c>/sip</c> by a signed-in person: the rest of the pipeline (the SIP WebSocket endpoint)
+    /// sees a <see cref="HttpContext.RequestAborted"/> that also fires when the sweeper revokes the sign-in.
+    /// </summary>
+    public static Func<HttpContext, RequestDelegate, Task> Middleware => async (context, next) =>
+    {
+        // /sip serves nothing but the SIP WebSocket (its own branch runs the WebSockets middleware, after this one).
+        if (!context.Request.Path.StartsWithSegments("/sip") || context.User.Identity?.IsAuthenticated != true)
+        {
+            await next(context);
+            return;
+        }
+
+        var sockets = context.RequestServices.GetRequiredService<SignedInSipSockets>();
+        using var close = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var entry = new Entry(Interlocked.Increment(ref sockets.next), context.User, close);
+        sockets.open[entry.Id] = entry;
+        var aborted = context.RequestAborted;
+        context.RequestAborted = close.Token;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.RequestAborted = aborted;
+            sockets.Remove(entry);
+        }
+    };
+}
+
+/// <summary>
+/// Closes, once a second, every hub connection and signed-in SIP WebSocket whose token has expired or whose person's stamp
+/// has changed.
+/// </summary>
 internal sealed class HubConnectionSweeper(
-    HubConnections connections, SecurityStamps stamps, TimeProvider time, ILogger<HubConnectionSweeper> logger) : BackgroundService
+    HubConnections connections, SignedInSipSockets sipSockets, SecurityStamps stamps, TimeProvider time, ILogger<HubConnectionSweeper> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -156,30 +210,57 @@ internal sealed class HubConnectionSweeper(
     private async Task SweepAsync(CancellationToken ct)
     {
         var open = connections.Snapshot().ToList();
-        if (open.Count == 0)
+        var sockets = sipSockets.Snapshot().ToList();
+        if (open.Count == 0 && sockets.Count == 0)
         {
             return;
         }
 
         // One stamp look-up per person (cached), all at once; then each connection against its person's.
-        var logins = open.Select(c => c.User?.FindFirst("sub")?.Value).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var logins = open.Select(c => c.User?.FindFirst("sub")?.Value).Concat(sockets.Select(s => s.User.FindFirst("sub")?.Value))
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var current = await Task.WhenAll(logins.Select(async l => (Login: l, Stamp: await stamps.CurrentAsync(l, ct))));
         var byLogin = current.ToDictionary(x => x.Login, x => x.Stamp, StringComparer.Ordinal);
         foreach (var context in open)
         {
-            var login = context.User?.FindFirst("sub")?.Value;
-            var claimed = context.User?.FindFirst("stamp")?.Value;
-            var expired = connections.Expired(context.User);
-            var revoked = login is null || claimed is null || !byLogin.TryGetValue(login, out var stamp)
-                || !string.Equals(stamp, claimed, StringComparison.Ordinal);
-            if (expired || revoked)
+            if (Invalid(context.User, byLogin) is { } why)
             {
-                logger.LogInformation(
-                    "Closing hub connection {ConnectionId} of {Login}: its token {Why}",
-                    context.ConnectionId, login, expired ? "expired" : "was revoked");
+                logger.LogInformation("Closing hub connection {ConnectionId} of {Login}: its token {Why}", context.ConnectionId, context.User?.FindFirst("sub")?.Value, why);
                 connections.Remove(context);
                 context.Abort();
             }
         }
+
+        foreach (var socket in sockets)
+        {
+            if (Invalid(socket.User, byLogin) is { } why)
+            {
+                logger.LogInformation("Closing the SIP WebSocket of {Login}: its token {Why}", socket.User.FindFirst("sub")?.Value, why);
+                sipSockets.Remove(socket);
+                try
+                {
+                    await socket.Close.CancelAsync();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // It closed by itself meanwhile.
+                }
+            }
+        }
+    }
+
+    /// <summary>"expired" or "was revoked" when the token may no longer be used; null when it may.</summary>
+    private string? Invalid(ClaimsPrincipal? user, Dictionary<string, string?> byLogin)
+    {
+        if (connections.Expired(user))
+        {
+            return "expired";
+        }
+
+        var login = user?.FindFirst("sub")?.Value;
+        var claimed = user?.FindFirst("stamp")?.Value;
+        return login is null || claimed is null || !byLogin.TryGetValue(login, out var stamp) || !string.Equals(stamp, claimed, StringComparison.Ordinal)
+            ? "was revoked"
+            : null;
     }
 }

@@ -266,7 +266,7 @@ internal sealed class SipClientTransaction
 
     private void Send(byte[] bytes) => layer.SendRequestBytes(bytes, this);
 
-    internal void OnTransportError()
+    internal void OnTransportError(string? detail = null)
     {
         bool fire;
         lock (gate)
@@ -276,7 +276,7 @@ internal sealed class SipClientTransaction
         if (fire)
         {
             // §8.1.3.1: a transport failure is treated as 503.
-            Deliver(Synthetic(503, "Service Unavailable (transport error)"));
+            Deliver(Synthetic(503, detail is null ? "Service Unavailable (transport error)" : $"Service Unavailable ({detail})"));
             Terminate();
         }
     }

@@ -264,7 +264,7 @@ internal sealed class TransactionLayer : IDisposable
         catch (SipTransportException ex)
         {
             logger.LogDebug("{Message}", ex.Message);
-            tx?.OnTransportError();
+            tx?.OnTransportError(ex.Detail);
         }
     }
 

@@ -13,7 +13,8 @@ namespace ContactCenter.Sip.Transport;
 /// UDP and TCP transports (RFC 3261 §18) on one address and port, and TLS (RFC 3261 §26.2, RFC 5630) on its own port
 /// when enabled. Receive loops catch everything per message; TCP and TLS connections are reused for both directions,
 /// capped per source and closed when idle. TLS connections are accepted (phones, trunks that connect to us) and reused
-/// to reach those peers; the transport does not open TLS connections itself.
+/// to reach those peers; to a peer with no open TLS connection (a trunk we dial over TLS) the transport opens one as a
+/// TLS client, verifying the peer's certificate as its <see cref="SipTlsTrust"/> says (system roots by default).
 /// </summary>
 internal sealed partial class SipSocketTransport : ISipTransport
 {
@@ -26,6 +27,8 @@ internal sealed partial class SipSocketTransport : ISipTransport
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> connections = new();
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> tlsConnections = new();
+    private readonly ConcurrentDictionary<IPEndPoint, SipTlsTrust> tlsTrust = new();
+    private readonly ConcurrentDictionary<IPEndPoint, Lazy<Task<TcpConnection>>> tlsConnecting = new();
     private SipTlsCertificate? certificate;
     private Socket? tlsListener;
     private readonly ConcurrentDictionary<IPAddress, int> perSource = new();
@@ -555,13 +558,17 @@ internal sealed partial class SipSocketTransport : ISipTransport
             {
                 if (!tlsConnections.TryGetValue(remote, out var tls) || tls.Closed)
                 {
-                    throw new InvalidOperationException($"no TLS connection from {remote} is open (TLS peers are reached over the connection they opened)");
+                    tls = await ConnectTlsAsync(remote).ConfigureAwait(false);
                 }
                 await tls.SendAsync(data).ConfigureAwait(false);
                 return;
             }
             var c = await GetOrConnectAsync(remote).ConfigureAwait(false);
             await c.SendAsync(data).ConfigureAwait(false);
+        }
+        catch (SipTransportException)
+        {
+            throw;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -586,6 +593,99 @@ internal sealed partial class SipSocketTransport : ISipTransport
             return TcpEndPoint is { } tcp ? new SipSource(SipProtocol.Tcp, remote, tcp) : null;
         }
         return UdpEndPoint is { } udpLocal ? new SipSource(SipProtocol.Udp, remote, udpLocal) : null;
+    }
+
+    /// <summary>How the certificate of <paramref name="remote"/> is verified when we connect to it over TLS (default: <see cref="SipTlsTrust.Default"/>).</summary>
+    public void SetTlsTrust(IPEndPoint remote, SipTlsTrust trust) => tlsTrust[remote] = trust;
+
+    /// <summary>One TLS client connection per peer at a time: concurrent sends wait for the same handshake.</summary>
+    private async Task<TcpConnection> ConnectTlsAsync(IPEndPoint remote)
+    {
+        var lazy = tlsConnecting.GetOrAdd(remote, r => new Lazy<Task<TcpConnection>>(() => OpenTlsAsync(r)));
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        finally
+        {
+            tlsConnecting.TryRemove(new KeyValuePair<IPEndPoint, Lazy<Task<TcpConnection>>>(remote, lazy));
+        }
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="remote"/> and runs the TLS handshake as a client (TLS 1.2/1.3, SNI and the name check
+    /// as its trust says). A refused certificate or a failed handshake throws <see cref="SipTransportException"/> whose
+    /// <see cref="SipTransportException.Detail"/> says why, so the call's outcome can name it.
+    /// </summary>
+    private async Task<TcpConnection> OpenTlsAsync(IPEndPoint remote)
+    {
+        if (tlsConnections.TryGetValue(remote, out var existing) && !existing.Closed)
+        {
+            return existing;
+        }
+        var trust = tlsTrust.TryGetValue(remote, out var t) ? t : SipTlsTrust.Default;
+        var serverName = trust.ServerName ?? remote.Address.ToString();
+        var s = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        cts.CancelAfter(options.TcpConnectTimeout);
+        try
+        {
+            await s.ConnectAsync(remote, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            s.Dispose();
+            var why = ex is OperationCanceledException ? "connection timed out" : ex.Message;
+            throw new SipTransportException($"TLS connection to {remote} failed: {why}", ex) { Detail = $"TLS connection to {remote} failed: {why}" };
+        }
+        if (!TryReserve(remote.Address))
+        {
+            s.Dispose();
+            throw new SipTransportException($"TLS connection to {remote} refused: connection cap reached");
+        }
+        string? refusal = null;
+        var ssl = new SslStream(new NetworkStream(s, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            var client = new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, cert, chain, errors) => trust.Accepts(cert, chain, errors, out refusal),
+            };
+            if (trust.TrustedRoots is { Count: > 0 } roots)
+            {
+                var policy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+                {
+                    TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                    RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                };
+                policy.CustomTrustStore.AddRange(roots);
+                client.CertificateChainPolicy = policy;
+            }
+            await ssl.AuthenticateAsClientAsync(client, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            s.Dispose();
+            Release(remote.Address);
+            var why = refusal ?? (ex is OperationCanceledException ? "no answer within " + options.TcpConnectTimeout.TotalSeconds + " s" : ex.Message);
+            var detail = $"TLS handshake with {remote} ({serverName}) failed: {why}";
+            logger.LogWarning("{Detail}", detail);
+            throw new SipTransportException(detail, ex) { Detail = detail };
+        }
+        var c = new TcpConnection(this, s, remote, (IPEndPoint)s.LocalEndPoint!, ssl);
+        var added = tlsConnections.GetOrAdd(remote, c);
+        if (added != c)
+        {
+            c.Close();
+            return added;
+        }
+        logger.LogInformation("TLS connection to {Remote} ({ServerName}): {Protocol} {Cipher}, certificate '{Subject}' verified", remote, serverName, ssl.SslProtocol, ssl.NegotiatedCipherSuite, ssl.RemoteCertificate?.Subject);
+        c.Start();
+        return c;
     }
 
     private async ValueTask<TcpConnection> GetOrConnectAsync(IPEndPoint remote)

@@ -124,6 +124,17 @@ public sealed class SipEndpoint : IAsyncDisposable, ITransactionUser
     /// <summary>Open TLS connections.</summary>
     public int TlsConnectionCount => sockets?.TlsConnectionCount ?? 0;
 
+    /// <summary>
+    /// How the certificate of <paramref name="remote"/> is verified when the endpoint connects to it over TLS (a trunk
+    /// dialled with transport TLS or a <c>sips:</c> URI). Without this: the system's roots and the IP address as the name.
+    /// </summary>
+    public void TrustTlsPeer(IPEndPoint remote, Transport.SipTlsTrust trust)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(trust);
+        (sockets ?? throw new InvalidOperationException("this endpoint has no socket transport")).SetTlsTrust(remote, trust);
+    }
+
     /// <summary>The port in use (UDP, else TCP).</summary>
     public int Port => (UdpEndPoint ?? TcpEndPoint)?.Port ?? options.Port;
 

@@ -19,6 +19,10 @@ internal sealed record OutboundTrunk
     public required IReadOnlyList<DialPattern> Dial { get; init; }
     /// <summary>Digest credentials for the carrier's 401/407 challenge, if it asks.</summary>
     public (string User, string Password)? Credentials { get; init; }
+    /// <summary>SDES-SRTP on calls to this trunk (<c>srtp:</c>); anything but off needs <see cref="SipProtocol.Tls"/>.</summary>
+    public ContactCenter.Telephony.Gateway.Legs.SrtpPolicy Srtp { get; init; }
+    /// <summary>How the trunk's TLS certificate is verified (transport tls only).</summary>
+    public ContactCenter.Sip.Transport.SipTlsTrust? TlsTrust { get; init; }
 
     /// <summary>True when one of the trunk's patterns matches the number.</summary>
     public bool MayDial(string number)

@@ -44,7 +44,7 @@ internal static class OutboundConfigLoader
                 continue;
             }
 
-            file.CheckKeys(map, prefix, "name", "address", "transport", "callerId", "dial", "username", "password");
+            file.CheckKeys(map, prefix, "name", "address", "transport", "callerId", "dial", "username", "password", "srtp", "tlsServerName", "tlsCa", "tlsPin");
             var name = file.String(map, "name", prefix, required: true);
             if (name is not null && !names.Add(name))
             {
@@ -68,12 +68,23 @@ internal static class OutboundConfigLoader
             {
                 "udp" => SipProtocol.Udp,
                 "tcp" => SipProtocol.Tcp,
+                "tls" => SipProtocol.Tls,
                 _ => null,
             };
             if (transport is null)
             {
-                file.Error(YamlFile.Get(map, "transport"), $"{prefix}.transport", $"'{transportText}' is not one of udp, tcp");
+                file.Error(YamlFile.Get(map, "transport"), $"{prefix}.transport", $"'{transportText}' is not one of udp, tcp, tls");
             }
+
+            // SDES keys travel in the SDP: only over TLS, or they protect nothing (RFC 4568 §8.3).
+            var srtp = TelephonyConfigLoader.ReadSrtp(file, map, prefix) ?? Telephony.Gateway.Legs.SrtpPolicy.Off;
+            if (srtp != Telephony.Gateway.Legs.SrtpPolicy.Off && transport is not null and not SipProtocol.Tls)
+            {
+                file.Error(YamlFile.Get(map, "srtp"), $"{prefix}.srtp",
+                    $"srtp: {SrtpText(srtp)} needs transport: tls (the SDES keys are sent in the SDP, which would go in clear over {transportText})");
+            }
+
+            var trust = ReadTlsTrust(file, map, prefix, root, transport);
 
             var callerId = file.String(map, "callerId", prefix, required: true);
             if (callerId is not null && DialPlan.Normalise(callerId) != callerId)
@@ -119,12 +130,78 @@ internal static class OutboundConfigLoader
                     CallerId = callerId,
                     Dial = patterns,
                     Credentials = user is not null && password is not null ? (user, password) : null,
+                    Srtp = srtp,
+                    TlsTrust = transport == SipProtocol.Tls ? trust : null,
                 });
             }
         }
 
         errors.AddRange(throwaway.Skip(before));
         return trunks;
+    }
+
+    private static string SrtpText(Telephony.Gateway.Legs.SrtpPolicy policy) => policy.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The certificate check of a TLS trunk: <c>tlsServerName</c> (the name its certificate must carry; default its IP
+    /// address), <c>tlsCa</c> (a PEM file of the private CA that issued it, relative to telephony-config) or <c>tlsPin</c>
+    /// (the SHA-256 of its certificate). Verification is never off. The keys on a trunk that is not TLS are refused.
+    /// </summary>
+    private static Sip.Transport.SipTlsTrust? ReadTlsTrust(YamlFile file, YamlMappingNode map, string prefix, string root, SipProtocol? transport)
+    {
+        var serverName = file.String(map, "tlsServerName", prefix, required: false);
+        var ca = file.String(map, "tlsCa", prefix, required: false);
+        var pinText = file.String(map, "tlsPin", prefix, required: false);
+        if (transport is not null and not SipProtocol.Tls)
+        {
+            foreach (var key in (string[])["tlsServerName", "tlsCa", "tlsPin"])
+            {
+                if (YamlFile.Get(map, key) is { } node)
+                {
+                    file.Error(node, $"{prefix}.{key}", $"{key} applies to transport: tls only");
+                }
+            }
+
+            return null;
+        }
+
+        if (serverName is not null && Uri.CheckHostName(serverName) is UriHostNameType.Unknown or UriHostNameType.Basic)
+        {
+            file.Error(YamlFile.Get(map, "tlsServerName"), $"{prefix}.tlsServerName", $"'{serverName}' is not a host name or IP address");
+        }
+
+        if (ca is not null && pinText is not null)
+        {
+            file.Error(YamlFile.Get(map, "tlsPin"), $"{prefix}.tlsPin", "give tlsCa or tlsPin, not both (a pin accepts exactly one certificate whoever issued it)");
+        }
+
+        byte[]? pin = null;
+        if (pinText is not null && (pin = Sip.Transport.SipTlsTrust.ParsePin(pinText)) is null)
+        {
+            file.Error(YamlFile.Get(map, "tlsPin"), $"{prefix}.tlsPin",
+                $"'{pinText}' is not a SHA-256 fingerprint (64 hex digits, colons allowed, e.g. from `openssl x509 -noout -fingerprint -sha256`)");
+        }
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection? roots = null;
+        if (ca is not null)
+        {
+            var path = Path.IsPathRooted(ca) ? ca : Path.Combine(root, ca);
+            try
+            {
+                roots = [];
+                roots.ImportFromPemFile(path);
+                if (roots.Count == 0)
+                {
+                    file.Error(YamlFile.Get(map, "tlsCa"), $"{prefix}.tlsCa", $"'{path}' holds no PEM certificate");
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                file.Error(YamlFile.Get(map, "tlsCa"), $"{prefix}.tlsCa", $"'{path}' could not be read as PEM certificates: {error.Message}");
+            }
+        }
+
+        return new Sip.Transport.SipTlsTrust { ServerName = serverName, TrustedRoots = roots, PinnedSha256 = pin };
     }
 
     /// <summary>Reads each queue's <c>callback:</c> settings from queues.yaml (queues without one get the defaults).</summary>

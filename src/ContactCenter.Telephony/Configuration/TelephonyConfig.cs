@@ -85,6 +85,13 @@ internal sealed class TelephonyConfig
 /// </summary>
 internal sealed record Trunk(string Name, IReadOnlyList<IPNetwork> Allowed, IReadOnlySet<string> Dids, bool WebCallers = false)
 {
+    /// <summary>
+    /// SDES-SRTP on calls from this trunk (trunks.yaml <c>srtp:</c>): <c>off</c> (default) plain RTP; <c>offered</c> an
+    /// offer with a=crypto over TLS is answered with SRTP, anything else with plain RTP; <c>required</c> a call must come
+    /// over TLS with a usable a=crypto, or it gets 488.
+    /// </summary>
+    public Gateway.Legs.SrtpPolicy Srtp { get; init; } = Gateway.Legs.SrtpPolicy.Off;
+
     /// <summary>True when the address is inside one of the allowed networks.</summary>
     public bool Allows(IPAddress address)
     {

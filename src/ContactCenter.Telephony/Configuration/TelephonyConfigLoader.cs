@@ -237,7 +237,7 @@ internal static class TelephonyConfigLoader
                 continue;
             }
 
-            file.CheckKeys(map, prefix, "name", "allow", "webCallers", "dids");
+            file.CheckKeys(map, prefix, "name", "allow", "webCallers", "dids", "srtp");
             var name = file.String(map, "name", prefix, required: true);
             if (name is not null && !names.Add(name))
             {
@@ -296,13 +296,38 @@ internal static class TelephonyConfigLoader
                 }
             }
 
+            var srtp = ReadSrtp(file, map, prefix);
+            if (srtp is not (null or Gateway.Legs.SrtpPolicy.Off) && webCallers)
+            {
+                file.Error(YamlFile.Get(map, "srtp"), $"{prefix}.srtp",
+                    "a webCallers trunk's browsers always use DTLS-SRTP: srtp (SDES, for SIP trunks) does not apply here");
+            }
+
             if (name is not null)
             {
-                trunks.Add(new Trunk(name, networks, dids, webCallers));
+                trunks.Add(new Trunk(name, networks, dids, webCallers) { Srtp = srtp ?? Gateway.Legs.SrtpPolicy.Off });
             }
         }
 
         return trunks;
+    }
+
+    /// <summary>A trunk's <c>srtp:</c> (off, offered, required); null when absent or not one of them (reported).</summary>
+    internal static Gateway.Legs.SrtpPolicy? ReadSrtp(YamlFile file, YamlMappingNode map, string prefix)
+    {
+        var text = file.String(map, "srtp", prefix, required: false);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var policy = Gateway.Legs.SdesSdp.Parse(text);
+        if (policy is null)
+        {
+            file.Error(YamlFile.Get(map, "srtp"), $"{prefix}.srtp", $"'{text}' is not one of off, offered, required");
+        }
+
+        return policy;
     }
 
     private static Dictionary<string, DidRoute>? LoadDids(

@@ -75,7 +75,24 @@ internal sealed class SipGateway(
             Path.Combine(Path.GetFullPath(options.DataPath), $"callbacks-{options.GatewayId}.jsonl"), bus, time, loggerFactory.CreateLogger<CallbackLedger>());
         var registrar = SipRegistrar.ForEndpoint(sipOptions.Value, credentials, time, loggerFactory);
         registrar.BindingEnded += OnBindingEnded;
+        // A trunk dialled over TLS needs the TLS transport (its Via names our TLS port; the carrier may answer over it).
+        foreach (var trunk in config.DialPlan.Trunks)
+        {
+            if (trunk.Transport == SipProtocol.Tls && !sipOptions.Value.EnableTls)
+            {
+                throw new InvalidOperationException(
+                    $"telephony-config/trunks.yaml: outbound trunk '{trunk.Name}' has transport: tls, and Sip:EnableTls is false: turn TLS on or dial it over udp/tcp");
+            }
+        }
+
         sip = new SipEndpoint(sipOptions.Value, registrar, loggerFactory, time);
+        foreach (var trunk in config.DialPlan.Trunks)
+        {
+            if (trunk.TlsTrust is { } trust)
+            {
+                sip.TrustTlsPeer(trunk.Address, trust);
+            }
+        }
         // Trunks carry many calls from one address: the per-source request rate (set for phones) does not apply to them.
         sip.ExemptFromRateLimit(config.Trunks.SelectMany(t => t.Allowed));
         media = new MediaEngine(mediaOptions.Value, time, loggerFactory);
@@ -300,6 +317,22 @@ internal sealed class SipGateway(
             return Task.CompletedTask;
         }
 
+        // The trunk's srtp: SDES keys only over TLS, so a trunk that requires SRTP must send its calls over TLS.
+        var callerSrtp = Legs.SrtpPolicy.Off;
+        if (decision.Trunk is { WebCallers: false } trunk)
+        {
+            if (SdesSdp.Effective(trunk.Srtp, incoming.Source.Protocol) is not { } effective)
+            {
+                logger.LogWarning("Refused INVITE from {Source} to DID {Did}: trunk '{Trunk}' requires SRTP and the call came over {Protocol}, not TLS",
+                    incoming.Source.RemoteEndPoint, did, trunk.Name, incoming.Source.Protocol);
+                incoming.Reject(488, "Not Acceptable Here", [new("Warning", $"399 - \"SRTP is required: call over TLS\"")]);
+                gateway.Metrics.CallRejected(488);
+                return Task.CompletedTask;
+            }
+
+            callerSrtp = effective;
+        }
+
         // Overload control: decided before any media, IVR or bus work is spent on the call.
         if (admission?.TryAdmit(source, incoming.QueueDelay, sip?.QueuedInvites ?? 0, incoming.ReceivedTimestamp, out _) is not { } ticket)
         {
@@ -324,7 +357,10 @@ internal sealed class SipGateway(
 
         incoming.SendProvisional(180);
         var caller = incoming.From.Uri.User is { Length: > 0 } user ? SipUriUser(user) : "anonymous";
-        var call = new CallSession(gateway, new InboundCall(incoming, ticket), session, caller, route.Did, loggerFactory.CreateLogger<CallSession>());
+        var call = new CallSession(gateway, new InboundCall(incoming, ticket), session, caller, route.Did, loggerFactory.CreateLogger<CallSession>())
+        {
+            CallerSrtp = callerSrtp,
+        };
         calls[call.CallId] = call;
         _ = RunCallAsync(call, ticket);
         return Task.CompletedTask;

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit.Abstractions;
 
@@ -131,5 +133,96 @@ public sealed class RevocationTests(ITestOutputHelper output)
         var signingKey = (await File.ReadAllTextAsync(Path.Combine(host.DataFolder, "signing.key"))).Trim();
         using var stampless = SecurityClient.From(IPAddress.Loopback, host.BaseAddress, AuthorizationMatrixTests.Token(signingKey, "alice", "agent", stamp: null));
         Assert.Equal(HttpStatusCode.Unauthorized, (await stampless.GetAsync(new Uri("/api/routing/queues", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_browser_phones_sip_websocket_signed_in_by_the_cookie_is_closed_and_unregistered_within_5_seconds_of_deactivation()
+    {
+        await using var host = HostProcess.Start();
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(45));
+        using var sam = await SecurityClient.SignedInAsync(host.BaseAddress, "sam");
+        var token = await SecurityClient.TokenAsync(host.BaseAddress, "bob");
+
+        // Bob's browser phone: /sip with the desktop's sign-in cookie, registering with no password (the cookie signs it in).
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("sip");
+        socket.Options.SetRequestHeader("Cookie", "cc_token=" + token);
+        var sipUri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = "/sip" }.Uri;
+        using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await socket.ConnectAsync(sipUri, connect.Token);
+        }
+
+        var contact = $"sip:{Guid.NewGuid().ToString("N")[..8]}@{Guid.NewGuid().ToString("N")[..12]}.invalid;transport=ws";
+        var register =
+            $"REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK{Guid.NewGuid():N};rport\r\nMax-Forwards: 69\r\n" +
+            "To: <sip:bob@127.0.0.1>\r\nFrom: <sip:bob@127.0.0.1>;tag=regbob\r\nCall-ID: reg-bob-revocation\r\nCSeq: 1 REGISTER\r\n" +
+            $"Contact: <{contact}>;+sip.ice;reg-id=1;+sip.instance=\"<urn:uuid:5b1c4d2e-0f6a-4c3b-9e7d-1a2b3c4d5e70>\";expires=600\r\nExpires: 600\r\n" +
+            "Supported: path,gruu,outbound\r\nContent-Length: 0\r\n\r\n";
+        await socket.SendAsync(Encoding.UTF8.GetBytes(register), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[65_536];
+        string answer;
+        do
+        {
+            using var read = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var r = await socket.ReceiveAsync(buffer, read.Token);
+            Assert.Equal(WebSocketMessageType.Text, r.MessageType);
+            answer = Encoding.UTF8.GetString(buffer, 0, r.Count);
+        }
+        while (answer.StartsWith("SIP/2.0 100", StringComparison.Ordinal));
+        Assert.StartsWith("SIP/2.0 200", answer, StringComparison.Ordinal);
+
+        var started = TimeProvider.System.GetTimestamp();
+        using (var put = await sam.PutAsJsonAsync(new Uri("/api/agents/bob", UriKind.Relative), new { active = false }))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        // The server closes the socket: the next read sees its close (or the connection end), never a timeout.
+        using (var wait = new CancellationTokenSource(Limit))
+        {
+            try
+            {
+                while (true)
+                {
+                    var r = await socket.ReceiveAsync(buffer, wait.Token);
+                    if (r.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (WebSocketException)
+            {
+                // The server ended the connection without a close frame: closed all the same.
+            }
+        }
+
+        var took = TimeProvider.System.GetElapsedTime(started);
+        output.WriteLine($"deactivation: bob's SIP WebSocket closed {took.TotalSeconds:0.00} s after sam's PUT was sent");
+        Assert.True(took < Limit, $"took {took.TotalSeconds:0.00} s");
+        Assert.Contains("Closing the SIP WebSocket of bob: its token was revoked", host.StandardOutput, StringComparison.Ordinal);
+        // Its registration ended with it: the gateway sees bob's phone gone (routing's offers are placed against the registrar).
+        await SecurityClient.WaitUntilAsync(
+            () => Task.FromResult(host.StandardOutput.Contains("bob's phone is gone", StringComparison.Ordinal)), Limit, "bob's phone being gone");
+
+        // The old cookie signs nothing in any more: a new socket is anonymous, and bob's REGISTER is challenged for a password.
+        using var again = new ClientWebSocket();
+        again.Options.AddSubProtocol("sip");
+        again.Options.SetRequestHeader("Cookie", "cc_token=" + token);
+        using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await again.ConnectAsync(sipUri, connect.Token);
+        }
+
+        await again.SendAsync(Encoding.UTF8.GetBytes(register.Replace("CSeq: 1 ", "CSeq: 2 ", StringComparison.Ordinal)), WebSocketMessageType.Text, true, CancellationToken.None);
+        do
+        {
+            using var read = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var r = await again.ReceiveAsync(buffer, read.Token);
+            answer = Encoding.UTF8.GetString(buffer, 0, r.Count);
+        }
+        while (answer.StartsWith("SIP/2.0 100", StringComparison.Ordinal));
+        Assert.StartsWith("SIP/2.0 401", answer, StringComparison.Ordinal);
     }
 }

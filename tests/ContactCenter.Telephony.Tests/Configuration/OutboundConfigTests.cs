@@ -153,4 +153,76 @@ public sealed class OutboundConfigTests
         Assert.Contains(errors, e => e is { File: "queues.yaml", Field: "queues[0].callback.attempts" });
         Assert.Contains(errors, e => e is { File: "queues.yaml", Field: "queues[0].callback.colour" });
     }
+
+    [Fact]
+    public void Srtp_and_tls_settings_of_trunks_are_checked_with_file_line_and_field()
+    {
+        using var folder = new ConfigFolder().Write("trunks.yaml", """
+            trunks:
+              - name: local
+                allow: [127.0.0.1]
+                dids: ["1000", "2000"]
+                srtp: mandatory
+            outbound:
+              - name: clear
+                address: 127.0.0.1:5070
+                transport: udp
+                srtp: required
+                tlsPin: "sha256:00"
+                callerId: "+442079460000"
+                dial: ["+44*"]
+              - name: secure
+                address: 127.0.0.1:5071
+                transport: tls
+                srtp: offered
+                tlsCa: missing-ca.pem
+                tlsPin: "AB"
+                tlsServerName: "not a name"
+                callerId: "+442079460000"
+                dial: ["+1*"]
+            """);
+
+        var (config, errors) = TelephonyConfigLoader.TryLoad(folder.Root);
+
+        Assert.Null(config);
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 5, Field: "trunks[0].srtp" } && e.Message.Contains("not one of off, offered, required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 10, Field: "outbound[0].srtp" } && e.Message.Contains("srtp: required needs transport: tls", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 11, Field: "outbound[0].tlsPin" } && e.Message.Contains("transport: tls only", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 18, Field: "outbound[1].tlsCa" } && e.Message.Contains("missing-ca.pem", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 19, Field: "outbound[1].tlsPin" });
+        Assert.Contains(errors, e => e is { File: "trunks.yaml", Line: 20, Field: "outbound[1].tlsServerName" });
+    }
+
+    [Fact]
+    public void A_tls_trunk_with_srtp_and_a_pinned_certificate_loads()
+    {
+        var pin = string.Join(':', Enumerable.Repeat("AB", 32));
+        using var folder = new ConfigFolder().Write("trunks.yaml", $$"""
+            trunks:
+              - name: local
+                allow: [127.0.0.1]
+                dids: ["1000", "2000"]
+                srtp: offered
+            outbound:
+              - name: secure
+                address: 127.0.0.1:5071
+                transport: tls
+                srtp: required
+                tlsServerName: sip.carrier.example
+                tlsPin: "sha256:{{pin}}"
+                callerId: "+442079460000"
+                dial: ["+44*"]
+            """);
+
+        var config = TelephonyConfigLoader.Load(folder.Root);
+
+        Assert.Equal(ContactCenter.Telephony.Gateway.Legs.SrtpPolicy.Offered, config.Trunks[0].Srtp);
+        var trunk = Assert.Single(config.DialPlan.Trunks);
+        Assert.Equal((SipProtocol.Tls, ContactCenter.Telephony.Gateway.Legs.SrtpPolicy.Required), (trunk.Transport, trunk.Srtp));
+        Assert.Equal("sip.carrier.example", trunk.TlsTrust!.ServerName);
+        Assert.Equal(Enumerable.Repeat((byte)0xAB, 32), trunk.TlsTrust.PinnedSha256!);
+        var request = ContactCenter.Telephony.Gateway.Legs.OutboundLegRequest.ThroughTrunk(trunk, "+442079460018", "127.0.0.1", "m", []);
+        Assert.Equal(SipProtocol.Tls, request.Destination!.Protocol);
+        Assert.IsType<ContactCenter.Telephony.Gateway.Legs.SdesLegSdp>(request.Sdp);
+    }
 }

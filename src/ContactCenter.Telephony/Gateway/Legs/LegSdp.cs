@@ -204,7 +204,8 @@ internal sealed class BrowserLegSdp(IReadOnlyList<WebRtcCodec> codecs) : LegSdp
 }
 
 /// <summary>
-/// An agent's SIP phone registered over TLS, with SRTP offered or required (<c>Telephony:PhoneSrtp</c>, ADR 0014): the
+/// An agent's SIP phone registered over TLS, with SRTP offered or required (<c>Telephony:PhoneSrtp</c>, ADR 0014), or a
+/// trunk's leg over TLS with its <c>srtp:</c> (the caller's leg of a call from the trunk, a call we place to it): the
 /// plain RTP SDP of <see cref="PlainLegSdp"/> with an SDES <c>a=crypto</c> (RFC 4568, RTP/SAVP). Under <c>offered</c> a
 /// phone that answers without a=crypto talks plain RTP; under <c>required</c> it is refused. Once a leg runs SRTP a
 /// re-offer without a usable a=crypto is refused (never a fall-back to clear RTP mid-call); each offer of ours carries a
@@ -228,7 +229,9 @@ internal sealed class SdesLegSdp(SrtpPolicy policy) : LegSdp
 
     public override LegNegotiation? Answer(GatewayContext gateway, IMediaSession media, SessionDescription offer, out string? error)
     {
-        var savp = keying is not null && SdesSdp.UnwrapSavp(offer);
+        // The first offer is the peer's (a trunk's INVITE): its a=crypto chooses SRTP; a re-offer keeps the leg's SRTP.
+        var first = keying is null && localKey is null;
+        var savp = (keying is not null || first) && SdesSdp.UnwrapSavp(offer);
         var answer = SdpOfferAnswer.CreateAnswer(offer, new IPEndPoint(gateway.MediaAddress, media.LocalPort));
         if (!answer.IsSuccess)
         {
@@ -236,7 +239,19 @@ internal sealed class SdesLegSdp(SrtpPolicy policy) : LegSdp
             return null;
         }
 
-        if (keying is { } current)
+        if (first)
+        {
+            var (chosen, srtpError) = SdesSdp.AnswerOffer(offer, answer.Answer!, policy, savp);
+            if (srtpError is not null)
+            {
+                error = srtpError;
+                return null;
+            }
+
+            keying = chosen;
+            localKey = chosen?.LocalKey;
+        }
+        else if (keying is { } current)
         {
             var (next, srtpError) = SdesSdp.AnswerReOffer(offer, answer.Answer!, current, savp);
             if (srtpError is not null)

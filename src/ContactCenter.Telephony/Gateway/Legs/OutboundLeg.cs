@@ -60,7 +60,8 @@ internal sealed record OutboundLegRequest
 
     /// <summary>
     /// A number dialled through an outbound trunk: <c>sip:{number}@{trunk address}</c> sent to the trunk's address over its
-    /// transport, from the trunk's caller id, with its digest credentials for a 401/407.
+    /// transport (TLS: a verified client connection, see <see cref="OutboundTrunk.TlsTrust"/>), from the trunk's caller id,
+    /// with its digest credentials for a 401/407, and SDES-SRTP as its <c>srtp:</c> says.
     /// </summary>
     public static OutboundLegRequest ThroughTrunk(OutboundTrunk trunk, string number, string gatewayHost, string mediaId, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
@@ -74,6 +75,8 @@ internal sealed record OutboundLegRequest
             To = SipNameAddress.Create(target),
             Headers = headers,
             Credentials = trunk.Credentials,
+            // SDES keys only over TLS: the loader refuses srtp on a trunk whose transport is not tls.
+            Sdp = trunk.Srtp == SrtpPolicy.Off || trunk.Transport != SipProtocol.Tls ? null : new SdesLegSdp(trunk.Srtp),
         };
     }
 }

@@ -102,6 +102,58 @@ internal static class SdesSdp
     }
 
     /// <summary>
+    /// Answers a peer's first offer (a trunk's INVITE): with a usable a=crypto (one of its lines with our suite) the
+    /// answer carries ours with the same tag, on RTP/SAVP when the offer was (<paramref name="savp"/>); without one, plain
+    /// RTP when SRTP is only offered, an error when it is required or the offer was RTP/SAVP (it cannot be answered plain).
+    /// </summary>
+    public static (SdesSrtpKeying? Keying, string? Error) AnswerOffer(SessionDescription offer, SessionDescription answer, SrtpPolicy policy, bool savp)
+    {
+        if (policy == SrtpPolicy.Off)
+        {
+            return savp ? (null, "the offer is RTP/SAVP and SRTP is off for this peer") : (null, null);
+        }
+        string? why = null;
+        foreach (var m in offer.Media)
+        {
+            if (m.Media != "audio" || m.Port == 0)
+            {
+                continue;
+            }
+            foreach (var a in m.Attributes)
+            {
+                if (a.Name != "crypto" || a.Value is null)
+                {
+                    continue;
+                }
+                if (!TryReadCrypto(a.Value, out var tag, out var suite, out var key, out var error) || suite != Suite)
+                {
+                    why ??= error ?? $"a=crypto suite {suite} is not {Suite}";
+                    continue;
+                }
+                var local = SdesSrtpKeying.GenerateKey(Suite);
+                foreach (var am in answer.Media)
+                {
+                    if (am.Media == "audio" && am.Port != 0)
+                    {
+                        am.Attributes.Insert(0, new SdpAttribute("crypto", $"{tag} {Suite} inline:{local}"));
+                        if (savp)
+                        {
+                            am.Protocol = "RTP/SAVP";
+                        }
+                        break;
+                    }
+                }
+                return (new SdesSrtpKeying { CryptoSuite = Suite, LocalKey = local, RemoteKey = key! }, null);
+            }
+        }
+        if (policy == SrtpPolicy.Required)
+        {
+            return (null, "SRTP is required and the offer has no usable a=crypto" + (why is null ? "" : $" ({why})"));
+        }
+        return savp ? (null, "the offer is RTP/SAVP without a usable a=crypto" + (why is null ? "" : $" ({why})")) : (null, null);
+    }
+
+    /// <summary>
     /// Before answering a re-offer on an SRTP leg: an RTP/SAVP audio stream is read as RTP/AVP by the G.711 offer/answer
     /// (which knows nothing of SRTP); true when it was, so <see cref="AnswerReOffer"/> puts RTP/SAVP back in the answer.
     /// </summary>

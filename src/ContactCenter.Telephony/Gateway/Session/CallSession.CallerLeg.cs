@@ -22,8 +22,10 @@ internal sealed partial class CallSession
             return false;
         }
 
-        // A browser's offer (DTLS-SRTP, from the web caller page over /sip) gets a WebRTC leg; anything else plain RTP.
-        callerSdp = LegSdp.For(WebRtcOfferAnswer.IsWebRtc(offer), gateway.Options);
+        // A browser's offer (DTLS-SRTP, from the web caller page over /sip) gets a WebRTC leg; a trunk's plain RTP, or
+        // SDES-SRTP as its srtp: says when the call came over TLS.
+        var browser = WebRtcOfferAnswer.IsWebRtc(offer);
+        callerSdp = browser || CallerSrtp == SrtpPolicy.Off ? LegSdp.For(browser, gateway.Options) : new SdesLegSdp(CallerSrtp);
         IMediaSession media;
         try
         {
@@ -46,6 +48,11 @@ internal sealed partial class CallSession
         }
 
         media.Configure(answer.Remote);
+        if (answer.Remote.Srtp is SdesSrtpKeying sdes)
+        {
+            logger.LogInformation("Call {CallId}: the caller's leg uses SRTP ({Suite}, SDES over TLS)", CallId, sdes.CryptoSuite);
+        }
+
         callerMedia = media;
         ivrActions.CallerMedia = media;
         media.DtmfReceived += (_, e) => Post(() => Handle(new DigitPressed(e.Digit)));

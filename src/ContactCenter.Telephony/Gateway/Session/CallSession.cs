@@ -41,6 +41,9 @@ internal sealed partial class CallSession : IGatewayCall
     private VoicemailTaker? voicemail;
     private string transferPath = "";
 
+    /// <summary>SDES-SRTP for the caller's leg: its trunk's <c>srtp:</c> as it applies to the transport the call came over.</summary>
+    internal SrtpPolicy CallerSrtp { get; init; }
+
     public CallSession(GatewayContext gateway, IInboundCall incoming, IvrSession ivr, string caller, string did, ILogger logger)
     {
         this.gateway = gateway;
