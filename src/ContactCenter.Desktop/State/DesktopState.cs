@@ -680,7 +680,8 @@ internal sealed partial class DesktopState(TimeProvider time)
         public List<WorkRecord> Work { get; } = [];
 
         public AgentStateView View() => State is { } s
-            ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0)
+            ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0,
+                s.CallId is { } callId && Call?.CallId == callId ? Call.Queue : null)
             : new AgentStateView(agentId, DisplayName, AgentState.LoggedOut, AgentState.LoggedOut, "no presence from routing yet", null,
                 ConnectedSince ?? DateTimeOffset.MinValue, Connections > 0);
     }

@@ -208,14 +208,16 @@ public sealed class DesktopTestHost : IAsyncDisposable
     }
 
     /// <summary>A token signed like the CRM signs them (HMAC-SHA256, issuer/audience ContactCenter, sub/name/role).</summary>
-    public static string Token(string login, string role, string? name = null)
+    public static string Token(string login, string role, string? name = null, IReadOnlyList<string>? supervises = null)
     {
         var now = TimeProvider.System.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "ContactCenter",
             Audience = "ContactCenter",
-            Subject = new ClaimsIdentity([new Claim("sub", login), new Claim("name", name ?? login), new Claim("role", role)]),
+            Subject = new ClaimsIdentity([
+                new Claim("sub", login), new Claim("name", name ?? login), new Claim("role", role),
+                .. (supervises ?? []).Select(q => new Claim("supervises", q))]),
             NotBefore = now.AddSeconds(-5),
             IssuedAt = now,
             Expires = now.AddHours(1),
@@ -351,8 +353,15 @@ public sealed class RecordingConsumer(BusRecorder recorder) :
     IConsumer<ContactCenter.Contracts.CompleteWrapUp>,
     IConsumer<ContactCenter.Contracts.PlaceOutboundCall>,
     IConsumer<ContactCenter.Contracts.AcceptOffer>,
-    IConsumer<ContactCenter.Contracts.DeclineOffer>
+    IConsumer<ContactCenter.Contracts.DeclineOffer>,
+    IConsumer<ContactCenter.Contracts.MonitoringChanged>
 {
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.MonitoringChanged> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<ContactCenter.Contracts.AcceptOffer> context)
     {
         recorder.Add(context.Message);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ContactCenter.Host.Tests.EndToEnd;
@@ -162,10 +163,30 @@ public sealed class MonitoringMediaTests(MonitoringMediaFixture fixture) : IClas
         });
 
     [Fact]
-    public Task Alice_hanging_up_while_sam_whispers_ends_sams_leg_and_the_callers() =>
+    public Task A_supervisor_of_another_queue_is_refused_and_alice_hanging_up_while_sam_whispers_ends_sams_leg_and_the_callers() =>
         CallPathTests.WithHostLogAsync(Host, async () =>
         {
             await using var call = await ConnectedCallAsync("+447700900123");
+
+            // sue supervises billing only (the directory says so): alice's support call is refused her, and audited.
+            using (var api = fixture.SamApi())
+            {
+                var sue = await api.PutAsJsonAsync(new Uri("/api/agents/sue", UriKind.Relative), new
+                {
+                    displayName = "Sue Supervisor", role = "supervisor", password = "sue-password-1", sipPassword = "sip-secret", supervisedQueues = new[] { "billing" },
+                });
+                Assert.True(sue.IsSuccessStatusCode, await sue.Content.ReadAsStringAsync());
+            }
+
+            await using (var sueBoard = new HubConnectionBuilder()
+                .WithUrl(new Uri(Host.BaseAddress, "/hubs/board"), o => o.AccessTokenProvider = async () => await AgentDesktopClient.SignInAsync(Host.BaseAddress, "sue", "sue-password-1"))
+                .Build())
+            {
+                await sueBoard.StartAsync();
+                var refused = await Assert.ThrowsAsync<HubException>(() => sueBoard.InvokeAsync("Monitor", "alice", "listen"));
+                Assert.Contains("sue does not supervise queue support", refused.Message, StringComparison.Ordinal);
+            }
+
             var sam = await MonitorAsync(call, "whisper");
             await ExpectAsync(call, "whisper", callerHears: [AgentTone], agentHears: [CallerTone, SupervisorTone], samHears: [CallerTone, AgentTone]);
 
@@ -174,6 +195,9 @@ public sealed class MonitoringMediaTests(MonitoringMediaFixture fixture) : IClas
             await call.Caller.AssertSucceededAsync(Patience); // the caller got the gateway's BYE
             var ended = await StepAsync(call, "ended");
             Assert.StartsWith("the call ended (agent hung up", ended.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var rows = await AuditAsync(call.CallId, 4);
+            Assert.Contains(rows, r => (r.GetProperty("supervisorId").GetString(), r.GetProperty("phase").GetString()) == ("sue", "refused")
+                && r.GetProperty("reason").GetString()!.StartsWith("sue does not supervise queue support", StringComparison.Ordinal));
             await FinishWrapUpAsync(call);
         });
 
