@@ -28,11 +28,13 @@ public sealed class DesktopTestHost : IAsyncDisposable
     public const string SigningKey = "desktop-tests-signing-key-0123456789-abcdef";
     public const string Password = "secret-pass";
 
-    private static readonly Dictionary<string, (string Name, string Role)> People = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string Name, string Role, string[] Supervises)> People = new(StringComparer.Ordinal)
     {
-        ["alice"] = ("Alice Agent", "agent"),
-        ["bob"] = ("Bob Agent", "agent"),
-        ["sam"] = ("Sam Supervisor", "supervisor"),
+        ["alice"] = ("Alice Agent", "agent", []),
+        ["bob"] = ("Bob Agent", "agent", []),
+        ["sam"] = ("Sam Supervisor", "supervisor", []),
+        // A supervisor the directory limits to billing (the CRM's token carries one "supervises" claim per queue).
+        ["sue"] = ("Sue Supervisor", "supervisor", ["billing"]),
     };
 
     private readonly WebApplication app;
@@ -122,7 +124,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
         // Test fixture only: the product's token endpoint belongs to the CRM module.
         app.MapPost("/api/auth/token", (LoginRequest request) =>
             request.Login is { } login && People.TryGetValue(login, out var person) && request.Password == Password
-                ? Results.Ok(new { token = Token(login, person.Role, person.Name) })
+                ? Results.Ok(new { token = Token(login, person.Role, person.Name, person.Supervises) })
                 : Results.Unauthorized());
 
         // Test fixture only: the CRM's browser sign-in (the token in an HttpOnly cookie; the answer says who, never the token).
@@ -134,7 +136,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
             }
 
             var expires = TimeProvider.System.GetUtcNow().AddHours(1);
-            http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name), new CookieOptions
+            http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name, person.Supervises), new CookieOptions
             {
                 HttpOnly = true,
                 SameSite = SameSiteMode.Strict,
