@@ -184,6 +184,49 @@ public sealed class SignInSessionTests(SqliteCrmTestHost host) : IClassFixture<S
         Assert.Equal(HttpStatusCode.OK, (await sam.GetAsync($"/api/interactions/{bobsCall}")).StatusCode);
     }
 
+    [Fact]
+    public async Task The_directory_names_the_queues_a_supervisor_supervises_and_the_token_carries_them()
+    {
+        using var sam = host.Client("sam", "supervisor");
+        using var anonymous = host.Client();
+        async Task<string[]> SupervisesAsync(string login, string password)
+        {
+            var response = await anonymous.PostAsJsonAsync("/api/auth/token", new { login, password });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            return [.. new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Claims.Where(c => c.Type == "supervises").Select(c => c.Value)];
+        }
+
+        var created = await sam.PutAsJsonAsync("/api/agents/fran",
+            new { displayName = "Fran Supervisor", role = "supervisor", password = "fran-password-1", sipPassword = "sip-secret" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("supervisedQueues").EnumerateArray());
+        Assert.Empty(await SupervisesAsync("fran", "fran-password-1")); // none named: every queue, as sam in the demo data
+
+        // Naming queues limits her; her old tokens go (they would let her monitor every queue).
+        var stamp = await StampAsync("fran");
+        var limited = await sam.PutAsJsonAsync("/api/agents/fran", new { supervisedQueues = new[] { "Billing", "support" } });
+        Assert.Equal(HttpStatusCode.OK, limited.StatusCode);
+        Assert.Equal(["billing", "support"], (await limited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("supervisedQueues").EnumerateArray().Select(q => q.GetString()));
+        Assert.NotEqual(stamp, await StampAsync("fran"));
+        Assert.Equal(["billing", "support"], await SupervisesAsync("fran", "fran-password-1"));
+        var listed = await sam.GetFromJsonAsync<JsonElement>("/api/agents");
+        Assert.Equal(2, listed.EnumerateArray().Single(a => a.GetProperty("login").GetString() == "fran").GetProperty("supervisedQueues").GetArrayLength());
+
+        // An agent supervises nothing: refused with the field named, nothing stored.
+        var refused = await sam.PutAsJsonAsync("/api/agents/alice", new { supervisedQueues = new[] { "support" } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("only a supervisor supervises queues",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("supervisedQueues")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(await SupervisesAsync("alice", "demo"));
+        var bad = await sam.PutAsJsonAsync("/api/agents/fran", new { supervisedQueues = new[] { " " } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // Back to every queue.
+        Assert.Equal(HttpStatusCode.OK, (await sam.PutAsJsonAsync("/api/agents/fran", new { supervisedQueues = Array.Empty<string>() })).StatusCode);
+        Assert.Empty(await SupervisesAsync("fran", "fran-password-1"));
+    }
+
     private Task<string> StampAsync(string login) =>
         host.WithDbAsync(db => db.People.AsNoTracking().Where(p => p.Login == login).Select(p => p.SecurityStamp).SingleAsync());
 }

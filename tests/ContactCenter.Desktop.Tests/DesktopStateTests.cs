@@ -52,6 +52,22 @@ public sealed class DesktopStateTests
     }
 
     [Fact]
+    public void After_a_take_over_the_call_is_the_supervisors_yet_the_agent_it_was_taken_from_wraps_it_up()
+    {
+        var id = Guid.NewGuid();
+        state.OnReserved(Calls.Reserved(id, "alice"));
+        state.OnConnected(Calls.Connected(id, "alice"));
+        var alice = state.OnTakenOver(new CallTakenOver { CallId = id, AgentId = "alice", SupervisorId = "sam", OccurredAt = time.GetUtcNow() });
+        Assert.Equal((CallPhase.WrapUp, "taken over by sam"), (alice?.Phase, alice?.EndReason));
+
+        // sam's events for the call make it his; bob is still refused it, alice may still wrap up her part.
+        state.OnConnected(Calls.Connected(id, "sam"));
+        Assert.False(state.IsAnotherAgentsCall("alice", id));
+        Assert.False(state.IsAnotherAgentsCall("sam", id));
+        Assert.True(state.IsAnotherAgentsCall("bob", id));
+    }
+
+    [Fact]
     public void Events_arriving_out_of_order_never_move_a_call_backwards()
     {
         var id = Guid.NewGuid();

@@ -64,6 +64,33 @@ public sealed class MonitoringBrowserTests(BrowserFixture fixture) : IClassFixtu
         await Expect(page.GetByTestId("status-message")).ToContainTextAsync("sam's phone is not registered");
     }
 
+    [Fact]
+    public async Task A_supervisor_of_billing_gets_monitoring_buttons_for_a_billing_call_and_none_for_a_support_call()
+    {
+        var support = Guid.NewGuid();
+        await host.Publish(Calls.Reserved(support, "alice"));
+        await host.Publish(Calls.Connected(support, "alice"));
+        await host.Publish(Calls.State("alice", AgentState.OnCall, AgentState.Reserved, callId: support));
+        var billing = Guid.NewGuid();
+        await host.Publish(Calls.Reserved(billing, "bob") with { Queue = "billing" });
+        await host.Publish(Calls.Connected(billing, "bob") with { Queue = "billing" });
+        await host.Publish(Calls.State("bob", AgentState.OnCall, AgentState.Reserved, callId: billing));
+
+        var page = await NewPage();
+        await SignIn(page, "sue");
+        var bob = page.GetByTestId("agent-row-bob");
+        var alice = page.GetByTestId("agent-row-alice");
+        await Expect(bob.GetByTestId("agent-state")).ToHaveTextAsync("On call");
+        await Expect(alice.GetByTestId("agent-state")).ToHaveTextAsync("On call");
+        await Expect(bob.GetByTestId("monitor-listen")).ToBeVisibleAsync();
+        await Expect(alice.GetByTestId("monitor-listen")).ToHaveCountAsync(0);
+        await Expect(alice.GetByTestId("monitor-takeOver")).ToHaveCountAsync(0);
+
+        await bob.GetByTestId("monitor-barge").ClickAsync();
+        var barge = await host.Recorder.WaitFor<MonitorCall>(c => c.SupervisorId == "sue");
+        Assert.Equal(("bob", MonitorMode.Barge, (Guid?)billing), (barge.AgentId, barge.Mode, barge.CallId));
+    }
+
     private async Task<IPage> NewPage()
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions

@@ -74,6 +74,41 @@ public sealed class MonitoringHubTests
     }
 
     [Fact]
+    public async Task A_supervisor_limited_to_some_queues_is_refused_other_queues_calls_with_an_audited_step()
+    {
+        await using var host = await DesktopTestHost.StartAsync();
+        await using var alice = await HubClient.ConnectAgent(host, "alice");
+        var callId = await AliceOnACallAsync(host, alice); // a support call
+
+        // Supervisor of billing only: refused, with a reason, and the refusal is published for the audit; no MonitorCall.
+        await using var billingOnly = HubClient.ForBoard(host, DesktopTestHost.Token("sue", "supervisor", "Sue", ["billing"]));
+        var supervises = new TaskCompletionSource<string[]>();
+        billingOnly.Connection.On<string[]>("Supervises", q => supervises.TrySetResult(q));
+        await billingOnly.Connection.StartAsync();
+        Assert.Equal(["billing"], await supervises.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        var refused = await Assert.ThrowsAsync<HubException>(() => billingOnly.Connection.InvokeAsync("Monitor", "alice", MonitorMode.Listen));
+        Assert.Contains("sue does not supervise queue support (supervises billing)", refused.Message, StringComparison.Ordinal);
+        var audit = await host.Recorder.WaitFor<MonitoringChanged>(m => m.SupervisorId == "sue");
+        Assert.Equal((MonitoringPhase.Refused, MonitorMode.Listen, (Guid?)callId, "alice"), (audit.Phase, audit.Mode, audit.CallId, audit.AgentId));
+        Assert.StartsWith("sue does not supervise queue support", audit.Reason, StringComparison.Ordinal);
+        var seen = await billingOnly.NextMonitoring(m => m.SupervisorId == "sue");
+        Assert.Equal(MonitoringPhase.Refused, seen.Phase);
+
+        // Supervisor of support (and billing): carried out. Their MonitorCall, published after sue's refusal, is the signal
+        // that sue's request published none.
+        await using var supportToo = HubClient.ForBoard(host, DesktopTestHost.Token("sam", "supervisor", "Sam", ["billing", "Support"]));
+        await supportToo.Connection.StartAsync();
+        await supportToo.Connection.InvokeAsync("Monitor", "alice", MonitorMode.Whisper);
+        var command = await host.Recorder.WaitFor<MonitorCall>(c => c.SupervisorId == "sam");
+        Assert.Equal((MonitorMode.Whisper, (Guid?)callId), (command.Mode, command.CallId));
+        Assert.Single(host.Recorder.All<MonitorCall>());
+
+        // The board's agent row carries the call's queue, for its buttons.
+        await host.Publish(Calls.State("alice", AgentState.OnCall, AgentState.Reserved, callId: callId));
+        await supportToo.NextBoardAgents(list => list.Any(a => a.AgentId == "alice" && a.State == AgentState.OnCall && a.Queue == "support"));
+    }
+
+    [Fact]
     public async Task Boards_see_every_step_and_the_agent_does_not_by_default()
     {
         await using var host = await DesktopTestHost.StartAsync();

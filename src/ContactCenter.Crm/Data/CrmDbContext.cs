@@ -191,6 +191,7 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(p => p.SipHa1Sha256).HasMaxLength(64).IsFixedLength();
             b.HasMany(p => p.Skills).WithOne().HasForeignKey(s => s.Login).OnDelete(DeleteBehavior.Cascade);
             b.HasMany(p => p.Queues).WithOne().HasForeignKey(q => q.Login).OnDelete(DeleteBehavior.Cascade);
+            b.HasMany(p => p.SupervisedQueues).WithOne().HasForeignKey(q => q.Login).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<PersonSkill>(b =>
@@ -208,6 +209,14 @@ internal abstract class CrmDbContext(DbContextOptions options) : DbContext(optio
             b.Property(q => q.Login).HasMaxLength(64);
             b.Property(q => q.Queue).HasMaxLength(64);
             b.HasIndex(q => q.Queue);
+        });
+
+        modelBuilder.Entity<PersonSupervisedQueue>(b =>
+        {
+            b.ToTable("PersonSupervisedQueues");
+            b.HasKey(q => new { q.Login, q.Queue });
+            b.Property(q => q.Login).HasMaxLength(64);
+            b.Property(q => q.Queue).HasMaxLength(64);
         });
     }
 

@@ -183,6 +183,11 @@ internal sealed class Person
     public DateTimeOffset UpdatedAt { get; set; }
     public List<PersonSkill> Skills { get; set; } = [];
     public List<PersonQueue> Queues { get; set; } = [];
+    /// <summary>
+    /// For a supervisor: the queues whose calls they may listen to, whisper in, barge into or take over (issue 18); none
+    /// means every queue.
+    /// </summary>
+    public List<PersonSupervisedQueue> SupervisedQueues { get; set; } = [];
 }
 
 /// <summary>A skill with proficiency 1..5.</summary>
@@ -195,6 +200,13 @@ internal sealed class PersonSkill
 
 /// <summary>A queue a person serves.</summary>
 internal sealed class PersonQueue
+{
+    public required string Login { get; set; }
+    public required string Queue { get; set; }
+}
+
+/// <summary>A queue a supervisor supervises (their monitoring is limited to these when they have any).</summary>
+internal sealed class PersonSupervisedQueue
 {
     public required string Login { get; set; }
     public required string Queue { get; set; }

@@ -25,9 +25,13 @@ internal static class AgentsApi
     internal sealed record SkillView(string Skill, int Level);
 
     internal sealed record AgentView(
-        string Login, string DisplayName, string Role, IReadOnlyList<SkillView> Skills, IReadOnlyList<string> Queues, bool Active, string Phone);
+        string Login, string DisplayName, string Role, IReadOnlyList<SkillView> Skills, IReadOnlyList<string> Queues, bool Active, string Phone,
+        IReadOnlyList<string> SupervisedQueues);
 
-    /// <summary>Fields left null keep their value; skills and queues, when given, replace the lists.</summary>
+    /// <summary>
+    /// Fields left null keep their value; skills, queues and supervised queues, when given, replace the lists. Supervised
+    /// queues (a supervisor's only) limit whose calls they may monitor; an empty list means every queue.
+    /// </summary>
     internal sealed record PutAgentRequest(
         string? DisplayName,
         string? Role,
@@ -36,11 +40,12 @@ internal static class AgentsApi
         bool? Active,
         string? Password,
         string? SipPassword,
-        string? Phone = null);
+        string? Phone = null,
+        IReadOnlyList<string>? SupervisedQueues = null);
 
     private static async Task<Ok<List<AgentView>>> ListAsync(CrmDbContext db, CancellationToken ct)
     {
-        var people = await db.People.AsNoTracking().AsSplitQuery().Include(p => p.Skills).Include(p => p.Queues)
+        var people = await db.People.AsNoTracking().AsSplitQuery().Include(p => p.Skills).Include(p => p.Queues).Include(p => p.SupervisedQueues)
             .OrderBy(p => p.Login).ToListAsync(ct);
         return TypedResults.Ok(people.Select(ToView).ToList());
     }
@@ -58,9 +63,13 @@ internal static class AgentsApi
         {
             return ApiSupport.Invalid("body", "The agent is required.");
         }
-        var person = await db.People.Include(p => p.Skills).Include(p => p.Queues).AsSplitQuery()
+        var person = await db.People.Include(p => p.Skills).Include(p => p.Queues).Include(p => p.SupervisedQueues).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.Login == normalized, ct);
         var errors = Validate(request, creating: person is null, auth.Value.MinimumPasswordLength, out var role);
+        if (request.SupervisedQueues is { Count: > 0 } && (role ?? person?.Role ?? PersonRole.Agent) != PersonRole.Supervisor)
+        {
+            errors["supervisedQueues"] = ["only a supervisor supervises queues (set role to supervisor, or leave supervisedQueues out)."];
+        }
         if (errors.Count > 0)
         {
             return ApiSupport.Invalid(errors);
@@ -81,7 +90,7 @@ internal static class AgentsApi
             db.People.Add(person);
         }
         var before = PeopleDirectory.ToProfile(person);
-        var accessBefore = (person.Role, person.Active);
+        var accessBefore = (person.Role, person.Active, Supervises: string.Join(',', person.SupervisedQueues.Select(q => q.Queue).Order(StringComparer.Ordinal)));
         if (request.DisplayName is not null)
         {
             person.DisplayName = request.DisplayName.Trim();
@@ -124,13 +133,28 @@ internal static class AgentsApi
                 person.Queues.Add(new PersonQueue { Login = normalized, Queue = queue });
             }
         }
+        if (person.Role != PersonRole.Supervisor)
+        {
+            person.SupervisedQueues.Clear(); // an agent supervises nothing
+        }
+        else if (request.SupervisedQueues is not null)
+        {
+            var wanted = request.SupervisedQueues.Select(q => q.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+            person.SupervisedQueues.RemoveAll(q => !wanted.Contains(q.Queue));
+            foreach (var queue in wanted.Where(q => !person.SupervisedQueues.Exists(x => x.Queue == q)))
+            {
+                person.SupervisedQueues.Add(new PersonSupervisedQueue { Login = normalized, Queue = queue });
+            }
+        }
         if (request.Password is not null)
         {
             person.PasswordHash = Credentials.HashPassword(request.Password);
         }
-        if (!creating && (request.Password is not null || accessBefore != (person.Role, person.Active)))
+        var accessAfter = (person.Role, person.Active, Supervises: string.Join(',', person.SupervisedQueues.Select(q => q.Queue).Order(StringComparer.Ordinal)));
+        if (!creating && (request.Password is not null || accessBefore != accessAfter))
         {
-            // Deactivation, a role change or a new password: every token issued before is refused from now on (ADR 0015).
+            // Deactivation, a role change, other supervised queues (tokens carry them) or a new password: every token issued
+            // before is refused from now on (ADR 0015).
             person.SecurityStamp = Person.NewSecurityStamp();
         }
         if (request.SipPassword is not null)
@@ -184,6 +208,13 @@ internal static class AgentsApi
         {
             errors["skills"] = ["each skill may appear once."];
         }
+        for (var i = 0; i < (request.SupervisedQueues?.Count ?? 0); i++)
+        {
+            if (string.IsNullOrWhiteSpace(request.SupervisedQueues![i]) || request.SupervisedQueues[i].Length > 64)
+            {
+                errors[$"supervisedQueues[{i}]"] = ["queue name is required, at most 64 characters."];
+            }
+        }
         for (var i = 0; i < (request.Queues?.Count ?? 0); i++)
         {
             if (string.IsNullOrWhiteSpace(request.Queues![i]) || request.Queues[i].Length > 64)
@@ -233,5 +264,6 @@ internal static class AgentsApi
         [.. p.Skills.OrderBy(s => s.Skill, StringComparer.Ordinal).Select(s => new SkillView(s.Skill, s.Level))],
         [.. p.Queues.Select(q => q.Queue).Order(StringComparer.Ordinal)],
         p.Active,
-        PhoneName(p.Phone));
+        PhoneName(p.Phone),
+        [.. p.SupervisedQueues.Select(q => q.Queue).Order(StringComparer.Ordinal)]);
 }

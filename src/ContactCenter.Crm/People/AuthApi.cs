@@ -138,7 +138,7 @@ internal static class AuthApi
             return new(null, ApiSupport.Problem(StatusCodes.Status429TooManyRequests, "Too many failed sign-ins.",
                 "Sign-in is locked for a while after repeated failures; try again later."), null);
         }
-        var person = login is null ? null : await db.People.FirstOrDefaultAsync(p => p.Login == login, ct);
+        var person = login is null ? null : await db.People.Include(p => p.SupervisedQueues).FirstOrDefaultAsync(p => p.Login == login, ct);
         var verdict = Credentials.Verify(person, request.Password!);
         if (verdict == Credentials.Verdict.Failed)
         {

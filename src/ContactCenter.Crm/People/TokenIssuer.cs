@@ -1,3 +1,4 @@
+using ContactCenter.Contracts;
 using System.Security.Claims;
 using System.Text;
 using ContactCenter.Crm.Customers;
@@ -15,6 +16,12 @@ internal sealed class TokenIssuer(IOptions<CrmAuthOptions> options, TimeProvider
 
     /// <summary>The claim that carries the person's security stamp (ADR 0015).</summary>
     public const string StampClaim = "stamp";
+
+    /// <summary>
+    /// One claim per queue a supervisor supervises (issue 18), read by the board hub's monitoring check; a supervisor's token
+    /// without any supervises every queue.
+    /// </summary>
+    public const string SupervisesClaim = "supervises";
 
     /// <summary>A token for <paramref name="person"/> with its security stamp, and when it expires.</summary>
     public (string Token, DateTimeOffset Expires) Issue(Person person)
@@ -35,6 +42,9 @@ internal sealed class TokenIssuer(IOptions<CrmAuthOptions> options, TimeProvider
                 new Claim("name", person.DisplayName),
                 new Claim("role", Wire.Name(person.Role)),
                 new Claim(StampClaim, person.SecurityStamp),
+                .. person.Role == PersonRole.Supervisor
+                    ? person.SupervisedQueues.Select(q => q.Queue).Order(StringComparer.Ordinal).Select(q => new Claim(SupervisesClaim, q))
+                    : [],
             ]),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         };

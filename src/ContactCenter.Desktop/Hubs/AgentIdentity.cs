@@ -14,6 +14,14 @@ internal static class AgentIdentity
     /// <summary>The display name (<c>name</c> claim), when present.</summary>
     public static string? DisplayName(ClaimsPrincipal? user) =>
         user?.FindFirst("name")?.Value ?? user?.FindFirst(ClaimTypes.Name)?.Value;
+
+    /// <summary>
+    /// The queues a supervisor supervises (the CRM directory puts one <c>supervises</c> claim per queue in their token);
+    /// empty when the directory names none, meaning every queue.
+    /// </summary>
+    public static IReadOnlySet<string> SupervisedQueues(ClaimsPrincipal? user) =>
+        user?.FindAll("supervises").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase)
+        ?? (IReadOnlySet<string>)new HashSet<string>();
 }
 
 /// <summary>SignalR user id = the <c>sub</c> claim, so <c>Clients.User(login)</c> addresses an agent.</summary>

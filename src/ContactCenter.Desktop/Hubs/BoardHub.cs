@@ -23,6 +23,7 @@ internal sealed class BoardHub(
         }
 
         await Clients.Caller.AgentStates(agents);
+        await Clients.Caller.Supervises([.. AgentIdentity.SupervisedQueues(Context.User).Order(StringComparer.Ordinal)]);
         await Clients.Caller.CallbacksGivenUp(desktop.CallbacksGivenUp());
         foreach (var surge in surges.Overloaded())
         {
@@ -51,7 +52,8 @@ internal sealed class BoardHub(
     /// The supervisor asks to listen to, whisper to, barge into, take over or leave <paramref name="agentId"/>'s call
     /// (issue 18). The gateway rings the supervisor's registered phone (or switches the mode of a session already running)
     /// and answers on the board with <c>MonitoringChanged</c>. Only a supervisor's token reaches this hub; an agent who is
-    /// not on a connected call is refused here.
+    /// not on a connected call is refused here, and so is a call in a queue the supervisor does not supervise when the
+    /// directory names their queues (that refusal is published as a <c>MonitoringChanged</c> step, for the audit).
     /// </summary>
     public async Task Monitor(string agentId, MonitorMode mode)
     {
@@ -78,14 +80,36 @@ internal sealed class BoardHub(
             throw new HubException($"{agentId} is not on a connected call.");
         }
 
+        var supervised = AgentIdentity.SupervisedQueues(Context.User);
+        if (call is { } c && mode != MonitorMode.Leave && supervised.Count > 0 && (c.Queue is null || !supervised.Contains(c.Queue)))
+        {
+            var reason = c.Queue is null
+                ? $"{supervisor} supervises only {string.Join(", ", supervised.Order(StringComparer.Ordinal))}; {agentId}'s call is in no queue"
+                : $"{supervisor} does not supervise queue {c.Queue} (supervises {string.Join(", ", supervised.Order(StringComparer.Ordinal))})";
+            await publish.Publish(new MonitoringChanged
+            {
+                MonitoringId = Guid.NewGuid(),
+                Sequence = 1,
+                CallId = c.CallId,
+                AgentId = agentId,
+                SupervisorId = supervisor,
+                Mode = mode,
+                Phase = MonitoringPhase.Refused,
+                Reason = reason,
+                OccurredAt = time.GetUtcNow(),
+            }, Context.ConnectionAborted);
+            logger.LogWarning("{Supervisor} refused monitoring {AgentId}'s call {CallId}: {Reason}", supervisor, agentId, c.CallId, reason);
+            throw new HubException(reason + ".");
+        }
+
         await publish.Publish(new MonitorCall
         {
             AgentId = agentId,
             SupervisorId = supervisor,
             Mode = mode,
-            CallId = call,
+            CallId = call?.CallId,
             OccurredAt = time.GetUtcNow(),
         }, Context.ConnectionAborted);
-        logger.LogInformation("{Supervisor} asked to {Mode} {AgentId}'s call {CallId}", supervisor, mode, agentId, call);
+        logger.LogInformation("{Supervisor} asked to {Mode} {AgentId}'s call {CallId}", supervisor, mode, agentId, call?.CallId);
     }
 }

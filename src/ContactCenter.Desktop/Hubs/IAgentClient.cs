@@ -39,4 +39,7 @@ public interface IBoardClient
 
     /// <summary>A supervisor's session in an agent's call moved on (ringing, started, mode, ended) or was refused.</summary>
     Task MonitoringChanged(MonitoringView monitoring);
+
+    /// <summary>On connect: the queues whose calls this supervisor may monitor (empty: every queue).</summary>
+    Task Supervises(IReadOnlyList<string> queues);
 }

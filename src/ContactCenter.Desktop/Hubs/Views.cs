@@ -185,7 +185,8 @@ public sealed record AgentStateView(
     string? Reason,
     Guid? CallId,
     DateTimeOffset Since,
-    bool DesktopConnected);
+    bool DesktopConnected,
+    string? Queue = null);
 
 /// <summary>One queue's live figures for the board (durations in seconds, rates 0..1).</summary>
 /// <param name="Queue">Queue name, <c>*</c> for all queues.</param>

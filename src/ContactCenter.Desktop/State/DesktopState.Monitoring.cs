@@ -6,12 +6,12 @@ namespace ContactCenter.Desktop.State;
 /// <summary>What the desktop knows for supervisors in calls (issue 18).</summary>
 internal sealed partial class DesktopState
 {
-    /// <summary>The call the agent is talking on now (connected, as the desktop last heard), or null.</summary>
-    public Guid? ConnectedCallOf(string agentId)
+    /// <summary>The call the agent is talking on now (connected, as the desktop last heard) and its queue, or null.</summary>
+    public (Guid CallId, string? Queue)? ConnectedCallOf(string agentId)
     {
         lock (gate)
         {
-            return agents.TryGetValue(agentId, out var entry) && entry.Call is { Phase: CallPhase.Connected } call ? call.CallId : null;
+            return agents.TryGetValue(agentId, out var entry) && entry.Call is { Phase: CallPhase.Connected } call ? (call.CallId, call.Queue) : null;
         }
     }
 

@@ -265,11 +265,20 @@ internal sealed partial class DesktopState(TimeProvider time)
         }
     }
 
-    /// <summary>True when the call is known to be another agent's.</summary>
+    /// <summary>
+    /// True when the call is known to be another agent's. A call the agent had and still holds (in wrap-up) stays theirs to
+    /// wrap up even when someone else now has it: after a supervisor's take-over the call is the supervisor's, and the agent
+    /// it was taken from still completes their own wrap-up for it.
+    /// </summary>
     public bool IsAnotherAgentsCall(string agentId, Guid callId)
     {
         lock (gate)
         {
+            if (agents.TryGetValue(agentId, out var own) && own.Call?.CallId == callId)
+            {
+                return false;
+            }
+
             if (liveCalls.TryGetValue(callId, out var owner) && !string.Equals(owner, agentId, StringComparison.Ordinal))
             {
                 return true;
@@ -671,7 +680,8 @@ internal sealed partial class DesktopState(TimeProvider time)
         public List<WorkRecord> Work { get; } = [];
 
         public AgentStateView View() => State is { } s
-            ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0)
+            ? new AgentStateView(agentId, DisplayName, s.State, s.Previous, s.Reason, s.CallId, s.OccurredAt, Connections > 0,
+                s.CallId is { } callId && Call?.CallId == callId ? Call.Queue : null)
             : new AgentStateView(agentId, DisplayName, AgentState.LoggedOut, AgentState.LoggedOut, "no presence from routing yet", null,
                 ConnectedSince ?? DateTimeOffset.MinValue, Connections > 0);
     }

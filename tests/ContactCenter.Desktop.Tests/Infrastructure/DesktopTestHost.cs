@@ -28,11 +28,13 @@ public sealed class DesktopTestHost : IAsyncDisposable
     public const string SigningKey = "desktop-tests-signing-key-0123456789-abcdef";
     public const string Password = "secret-pass";
 
-    private static readonly Dictionary<string, (string Name, string Role)> People = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string Name, string Role, string[] Supervises)> People = new(StringComparer.Ordinal)
     {
-        ["alice"] = ("Alice Agent", "agent"),
-        ["bob"] = ("Bob Agent", "agent"),
-        ["sam"] = ("Sam Supervisor", "supervisor"),
+        ["alice"] = ("Alice Agent", "agent", []),
+        ["bob"] = ("Bob Agent", "agent", []),
+        ["sam"] = ("Sam Supervisor", "supervisor", []),
+        // A supervisor the directory limits to billing (the CRM's token carries one "supervises" claim per queue).
+        ["sue"] = ("Sue Supervisor", "supervisor", ["billing"]),
     };
 
     private readonly WebApplication app;
@@ -122,7 +124,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
         // Test fixture only: the product's token endpoint belongs to the CRM module.
         app.MapPost("/api/auth/token", (LoginRequest request) =>
             request.Login is { } login && People.TryGetValue(login, out var person) && request.Password == Password
-                ? Results.Ok(new { token = Token(login, person.Role, person.Name) })
+                ? Results.Ok(new { token = Token(login, person.Role, person.Name, person.Supervises) })
                 : Results.Unauthorized());
 
         // Test fixture only: the CRM's browser sign-in (the token in an HttpOnly cookie; the answer says who, never the token).
@@ -134,7 +136,7 @@ public sealed class DesktopTestHost : IAsyncDisposable
             }
 
             var expires = TimeProvider.System.GetUtcNow().AddHours(1);
-            http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name), new CookieOptions
+            http.Response.Cookies.Append("cc_token", Token(login, person.Role, person.Name, person.Supervises), new CookieOptions
             {
                 HttpOnly = true,
                 SameSite = SameSiteMode.Strict,
@@ -208,14 +210,16 @@ public sealed class DesktopTestHost : IAsyncDisposable
     }
 
     /// <summary>A token signed like the CRM signs them (HMAC-SHA256, issuer/audience ContactCenter, sub/name/role).</summary>
-    public static string Token(string login, string role, string? name = null)
+    public static string Token(string login, string role, string? name = null, IReadOnlyList<string>? supervises = null)
     {
         var now = TimeProvider.System.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "ContactCenter",
             Audience = "ContactCenter",
-            Subject = new ClaimsIdentity([new Claim("sub", login), new Claim("name", name ?? login), new Claim("role", role)]),
+            Subject = new ClaimsIdentity([
+                new Claim("sub", login), new Claim("name", name ?? login), new Claim("role", role),
+                .. (supervises ?? []).Select(q => new Claim("supervises", q))]),
             NotBefore = now.AddSeconds(-5),
             IssuedAt = now,
             Expires = now.AddHours(1),
@@ -351,8 +355,15 @@ public sealed class RecordingConsumer(BusRecorder recorder) :
     IConsumer<ContactCenter.Contracts.CompleteWrapUp>,
     IConsumer<ContactCenter.Contracts.PlaceOutboundCall>,
     IConsumer<ContactCenter.Contracts.AcceptOffer>,
-    IConsumer<ContactCenter.Contracts.DeclineOffer>
+    IConsumer<ContactCenter.Contracts.DeclineOffer>,
+    IConsumer<ContactCenter.Contracts.MonitoringChanged>
 {
+    public Task Consume(ConsumeContext<ContactCenter.Contracts.MonitoringChanged> context)
+    {
+        recorder.Add(context.Message);
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<ContactCenter.Contracts.AcceptOffer> context)
     {
         recorder.Add(context.Message);

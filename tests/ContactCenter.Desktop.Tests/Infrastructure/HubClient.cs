@@ -69,6 +69,9 @@ public sealed class HubClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A board connection with <paramref name="token"/>, not started yet (a test adds its own handlers first).</summary>
+    public static HubClient ForBoard(DesktopTestHost host, string token) => new(Build(host.BaseAddress, "/hubs/board", token));
+
     public Task<MonitoringView> NextMonitoring(Func<MonitoringView, bool>? match = null) => Next(monitoring, match);
 
     /// <summary>Monitoring steps received and not yet taken.</summary>

@@ -106,7 +106,7 @@ public sealed class AuthorizationMatrixTests
         ["AgentHub.CallBack"] = "refused unless the caller works on that voicemail",
         ["AgentHub.Dial"] = "dials as the token's sub only",
         ["BoardHub.SetAgentState"] = "supervisors only (the hub's policy)",
-        ["BoardHub.Monitor"] = "supervisors only (the hub's policy); the agent must be on a connected call",
+        ["BoardHub.Monitor"] = "supervisors only (the hub's policy); the agent must be on a connected call; a supervisor whose token names supervised queues (the directory's) only for calls of those queues, refused and audited otherwise",
     };
 
     [Fact]

@@ -21,6 +21,8 @@ const queues = new Map<string, { stat: QueueStatistics; receivedAt: number }>();
 const agents = new Map<string, AgentStateView>();
 /** The latest step of a supervisor's session in each agent's call (issue 18). */
 const monitoring = new Map<string, MonitoringView>();
+/** The queues whose calls this supervisor may monitor, as the directory says (empty: every queue). */
+let supervised = new Set<string>();
 
 const queueBody = byTestId("queue-rows");
 const agentBody = byTestId("agent-rows");
@@ -184,10 +186,12 @@ function monitorControls(a: AgentStateView): HTMLElement | string {
   }
   const mine = live?.supervisorId === session?.login;
   const current = mine ? live?.mode : undefined;
+  // A supervisor limited to some queues gets no buttons for calls of other queues (the hub refuses them too).
+  const allowed = mine || supervised.size === 0 || (a.queue != null && supervised.has(a.queue.toLowerCase()));
   return h(
     "span",
     { class: "monitor", testid: "monitor-controls" },
-    ...(["listen", "whisper", "barge", "takeOver"] as MonitorMode[]).map((mode) => monitorButton(a.agentId, mode, current)),
+    ...(allowed ? (["listen", "whisper", "barge", "takeOver"] as MonitorMode[]) : []).map((mode) => monitorButton(a.agentId, mode, current)),
     ...(mine ? [monitorButton(a.agentId, "leave")] : []),
     live
       ? h(
@@ -344,6 +348,10 @@ if (session) {
         touch();
       });
       c.on("MonitoringChanged", onMonitoring);
+      c.on("Supervises", (list: string[]) => {
+        supervised = new Set(list.map((q) => q.toLowerCase()));
+        renderAgents();
+      });
       c.on("CallbacksGivenUp", (list: CallbackGivenUp[]) => {
         for (const item of list) {
           givenUp.set(item.callId, item);

@@ -135,6 +135,8 @@ export interface AgentStateView {
   callId?: string | null;
   since: string;
   desktopConnected: boolean;
+  /** The queue of the agent's current call, when known. */
+  queue?: string | null;
 }
 
 export interface QueueStatistics {

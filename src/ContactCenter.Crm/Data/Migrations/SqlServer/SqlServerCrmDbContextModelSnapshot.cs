@@ -478,6 +478,21 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                     b.ToTable("PersonSkills", (string)null);
                 });
 
+            modelBuilder.Entity("ContactCenter.Crm.Data.PersonSupervisedQueue", b =>
+                {
+                    b.Property<string>("Login")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Queue")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Login", "Queue");
+
+                    b.ToTable("PersonSupervisedQueues", (string)null);
+                });
+
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>
                 {
                     b.Property<Guid>("Id")
@@ -592,6 +607,15 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ContactCenter.Crm.Data.PersonSupervisedQueue", b =>
+                {
+                    b.HasOne("ContactCenter.Crm.Data.Person", null)
+                        .WithMany("SupervisedQueues")
+                        .HasForeignKey("Login")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>
                 {
                     b.HasOne("ContactCenter.Crm.Data.Customer", null)
@@ -615,6 +639,8 @@ namespace ContactCenter.Crm.Data.Migrations.SqlServer
                     b.Navigation("Queues");
 
                     b.Navigation("Skills");
+
+                    b.Navigation("SupervisedQueues");
                 });
 
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>

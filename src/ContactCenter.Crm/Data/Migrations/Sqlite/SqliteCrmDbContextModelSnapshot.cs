@@ -469,6 +469,21 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.ToTable("PersonSkills", (string)null);
                 });
 
+            modelBuilder.Entity("ContactCenter.Crm.Data.PersonSupervisedQueue", b =>
+                {
+                    b.Property<string>("Login")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Queue")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Login", "Queue");
+
+                    b.ToTable("PersonSupervisedQueues", (string)null);
+                });
+
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>
                 {
                     b.Property<Guid>("Id")
@@ -583,6 +598,15 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ContactCenter.Crm.Data.PersonSupervisedQueue", b =>
+                {
+                    b.HasOne("ContactCenter.Crm.Data.Person", null)
+                        .WithMany("SupervisedQueues")
+                        .HasForeignKey("Login")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>
                 {
                     b.HasOne("ContactCenter.Crm.Data.Customer", null)
@@ -606,6 +630,8 @@ namespace ContactCenter.Crm.Data.Migrations.Sqlite
                     b.Navigation("Queues");
 
                     b.Navigation("Skills");
+
+                    b.Navigation("SupervisedQueues");
                 });
 
             modelBuilder.Entity("ContactCenter.Crm.Data.ServiceCase", b =>
