@@ -18,6 +18,7 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> transferred;
     private readonly Counter<long> callbackAttempts;
     private readonly Histogram<double> callbackRingDelay;
+    private readonly Histogram<double> browserMediaSetup;
 
     public TelephonyMetrics(IMeterFactory meters)
     {
@@ -30,6 +31,8 @@ internal sealed class TelephonyMetrics : IDisposable
         callbackAttempts = meter.CreateCounter<long>("contactcenter.telephony.callbacks.attempts", description: "Callback attempts placed, by outcome");
         callbackRingDelay = meter.CreateHistogram<double>("contactcenter.telephony.callbacks.ring_delay", unit: "s",
             description: "From routing reserving an agent for a callback to the customer's phone ringing (the agent answers in between)");
+        browserMediaSetup = meter.CreateHistogram<double>("contactcenter.telephony.browser_legs.media_setup", unit: "s",
+            description: "From the INVITE sent down a browser phone's WebSocket to the first SRTP packet from that browser decrypted (ringing and answering included)");
     }
 
     /// <summary>The gauges read from the running gateway: live calls, registered phones, SIP transactions, RTP sessions and packets.</summary>
@@ -104,6 +107,8 @@ internal sealed class TelephonyMetrics : IDisposable
     public void CallbackAttempted(CallOutcome outcome) => callbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
 
     public void CallbackRinging(TimeSpan sinceReserved) => callbackRingDelay.Record(sinceReserved.TotalSeconds);
+
+    public void BrowserMediaStarted(TimeSpan sinceInvite) => browserMediaSetup.Record(sinceInvite.TotalSeconds);
 
     public void CallRejected(int statusCode) => rejected.Add(1, new KeyValuePair<string, object?>("status", statusCode));
 

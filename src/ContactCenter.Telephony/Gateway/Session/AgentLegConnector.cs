@@ -96,6 +96,7 @@ internal sealed class AgentLegConnector(GatewayContext gateway, CallMailbox mail
                 break;
             }
 
+            BrowserMediaSetup.Watch(gateway, sdp, media, logger);
             var call = gateway.Sip.Dial(new SipCallOptions
             {
                 Target = binding.Contact,

@@ -104,6 +104,12 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
         remove { }
     }
 
+    public event EventHandler<EventArgs>? SecureMediaStarted
+    {
+        add { }
+        remove { }
+    }
+
     public IReadOnlyList<FakePlayback> Playbacks
     {
         get
