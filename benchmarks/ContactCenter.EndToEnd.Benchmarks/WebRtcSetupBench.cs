@@ -86,6 +86,7 @@ internal static partial class WebRtcSetupBench
             await WaitForEventAsync(agent, "ended", "alice's browser");
             await WaitForEventAsync(caller, "ended", "the web caller");
             await Expect(agent.GetByTestId("call-phase")).ToHaveTextAsync("Wrap-up");
+            await agent.GetByTestId("disposition").SelectOptionAsync("resolved");
             await agent.GetByTestId("complete-wrap-up").ClickAsync();
             await Expect(agent.GetByTestId("agent-state")).ToHaveTextAsync("Available");
             await agent.EvaluateAsync("() => window.ccHarness.reset()");

@@ -96,11 +96,15 @@ public sealed class BrowserMediaTests
             await alice.WaitToHearAsync(CallerTone, Patience);
             await WaitForToneInWavAsync(() => phone.HeardWav, channel: 0, AgentTone, "what baresip heard", phone.Log);
 
+            // The call's recording (support records: caller left, agent right) holds both parties: 440 Hz left, 1 kHz right,
+            // read as it is written (the recorder flushes every 64 KB, ~2 s), then again once the call ended and it was closed.
+            var recordings = Path.Combine(host.DataFolder, "data", "recordings");
+            string? Recording() => Directory.Exists(recordings) ? Directory.GetFiles(recordings, "*.wav").FirstOrDefault() : null;
+            await WaitForToneInWavAsync(Recording, channel: 0, CallerTone, "the recording's caller channel", "");
+            await WaitForToneInWavAsync(Recording, channel: 1, AgentTone, "the recording's agent channel", "");
             await alice.HangUpAsync();
             await WaitForLogAsync(host, "ended by Agent");
-
-            // The call's recording (support records: caller left, agent right) holds both parties: 440 Hz left, 1 kHz right.
-            var recording = Assert.Single(Directory.GetFiles(Path.Combine(host.DataFolder, "data", "recordings"), "*.wav"));
+            var recording = Assert.Single(Directory.GetFiles(recordings, "*.wav"));
             Assert.True(ToneFrames(ReadWav(recording), channel: 0, CallerTone) >= 25, $"the recording's caller channel has no 0.5 s of {CallerTone} Hz");
             Assert.True(ToneFrames(ReadWav(recording), channel: 1, AgentTone) >= 25, $"the recording's agent channel has no 0.5 s of {AgentTone} Hz");
             Assert.True(ToneFrames(ReadWav(recording), channel: 0, AgentTone) < 5, "the recording's caller channel holds the agent's tone");

@@ -164,7 +164,8 @@ window.ccHarness = {
         best = i;
       }
     }
-    return { frequency: best * hz, prominence: n > 0 ? bestDb - sum / n : 0, level: bestDb };
+    // Silence (every bin -Infinity) has no finite level: JSON cannot carry -Infinity back to the test.
+    return { frequency: best * hz, prominence: n > 0 && isFinite(bestDb) ? bestDb - sum / n : 0, level: isFinite(bestDb) ? bestDb : -1000 };
   },
   // Forgets the last call (events, session, its audio element and AudioContext) before the next one: for long runs of calls.
   reset() {
