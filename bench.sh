@@ -18,7 +18,14 @@
 #                       two bridged legs in process, SRTP <> plain against plain <> plain (BenchmarkDotNet; also in media);
 #                       then the relay with one leg of each pair browser-style (ICE-lite, SRTP, rtcp-mux; SRTP phones in
 #                       the generator) against plain <> plain in the same run, CPU per relayed packet and its ratio
-#                       (WEBRTC_RELAY_STEPS, WEBRTC_SUITE)
+#                       (WEBRTC_RELAY_STEPS, WEBRTC_SUITE); then Opus transcoding in the same relay: browser-style legs
+#                       speaking Opus against the same legs in PCMU passed through, engine CPU per call-second and calls
+#                       per core (WEBRTC_OPUS_STEPS)
+#   ./bench.sh webrtc-setup (not part of all) browser call set-up in Chromium: the real host, alice's browser (Debian's
+#                       Chromium under Playwright, the JsSIP test harness as her phone, answering at once) and a web caller
+#                       dialling DID 1001; from the gateway sending the INVITE down alice's WebSocket to the first SRTP packet
+#                       from her browser decrypted (the gateway's own log line), p50/p99 over 100 calls after 5 warm-up calls,
+#                       PCMU then Opus. WEBRTC_SETUP_ARGS passes --calls, --warmup, --codecs
 #   ./bench.sh monitoring  supervisors in calls (issue 18): N plain bridged calls (MONITOR_PLAIN, default 500), then the same
 #                       with M more calls monitored (a supervisor's leg mixed in listen mode; MONITOR_STEPS, default 50,100,200):
 #                       CPU per monitored call against a plain one in the same run, loss on every stream, mixes delivered
@@ -95,6 +102,22 @@ webrtc() {
   dotnet "$(dll Media)" --filter '*SrtpBenchmarks*' '*OpusBenchmarks*' '*SecureRelayBenchmarks*' --job short
   dotnet "$(dll Media)" relay ${WEBRTC_RELAY_STEPS:-250 500 750} --codecs same --secure both \
     --suite "${WEBRTC_SUITE:-AEAD_AES_128_GCM}" --seconds "${BENCH_SECONDS:-10}"
+  # Opus transcoding measured: browser-style legs sending and receiving Opus (the engine decodes, resamples and encodes)
+  # against the same legs in PCMU passed through, same run: CPU per call-second and transcoded calls per core.
+  dotnet "$(dll Media)" relay ${WEBRTC_OPUS_STEPS:-25 50} --opus on \
+    --suite "${WEBRTC_SUITE:-AEAD_AES_128_GCM}" --seconds "${BENCH_SECONDS:-10}"
+}
+
+webrtc_setup() {
+  [ -x /usr/bin/chromium ] || { echo "Debian's Chromium is not installed (apt-get install chromium)"; exit 1; }
+  build EndToEnd   # builds the host (and the desktop's node_modules, whose esbuild bundles the harness)
+  if [ -n "${WEBRTC_SETUP_ARGS:-}" ]; then
+    # shellcheck disable=SC2086
+    dotnet "$(dll EndToEnd)" webrtc-setup ${WEBRTC_SETUP_ARGS}
+  else
+    dotnet "$(dll EndToEnd)" webrtc-setup --codecs PCMU
+    dotnet "$(dll EndToEnd)" webrtc-setup --codecs opus,PCMU
+  fi
 }
 
 monitoring() {
@@ -190,6 +213,7 @@ case "${1:-}" in
   sip) sip ;;
   media) media ;;
   webrtc) webrtc ;;
+  webrtc-setup) webrtc_setup ;;
   monitoring) monitoring ;;
   routing) routing ;;
   crm) crm ;;

@@ -133,6 +133,19 @@ internal sealed class HostProcess : IAsyncDisposable
         return string.Join('\n', all.TakeLast(lines));
     }
 
+    /// <summary>The host's whole log so far.</summary>
+    public string Log()
+    {
+        lock (log)
+        {
+            log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>The last <paramref name="max"/> lines of the host's log at Warning or above ("warn:", "fail:", "crit:"), media-clock warnings left out.</summary>
     public IReadOnlyList<string> Problems(int max)
     {

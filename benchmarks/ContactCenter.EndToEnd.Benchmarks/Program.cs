@@ -27,6 +27,12 @@ if (args.Length > 0 && args[0] == "faults")
     return await FaultBench.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "webrtc-setup")
+{
+    // ./bench.sh webrtc-setup: --calls N (100) --warmup N (5) --codecs "opus,PCMU" — see WebRtcSetupBench.
+    return await WebRtcSetupBench.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "callbacks")
 {
     // ./bench.sh callbacks: --count N (1000) --agents N (50) --rate N callers/s (50) --talk-ms N (1000)

@@ -32,7 +32,9 @@ internal static class LoadTests
         // --suite AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80 (the SRTP crypto suite, default GCM),
         // --monitored M1,M2,... (relay: at each pair count N, runs with M of the N pairs monitored — a supervisor's leg
         // joined in listen mode, its mix sent to a sink in this process — and reports the CPU a monitored call adds over a
-        // plain one against the run with M = 0, in the same run; issue 18).
+        // plain one against the run with M = 0, in the same run; issue 18),
+        // --opus on (relay: at each pair count, browser-style SRTP legs in PCMU passed through — the baseline — then the same legs
+        // speaking Opus, transcoded to and from the G.711 leg in the engine; the engine's CPU per call-second of each, in the same run).
         var options = new Dictionary<string, string>();
         var counts = new List<int>();
         for (int i = 1; i < args.Length; i++)
@@ -79,6 +81,16 @@ internal static class LoadTests
                         Console.WriteLine(FormattableString.Invariant(
                             $"monitoring: {n} plain + {m} monitored (listen, 3 legs): CPU per monitored call {1e6 * perMonitored:F0} µs/s against {1e6 * perPlain:F0} µs/s per plain call = {perMonitored / perPlain:F2}x (same run; load {LoadAverage()})"));
                     }
+                }
+
+                return 0;
+            case "relay" when options.ContainsKey("opus"):
+                foreach (int n in counts.DefaultIfEmpty(50))
+                {
+                    double g711 = await RelayAsync(n, seconds, transcode: false, epollModes[^1], sockets, pollModes[^1], suite, cpuPerCall: true);
+                    double opus = await RelayAsync(n, seconds, transcode: false, epollModes[^1], sockets, pollModes[^1], suite, cpuPerCall: true, opus: true);
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"opus: {n} calls, browser-style leg (SRTP {suite}) <> G.711 leg: engine CPU per call-second {1e3 * opus / n:F2} ms with Opus transcoded both ways against {1e3 * g711 / n:F2} ms with PCMU passed through = {opus / g711:F1}x; the transcoding alone {1e3 * (opus - g711) / n:F2} ms per call-second; {n / opus:F0} transcoded calls per core (same run; load {LoadAverage()})"));
                 }
 
                 return 0;
@@ -191,7 +203,7 @@ internal static class LoadTests
     /// generator sending ICE checks (every 5 s, consent) and SRTP, and decrypting what it receives. Returns the engine's CPU
     /// per relayed packet in µs.
     /// </remarks>
-    private static async Task<double> RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones, string? srtpSuite = null, int monitored = 0, bool cpuPerCall = false)
+    private static async Task<double> RelayAsync(int pairs, double seconds, bool transcode, bool epoll, int socketCount, bool pollPhones, string? srtpSuite = null, int monitored = 0, bool cpuPerCall = false, bool opus = false)
     {
         int streams = pairs * 2;
         using Process generator = StartGenerator("relay", streams, seconds, socketCount, pollPhones);
@@ -217,6 +229,8 @@ internal static class LoadTests
                 TelephoneEventPayloadType = 101,
                 RtcpMux = secure,
                 Srtp = keys[s],
+                // A browser's Opus (payload type 111): the leg decodes it to G.711 for the bridge and encodes what it relays back.
+                OpusPayloadType = opus && secure ? 111 : null,
             });
         }
 
@@ -246,7 +260,8 @@ internal static class LoadTests
         var plan = new StringBuilder();
         for (int s = 0; s < streams; s++)
         {
-            plan.Append(CultureInfo.InvariantCulture, $"{sessions[s].LocalPort} {(byte)(transcode && s % 2 == 1 ? 8 : 0)} {sessions[s ^ 1].Ssrc}");
+            byte payloadType = opus && keys[s] is not null ? (byte)111 : (byte)(transcode && s % 2 == 1 ? 8 : 0);
+            plan.Append(CultureInfo.InvariantCulture, $"{sessions[s].LocalPort} {payloadType} {sessions[s ^ 1].Ssrc}");
             if (srtpSuite is not null)
             {
                 IceParameters? ice = sessions[s].LocalIce;
@@ -279,7 +294,7 @@ internal static class LoadTests
         await generator.WaitForExitAsync();
         double perPacket = 1e6 * cpuSeconds / Math.Max(1, relayed);
         Console.WriteLine(FormattableString.Invariant(
-            $"relay pairs={pairs} {(transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} {(srtpSuite is null ? "plain<>plain" : $"SRTP({srtpSuite}, ICE-lite, rtcp-mux)<>plain, SRTP refused by the engine={refused}")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second; relayed {relayed / wallSeconds:F0} packets/s, {perPacket:F2} µs CPU per relayed packet | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops} | load {load}"));
+            $"relay pairs={pairs} {(opus ? "Opus<>PCMU transcoded" : transcode ? "PCMU<>PCMA transcoded" : "PCMU pass-through")} {(srtpSuite is null ? "plain<>plain" : $"SRTP({srtpSuite}, ICE-lite, rtcp-mux)<>plain, SRTP refused by the engine={refused}")} io={(epoll && engine.IoLoop is not null ? $"epoll(pause {(ioPause ?? MediaEngine.DefaultIoBatchPause).TotalMicroseconds} µs)" : "async")} phones={(pollPhones ? "poll" : "block")}: {result[7..]} | engine cpu={100 * cpuSeconds / wallSeconds:F0}% of a core = {1e6 * cpuSeconds / wallSeconds / pairs:F0} µs CPU per call per second; relayed {relayed / wallSeconds:F0} packets/s, {perPacket:F2} µs CPU per relayed packet | kernel drops (full receive buffers): engine sockets {engineDrops}, phones' sockets {generatorDrops} | load {load}"));
         if (monitored > 0)
         {
             // The mix is sent every 20 ms whatever arrives: a shortfall is a tick the clock missed (or a sink drop).

@@ -104,6 +104,12 @@ public interface IMediaSession : IAsyncDisposable
     /// MediaOptions.IceConsentTimeout). The leg sends and receives nothing more: end the call with the reason.
     /// </summary>
     event EventHandler<MediaFailedEventArgs>? MediaFailed;
+
+    /// <summary>
+    /// Raised once, on the leg's receive thread, when the first SRTP packet from the peer was authenticated and decrypted
+    /// (a secure leg only): the peer's audio has started. The gateway times a browser leg's set-up with it.
+    /// </summary>
+    event EventHandler<EventArgs>? SecureMediaStarted;
 }
 
 /// <summary>Two legs relayed to each other.</summary>

@@ -54,7 +54,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
         transport = new LegTransport(id, rtpSocket, rtcpSocket, engine.IoLoop, engine.Options.SymmetricRtp && !iceLite, time, logger);
         if (iceLite)
         {
-            transport.Secure = new SecureTransport(id, transport, engine, iceLite: true, logger, OnMediaFailed);
+            transport.Secure = new SecureTransport(id, transport, engine, iceLite: true, logger, OnMediaFailed, OnFirstSecureRtp);
             transport.RtcpMux = true;
             localIce = new IceParameters(transport.Secure.LocalIce!.UsernameFragment, transport.Secure.LocalIce.Password);
         }
@@ -105,6 +105,8 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
 
     public event EventHandler<MediaFailedEventArgs>? MediaFailed;
 
+    public event EventHandler<EventArgs>? SecureMediaStarted;
+
     internal void Start() => transport.Start(this);
 
     public void Configure(RemoteMedia remote)
@@ -153,7 +155,7 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
     {
         if (transport.Secure is null && (remote.Srtp is not null || remote.RtcpMux))
         {
-            transport.Secure = new SecureTransport(Id, transport, engine, iceLite: false, logger, OnMediaFailed);
+            transport.Secure = new SecureTransport(Id, transport, engine, iceLite: false, logger, OnMediaFailed, OnFirstSecureRtp);
         }
 
         transport.RtcpMux = localIce is not null || remote.RtcpMux;
@@ -420,6 +422,8 @@ internal sealed class MediaSession : IMediaSession, ILegPacketHandler
             Raise(MediaFailed, new MediaFailedEventArgs { Failure = failure, Reason = reason });
         }
     }
+
+    private void OnFirstSecureRtp() => Raise(SecureMediaStarted, EventArgs.Empty);
 
     private void OnDigit(DtmfReceivedEventArgs digit)
     {

@@ -32,6 +32,7 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly Action<MediaFailure, string> failed;
+    private readonly Action? firstRtp;
     private readonly IceLiteResponder? ice;
     private readonly byte[] stunResponse = new byte[IceLiteResponder.MaxResponseLength];
     private readonly Queue<byte[]> earlyDtls = new();
@@ -46,11 +47,14 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
     private bool iceLatched;
     private int failure;
     private int disposed;
+    private bool rtpDecrypted;
     private long srtpRejected;
     private long stunAnswered;
 
-    public SecureTransport(string id, LegTransport transport, MediaEngine engine, bool iceLite, ILogger logger, Action<MediaFailure, string> failed)
+    /// <param name="firstRtp">Called once, on the receive thread, when the first SRTP packet from the peer was authenticated and decrypted.</param>
+    public SecureTransport(string id, LegTransport transport, MediaEngine engine, bool iceLite, ILogger logger, Action<MediaFailure, string> failed, Action? firstRtp = null)
     {
+        this.firstRtp = firstRtp;
         this.id = id;
         this.transport = transport;
         this.engine = engine;
@@ -148,6 +152,12 @@ internal sealed class SecureTransport : IDatagramSender, IDisposable
             case PacketKind.Rtp:
                 if (Unprotect(datagram, rtcp: false, out int rtpLength))
                 {
+                    if (!rtpDecrypted && Volatile.Read(ref keying) is not null)
+                    {
+                        rtpDecrypted = true; // the receive thread is the only one here
+                        firstRtp?.Invoke();
+                    }
+
                     next.OnRtp(datagram[..rtpLength], from);
                 }
 

@@ -19,6 +19,7 @@ internal sealed class TelephonyMetrics : IDisposable
     private readonly Counter<long> callbackAttempts;
     private readonly Histogram<double> callbackRingDelay;
     private readonly Histogram<double> refusalLatency;
+    private readonly Histogram<double> browserMediaSetup;
 
     public TelephonyMetrics(IMeterFactory meters)
     {
@@ -34,6 +35,8 @@ internal sealed class TelephonyMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         callbackRingDelay = meter.CreateHistogram<double>("contactcenter.telephony.callbacks.ring_delay", unit: "s",
             description: "From routing reserving an agent for a callback to the customer's phone ringing (the agent answers in between)");
+        browserMediaSetup = meter.CreateHistogram<double>("contactcenter.telephony.browser_legs.media_setup", unit: "s",
+            description: "From the INVITE sent down a browser phone's WebSocket to the first SRTP packet from that browser decrypted (ringing and answering included)");
     }
 
     /// <summary>The gauges read from the running gateway: live calls, registered phones, SIP transactions, RTP sessions and packets.</summary>
@@ -111,6 +114,9 @@ internal sealed class TelephonyMetrics : IDisposable
 
     /// <summary>A 503 to a new INVITE was sent this long after the INVITE was read (<see cref="ContactCenter.Sip.UserAgent.SipEndpoint.RefusalSent"/>).</summary>
     public void RefusalSent(TimeSpan latency) => refusalLatency.Record(latency.TotalSeconds);
+
+    /// <summary>A browser leg's first audio was decrypted this long after its INVITE went down the WebSocket (<see cref="Legs.BrowserMediaSetup"/>).</summary>
+    public void BrowserMediaStarted(TimeSpan sinceInvite) => browserMediaSetup.Record(sinceInvite.TotalSeconds);
 
     public void CallRejected(int statusCode) => rejected.Add(1, new KeyValuePair<string, object?>("status", statusCode));
 

@@ -31,6 +31,9 @@ internal sealed class IvrBaresip : IAsyncDisposable
 
     public string Folder { get; }
 
+    /// <summary>With recordAudio: sndfile's recording of what baresip received and decoded (its "-dec" file), or null before the call's audio started.</summary>
+    public string? HeardWav => Directory.GetFiles(Folder, "*-dec.wav").FirstOrDefault();
+
     public string Output
     {
         get
@@ -46,7 +49,9 @@ internal sealed class IvrBaresip : IAsyncDisposable
     public string Log => Regex.Replace(Output, @"\x1b\[[0-9;]*m|\[\d+:\d\d:\d\d\] audio=\S+ \(bit/s\)\s*", "");
 
     /// <summary>Starts baresip as <paramref name="caller"/> (no registration) dialling <paramref name="target"/>.</summary>
-    public static IvrBaresip Dial(string caller, string target, TimeSpan lifetime)
+    /// <param name="recordAudio">Also load baresip's sndfile module: what it hears (decoded) and sends, as WAV files in
+    /// <see cref="Folder"/> (<see cref="HeardWav"/>), written as the call goes.</param>
+    public static IvrBaresip Dial(string caller, string target, TimeSpan lifetime, bool recordAudio = false)
     {
         var baresip = FindOnPath("baresip") ?? throw new Xunit.Sdk.XunitException("baresip is not installed (Debian package baresip-core); ./test.sh installs it");
         var modules = new[] { "/usr/lib/baresip/modules", "/usr/local/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules" }
@@ -82,6 +87,7 @@ internal sealed class IvrBaresip : IAsyncDisposable
             module account.so
             module menu.so
             module cons.so
+            {(recordAudio ? $"module sndfile.so\nsnd_path {folder}" : "")}
 
             """);
         File.WriteAllText(Path.Combine(folder, "accounts"), $"<sip:{caller}@127.0.0.1>;regint=0\n");

@@ -277,6 +277,31 @@ public class WebRtcLegTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SecureMediaStarted_is_raised_once_at_the_first_authenticated_srtp_packet_and_not_for_forged_ones()
+    {
+        await using IMediaSession leg = engine.CreateSession("sip-phone");
+        await using var sipPhone = new BrowserPeer();
+        sipPhone.Remote = leg.LocalEndPoint;
+        (SdesSrtpKeying keying, var peerInbound, var peerOutbound) = BrowserPeer.SdesKeys("AEAD_AES_128_GCM");
+        sipPhone.UseKeys(peerInbound, peerOutbound);
+        leg.Configure(new RemoteMedia { RtpEndPoint = sipPhone.EndPoint, Codec = AudioCodec.Pcmu, Srtp = keying });
+        await using IMediaSession plain = engine.CreateSession("phone");
+        plain.Configure(TestEngine.To(phone, AudioCodec.Pcmu));
+        await using IMediaBridge bridge = engine.Bridge(leg, plain);
+        int started = 0;
+        leg.SecureMediaStarted += (_, _) => Interlocked.Increment(ref started);
+
+        sipPhone.SendRaw(BrowserPeer.Forged(172));
+        sipPhone.SendRaw(BrowserPeer.Forged(172));
+        Assert.True(await BrowserPeer.UntilAsync(() => ((MediaSession)leg).Secure!.SrtpRejected == 2, Patience), "the forged packets were not refused");
+        Assert.Equal(0, Volatile.Read(ref started));
+
+        await TalkAsync(sipPhone, AudioCodec.Pcmu, 600, 10);
+        await phone.WaitForAsync(p => p.Count >= 10, Patience); // all ten decrypted and relayed
+        Assert.Equal(1, Volatile.Read(ref started));
+    }
+
+    [Fact]
     public async Task A_leg_on_plain_g711_has_no_stage_in_its_path()
     {
         await using IMediaSession leg = engine.CreateSession("trunk");

@@ -85,6 +85,7 @@ internal sealed class PhoneRinger(GatewayContext gateway, ILogger logger)
                 continue;
             }
 
+            BrowserMediaSetup.Watch(gateway, sdp, media, logger);
             var call = gateway.Sip.Dial(new SipCallOptions
             {
                 Target = binding.Contact,

@@ -4,7 +4,7 @@
 // state, SRTP cipher, inbound audio energy) and the loudest frequency of the remote audio, played in an <audio> element.
 import { UA, WebSocketInterface } from "jssip";
 
-const state = { ua: null, session: null, pc: null, events: [], remote: null, analyser: null, mangleFingerprint: false, setupLatency: null };
+const state = { ua: null, session: null, pc: null, events: [], remote: null, analyser: null, mangleFingerprint: false, autoAnswer: false };
 
 function log(what) {
   state.events.push(what);
@@ -72,6 +72,9 @@ window.ccHarness = {
       if (e.originator === "remote") {
         log("incoming");
         watchSession(e.session);
+        if (state.autoAnswer) {
+          e.session.answer(options());
+        }
       }
     });
     return new Promise((resolve, reject) => {
@@ -161,7 +164,21 @@ window.ccHarness = {
         best = i;
       }
     }
-    return { frequency: best * hz, prominence: n > 0 ? bestDb - sum / n : 0, level: bestDb };
+    // Silence (every bin -Infinity) has no finite level: JSON cannot carry -Infinity back to the test.
+    return { frequency: best * hz, prominence: n > 0 && isFinite(bestDb) ? bestDb - sum / n : 0, level: isFinite(bestDb) ? bestDb : -1000 };
+  },
+  // Forgets the last call (events, session, its audio element and AudioContext) before the next one: for long runs of calls.
+  reset() {
+    state.events = [];
+    state.session = null;
+    state.pc = null;
+    state.remote = null;
+    state.analyser = null;
+    if (state.audioContext) {
+      state.audioContext.close();
+      state.audioContext = null;
+    }
+    document.querySelectorAll("audio[data-testid=remote-audio]").forEach((a) => a.remove());
   },
   events: () => state.events.slice(),
   status: () => (state.session ? state.session.status : -1),

@@ -108,6 +108,12 @@ internal sealed class FakeMediaSession(string id, int port) : IMediaSession
 
     public event EventHandler<MediaFailedEventArgs>? MediaFailed;
 
+    public event EventHandler<EventArgs>? SecureMediaStarted
+    {
+        add { }
+        remove { }
+    }
+
     public IReadOnlyList<FakePlayback> Playbacks
     {
         get
