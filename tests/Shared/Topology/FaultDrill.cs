@@ -372,7 +372,9 @@ internal sealed class FaultDrill : IAsyncDisposable
     {
         var csv = Path.Combine(folder, $"probe-{number[1..]}.csv");
         File.WriteAllLines(csv, ["SEQUENTIAL", number]);
-        var scenario = TopologySipp.Render(folder, "fault-caller.xml", new Dictionary<string, string> { ["hold_ms"] = "1000" });
+        // The caller's hold counts from the gateway's answer, which comes before the IVR (identify up to 1.5 s, then the
+        // 2.6 s welcome): a probe must stay on long enough to reach the queue and be offered to an agent.
+        var scenario = TopologySipp.Render(folder, "fault-caller.xml", new Dictionary<string, string> { ["hold_ms"] = "10000" });
         return TopologySipp.Start($"probe {number}", folder,
         [
             "-sf", scenario, "-s", ContactCenterTopology.Did, $"127.0.0.1:{gateway.SipPort}", "-inf", csv,

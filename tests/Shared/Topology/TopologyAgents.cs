@@ -12,7 +12,7 @@ namespace ContactCenter.Testing.Topology;
 internal sealed record TopologyPop(Guid CallId, string Agent, string Caller, long At);
 
 /// <summary>
-/// The topology's agents: created through the CRM's API (skill support 3, queue support), signed in over /hubs/agent on
+/// The topology's agents: created through the CRM's API (skills support, lang-en and lang-fr 3, queue support), signed in over /hubs/agent on
 /// desktop 1 or 2 by turns (as a browser would: reconnecting by itself when its desktop goes away, then Available again),
 /// completing wrap-up at once and coming back from NotReady (a missed call) at once, as an attentive agent does. It keeps
 /// what the fault checks need: every pop, every call each agent went on, and any second call offered to a busy agent.
@@ -62,7 +62,10 @@ internal sealed class TopologyAgents : IAsyncDisposable
             {
                 displayName = $"Fault Agent {i}",
                 role = "agent",
-                skills = new[] { new { skill = "support", level = 3 } },
+                // The callers are the demo customers (FaultDrill.DemoCustomerNumbers), each identified with a language, en or fr:
+                // routing adds it to the call as an optional lang-* requirement, dropped only by the support queue's 60 s
+                // widening step. Agents without the languages would leave every identified call waiting beside them.
+                skills = new[] { new { skill = "support", level = 3 }, new { skill = "lang-en", level = 3 }, new { skill = "lang-fr", level = 3 } },
                 queues = new[] { "support" },
                 active = true,
                 password = Password,

@@ -191,7 +191,9 @@ internal sealed record SippOutcome(long Created, long Successful, long Failed, l
             return numbers.Length >= 1 && long.TryParse(numbers[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
         }
 
-        return new SippOutcome(Cumulative("Total Call created"), Cumulative("Successful call"), Cumulative("Failed call"),
+        // SIPp 3.x labels it "Total Calls created", older versions "Total Call created".
+        var created = Cumulative("Total Calls created");
+        return new SippOutcome(created >= 0 ? created : Cumulative("Total Call created"), Cumulative("Successful call"), Cumulative("Failed call"),
             Received("503") + Received("480") + Received("486") + Received("403"), exitCode);
     }
 }
